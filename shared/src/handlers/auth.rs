@@ -1,0 +1,71 @@
+use std::sync::Arc;
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::{Credentials, LoginReply};
+use crate::AppState;
+use crate::auth::verify_password;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::{HandlerResult, json_response, no_content, parse_json};
+use crate::user::Username;
+use crate::{session, time};
+
+/// `/auth`: `POST` logs in, `GET` says who the token belongs to, `DELETE` logs out.
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    match *req.method() {
+        Method::POST => login(&state, &req).await,
+        Method::GET => {
+            let session = session::authenticate(&state, &req).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({"user": session.user()}),
+            ))
+        }
+        Method::DELETE => {
+            let claims = state.tokens.verify(crate::http::bearer_token(&req)?)?;
+            if state.store.delete_session(&claims.sid, &claims.sub).await? {
+                Ok(no_content())
+            } else {
+                Err(ApiError::Unauthorized)
+            }
+        }
+        _ => Err(ApiError::MethodNotAllowed {
+            allowed: vec![Method::POST, Method::GET, Method::DELETE],
+        }),
+    }
+}
+
+/// A wrong password and an unknown username get the same reply after the same work.
+async fn login(state: &AppState, req: &Request) -> HandlerResult {
+    let body: Credentials = parse_json(req)?;
+    let mut errors = FieldErrors::new();
+    for (field, value) in [("username", &body.username), ("password", &body.password)] {
+        if value.as_deref().is_none_or(str::is_empty) {
+            errors.add(field, "is required");
+        }
+    }
+    errors.finish()?;
+    let (username, password) = (
+        body.username.unwrap_or_default(),
+        body.password.unwrap_or_default(),
+    );
+
+    let user = match Username::parse(&username) {
+        Ok(username) => state.store.get_user(&username.key()).await?,
+        Err(_) => None,
+    };
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    if !verify_password(stored_hash, password).await {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let user = user.ok_or(ApiError::InvalidCredentials)?;
+
+    let (session, token) = session::start(state, &user, time::now());
+    state.store.put_session(&session).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &LoginReply::new(state, token, user.public()),
+    ))
+}

@@ -1,0 +1,39 @@
+//! One module per function. Each handler is a plain async function from (state, request) to a
+//! response, so Lambda, the local stack and the tests run the same code.
+
+pub mod auth;
+pub mod fallback;
+pub mod health;
+pub mod signup;
+
+use serde::{Deserialize, Serialize};
+
+use crate::user::User;
+
+/// The body of `POST /signup` and `POST /auth`. Both fields are optional here so that a missing
+/// one is `validation_failed`, while a wrong type is `invalid_json`.
+#[derive(Deserialize)]
+struct Credentials {
+    username: Option<String>,
+    password: Option<String>,
+}
+
+/// The reply to a successful signup or login.
+#[derive(Serialize)]
+struct LoginReply {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    user: User,
+}
+
+impl LoginReply {
+    fn new(state: &crate::AppState, access_token: String, user: User) -> Self {
+        LoginReply {
+            access_token,
+            token_type: "Bearer",
+            expires_in: state.config.session_ttl.as_secs(),
+            user,
+        }
+    }
+}

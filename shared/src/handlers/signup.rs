@@ -1,0 +1,60 @@
+use std::sync::Arc;
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+
+use super::{Credentials, LoginReply};
+use crate::AppState;
+use crate::auth::hash_password;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::{HandlerResult, allow, json_response, parse_json};
+use crate::store::{CreateUserError, UserRecord};
+use crate::user::{Password, Username};
+use crate::{session, time};
+
+/// `POST /signup`: creates the user and logs them in, in one DynamoDB transaction.
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    allow(&req, &[Method::POST])?;
+    let body: Credentials = parse_json(&req)?;
+
+    let mut errors = FieldErrors::new();
+    let username = required(&mut errors, "username", body.username)
+        .and_then(|raw| errors.check("username", Username::parse(&raw)));
+    let password = required(&mut errors, "password", body.password)
+        .and_then(|raw| errors.check("password", Password::parse(&raw, username.as_ref())));
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    let now = time::now();
+    let user = UserRecord {
+        pk: username.key(),
+        username: username.as_str().to_owned(),
+        password_hash: hash_password(&password).await?,
+        created_at: time::rfc3339(now),
+    };
+    let (session, token) = session::start(&state, &user, now);
+    state
+        .store
+        .create_user(&user, &session)
+        .await
+        .map_err(|error| match error {
+            CreateUserError::UsernameTaken => ApiError::UsernameTaken,
+            CreateUserError::Store(error) => error.into(),
+        })?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &LoginReply::new(&state, token, user.public()),
+    ))
+}
+
+fn required(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: Option<String>,
+) -> Option<String> {
+    if value.is_none() {
+        errors.add(field, "is required");
+    }
+    value
+}

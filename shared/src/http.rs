@@ -1,0 +1,208 @@
+//! The HTTP edge: JSON bodies with a size limit, the bearer token, methods, CORS, and the one
+//! wrapper that turns a handler into the service every function runs.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lambda_http::http::{HeaderName, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response, service_fn};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tower::ServiceBuilder;
+use tower::util::BoxCloneService;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Request bodies over this many bytes are refused with `413`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub type HandlerResult = Result<Response<Body>, ApiError>;
+
+/// The service a function runs: the handler, its errors mapped to JSON, and CORS.
+pub type ApiService = BoxCloneService<Request, Response<Body>, Infallible>;
+
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_vec(value).expect("replies are plain data that always serialize");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .expect("a status and a constant header always build")
+}
+
+pub fn no_content() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .expect("a bare status always builds")
+}
+
+/// Refuses any method but `allowed` with `405` and an `Allow` header.
+pub fn allow(req: &Request, allowed: &[Method]) -> Result<(), ApiError> {
+    if allowed.contains(req.method()) {
+        Ok(())
+    } else {
+        Err(ApiError::MethodNotAllowed {
+            allowed: allowed.to_vec(),
+        })
+    }
+}
+
+/// Parses the body as a JSON object into `T`. Over 64 KiB is `413`; anything that is not a JSON
+/// object of the right types is `400 invalid_json`. Field values are checked by the caller.
+pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::InvalidJson(
+            "The request body must be a JSON object.".into(),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| ApiError::InvalidJson("The request body is not valid JSON.".into()))?;
+    if !value.is_object() {
+        return Err(ApiError::InvalidJson(
+            "The request body must be a JSON object.".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|error| {
+        // serde's message names the field and the expected type, never the value sent.
+        ApiError::InvalidJson(format!(
+            "The request body has a field of the wrong type: {error}."
+        ))
+    })
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized)?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthorized)?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(token.trim())
+}
+
+fn cors_layer(config: &Config) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(config.allowed_origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Wraps a handler into the service a function runs, in Lambda, in the local stack and in tests.
+pub fn service<H, Fut>(state: Arc<AppState>, handler: H) -> ApiService
+where
+    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    let cors = cors_layer(&state.config);
+    let inner = service_fn(move |req: Request| {
+        let (state, handler) = (state.clone(), handler.clone());
+        async move {
+            let started = Instant::now();
+            let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+            let response = handler(state, req)
+                .await
+                .unwrap_or_else(ApiError::into_response);
+            tracing::info!(
+                %method, %path, status = response.status().as_u16(),
+                elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request"
+            );
+            Ok::<_, Infallible>(response)
+        }
+    });
+    BoxCloneService::new(ServiceBuilder::new().layer(cors).service(inner))
+}
+
+/// A function's whole `main`: logging, state built once, then the Lambda runtime loop.
+pub async fn run<H, Fut>(handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let state = AppState::from_env().await.inspect_err(|error| {
+        tracing::error!(%error, "cannot start");
+    })?;
+    lambda_http::run(service(state, handler)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn request(body: impl Into<Body>) -> Request {
+        lambda_http::http::Request::builder()
+            .method(Method::POST)
+            .uri("/signup")
+            .body(body.into())
+            .unwrap()
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Body2 {
+        #[allow(dead_code)]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn json_bodies() {
+        assert!(parse_json::<Body2>(&request(r#"{"name": "a", "extra": [1]}"#)).is_ok());
+        for bad in ["", "  ", "{", "nul", "[1]", "\"text\"", "42", "null"] {
+            let error = parse_json::<Body2>(&request(bad)).unwrap_err();
+            assert_eq!(error.code(), "invalid_json", "{bad:?}");
+        }
+        let error = parse_json::<Body2>(&request(r#"{"name": 5}"#)).unwrap_err();
+        assert_eq!(error.code(), "invalid_json");
+        assert!(!error.to_string().contains('5'), "{error}");
+        let big = format!(r#"{{"name": "{}"}}"#, "x".repeat(MAX_BODY_BYTES));
+        assert_eq!(
+            parse_json::<Body2>(&request(big)).unwrap_err().code(),
+            "payload_too_large"
+        );
+        let invalid_utf8 = request(Body::from(vec![b'{', 0xff, b'}']));
+        assert_eq!(
+            parse_json::<Body2>(&invalid_utf8).unwrap_err().code(),
+            "invalid_json"
+        );
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        let with = |value: &str| {
+            lambda_http::http::Request::builder()
+                .header(header::AUTHORIZATION, value)
+                .body(Body::Empty)
+                .unwrap()
+        };
+        assert_eq!(
+            bearer_token(&with("Bearer abc.def.ghi")).unwrap(),
+            "abc.def.ghi"
+        );
+        assert_eq!(bearer_token(&with("bearer  abc ")).unwrap(), "abc");
+        for bad in ["abc", "Basic abc", "Bearer ", "Bearer"] {
+            assert!(bearer_token(&with(bad)).is_err(), "{bad}");
+        }
+        assert!(bearer_token(&request(Body::Empty)).is_err());
+    }
+}

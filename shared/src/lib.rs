@@ -1,0 +1,16 @@
+//! Rolechat's domain crate: everything the functions do, testable without AWS.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod http;
+pub mod routes;
+pub mod session;
+pub mod state;
+pub mod store;
+pub mod time;
+pub mod user;
+
+pub use error::ApiError;
+pub use state::AppState;

@@ -1,0 +1,97 @@
+//! What a function builds once per execution environment, outside the handler.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::Credentials;
+
+use crate::auth::TokenKeys;
+use crate::config::{self, Config, SecretSource};
+use crate::store::{Store, Tables};
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub tokens: TokenKeys,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("could not read the signing key from Secrets Manager: {0}")]
+    Secret(String),
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store, jwt_secret: &str) -> Arc<Self> {
+        let tokens = TokenKeys::new(jwt_secret.as_bytes());
+        Arc::new(AppState {
+            config,
+            store,
+            tokens,
+        })
+    }
+
+    /// Reads the configuration, builds the AWS clients and fetches the signing key: once, at
+    /// cold start.
+    pub async fn from_env() -> Result<Arc<Self>, StartupError> {
+        let config = Config::from_env()?;
+        let dynamodb = match &config.dynamodb_endpoint {
+            Some(endpoint) if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() => {
+                local_dynamodb_client(endpoint)
+            }
+            endpoint => {
+                let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+                let mut builder = aws_sdk_dynamodb::config::Builder::from(&sdk);
+                if let Some(endpoint) = endpoint {
+                    builder = builder.endpoint_url(endpoint);
+                }
+                aws_sdk_dynamodb::Client::from_conf(builder.build())
+            }
+        };
+        let secret = match &config.jwt_secret {
+            SecretSource::Value(value) => value.clone(),
+            SecretSource::SecretsManager { secret_id } => read_secret(secret_id).await?,
+        };
+        let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
+        Ok(AppState::new(config, store, &secret))
+    }
+}
+
+/// A client for a local DynamoDB-compatible endpoint, which accepts any credentials. Building it
+/// without the default provider chain avoids probing for AWS credentials that do not exist.
+pub fn local_dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "rolechat-local",
+        ))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+async fn read_secret(secret_id: &str) -> Result<String, StartupError> {
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let output = aws_sdk_secretsmanager::Client::new(&sdk)
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| {
+            StartupError::Secret(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+        })?;
+    let secret = output
+        .secret_string()
+        .ok_or_else(|| StartupError::Secret("the secret has no string value".into()))?
+        .to_owned();
+    config::check_secret_length(&secret)?;
+    Ok(secret)
+}

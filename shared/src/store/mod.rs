@@ -1,0 +1,71 @@
+//! DynamoDB through aws-sdk-dynamodb, items mapped with serde_dynamo.
+//!
+//! Each method is one round trip; the handlers' round-trip counts follow from which they call.
+
+pub mod schema;
+mod sessions;
+mod users;
+
+pub use sessions::SessionRecord;
+pub use users::{CreateUserError, UserRecord};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+
+use crate::error::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB request failed: {0}")]
+    Request(String),
+    #[error("a stored item has an unexpected shape: {0}")]
+    Item(#[from] serde_dynamo::Error),
+}
+
+impl StoreError {
+    pub(crate) fn request(error: impl std::error::Error) -> Self {
+        StoreError::Request(DisplayErrorContext(error).to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+/// The names of the tables, after the configured prefix.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    pub users: String,
+    pub sessions: String,
+}
+
+impl Tables {
+    pub fn with_prefix(prefix: &str) -> Self {
+        Tables {
+            users: schema::USERS.table_name(prefix),
+            sessions: schema::SESSIONS.table_name(prefix),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    tables: Tables,
+}
+
+impl Store {
+    pub fn new(client: Client, tables: Tables) -> Self {
+        Store { client, tables }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+}

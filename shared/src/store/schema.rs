@@ -1,0 +1,117 @@
+//! The one source of truth for the DynamoDB tables: the local stack and the tests create tables
+//! from these definitions, and a test checks `template.yaml` against them.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+
+use super::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDef {
+    /// The table's name after the configured prefix (`rolechat-users`).
+    pub name: &'static str,
+    /// The table's logical id in `template.yaml`.
+    pub resource: &'static str,
+    /// Every key attribute is a string.
+    pub partition_key: &'static str,
+    pub sort_key: Option<&'static str>,
+    /// The epoch-seconds attribute after which DynamoDB may delete an item.
+    pub ttl_attribute: Option<&'static str>,
+}
+
+/// Users, keyed by the case-folded username.
+pub const USERS: TableDef = TableDef {
+    name: "users",
+    resource: "UsersTable",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: None,
+};
+
+/// Login sessions, keyed by session id; they expire by TTL and logout deletes them.
+pub const SESSIONS: TableDef = TableDef {
+    name: "sessions",
+    resource: "SessionsTable",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: Some("expires_at"),
+};
+
+pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS];
+
+impl TableDef {
+    pub fn table_name(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.name)
+    }
+
+    fn key_attributes(&self) -> impl Iterator<Item = (&'static str, KeyType)> {
+        std::iter::once((self.partition_key, KeyType::Hash))
+            .chain(self.sort_key.map(|sort_key| (sort_key, KeyType::Range)))
+    }
+
+    async fn create(&self, client: &Client, table_name: &str) -> Result<bool, StoreError> {
+        let mut request = client
+            .create_table()
+            .table_name(table_name)
+            .billing_mode(BillingMode::PayPerRequest);
+        for (attribute, key_type) in self.key_attributes() {
+            request = request
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name(attribute)
+                        .key_type(key_type)
+                        .build()
+                        .map_err(StoreError::request)?,
+                )
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(attribute)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .map_err(StoreError::request)?,
+                );
+        }
+        match request.send().await {
+            Ok(_) => {}
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                return Ok(false);
+            }
+            Err(error) => return Err(StoreError::request(error)),
+        }
+        if let Some(attribute) = self.ttl_attribute {
+            client
+                .update_time_to_live()
+                .table_name(table_name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(attribute)
+                        .enabled(true)
+                        .build()
+                        .map_err(StoreError::request)?,
+                )
+                .send()
+                .await
+                .map_err(StoreError::request)?;
+        }
+        Ok(true)
+    }
+}
+
+/// Creates every table that does not exist yet; returns the names of those it created.
+pub async fn ensure_tables(client: &Client, prefix: &str) -> Result<Vec<String>, StoreError> {
+    let mut created = Vec::new();
+    for table in ALL_TABLES {
+        let name = table.table_name(prefix);
+        if table.create(client, &name).await? {
+            created.push(name);
+        }
+    }
+    Ok(created)
+}

@@ -1,0 +1,33 @@
+//! Timestamps as the contract writes them: RFC 3339, UTC, whole seconds (`2026-11-22T10:54:00Z`).
+
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .expect("a UTC date within years 0..=9999 always formats")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn formats_in_utc_to_the_second() {
+        assert_eq!(
+            rfc3339(datetime!(2026-11-22 10:54:00.987 UTC)),
+            "2026-11-22T10:54:00Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-11-22 19:54:00 +9)),
+            "2026-11-22T10:54:00Z"
+        );
+    }
+}
