@@ -28,7 +28,7 @@ pub const ROUTES: &[Route] = &[
     route(Method::DELETE, "/auth", "auth"),
 ];
 
-fn matches(template: &str, path: &str) -> bool {
+pub fn matches(template: &str, path: &str) -> bool {
     let mut template = template.trim_matches('/').split('/');
     let mut path = path
         .trim_end_matches('/')

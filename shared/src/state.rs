@@ -62,20 +62,18 @@ impl AppState {
 /// A client for a local DynamoDB-compatible endpoint, which accepts any credentials. Building it
 /// without the default provider chain avoids probing for AWS credentials that do not exist.
 pub fn local_dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(local_dynamodb_config(endpoint).build())
+}
+
+/// The configuration of [`local_dynamodb_client`], for callers that add to it (an interceptor).
+pub fn local_dynamodb_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    let config = aws_sdk_dynamodb::Config::builder()
+    let credentials = Credentials::new("local", "local", None, None, "rolechat-local");
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "rolechat-local",
-        ))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+        .credentials_provider(credentials)
 }
 
 async fn read_secret(secret_id: &str) -> Result<String, StartupError> {

@@ -1,1 +1,320 @@
+//! The harness of the API tests: the real handlers, wrapped exactly as the functions wrap them,
+//! over the real aws-sdk-dynamodb client talking to an embedded DynamoDB on an ephemeral port.
+//!
+//! One embedded DynamoDB serves the whole test run; each [`TestApp`] gets tables of its own
+//! (a fresh prefix), so tests run in parallel without seeing each other's data.
 
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use lambda_http::Body;
+use lambda_http::http::{HeaderMap, Method, header};
+use rolechat::AppState;
+use rolechat::config::Config;
+use rolechat::http::{ApiService, service};
+use rolechat::routes::ROUTES;
+use rolechat::store::{Store, Tables, schema::ensure_tables};
+use rolechat_local_dynamodb::{Database, LocalDynamo};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The signing key of every test app, so tests can mint tokens of their own (expired ones, say).
+pub const JWT_SECRET: &str = "test-signing-key-that-is-long-enough-for-hs256";
+/// The one origin the test apps allow.
+pub const SITE_ORIGIN: &str = "http://site.test";
+
+/// Counts the requests the SDK sends: DynamoDB round trips, retries included.
+#[derive(Debug, Default, Clone)]
+pub struct RoundTrips(Arc<AtomicUsize>);
+
+impl RoundTrips {
+    pub fn take(&self) -> usize {
+        self.0.swap(0, Ordering::SeqCst)
+    }
+}
+
+impl Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// The embedded DynamoDB of this test run, on its own thread so it outlives each test's runtime.
+pub fn embedded_dynamodb() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let (ready, endpoint) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a Tokio runtime starts");
+            runtime.block_on(async {
+                let db = Database::memory().expect("an in-memory database opens");
+                let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+                let server = LocalDynamo::start(db, addr)
+                    .await
+                    .expect("loopback can be bound");
+                ready
+                    .send(server.endpoint.clone())
+                    .expect("the test thread waits for this");
+                std::future::pending::<()>().await;
+            });
+        });
+        endpoint.recv().expect("the embedded DynamoDB starts")
+    })
+}
+
+pub struct TestApp {
+    pub state: Arc<AppState>,
+    /// A plain client on the same tables, for looking at what was stored.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub tables: Tables,
+    pub round_trips: RoundTrips,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// A test app whose configuration is the defaults plus `overrides` (`ROLECHAT_*` variables).
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        let endpoint = embedded_dynamodb();
+        let prefix = format!("t{}-", ulid::Ulid::new().to_string().to_lowercase());
+        let dynamodb = rolechat::state::local_dynamodb_client(endpoint);
+        ensure_tables(&dynamodb, &prefix)
+            .await
+            .expect("tables are created");
+
+        let defaults = [
+            ("DYNAMODB_ENDPOINT", endpoint),
+            ("ROLECHAT_TABLE_PREFIX", prefix.as_str()),
+            ("ROLECHAT_JWT_SECRET", JWT_SECRET),
+            ("ROLECHAT_ALLOWED_ORIGINS", SITE_ORIGIN),
+        ];
+        let config = Config::from_lookup(|name| {
+            let find = |vars: &[(&str, &str)]| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            };
+            find(overrides).or_else(|| find(&defaults))
+        })
+        .expect("the test configuration is valid");
+
+        let round_trips = RoundTrips::default();
+        let counted = rolechat::state::local_dynamodb_config(endpoint)
+            .interceptor(round_trips.clone())
+            .build();
+        let tables = Tables::with_prefix(&prefix);
+        let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
+        let state = AppState::new(config, store, JWT_SECRET);
+        TestApp {
+            state,
+            dynamodb,
+            tables,
+            round_trips,
+        }
+    }
+
+    /// The function the local router and API Gateway send `method path` to.
+    pub fn function_for(method: &Method, path: &str) -> &'static str {
+        let served: Vec<_> = ROUTES
+            .iter()
+            .filter(|r| rolechat::routes::matches(r.path, path))
+            .collect();
+        if let Some(route) = served.iter().find(|r| r.method == method) {
+            return route.function;
+        }
+        // A path served by one function takes every method there; that function answers 405.
+        match served.first() {
+            Some(first) if served.iter().all(|r| r.function == first.function) => first.function,
+            _ => "fallback",
+        }
+    }
+
+    fn service_for(&self, function: &str) -> ApiService {
+        use rolechat::handlers::*;
+        let state = self.state.clone();
+        match function {
+            "health" => service(state, health::handle),
+            "signup" => service(state, signup::handle),
+            "auth" => service(state, auth::handle),
+            "fallback" => service(state, fallback::handle),
+            other => panic!("the test harness does not know function `{other}`"),
+        }
+    }
+
+    /// Sends a request through the function that serves it, as the deployed API would.
+    pub async fn send(&self, request: TestRequest) -> TestResponse {
+        let function = Self::function_for(&request.method, &request.path);
+        let mut builder = lambda_http::http::Request::builder()
+            .method(request.method)
+            .uri(request.path.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let req = builder
+            .body(request.body)
+            .expect("test requests are well formed");
+        let response = self
+            .service_for(function)
+            .oneshot(req)
+            .await
+            .expect("infallible");
+        let (parts, body) = response.into_parts();
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: body.to_vec(),
+        }
+    }
+
+    /// Signs up `username` with `password`; panics unless it succeeds. Returns the access token.
+    pub async fn sign_up(&self, username: &str, password: &str) -> String {
+        let response = self
+            .send(
+                TestRequest::post("/signup")
+                    .json(&serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            201,
+            "signup of {username}: {}",
+            response.text()
+        );
+        response.json()["access_token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TestRequest {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl TestRequest {
+    pub fn new(method: Method, path: &str) -> Self {
+        TestRequest {
+            method,
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    pub fn get(path: &str) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    pub fn post(path: &str) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    pub fn delete(path: &str) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn token(self, token: &str) -> Self {
+        self.header(header::AUTHORIZATION.as_str(), &format!("Bearer {token}"))
+    }
+
+    pub fn json(self, value: &Value) -> Self {
+        self.raw(value.to_string())
+    }
+
+    pub fn raw(mut self, body: impl Into<Body>) -> Self {
+        self.body = body.into();
+        self.header(header::CONTENT_TYPE.as_str(), "application/json")
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {}", self.text()))
+    }
+
+    /// The `error.code` of a contract error reply, after checking the reply has the error shape.
+    pub fn error_code(&self) -> String {
+        assert_error_shape(self.status, &self.headers, &self.body);
+        self.json()["error"]["code"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Checks that a reply is the contract's error shape: JSON, `{"error": {"code", "message"}}`, and
+/// `fields` only for `validation_failed`.
+pub fn assert_error_shape(status: u16, headers: &HeaderMap, body: &[u8]) {
+    let text = String::from_utf8_lossy(body);
+    assert!(status >= 400, "not an error: {status} {text}");
+    assert_eq!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{status} {text}"
+    );
+    let value: Value =
+        serde_json::from_slice(body).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    let error = value
+        .get("error")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("no error object: {text}"));
+    let code = error
+        .get("code")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no code: {text}"));
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no message: {text}"));
+    assert!(!message.is_empty());
+    assert_eq!(
+        error.contains_key("fields"),
+        code == "validation_failed",
+        "{text}"
+    );
+    let allowed_keys = ["code", "message", "fields"];
+    assert!(
+        error.keys().all(|k| allowed_keys.contains(&k.as_str())),
+        "{text}"
+    );
+    assert_eq!(value.as_object().unwrap().len(), 1, "{text}");
+}
