@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lambda_http::http::{HeaderName, Method, StatusCode, header};
-use lambda_http::{Body, Request, Response, service_fn};
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::ServiceBuilder;
@@ -40,6 +40,14 @@ pub fn no_content() -> Response<Body> {
         .status(StatusCode::NO_CONTENT)
         .body(Body::Empty)
         .expect("a bare status always builds")
+}
+
+/// The request's path as the client wrote it: API Gateway's stage (`/Prod`) is not part of it.
+pub fn request_path(req: &Request) -> &str {
+    match req.raw_http_path() {
+        "" => req.uri().path(),
+        path => path,
+    }
 }
 
 /// Refuses any method but `allowed` with `405` and an `Allow` header.
@@ -117,7 +125,7 @@ where
         let (state, handler) = (state.clone(), handler.clone());
         async move {
             let started = Instant::now();
-            let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+            let (method, path) = (req.method().clone(), request_path(&req).to_owned());
             let response = handler(state, req)
                 .await
                 .unwrap_or_else(ApiError::into_response);

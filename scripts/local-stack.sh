@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The local stack, in the foreground: the embedded DynamoDB and every function under
+# `cargo lambda watch` (`api`), plus the site (`dev`). Ctrl-C stops everything it started.
+#
+# Settings (environment): API_PORT (9000), SITE_PORT (5173), ROLECHAT_DYNAMODB_PORT (8000),
+# ROLECHAT_DATA_DIR (.local). Every ROLECHAT_* and OPENAI_* variable reaches the functions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-api}
+API_PORT=${API_PORT:-9000}
+SITE_PORT=${SITE_PORT:-5173}
+export ROLECHAT_DYNAMODB_PORT=${ROLECHAT_DYNAMODB_PORT:-8000}
+export ROLECHAT_DATA_DIR=${ROLECHAT_DATA_DIR:-.local}
+export DYNAMODB_ENDPOINT=${DYNAMODB_ENDPOINT:-http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT}
+export PATH="$PWD/.venv/bin:$PATH"
+mkdir -p "$ROLECHAT_DATA_DIR"
+
+# The token signing key: generated once per data directory, so logins survive a restart.
+if [ -z "${ROLECHAT_JWT_SECRET:-}" ] && [ -z "${ROLECHAT_JWT_SECRET_ARN:-}" ]; then
+  key_file="$ROLECHAT_DATA_DIR/jwt-secret"
+  if [ ! -s "$key_file" ]; then
+    (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' > "$key_file")
+  fi
+  ROLECHAT_JWT_SECRET=$(cat "$key_file")
+  export ROLECHAT_JWT_SECRET
+fi
+if [ "$mode" = dev ]; then
+  export ROLECHAT_ALLOWED_ORIGINS=${ROLECHAT_ALLOWED_ORIGINS:-http://127.0.0.1:$SITE_PORT,http://localhost:$SITE_PORT}
+fi
+
+# Build everything first, so the first request does not wait for a compile.
+cargo build --workspace --bins
+
+# Each child runs in its own process group, so stopping it also stops what it started
+# (cargo lambda watch starts one process per function).
+groups=()
+start() { setsid "$@" & groups+=("$!"); }
+stop() {
+  trap - EXIT INT TERM
+  for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+wait_for() { # URL SECONDS WHAT
+  for _ in $(seq 1 $(( $2 * 10 ))); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    for pid in "${groups[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "$3 stopped before it was ready" >&2; exit 1; }
+    done
+    sleep 0.1
+  done
+  echo "$3 was not ready at $1 after $2 s" >&2
+  exit 1
+}
+
+start ./target/debug/local-dynamodb
+wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
+
+start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors
+wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
+echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
+
+if [ "$mode" = dev ]; then
+  printf '{"api_base_url": "http://127.0.0.1:%s"}\n' "$API_PORT" > frontend/config.json
+  start python3 -m http.server "$SITE_PORT" --bind 127.0.0.1 --directory frontend
+  wait_for "http://127.0.0.1:$SITE_PORT/" 30 "The site"
+  echo "Rolechat site on http://127.0.0.1:$SITE_PORT"
+fi
+echo "Press Ctrl-C to stop."
+wait

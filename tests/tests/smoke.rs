@@ -1,0 +1,322 @@
+//! The smoke suite: the real function binaries under `cargo lambda watch`, the embedded DynamoDB,
+//! real HTTP. Run by `make smoke` (part of `make test`), which starts the stack and sets
+//! `ROLECHAT_API_URL` and `ROLECHAT_STACK_LOG`; ignored by a plain `cargo test`.
+
+use std::process::Command;
+
+use reqwest::{Client, Method, Response};
+use rolechat_tests::assert_error_shape;
+use serde_json::{Value, json};
+
+fn api_url(path: &str) -> String {
+    let base = std::env::var("ROLECHAT_API_URL").unwrap_or_else(|_| "http://127.0.0.1:9000".into());
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+fn unique(name: &str) -> String {
+    format!("{name}-{}", &ulid::Ulid::new().to_string()[16..])
+}
+
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    async fn from(response: Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("a body").to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn error_code(&self) -> String {
+        let headers = lambda_http::http::HeaderMap::from_iter(self.headers.iter().map(|(k, v)| {
+            (
+                k.as_str().parse().unwrap(),
+                v.as_bytes().try_into().unwrap(),
+            )
+        }));
+        assert_error_shape(self.status, &headers, &self.body);
+        self.json()["error"]["code"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn send(method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Reply {
+    let mut request = Client::new().request(method, api_url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
+    }
+    Reply::from(request.send().await.expect("the local stack answers")).await
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn signup_login_me_logout_over_http() {
+    assert_eq!(
+        send(Method::GET, "/health", None, None).await.json(),
+        json!({"status": "ok"})
+    );
+
+    let username = unique("Smoke");
+    let password = format!("pw {}", ulid::Ulid::new());
+    let credentials = json!({"username": username, "password": password}).to_string();
+    let signup = send(Method::POST, "/signup", None, Some(credentials.clone())).await;
+    assert_eq!(
+        signup.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&signup.body)
+    );
+    // The stack was started with ROLECHAT_SESSION_TTL_SECONDS=7200: settings reach the functions.
+    assert_eq!(signup.json()["expires_in"], 7200);
+    let first_token = signup.json()["access_token"].as_str().unwrap().to_owned();
+
+    let taken =
+        json!({"username": username.to_uppercase(), "password": "another password"}).to_string();
+    assert_eq!(
+        send(Method::POST, "/signup", None, Some(taken))
+            .await
+            .error_code(),
+        "username_taken"
+    );
+
+    let login = send(Method::POST, "/auth", None, Some(credentials)).await;
+    assert_eq!(login.status, 200);
+    let token = login.json()["access_token"].as_str().unwrap().to_owned();
+
+    let me = send(Method::GET, "/auth", Some(&token), None).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["user"]["username"], username.as_str());
+
+    let logout = send(Method::DELETE, "/auth", Some(&token), None).await;
+    assert_eq!(logout.status, 204);
+    let after = send(Method::GET, "/auth", Some(&token), None).await;
+    assert_eq!(
+        (after.status, after.error_code().as_str()),
+        (401, "unauthorized")
+    );
+    assert_eq!(
+        send(Method::GET, "/auth", Some(&first_token), None)
+            .await
+            .status,
+        200
+    );
+
+    let wrong = json!({"username": username, "password": "not the password"}).to_string();
+    let unknown = json!({"username": unique("nobody"), "password": "not the password"}).to_string();
+    let wrong = send(Method::POST, "/auth", None, Some(wrong)).await;
+    let unknown = send(Method::POST, "/auth", None, Some(unknown)).await;
+    assert_eq!(wrong.error_code(), "invalid_credentials");
+    assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
+
+    // Nothing secret reached the functions' logs.
+    let log_path = std::env::var("ROLECHAT_STACK_LOG").expect("make smoke sets ROLECHAT_STACK_LOG");
+    let log = std::fs::read_to_string(log_path).unwrap();
+    assert!(
+        log.contains("path=/signup") && log.contains("status=201"),
+        "the request log is there"
+    );
+    for secret in [&password, &first_token, &token] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a password or token is in the log"
+        );
+    }
+    assert!(!log.contains("$argon2id$"), "a password hash is in the log");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn every_bad_input_gets_its_status_and_error_shape() {
+    let valid = json!({"username": unique("bad"), "password": "long enough"});
+    let cases: Vec<(Method, &str, Option<String>, u16, &str)> = vec![
+        (
+            Method::POST,
+            "/signup",
+            Some("not json".into()),
+            400,
+            "invalid_json",
+        ),
+        (
+            Method::POST,
+            "/signup",
+            Some("[1, 2]".into()),
+            400,
+            "invalid_json",
+        ),
+        (
+            Method::POST,
+            "/signup",
+            Some(r#"{"username": 1, "password": "long enough"}"#.into()),
+            400,
+            "invalid_json",
+        ),
+        (
+            Method::POST,
+            "/signup",
+            Some("{}".into()),
+            400,
+            "validation_failed",
+        ),
+        (
+            Method::POST,
+            "/signup",
+            Some(json!({"username": "x".repeat(33), "password": "long enough"}).to_string()),
+            400,
+            "validation_failed",
+        ),
+        (
+            Method::POST,
+            "/signup",
+            Some(json!({"username": "abc", "password": "p".repeat(70_000)}).to_string()),
+            413,
+            "payload_too_large",
+        ),
+        (Method::POST, "/auth", Some("{".into()), 400, "invalid_json"),
+        (
+            Method::POST,
+            "/auth",
+            Some(json!({"username": "abc"}).to_string()),
+            400,
+            "validation_failed",
+        ),
+        (Method::GET, "/auth", None, 401, "unauthorized"),
+        (Method::DELETE, "/auth", None, 401, "unauthorized"),
+        (Method::GET, "/no-such-route", None, 404, "not_found"),
+        (
+            Method::POST,
+            "/rooms/x/y/z",
+            Some(valid.to_string()),
+            404,
+            "not_found",
+        ),
+        (Method::GET, "/", None, 404, "not_found"),
+        (Method::PUT, "/auth", None, 405, "method_not_allowed"),
+        (Method::GET, "/signup", None, 405, "method_not_allowed"),
+        (Method::DELETE, "/health", None, 405, "method_not_allowed"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let reply = send(method.clone(), path, None, body).await;
+        assert_eq!(
+            (reply.status, reply.error_code().as_str()),
+            (status, code),
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn no_cors_headers_for_origins_not_configured() {
+    let reply = Client::new()
+        .request(Method::OPTIONS, api_url("/auth"))
+        .header("origin", "https://evil.test")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        reply.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        reply.headers()
+    );
+}
+
+/// `cargo lambda invoke` with each committed fixture, against the running stack.
+#[test]
+#[ignore = "needs the local stack: run `make smoke`"]
+fn committed_fixtures_invoke_the_functions() {
+    let port = url_port(&api_url(""));
+    let invoke = |function: &str, fixture: &str| -> Value {
+        let output = Command::new("cargo")
+            .args([
+                "lambda",
+                "invoke",
+                function,
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port,
+                "--data-file",
+            ])
+            .arg(format!(
+                "{}/../functions/{function}/events/{fixture}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .output()
+            .expect("cargo lambda runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{function} {fixture}: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{function} {fixture}: {stdout}"))
+    };
+    let body = |response: &Value| -> Value {
+        serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap()
+    };
+
+    let health = invoke("health", "get.json");
+    assert_eq!(
+        (health["statusCode"].as_u64(), body(&health)),
+        (Some(200), json!({"status": "ok"}))
+    );
+
+    // The fixture user exists after the first run against a data directory; both replies are right.
+    let signup = invoke("signup", "signup.json");
+    match signup["statusCode"].as_u64() {
+        Some(201) => assert_eq!(body(&signup)["user"]["username"], "fixture-user"),
+        Some(409) => assert_eq!(body(&signup)["error"]["code"], "username_taken"),
+        other => panic!("signup fixture answered {other:?}: {signup}"),
+    }
+    let invalid = invoke("signup", "invalid.json");
+    assert_eq!(invalid["statusCode"], 400);
+    assert_eq!(body(&invalid)["error"]["code"], "validation_failed");
+
+    let login = invoke("auth", "login.json");
+    assert_eq!(login["statusCode"], 200, "{login}");
+    assert_eq!(body(&login)["token_type"], "Bearer");
+    let wrong = invoke("auth", "login-wrong-password.json");
+    assert_eq!(
+        (wrong["statusCode"].as_u64(), &body(&wrong)["error"]["code"]),
+        (Some(401), &json!("invalid_credentials"))
+    );
+    let me = invoke("auth", "me-without-token.json");
+    assert_eq!(
+        (me["statusCode"].as_u64(), &body(&me)["error"]["code"]),
+        (Some(401), &json!("unauthorized"))
+    );
+    let unknown = invoke("fallback", "unknown-route.json");
+    assert_eq!(
+        (
+            unknown["statusCode"].as_u64(),
+            &body(&unknown)["error"]["code"]
+        ),
+        (Some(404), &json!("not_found"))
+    );
+}
+
+fn url_port(url: &str) -> String {
+    url.trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned()
+}
