@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::{HeaderName, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
@@ -15,7 +16,7 @@ use tower::util::BoxCloneService;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
 
 /// Request bodies over this many bytes are refused with `413`.
@@ -48,6 +49,46 @@ pub fn request_path(req: &Request) -> &str {
         "" => req.uri().path(),
         path => path,
     }
+}
+
+/// `?limit=N&cursor=...` of a paginated list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageQuery {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// Reads `limit` (1 to 100, 20 when absent) and `cursor` from the query string.
+pub fn page_query(req: &Request) -> Result<PageQuery, ApiError> {
+    let query: QueryMap = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    let mut errors = FieldErrors::new();
+    let limit = match query.first("limit") {
+        None => Some(DEFAULT_PAGE_SIZE),
+        Some(text) => errors.check(
+            "limit",
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or(format!("must be a whole number from 1 to {MAX_PAGE_SIZE}")),
+        ),
+    };
+    let cursor = query
+        .first("cursor")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    errors.finish()?;
+    Ok(PageQuery {
+        limit: limit.unwrap_or(DEFAULT_PAGE_SIZE),
+        cursor,
+    })
 }
 
 /// Refuses any method but `allowed` with `405` and an `Allow` header.
@@ -191,6 +232,50 @@ mod tests {
             parse_json::<Body2>(&invalid_utf8).unwrap_err().code(),
             "invalid_json"
         );
+    }
+
+    #[test]
+    fn page_queries() {
+        let query = |uri: &str| {
+            let req = lambda_http::http::Request::builder()
+                .uri(uri)
+                .body(Body::Empty)
+                .unwrap();
+            page_query(&req)
+        };
+        assert_eq!(
+            query("/rooms").unwrap(),
+            PageQuery {
+                limit: 20,
+                cursor: None
+            }
+        );
+        assert_eq!(
+            query("/rooms?limit=100&cursor=a.b%2Bc").unwrap(),
+            PageQuery {
+                limit: 100,
+                cursor: Some("a.b+c".into())
+            }
+        );
+        assert_eq!(
+            query("/rooms?limit=1&cursor=").unwrap(),
+            PageQuery {
+                limit: 1,
+                cursor: None
+            }
+        );
+        for bad in [
+            "0",
+            "101",
+            "-1",
+            "ten",
+            "1.5",
+            "",
+            "99999999999999999999999",
+        ] {
+            let error = query(&format!("/rooms?limit={bad}")).unwrap_err();
+            assert_eq!(error.code(), "validation_failed", "{bad}");
+        }
     }
 
     #[test]

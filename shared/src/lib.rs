@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod config;
+pub mod cursor;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod room;
 pub mod routes;
 pub mod session;
 pub mod state;

@@ -26,6 +26,12 @@ pub const ROUTES: &[Route] = &[
     route(Method::POST, "/auth", "auth"),
     route(Method::GET, "/auth", "auth"),
     route(Method::DELETE, "/auth", "auth"),
+    route(Method::GET, "/rooms", "rooms-list"),
+    route(Method::POST, "/rooms", "room-create"),
+    route(Method::GET, "/rooms/{id}", "room-get"),
+    route(Method::PATCH, "/rooms/{id}", "room-update"),
+    route(Method::DELETE, "/rooms/{id}", "room-delete"),
+    route(Method::GET, "/rooms/{id}/messages", "messages-list"),
 ];
 
 pub fn matches(template: &str, path: &str) -> bool {
@@ -46,6 +52,19 @@ pub fn matches(template: &str, path: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// The segment of `path` that stands where `{name}` stands in `template`.
+pub fn path_param<'p>(template: &str, path: &'p str, name: &str) -> Option<&'p str> {
+    if !matches(template, path) {
+        return None;
+    }
+    let placeholder = format!("{{{name}}}");
+    let position = template
+        .trim_matches('/')
+        .split('/')
+        .position(|segment| segment == placeholder)?;
+    path.trim_matches('/').split('/').nth(position)
 }
 
 /// The methods the API serves on `path`: empty when the path is unknown.
@@ -75,5 +94,13 @@ mod tests {
             [Method::POST, Method::GET, Method::DELETE]
         );
         assert!(methods_for("/nope").is_empty());
+        assert_eq!(
+            path_param("/rooms/{id}/messages", "/rooms/01ABC/messages", "id"),
+            Some("01ABC")
+        );
+        assert_eq!(
+            path_param("/rooms/{id}", "/rooms/01ABC/messages", "id"),
+            None
+        );
     }
 }

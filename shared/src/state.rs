@@ -7,12 +7,14 @@ use aws_sdk_dynamodb::config::Credentials;
 
 use crate::auth::TokenKeys;
 use crate::config::{self, Config, SecretSource};
+use crate::cursor::CursorKeys;
 use crate::store::{Store, Tables};
 
 pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub tokens: TokenKeys,
+    pub cursors: CursorKeys,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,10 +28,12 @@ pub enum StartupError {
 impl AppState {
     pub fn new(config: Config, store: Store, jwt_secret: &str) -> Arc<Self> {
         let tokens = TokenKeys::new(jwt_secret.as_bytes());
+        let cursors = CursorKeys::new(jwt_secret.as_bytes());
         Arc::new(AppState {
             config,
             store,
             tokens,
+            cursors,
         })
     }
 

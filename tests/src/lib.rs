@@ -156,6 +156,12 @@ impl TestApp {
             "signup" => service(state, signup::handle),
             "auth" => service(state, auth::handle),
             "fallback" => service(state, fallback::handle),
+            "rooms-list" => service(state, rooms_list::handle),
+            "room-create" => service(state, room_create::handle),
+            "room-get" => service(state, room_get::handle),
+            "room-update" => service(state, room_update::handle),
+            "room-delete" => service(state, room_delete::handle),
+            "messages-list" => service(state, messages_list::handle),
             other => panic!("the test harness does not know function `{other}`"),
         }
     }

@@ -1,7 +1,7 @@
 //! The places that describe the same thing must agree: the routes in code, the local router in
 //! Cargo.toml, the template's API events, `openapi.yaml`, and the table definitions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -35,41 +35,63 @@ fn text(value: &Yaml) -> &str {
         .unwrap_or_else(|| panic!("not a string: {value:?}"))
 }
 
-/// (path, method or ANY, function): how requests reach functions. API Gateway's greedy
-/// `{proxy+}` is written as the router's `{*path}`.
-type Routing = BTreeSet<(String, String, String)>;
+/// For every path and method, the function a request reaches (or `-` when none does). API
+/// Gateway's greedy `{proxy+}` is written as the router's `{*path}`.
+type Routing = BTreeMap<(String, &'static str), String>;
 
-fn fallback_routing() -> Routing {
-    [("/", "ANY"), ("/{*path}", "ANY")]
-        .into_iter()
-        .map(|(path, method)| (path.to_owned(), method.to_owned(), "fallback".to_owned()))
-        .collect()
-}
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const UNROUTED: &str = "-";
 
-/// What the routes in code imply: a path served by one function sends it every method (it
-/// answers 405 itself); a path shared by several functions lists its methods.
-fn routing_from_code() -> Routing {
-    let mut routing = fallback_routing();
-    let paths: BTreeSet<_> = ROUTES.iter().map(|r| r.path).collect();
+/// Expands `(path, method or ANY, function)` declarations into a routing, where a declaration
+/// for one method beats `ANY` on the same path.
+fn routing(declared: &[(String, String, String)]) -> Routing {
+    let mut routing = Routing::new();
+    let paths: BTreeSet<_> = declared.iter().map(|(path, _, _)| path.clone()).collect();
     for path in paths {
-        let routes: Vec<_> = ROUTES.iter().filter(|r| r.path == path).collect();
-        if routes.iter().all(|r| r.function == routes[0].function) {
-            routing.insert((
-                path.to_owned(),
-                "ANY".to_owned(),
-                routes[0].function.to_owned(),
-            ));
-        } else {
-            for route in routes {
-                routing.insert((
-                    path.to_owned(),
-                    route.method.to_string(),
-                    route.function.to_owned(),
-                ));
-            }
+        for method in METHODS {
+            let find = |wanted: &str| declared.iter().find(|(p, m, _)| *p == path && m == wanted);
+            let function = find(method)
+                .or_else(|| find("ANY"))
+                .map(|(_, _, f)| f.as_str());
+            routing.insert(
+                (path.clone(), method),
+                function.unwrap_or(UNROUTED).to_owned(),
+            );
         }
     }
     routing
+}
+
+/// What the routes in code imply: a route's function for its method; on a path served by one
+/// function, that function for any other method (it answers 405); elsewhere `fallback`.
+fn routing_from_code() -> Routing {
+    let mut declared = vec![
+        ("/".to_owned(), "ANY".to_owned(), "fallback".to_owned()),
+        (
+            "/{*path}".to_owned(),
+            "ANY".to_owned(),
+            "fallback".to_owned(),
+        ),
+    ];
+    let paths: BTreeSet<_> = ROUTES.iter().map(|r| r.path).collect();
+    for path in paths {
+        let routes: Vec<_> = ROUTES.iter().filter(|r| r.path == path).collect();
+        let single = routes.iter().all(|r| r.function == routes[0].function);
+        let other = if single {
+            routes[0].function
+        } else {
+            "fallback"
+        };
+        declared.push((path.to_owned(), "ANY".to_owned(), other.to_owned()));
+        for route in routes {
+            declared.push((
+                path.to_owned(),
+                route.method.to_string(),
+                route.function.to_owned(),
+            ));
+        }
+    }
+    routing(&declared)
 }
 
 fn routing_from_local_router() -> Routing {
@@ -93,16 +115,14 @@ fn routing_from_local_router() -> Routing {
     let router = metadata["metadata"]["lambda"]["watch"]["router"]
         .as_object()
         .expect("[workspace.metadata.lambda.watch.router] exists");
-    let mut routing = Routing::new();
+    let mut declared = Vec::new();
     for (path, target) in router {
         match target {
-            Json::String(function) => {
-                routing.insert((path.clone(), "ANY".into(), function.clone()));
-            }
+            Json::String(function) => declared.push((path.clone(), "ANY".into(), function.clone())),
             Json::Array(entries) => {
                 for entry in entries {
                     let method = entry["method"].as_str().unwrap().to_owned();
-                    routing.insert((
+                    declared.push((
                         path.clone(),
                         method,
                         entry["function"].as_str().unwrap().to_owned(),
@@ -112,12 +132,12 @@ fn routing_from_local_router() -> Routing {
             other => panic!("unexpected router entry for {path}: {other}"),
         }
     }
-    routing
+    routing(&declared)
 }
 
 fn routing_from_template() -> Routing {
     let template = yaml("template.yaml");
-    let mut routing = Routing::new();
+    let mut declared = Vec::new();
     for (_, resource) in template["Resources"].as_mapping().unwrap() {
         if resource["Type"] != "AWS::Serverless::Function" {
             continue;
@@ -130,11 +150,11 @@ fn routing_from_template() -> Routing {
             if event["Type"] == "Api" {
                 let path = text(&event["Properties"]["Path"]).replace("{proxy+}", "{*path}");
                 let method = text(&event["Properties"]["Method"]).to_uppercase();
-                routing.insert((path, method, function.clone()));
+                declared.push((path, method, function.clone()));
             }
         }
     }
-    routing
+    routing(&declared)
 }
 
 #[test]
@@ -246,8 +266,43 @@ fn the_template_declares_the_tables_of_the_schema() {
             .iter()
             .map(|a| (text(&a["AttributeName"]), text(&a["AttributeType"])))
             .collect();
-        let expected: BTreeSet<_> = keys.iter().map(|(name, _)| (*name, "S")).collect();
+        let expected: BTreeSet<_> = table
+            .key_attribute_names()
+            .into_iter()
+            .map(|name| (name, "S"))
+            .collect();
         assert_eq!(attributes, expected, "{} attribute definitions", table.name);
+
+        let indexes: BTreeSet<_> = properties["LocalSecondaryIndexes"]
+            .as_sequence()
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .map(|index| {
+                        let keys: Vec<_> = index["KeySchema"]
+                            .as_sequence()
+                            .unwrap()
+                            .iter()
+                            .map(|k| (text(&k["AttributeName"]), text(&k["KeyType"])))
+                            .collect();
+                        assert_eq!(
+                            keys[0],
+                            (table.partition_key, "HASH"),
+                            "{} index",
+                            table.name
+                        );
+                        assert_eq!(text(&index["Projection"]["ProjectionType"]), "ALL");
+                        (text(&index["IndexName"]), keys[1].0)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let expected: BTreeSet<_> = table
+            .local_indexes
+            .iter()
+            .map(|index| (index.name, index.sort_key))
+            .collect();
+        assert_eq!(indexes, expected, "{} local indexes", table.name);
 
         let ttl = &properties["TimeToLiveSpecification"];
         match table.ttl_attribute {

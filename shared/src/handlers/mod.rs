@@ -4,6 +4,13 @@
 pub mod auth;
 pub mod fallback;
 pub mod health;
+pub mod messages_list;
+pub mod room_create;
+pub mod room_delete;
+pub mod room_get;
+pub mod room_update;
+mod rooms;
+pub mod rooms_list;
 pub mod signup;
 
 use serde::{Deserialize, Serialize};

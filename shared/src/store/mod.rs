@@ -2,10 +2,12 @@
 //!
 //! Each method is one round trip; the handlers' round-trip counts follow from which they call.
 
+mod rooms;
 pub mod schema;
 mod sessions;
 mod users;
 
+pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
 pub use users::{CreateUserError, UserRecord};
 
@@ -39,6 +41,7 @@ impl From<StoreError> for ApiError {
 pub struct Tables {
     pub users: String,
     pub sessions: String,
+    pub rooms: String,
 }
 
 impl Tables {
@@ -46,6 +49,7 @@ impl Tables {
         Tables {
             users: schema::USERS.table_name(prefix),
             sessions: schema::SESSIONS.table_name(prefix),
+            rooms: schema::ROOMS.table_name(prefix),
         }
     }
 }

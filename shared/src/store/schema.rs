@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 use super::StoreError;
@@ -20,6 +20,14 @@ pub struct TableDef {
     pub sort_key: Option<&'static str>,
     /// The epoch-seconds attribute after which DynamoDB may delete an item.
     pub ttl_attribute: Option<&'static str>,
+    /// Local secondary indexes: same partition key, another string sort key, all attributes.
+    pub local_indexes: &'static [LocalIndex],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalIndex {
+    pub name: &'static str,
+    pub sort_key: &'static str,
 }
 
 /// Users, keyed by the case-folded username.
@@ -29,6 +37,7 @@ pub const USERS: TableDef = TableDef {
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: None,
+    local_indexes: &[],
 };
 
 /// Login sessions, keyed by session id; they expire by TTL and logout deletes them.
@@ -38,9 +47,29 @@ pub const SESSIONS: TableDef = TableDef {
     partition_key: "pk",
     sort_key: None,
     ttl_attribute: Some("expires_at"),
+    local_indexes: &[],
 };
 
-pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS];
+/// Rooms and their messages, in their owner's partition (`pk` = the owner's user key), so
+/// ownership is structural. A room is `sk = "{room_id}#room"`; each message is
+/// `sk = "{room_id}#msg#{message_id}"`, and since `room` sorts after `msg#`, one query newest-first
+/// reads a room and its latest messages. Only rooms carry `activity`, so the index lists rooms,
+/// most recently active first.
+pub const ROOMS: TableDef = TableDef {
+    name: "rooms",
+    resource: "RoomsTable",
+    partition_key: "pk",
+    sort_key: Some("sk"),
+    ttl_attribute: None,
+    local_indexes: &[BY_ACTIVITY],
+};
+
+pub const BY_ACTIVITY: LocalIndex = LocalIndex {
+    name: "by_activity",
+    sort_key: "activity",
+};
+
+pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS];
 
 impl TableDef {
     pub fn table_name(&self, prefix: &str) -> String {
@@ -52,27 +81,44 @@ impl TableDef {
             .chain(self.sort_key.map(|sort_key| (sort_key, KeyType::Range)))
     }
 
+    /// Every attribute used as a key, by the table or an index: each needs a definition.
+    pub fn key_attribute_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<_> = self.key_attributes().map(|(name, _)| name).collect();
+        names.extend(self.local_indexes.iter().map(|index| index.sort_key));
+        names
+    }
+
     async fn create(&self, client: &Client, table_name: &str) -> Result<bool, StoreError> {
         let mut request = client
             .create_table()
             .table_name(table_name)
             .billing_mode(BillingMode::PayPerRequest);
         for (attribute, key_type) in self.key_attributes() {
-            request = request
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name(attribute)
-                        .key_type(key_type)
-                        .build()
-                        .map_err(StoreError::request)?,
-                )
-                .attribute_definitions(
-                    AttributeDefinition::builder()
-                        .attribute_name(attribute)
-                        .attribute_type(ScalarAttributeType::S)
-                        .build()
-                        .map_err(StoreError::request)?,
-                );
+            request = request.key_schema(key(attribute, key_type)?);
+        }
+        for attribute in self.key_attribute_names() {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(attribute)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(StoreError::request)?,
+            );
+        }
+        for index in self.local_indexes {
+            request = request.local_secondary_indexes(
+                LocalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(self.partition_key, KeyType::Hash)?)
+                    .key_schema(key(index.sort_key, KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(StoreError::request)?,
+            );
         }
         match request.send().await {
             Ok(_) => {}
@@ -102,6 +148,14 @@ impl TableDef {
         }
         Ok(true)
     }
+}
+
+fn key(attribute: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(attribute)
+        .key_type(key_type)
+        .build()
+        .map_err(StoreError::request)
 }
 
 /// Creates every table that does not exist yet; returns the names of those it created.

@@ -1,0 +1,45 @@
+use std::sync::Arc;
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::rooms::{messages_list, owner, room_id};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::{HandlerResult, allow, json_response};
+
+/// How many of the latest messages opening a room shows.
+pub const OPEN_MESSAGES: usize = 50;
+
+/// `GET /rooms/{id}`: the room and its latest messages, oldest first, with a cursor for older
+/// ones. Two round trips: the session, then one query for the room and its messages.
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    allow(&req, &[Method::GET])?;
+    let owner = owner(&state, &req).await?;
+    let room_id = room_id(&req, "/rooms/{id}")?;
+    let opened = state
+        .store
+        .open_room(&owner, &room_id, OPEN_MESSAGES)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let older_cursor = match opened.messages.items.last() {
+        Some(oldest) if opened.messages.more => Some(state.cursors.encode(
+            &owner,
+            &messages_list(&room_id),
+            vec![oldest.sk.clone()],
+        )),
+        _ => None,
+    };
+    let messages: Vec<_> = opened
+        .messages
+        .items
+        .iter()
+        .rev()
+        .map(|m| m.public())
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"room": opened.room.public(), "messages": messages, "older_cursor": older_cursor}),
+    ))
+}

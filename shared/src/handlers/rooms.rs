@@ -1,0 +1,30 @@
+//! What the room handlers share: whose rooms, which room, and how lists are paged.
+
+use lambda_http::Request;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::request_path;
+use crate::routes::path_param;
+use crate::session;
+
+/// The user key the request acts for: rooms live under it, so it is all ownership needs.
+pub async fn owner(state: &AppState, req: &Request) -> Result<String, ApiError> {
+    Ok(session::authenticate(state, req).await?.user_key)
+}
+
+/// The `{id}` of `template` in the request's path, in canonical form. An id that is not a room
+/// id at all is `404`, like one that does not exist.
+pub fn room_id(req: &Request, template: &str) -> Result<String, ApiError> {
+    path_param(template, request_path(req), "id")
+        .and_then(|id| ulid::Ulid::from_string(id).ok())
+        .map(|id| id.to_string())
+        .ok_or(ApiError::NotFound)
+}
+
+/// The list a cursor belongs to, so a cursor of one room's messages cannot page another's.
+pub fn messages_list(room_id: &str) -> String {
+    format!("messages:{room_id}")
+}
+
+pub const ROOMS_LIST: &str = "rooms";

@@ -1,0 +1,430 @@
+//! Rooms and messages in the owner's partition of the rooms table (see `schema::ROOMS`).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
+use serde::{Deserialize, Serialize};
+
+use super::schema::BY_ACTIVITY;
+use super::{Store, StoreError};
+use crate::room::{Language, Level, Message, Role, Room, RoomPatch, derived_title};
+
+type Item = HashMap<String, AttributeValue>;
+
+pub fn room_sk(room_id: &str) -> String {
+    format!("{room_id}#room")
+}
+
+pub fn message_sk(room_id: &str, message_id: &str) -> String {
+    format!("{room_id}#msg#{message_id}")
+}
+
+/// A room as stored. `activity` orders the room list (the id of the room's latest event, a
+/// time-ordered ULID); it is removed when a delete begins, which takes the room off the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRecord {
+    pub pk: String,
+    pub sk: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub language: Language,
+    pub level: Level,
+    pub situation: String,
+    pub my_role: String,
+    pub gpt_role: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message_at: Option<String>,
+    #[serde(default)]
+    pub message_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleting: bool,
+}
+
+impl RoomRecord {
+    pub fn public(&self) -> Room {
+        Room {
+            id: self.id.clone(),
+            title: self
+                .title
+                .clone()
+                .unwrap_or_else(|| derived_title(&self.situation)),
+            language: self.language,
+            level: self.level,
+            situation: self.situation.clone(),
+            my_role: self.my_role.clone(),
+            gpt_role: self.gpt_role.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            last_message_at: self.last_message_at.clone(),
+            message_count: self.message_count,
+        }
+    }
+}
+
+/// A message as stored: one item each, sorted by its time-ordered id within its room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    pub pk: String,
+    pub sk: String,
+    pub id: String,
+    pub role: Role,
+    pub content: String,
+    pub created_at: String,
+}
+
+impl MessageRecord {
+    pub fn new(
+        owner: &str,
+        room_id: &str,
+        id: &str,
+        role: Role,
+        content: &str,
+        created_at: &str,
+    ) -> Self {
+        MessageRecord {
+            pk: owner.to_owned(),
+            sk: message_sk(room_id, id),
+            id: id.to_owned(),
+            role,
+            content: content.to_owned(),
+            created_at: created_at.to_owned(),
+        }
+    }
+
+    pub fn public(&self) -> Message {
+        Message {
+            id: self.id.clone(),
+            role: self.role,
+            content: self.content.clone(),
+            created_at: self.created_at.clone(),
+        }
+    }
+}
+
+/// Part of a list, newest first, and whether there is more past it.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Page<T> {
+    /// `fetched` holds up to `limit + 1` items: the extra one only says there is more.
+    fn of(mut fetched: Vec<T>, limit: usize) -> Self {
+        let more = fetched.len() > limit;
+        fetched.truncate(limit);
+        Page {
+            items: fetched,
+            more,
+        }
+    }
+}
+
+/// A room with its latest messages, newest first.
+#[derive(Debug)]
+pub struct OpenedRoom {
+    pub room: RoomRecord,
+    pub messages: Page<MessageRecord>,
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> bool {
+    error.code() == Some("ConditionalCheckFailedException")
+}
+
+impl Store {
+    pub async fn create_room(&self, room: &RoomRecord) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.rooms)
+            .set_item(Some(serde_dynamo::to_item(room)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        Ok(())
+    }
+
+    /// The owner's rooms, most recently active first, after `start` (`[sk, activity]` of the
+    /// last room of the previous page).
+    pub async fn list_rooms(
+        &self,
+        owner: &str,
+        limit: usize,
+        start: Option<(String, String)>,
+    ) -> Result<Page<RoomRecord>, StoreError> {
+        let start = start.map(|(sk, activity)| {
+            HashMap::from([
+                ("pk".to_owned(), s(owner)),
+                ("sk".to_owned(), s(&sk)),
+                ("activity".to_owned(), s(&activity)),
+            ])
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tables.rooms)
+            .index_name(BY_ACTIVITY.name)
+            .key_condition_expression("pk = :owner")
+            .expression_attribute_values(":owner", s(owner))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let rooms: Vec<RoomRecord> = serde_dynamo::from_items(output.items.unwrap_or_default())?;
+        Ok(Page::of(rooms, limit))
+    }
+
+    /// The room and its latest `limit` messages in one query: the room's item sorts above its
+    /// messages. `None` when the room does not exist under this owner or is being deleted.
+    pub async fn open_room(
+        &self,
+        owner: &str,
+        room_id: &str,
+        limit: usize,
+    ) -> Result<Option<OpenedRoom>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tables.rooms)
+            .key_condition_expression("pk = :owner AND begins_with(sk, :room)")
+            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":room", s(&format!("{room_id}#")))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32 + 2)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let mut items = output.items.unwrap_or_default().into_iter();
+        let Some(first) = items.next() else {
+            return Ok(None);
+        };
+        if first.get("sk") != Some(&s(&room_sk(room_id))) {
+            return Ok(None);
+        }
+        let room: RoomRecord = serde_dynamo::from_item(first)?;
+        if room.deleting {
+            return Ok(None);
+        }
+        let messages: Vec<MessageRecord> = serde_dynamo::from_items(items.collect::<Vec<Item>>())?;
+        Ok(Some(OpenedRoom {
+            room,
+            messages: Page::of(messages, limit),
+        }))
+    }
+
+    /// Messages of a room older than the one whose sort key is `before_sk`, newest first.
+    pub async fn older_messages(
+        &self,
+        owner: &str,
+        room_id: &str,
+        before_sk: &str,
+        limit: usize,
+    ) -> Result<Page<MessageRecord>, StoreError> {
+        let start = HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(before_sk))]);
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tables.rooms)
+            .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
+            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(Some(start))
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let messages: Vec<MessageRecord> =
+            serde_dynamo::from_items(output.items.unwrap_or_default())?;
+        Ok(Page::of(messages, limit))
+    }
+
+    /// The room, unless it does not exist under this owner or is being deleted.
+    pub async fn get_room(
+        &self,
+        owner: &str,
+        room_id: &str,
+    ) -> Result<Option<RoomRecord>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner))
+            .key("sk", s(&room_sk(room_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let room: Option<RoomRecord> = output.item.map(serde_dynamo::from_item).transpose()?;
+        Ok(room.filter(|room| !room.deleting))
+    }
+
+    /// Applies `patch` to the room; `None` when it does not exist under this owner.
+    pub async fn update_room(
+        &self,
+        owner: &str,
+        room_id: &str,
+        patch: &RoomPatch,
+        now: &str,
+    ) -> Result<Option<RoomRecord>, StoreError> {
+        let mut sets = vec!["updated_at = :now".to_owned()];
+        let mut removes = Vec::new();
+        let mut values = HashMap::from([(":now".to_owned(), s(now))]);
+        let mut set = |field: &str, value: AttributeValue| {
+            sets.push(format!("{field} = :{field}"));
+            values.insert(format!(":{field}"), value);
+        };
+        if let Some(language) = patch.language {
+            set("language", s(language.code()));
+        }
+        if let Some(level) = patch.level {
+            set("level", s(level.as_str()));
+        }
+        for (field, value) in [
+            ("situation", &patch.situation),
+            ("my_role", &patch.my_role),
+            ("gpt_role", &patch.gpt_role),
+        ] {
+            if let Some(value) = value {
+                set(field, s(value));
+            }
+        }
+        match &patch.title {
+            Some(Some(title)) => set("title", s(title)),
+            Some(None) => removes.push("title"),
+            None => {}
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner))
+            .key("sk", s(&room_sk(room_id)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
+            .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Some(serde_dynamo::from_item(
+                output.attributes.unwrap_or_default(),
+            )?)),
+            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
+    /// Deletes the room and every one of its messages. First the room is marked as being deleted
+    /// and taken off the list, so it is gone for every reader at once and no new message can be
+    /// added; then the messages go in batches; then the room itself. If this stops half way, the
+    /// room stays invisible and deleting it again finishes the job. `false` if there is no room.
+    pub async fn delete_room(&self, owner: &str, room_id: &str) -> Result<bool, StoreError> {
+        let marked = self
+            .client
+            .update_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner))
+            .key("sk", s(&room_sk(room_id)))
+            .update_expression("SET deleting = :yes REMOVE activity")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match marked {
+            Ok(_) => {}
+            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => {
+                return Ok(false);
+            }
+            Err(error) => return Err(StoreError::request(error)),
+        }
+
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.tables.rooms)
+                .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
+                .expression_attribute_values(":owner", s(owner))
+                .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .limit(500)
+                .send()
+                .await
+                .map_err(StoreError::request)?;
+            let keys = page.items.unwrap_or_default();
+            if keys.is_empty() {
+                break;
+            }
+            for chunk in keys.chunks(25) {
+                self.delete_batch(chunk.to_vec()).await?;
+            }
+        }
+
+        self.client
+            .delete_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner))
+            .key("sk", s(&room_sk(room_id)))
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        Ok(true)
+    }
+
+    /// Deletes up to 25 items by key, retrying what DynamoDB leaves unprocessed (throttling)
+    /// with a growing pause, a bounded number of times.
+    async fn delete_batch(&self, keys: Vec<Item>) -> Result<(), StoreError> {
+        let mut requests: Vec<WriteRequest> = keys
+            .into_iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
+                    .map_err(StoreError::request)
+            })
+            .collect::<Result<_, _>>()?;
+        for attempt in 0..8u32 {
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.tables.rooms, requests)
+                .send()
+                .await
+                .map_err(StoreError::request)?;
+            requests = output
+                .unprocessed_items
+                .unwrap_or_default()
+                .remove(&self.tables.rooms)
+                .unwrap_or_default();
+            if requests.is_empty() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+        }
+        Err(StoreError::Request(
+            "DynamoDB kept items of a batch delete unprocessed".into(),
+        ))
+    }
+}
