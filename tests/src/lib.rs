@@ -94,6 +94,10 @@ impl TestApp {
 
     /// A test app whose configuration is the defaults plus `overrides` (`ROLECHAT_*` variables).
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        // The functions' log lines, shown with a failing test's output.
+        let _ = lambda_http::tracing::subscriber::fmt()
+            .with_test_writer()
+            .try_init();
         let endpoint = embedded_dynamodb();
         let prefix = format!("t{}-", ulid::Ulid::new().to_string().to_lowercase());
         let dynamodb = rolechat::state::local_dynamodb_client(endpoint);
@@ -134,6 +138,7 @@ impl TestApp {
 
     /// The function the local router and API Gateway send `method path` to.
     pub fn function_for(method: &Method, path: &str) -> &'static str {
+        let path = path.split('?').next().unwrap_or_default();
         let served: Vec<_> = ROUTES
             .iter()
             .filter(|r| rolechat::routes::matches(r.path, path))

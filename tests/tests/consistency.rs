@@ -178,6 +178,9 @@ fn openapi_describes_exactly_the_routes() {
     let mut described = BTreeSet::new();
     for (path, operations) in spec["paths"].as_mapping().unwrap() {
         for (method, operation) in operations.as_mapping().unwrap() {
+            if text(method) == "parameters" {
+                continue;
+            }
             let function = text(&operation["x-rolechat-function"]).to_owned();
             described.insert((text(path).to_owned(), text(method).to_uppercase(), function));
         }

@@ -13,6 +13,7 @@ pub use users::{CreateUserError, UserRecord};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
 use crate::error::ApiError;
 
@@ -35,6 +36,23 @@ impl From<StoreError> for ApiError {
         ApiError::internal(error)
     }
 }
+
+/// Whether a transaction was cancelled because the condition on its first item failed (the item
+/// each transaction here puts first is the one whose condition means "exists" or "is taken").
+fn first_condition_failed(error: &TransactWriteError) -> bool {
+    match error.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
+            .cancellation_reasons()
+            .first()
+            .is_some_and(|reason| reason.code() == Some("ConditionalCheckFailed")),
+        _ => false,
+    }
+}
+
+type TransactWriteError = aws_sdk_dynamodb::error::SdkError<
+    TransactWriteItemsError,
+    aws_sdk_dynamodb::config::http::HttpResponse,
+>;
 
 /// The names of the tables, after the configured prefix.
 #[derive(Debug, Clone)]

@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, Put, ReturnValue, TransactWriteItem, Update, WriteRequest,
+};
 use serde::{Deserialize, Serialize};
 
 use super::schema::BY_ACTIVITY;
-use super::{Store, StoreError};
+use super::{Store, StoreError, first_condition_failed};
 use crate::room::{Language, Level, Message, Role, Room, RoomPatch, derived_title};
 
 type Item = HashMap<String, AttributeValue>;
@@ -154,6 +156,53 @@ impl Store {
         Ok(())
     }
 
+    /// Adds messages to a room in one transaction with the room's bookkeeping: its message count,
+    /// last message time, and activity (which moves it to the top of its owner's list). `false`
+    /// when the room does not exist under this owner or is being deleted; then nothing is written.
+    pub async fn append_messages(
+        &self,
+        owner: &str,
+        room_id: &str,
+        messages: &[MessageRecord],
+    ) -> Result<bool, StoreError> {
+        let Some(newest) = messages.iter().max_by(|a, b| a.id.cmp(&b.id)) else {
+            return Ok(true);
+        };
+        let update = Update::builder()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner))
+            .key("sk", s(&room_sk(room_id)))
+            .update_expression(
+                "SET message_count = if_not_exists(message_count, :zero) + :count, \
+                 last_message_at = :at, activity = :activity",
+            )
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":count", AttributeValue::N(messages.len().to_string()))
+            .expression_attribute_values(":at", s(&newest.created_at))
+            .expression_attribute_values(":activity", s(&newest.id))
+            .build()
+            .map_err(StoreError::request)?;
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build());
+        for message in messages {
+            let put = Put::builder()
+                .table_name(&self.tables.rooms)
+                .set_item(Some(serde_dynamo::to_item(message)?))
+                .condition_expression("attribute_not_exists(sk)")
+                .build()
+                .map_err(StoreError::request)?;
+            request = request.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(error) if first_condition_failed(&error) => Ok(false),
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
     /// The owner's rooms, most recently active first, after `start` (`[sk, activity]` of the
     /// last room of the previous page).
     pub async fn list_rooms(
@@ -282,13 +331,16 @@ impl Store {
         patch: &RoomPatch,
         now: &str,
     ) -> Result<Option<RoomRecord>, StoreError> {
-        let mut sets = vec!["updated_at = :now".to_owned()];
-        let mut removes = Vec::new();
-        let mut values = HashMap::from([(":now".to_owned(), s(now))]);
-        let mut set = |field: &str, value: AttributeValue| {
-            sets.push(format!("{field} = :{field}"));
+        // Every field goes through a `#name` placeholder: some (`level`) are reserved words.
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut sets = Vec::new();
+        let mut set = |field: &'static str, value: AttributeValue| {
+            sets.push(format!("#{field} = :{field}"));
+            names.insert(format!("#{field}"), field.to_owned());
             values.insert(format!(":{field}"), value);
         };
+        set("updated_at", s(now));
         if let Some(language) = patch.language {
             set("language", s(language.code()));
         }
@@ -304,15 +356,16 @@ impl Store {
                 set(field, s(value));
             }
         }
+        let mut expression = String::new();
         match &patch.title {
             Some(Some(title)) => set("title", s(title)),
-            Some(None) => removes.push("title"),
+            Some(None) => {
+                names.insert("#title".into(), "title".into());
+                expression.push_str(" REMOVE #title");
+            }
             None => {}
         }
-        let mut expression = format!("SET {}", sets.join(", "));
-        if !removes.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-        }
+        let expression = format!("SET {}{expression}", sets.join(", "));
         let result = self
             .client
             .update_item()
@@ -321,6 +374,7 @@ impl Store {
             .key("sk", s(&room_sk(room_id)))
             .update_expression(expression)
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
+            .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .return_values(ReturnValue::AllNew)
             .send()

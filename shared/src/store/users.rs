@@ -1,8 +1,7 @@
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{SessionRecord, Store, StoreError};
+use super::{SessionRecord, Store, StoreError, first_condition_failed};
 use crate::user::User;
 
 /// A user as stored. `pk` is the case-folded username; `password_hash` is an argon2id PHC string.
@@ -70,23 +69,8 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) => {
-                // The user's put is the first item, so its reason comes first.
-                let user_exists = match error.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => {
-                        canceled
-                            .cancellation_reasons()
-                            .first()
-                            .is_some_and(|reason| reason.code() == Some("ConditionalCheckFailed"))
-                    }
-                    _ => false,
-                };
-                if user_exists {
-                    Err(CreateUserError::UsernameTaken)
-                } else {
-                    Err(StoreError::request(error).into())
-                }
-            }
+            Err(error) if first_condition_failed(&error) => Err(CreateUserError::UsernameTaken),
+            Err(error) => Err(StoreError::request(error).into()),
         }
     }
 
