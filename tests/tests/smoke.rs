@@ -313,6 +313,207 @@ fn committed_fixtures_invoke_the_functions() {
     );
 }
 
+async fn signed_up(name: &str) -> String {
+    let body = json!({"username": unique(name), "password": "smoke password"}).to_string();
+    let reply = send(Method::POST, "/signup", None, Some(body)).await;
+    assert_eq!(reply.status, 201);
+    reply.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn every_room_route_over_http() {
+    let alice = signed_up("alice").await;
+    let bob = signed_up("bob").await;
+    let setup = json!({"language": "ko-KR", "level": "beginner", "situation": "카페에서 커피 주문하기",
+                       "my_role": "손님", "gpt_role": "바리스타"});
+    let created = send(
+        Method::POST,
+        "/rooms",
+        Some(&alice),
+        Some(setup.to_string()),
+    )
+    .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let room = created.json();
+    let id = room["id"].as_str().unwrap().to_owned();
+    assert_eq!(room["title"], "카페에서 커피 주문하기");
+
+    let list = send(Method::GET, "/rooms?limit=5", Some(&alice), None).await;
+    assert_eq!(list.json(), json!({"items": [room], "next_cursor": null}));
+    let opened = send(Method::GET, &format!("/rooms/{id}"), Some(&alice), None).await;
+    assert_eq!(
+        opened.json(),
+        json!({"room": room, "messages": [], "older_cursor": null})
+    );
+    let messages = send(
+        Method::GET,
+        &format!("/rooms/{id}/messages?limit=10"),
+        Some(&alice),
+        None,
+    )
+    .await;
+    assert_eq!(messages.json(), json!({"items": [], "next_cursor": null}));
+    let patched = send(
+        Method::PATCH,
+        &format!("/rooms/{id}"),
+        Some(&alice),
+        Some(json!({"level": "advanced"}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        (patched.status, &patched.json()["level"]),
+        (200, &json!("advanced"))
+    );
+
+    // Bob finds nothing of Alice's, on every route.
+    for (method, path) in [
+        (Method::GET, format!("/rooms/{id}")),
+        (Method::PATCH, format!("/rooms/{id}")),
+        (Method::DELETE, format!("/rooms/{id}")),
+        (Method::GET, format!("/rooms/{id}/messages")),
+    ] {
+        let reply = send(method.clone(), &path, Some(&bob), Some("{}".into())).await;
+        assert_eq!(
+            (reply.status, reply.error_code().as_str()),
+            (404, "not_found"),
+            "{method} {path}"
+        );
+    }
+    assert_eq!(
+        send(Method::GET, "/rooms", Some(&bob), None).await.json()["items"],
+        json!([])
+    );
+
+    // Methods no function takes on shared paths reach the fallback through the local router.
+    for (method, path) in [
+        (Method::PUT, "/rooms".to_owned()),
+        (Method::POST, format!("/rooms/{id}")),
+    ] {
+        let reply = send(method.clone(), &path, Some(&alice), None).await;
+        assert_eq!(
+            (reply.status, reply.error_code().as_str()),
+            (405, "method_not_allowed"),
+            "{method} {path}"
+        );
+    }
+    let bad_limit = send(Method::GET, "/rooms?limit=0", Some(&alice), None).await;
+    assert_eq!(bad_limit.error_code(), "validation_failed");
+    let invalid = send(
+        Method::POST,
+        "/rooms",
+        Some(&alice),
+        Some(json!({"language": "xx"}).to_string()),
+    )
+    .await;
+    assert_eq!(invalid.error_code(), "validation_failed");
+
+    let deleted = send(Method::DELETE, &format!("/rooms/{id}"), Some(&alice), None).await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        send(Method::GET, &format!("/rooms/{id}"), Some(&alice), None)
+            .await
+            .status,
+        404
+    );
+}
+
+/// The room fixtures, with a real token and room put in, through `cargo lambda invoke`.
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn room_fixtures_invoke_the_functions() {
+    let token = signed_up("fixtures").await;
+    let setup = json!({"language": "en-US", "level": "beginner", "situation": "s", "my_role": "m", "gpt_role": "g"});
+    let room = send(
+        Method::POST,
+        "/rooms",
+        Some(&token),
+        Some(setup.to_string()),
+    )
+    .await
+    .json();
+    let id = room["id"].as_str().unwrap();
+    let port = url_port(&api_url(""));
+    let dir = std::env::temp_dir().join(format!("rolechat-fixtures-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let invoke = |function: &str, fixture: &str| -> Value {
+        let path = format!(
+            "{}/../functions/{function}/events/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(
+            text.contains("REPLACE_WITH_ACCESS_TOKEN"),
+            "{function}/{fixture} carries the token placeholder"
+        );
+        let text = text
+            .replace("REPLACE_WITH_ACCESS_TOKEN", &token)
+            .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TB", id);
+        let file = dir.join(format!("{function}-{fixture}"));
+        std::fs::write(&file, text).unwrap();
+        let output = Command::new("cargo")
+            .args([
+                "lambda",
+                "invoke",
+                function,
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port,
+            ])
+            .arg("--data-file")
+            .arg(&file)
+            .output()
+            .expect("cargo lambda runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{function}: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_str(&stdout).unwrap()
+    };
+    let body = |response: &Value| -> Value {
+        serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap()
+    };
+
+    let list = invoke("rooms-list", "list.json");
+    assert_eq!(
+        (list["statusCode"].as_u64(), &body(&list)["items"][0]["id"]),
+        (Some(200), &json!(id))
+    );
+    let got = invoke("room-get", "get.json");
+    assert_eq!(
+        (got["statusCode"].as_u64(), &body(&got)["room"]["id"]),
+        (Some(200), &json!(id))
+    );
+    let updated = invoke("room-update", "update.json");
+    assert_eq!(
+        (updated["statusCode"].as_u64(), &body(&updated)["level"]),
+        (Some(200), &json!("intermediate"))
+    );
+    let messages = invoke("messages-list", "list.json");
+    assert_eq!(
+        (messages["statusCode"].as_u64(), &body(&messages)["items"]),
+        (Some(200), &json!([]))
+    );
+    let created = invoke("room-create", "create.json");
+    assert_eq!(
+        (created["statusCode"].as_u64(), &body(&created)["gpt_role"]),
+        (Some(201), &json!("바리스타"))
+    );
+    let deleted = invoke("room-delete", "delete.json");
+    assert_eq!(deleted["statusCode"], 204);
+    assert_eq!(invoke("room-get", "get.json")["statusCode"], 404);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 fn url_port(url: &str) -> String {
     url.trim_end_matches('/')
         .rsplit(':')
