@@ -33,6 +33,47 @@ pub struct Config {
     pub session_ttl: Duration,
     /// `ROLECHAT_ALLOWED_ORIGINS`: comma-separated origins allowed by CORS; none by default.
     pub allowed_origins: Vec<HeaderValue>,
+    pub tutor: TutorConfig,
+    /// `ROLECHAT_DAILY_TURNS`: model calls (turns, suggestions) a user may make per UTC day.
+    pub daily_turns: u32,
+}
+
+/// The language model and the limits on what a turn may cost.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TutorConfig {
+    /// `OPENAI_API_KEY` (or `ROLECHAT_OPENAI_KEY_SECRET_ARN` in AWS). With neither, the offline tutor.
+    pub api_key: Option<SecretSource>,
+    /// `OPENAI_BASE_URL`: any OpenAI-compatible server.
+    pub base_url: String,
+    /// `OPENAI_MODEL`.
+    pub model: String,
+    /// `ROLECHAT_MODEL_TIMEOUT_SECONDS`: the most one model call may take, retries included.
+    pub timeout: Duration,
+    /// Connecting to the model server may take at most this long.
+    pub connect_timeout: Duration,
+    /// `ROLECHAT_MODEL_RETRIES`: retries of a call the server refused (429, 5xx) before any text.
+    pub retries: u32,
+    /// The first pause before a retry; each next one doubles.
+    pub retry_backoff: Duration,
+    /// `ROLECHAT_MAX_TOKENS`: the longest reply the model may write.
+    pub max_tokens: u32,
+    /// `ROLECHAT_HISTORY_MESSAGES`: how many recent messages the model sees besides the setup.
+    pub history_messages: usize,
+    /// `ROLECHAT_OFFLINE_WORD_DELAY_MS`: the offline tutor's pace, so its streaming can be seen.
+    pub offline_word_delay: Duration,
+}
+
+impl std::fmt::Debug for TutorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TutorConfig")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .field("max_tokens", &self.max_tokens)
+            .field("history_messages", &self.history_messages)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -46,6 +87,8 @@ pub enum ConfigError {
 }
 
 pub const DEFAULT_TABLE_PREFIX: &str = "rolechat-";
+pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_OPENAI_MODEL: &str = "gpt-4o-mini";
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// HS256 keys shorter than the hash output weaken the signature.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -104,7 +147,53 @@ impl Config {
             })
             .collect::<Result<_, _>>()?;
 
+        let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| ConfigError::Invalid {
+                        name,
+                        problem: format!(
+                            "must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    }),
+            }
+        };
+        let timeout = Duration::from_secs(number("ROLECHAT_MODEL_TIMEOUT_SECONDS", 60, 1..=900)?);
+        let tutor = TutorConfig {
+            api_key: match (get("OPENAI_API_KEY"), get("ROLECHAT_OPENAI_KEY_SECRET_ARN")) {
+                (Some(key), _) => Some(SecretSource::Value(key)),
+                (None, Some(secret_id)) => Some(SecretSource::SecretsManager { secret_id }),
+                (None, None) => None,
+            },
+            base_url: get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+            model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into()),
+            timeout,
+            connect_timeout: timeout.min(Duration::from_secs(5)),
+            retries: number("ROLECHAT_MODEL_RETRIES", 2, 0..=5)? as u32,
+            retry_backoff: Duration::from_millis(number(
+                "ROLECHAT_MODEL_RETRY_BACKOFF_MS",
+                500,
+                0..=10_000,
+            )?),
+            max_tokens: number("ROLECHAT_MAX_TOKENS", 400, 16..=4000)? as u32,
+            history_messages: number("ROLECHAT_HISTORY_MESSAGES", 20, 0..=200)? as usize,
+            offline_word_delay: Duration::from_millis(number(
+                "ROLECHAT_OFFLINE_WORD_DELAY_MS",
+                40,
+                0..=1000,
+            )?),
+        };
+        let daily_turns = number("ROLECHAT_DAILY_TURNS", 200, 1..=100_000)? as u32;
+
         Ok(Config {
+            tutor,
+            daily_turns,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
             table_prefix: get("ROLECHAT_TABLE_PREFIX")
                 .unwrap_or_else(|| DEFAULT_TABLE_PREFIX.into()),
@@ -174,6 +263,20 @@ mod tests {
     }
 
     #[test]
+    fn the_model_key_is_secret() {
+        let config = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("OPENAI_API_KEY", "sk-test-key-value"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.tutor.api_key,
+            Some(SecretSource::Value("sk-test-key-value".into()))
+        );
+        assert!(!format!("{config:?}").contains("sk-test-key-value"));
+    }
+
+    #[test]
     fn origins_and_ttl() {
         let config = config(&[
             ("ROLECHAT_JWT_SECRET", SECRET),
@@ -194,6 +297,9 @@ mod tests {
             ("ROLECHAT_ALLOWED_ORIGINS", "*"),
             ("ROLECHAT_SESSION_TTL_SECONDS", "ten"),
             ("ROLECHAT_SESSION_TTL_SECONDS", "5"),
+            ("ROLECHAT_DAILY_TURNS", "0"),
+            ("ROLECHAT_MODEL_TIMEOUT_SECONDS", "soon"),
+            ("ROLECHAT_HISTORY_MESSAGES", "-1"),
         ] {
             let error = super::tests::config(&[("ROLECHAT_JWT_SECRET", SECRET), (name, value)]);
             assert!(

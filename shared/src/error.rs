@@ -120,7 +120,8 @@ impl ApiError {
         }
     }
 
-    pub fn into_response(self) -> Response<Body> {
+    /// The contract's error document: `{"error": {"code", "message", "fields"?}}`.
+    pub fn body(&self) -> serde_json::Value {
         if let ApiError::Internal(detail) = &self {
             tracing::error!(error = %detail, "request failed");
         }
@@ -128,7 +129,11 @@ impl ApiError {
         if let ApiError::Validation(fields) = &self {
             error["fields"] = json!(fields.0);
         }
-        let mut response = crate::http::json_response(self.status(), &json!({ "error": error }));
+        json!({ "error": error })
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut response = crate::http::json_response(self.status(), &self.body());
         let headers = response.headers_mut();
         match &self {
             ApiError::MethodNotAllowed { allowed } => {

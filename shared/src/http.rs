@@ -6,6 +6,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::{HeaderName, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
@@ -26,6 +29,8 @@ pub type HandlerResult = Result<Response<Body>, ApiError>;
 
 /// The service a function runs: the handler, its errors mapped to JSON, and CORS.
 pub type ApiService = BoxCloneService<Request, Response<Body>, Infallible>;
+/// The same, for a function whose replies may stream.
+pub type StreamingService = BoxCloneService<Request, Response<StreamBody>, Infallible>;
 
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
     let body = serde_json::to_vec(value).expect("replies are plain data that always serialize");
@@ -155,11 +160,38 @@ fn cors_layer(config: &Config) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// Wraps a handler into the service a function runs, in Lambda, in the local stack and in tests.
-pub fn service<H, Fut>(state: Arc<AppState>, handler: H) -> ApiService
+/// The body of a streamed reply (server-sent events). Failures after the stream started travel
+/// inside it as `error` events, so the body itself never fails.
+pub type StreamBody = UnsyncBoxBody<Bytes, Infallible>;
+
+/// A response body a function can answer with: buffered (most routes) or streamed (chat).
+pub trait ReplyBody: Default + Send + 'static {
+    /// The body of a buffered reply (an error, a JSON document).
+    fn buffered(body: Body) -> Self;
+}
+
+impl ReplyBody for Body {
+    fn buffered(body: Body) -> Self {
+        body
+    }
+}
+
+impl ReplyBody for StreamBody {
+    fn buffered(body: Body) -> Self {
+        Full::new(Bytes::from(body.to_vec())).boxed_unsync()
+    }
+}
+
+/// Wraps a handler into the service a function runs, in Lambda, in the local stack and in tests:
+/// its errors mapped to the contract's JSON, CORS, and one log line per request.
+pub fn service<H, Fut, B>(
+    state: Arc<AppState>,
+    handler: H,
+) -> BoxCloneService<Request, Response<B>, Infallible>
 where
     H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = HandlerResult> + Send + 'static,
+    Fut: Future<Output = Result<Response<B>, ApiError>> + Send + 'static,
+    B: ReplyBody,
 {
     let cors = cors_layer(&state.config);
     let inner = service_fn(move |req: Request| {
@@ -169,7 +201,7 @@ where
             let (method, path) = (req.method().clone(), request_path(&req).to_owned());
             let response = handler(state, req)
                 .await
-                .unwrap_or_else(ApiError::into_response);
+                .unwrap_or_else(|error| error.into_response().map(B::buffered));
             tracing::info!(
                 %method, %path, status = response.status().as_u16(),
                 elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request"
@@ -186,11 +218,24 @@ where
     H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = HandlerResult> + Send + 'static,
 {
+    lambda_http::run(service(start().await?, handler)).await
+}
+
+/// `run` for a function whose replies may stream.
+pub async fn run_streaming<H, Fut>(handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<StreamBody>, ApiError>> + Send + 'static,
+{
+    lambda_http::run_with_streaming_response(service(start().await?, handler)).await
+}
+
+async fn start() -> Result<Arc<AppState>, lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let state = AppState::from_env().await.inspect_err(|error| {
         tracing::error!(%error, "cannot start");
     })?;
-    lambda_http::run(service(state, handler)).await
+    Ok(state)
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod time;
+pub mod turn;
+pub mod tutor;
 pub mod user;
 
 pub use error::ApiError;

@@ -32,6 +32,8 @@ pub const ROUTES: &[Route] = &[
     route(Method::PATCH, "/rooms/{id}", "room-update"),
     route(Method::DELETE, "/rooms/{id}", "room-delete"),
     route(Method::GET, "/rooms/{id}/messages", "messages-list"),
+    route(Method::POST, "/rooms/{id}/messages", "chat"),
+    route(Method::POST, "/rooms/{id}/suggestions", "suggest"),
 ];
 
 pub fn matches(template: &str, path: &str) -> bool {

@@ -9,31 +9,41 @@ use crate::auth::TokenKeys;
 use crate::config::{self, Config, SecretSource};
 use crate::cursor::CursorKeys;
 use crate::store::{Store, Tables};
+use crate::tutor::Tutor;
 
 pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub tokens: TokenKeys,
     pub cursors: CursorKeys,
+    pub tutor: Tutor,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("could not read the signing key from Secrets Manager: {0}")]
+    #[error("could not read a secret from Secrets Manager: {0}")]
     Secret(String),
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, jwt_secret: &str) -> Arc<Self> {
+    /// `openai_key` is the model's API key; with none, the offline tutor answers.
+    pub fn new(
+        config: Config,
+        store: Store,
+        jwt_secret: &str,
+        openai_key: Option<String>,
+    ) -> Arc<Self> {
         let tokens = TokenKeys::new(jwt_secret.as_bytes());
         let cursors = CursorKeys::new(jwt_secret.as_bytes());
+        let tutor = Tutor::new(&config.tutor, openai_key);
         Arc::new(AppState {
             config,
             store,
             tokens,
             cursors,
+            tutor,
         })
     }
 
@@ -56,10 +66,19 @@ impl AppState {
         };
         let secret = match &config.jwt_secret {
             SecretSource::Value(value) => value.clone(),
-            SecretSource::SecretsManager { secret_id } => read_secret(secret_id).await?,
+            SecretSource::SecretsManager { secret_id } => {
+                let secret = read_secret(secret_id).await?;
+                config::check_secret_length(&secret)?;
+                secret
+            }
+        };
+        let openai_key = match &config.tutor.api_key {
+            None => None,
+            Some(SecretSource::Value(key)) => Some(key.clone()),
+            Some(SecretSource::SecretsManager { secret_id }) => Some(read_secret(secret_id).await?),
         };
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
-        Ok(AppState::new(config, store, &secret))
+        Ok(AppState::new(config, store, &secret, openai_key))
     }
 }
 
@@ -93,7 +112,7 @@ async fn read_secret(secret_id: &str) -> Result<String, StartupError> {
     let secret = output
         .secret_string()
         .ok_or_else(|| StartupError::Secret("the secret has no string value".into()))?
+        .trim()
         .to_owned();
-    config::check_secret_length(&secret)?;
     Ok(secret)
 }

@@ -14,6 +14,20 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         .expect("a UTC date within years 0..=9999 always formats")
 }
 
+/// The UTC day of `at`, as `2026-11-22`.
+pub fn day(at: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day]");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .expect("a UTC date always formats")
+}
+
+/// The start of the UTC day after `at`.
+pub fn next_midnight(at: OffsetDateTime) -> OffsetDateTime {
+    let date = at.to_offset(time::UtcOffset::UTC).date();
+    date.next_day().unwrap_or(date).midnight().assume_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! response, so Lambda, the local stack and the tests run the same code.
 
 pub mod auth;
+pub mod chat;
 pub mod fallback;
 pub mod health;
 pub mod messages_list;
@@ -12,6 +13,7 @@ pub mod room_update;
 mod rooms;
 pub mod rooms_list;
 pub mod signup;
+pub mod suggest;
 
 use serde::{Deserialize, Serialize};
 

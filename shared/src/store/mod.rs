@@ -5,10 +5,12 @@
 mod rooms;
 pub mod schema;
 mod sessions;
+mod turns;
 mod users;
 
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
+pub use turns::{BeginError, IdempotencyRecord, Refusal, TurnStart, Usage};
 pub use users::{CreateUserError, UserRecord};
 
 use aws_sdk_dynamodb::Client;
@@ -49,7 +51,7 @@ fn first_condition_failed(error: &TransactWriteError) -> bool {
     }
 }
 
-type TransactWriteError = aws_sdk_dynamodb::error::SdkError<
+pub(crate) type TransactWriteError = aws_sdk_dynamodb::error::SdkError<
     TransactWriteItemsError,
     aws_sdk_dynamodb::config::http::HttpResponse,
 >;

@@ -1,0 +1,329 @@
+//! `POST /rooms/{id}/messages`: the learner's message and the tutor's reply.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body::Frame;
+use http_body_util::{BodyExt, StreamBody as FrameStream};
+use lambda_http::Request;
+use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::rooms::room_id;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::{ReplyBody, StreamBody, allow, bearer_token, json_response, parse_json};
+use crate::room::Role;
+use crate::store::{BeginError, MessageRecord, Refusal, TurnStart};
+use crate::turn::{event, refusal_error, usage_today};
+use crate::tutor::{TurnKind, TutorRequest, prompt};
+use crate::{AppState, session, time};
+
+pub const MAX_CONTENT_CHARS: usize = 2000;
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
+
+#[derive(Deserialize)]
+struct TurnBody {
+    content: Option<String>,
+}
+
+type ChatResult = Result<Response<StreamBody>, ApiError>;
+
+/// Stores the learner's message (if any), then asks the tutor for its turn: the reply streams
+/// as server-sent events when the client accepts `text/event-stream`, else comes as JSON.
+/// Three DynamoDB round trips, the session check included: read the room, begin the turn,
+/// finish it.
+pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
+    allow(&req, &[Method::POST])?;
+    let claims = state.tokens.verify(bearer_token(&req)?)?;
+    let room_id = room_id(&req, "/rooms/{id}/messages")?;
+    let (content, idempotency_key) = turn_input(&req)?;
+    let streaming = wants_events(&req);
+    let owner = claims.sub;
+
+    let window = state.config.tutor.history_messages;
+    let Some(opened) = state
+        .store
+        .open_room(&owner, &room_id, window.max(1))
+        .await?
+    else {
+        // A logged-out token learns nothing, not even whether the room exists.
+        session::authenticate(&state, &req).await?;
+        return Err(ApiError::NotFound);
+    };
+    let room = opened.room;
+    let mut history: Vec<MessageRecord> = opened.messages.items.into_iter().rev().collect();
+
+    let kind = match (&content, history.last()) {
+        (Some(_), _) => TurnKind::Reply,
+        (None, None) => TurnKind::Opener,
+        (None, Some(last)) if last.role == Role::User => TurnKind::Reply,
+        (None, Some(_)) => {
+            // Nothing to answer, unless this repeats a turn that already happened.
+            if let Some(key) = &idempotency_key {
+                if let Some(reply) = replay(&state, &owner, &room_id, key, streaming).await? {
+                    return Ok(reply);
+                }
+            }
+            return Err(ApiError::Conflict(
+                "The tutor has already answered; send a message first.",
+            ));
+        }
+    };
+
+    let now = time::now();
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
+    let start = TurnStart {
+        session_id: claims.sid,
+        owner: owner.clone(),
+        room_id: room_id.clone(),
+        seen_message_count: room.message_count,
+        turn_id: ulid::Ulid::new().to_string(),
+        now_ms,
+        lock_until_ms: now_ms + lock.as_millis() as i64,
+        user_message: content.map(|text| {
+            let id = ulid::Ulid::new().to_string();
+            MessageRecord::new(
+                &owner,
+                &room_id,
+                &id,
+                Role::User,
+                &text,
+                &time::rfc3339(now),
+            )
+        }),
+        usage: usage_today(&state.config, now),
+        idempotency_key,
+    };
+    match state.store.begin_turn(&start).await {
+        Ok(()) => {}
+        Err(BeginError::Refused(Refusal::Repeated)) => {
+            let key = start.idempotency_key.as_deref().unwrap_or_default();
+            return replay(&state, &owner, &room_id, key, streaming)
+                .await?
+                .ok_or(ApiError::Conflict(
+                    "A turn is already being generated in this room.",
+                ));
+        }
+        Err(BeginError::Refused(refusal)) => return Err(refusal_error(refusal, now)),
+        Err(BeginError::Store(error)) => return Err(error.into()),
+    }
+
+    history.extend(start.user_message.clone());
+    let request = TutorRequest {
+        prompt: prompt::turn(&room, &history, window),
+        language: room.language,
+        kind,
+    };
+    if streaming {
+        Ok(stream_turn(state, start, request))
+    } else {
+        reply_turn(&state, &start, &request).await
+    }
+}
+
+/// The content (trimmed, 1 to 2000 characters) and the `Idempotency-Key`, if any.
+fn turn_input(req: &Request) -> Result<(Option<String>, Option<String>), ApiError> {
+    let body: TurnBody = if req.body().is_empty() {
+        TurnBody { content: None }
+    } else {
+        parse_json(req)?
+    };
+    let mut errors = FieldErrors::new();
+    let content = body.content.and_then(|raw| {
+        let text = raw.trim();
+        let length = text.chars().count();
+        if (1..=MAX_CONTENT_CHARS).contains(&length) {
+            Some(text.to_owned())
+        } else {
+            errors.add(
+                "content",
+                format!("must be 1 to {MAX_CONTENT_CHARS} characters"),
+            );
+            None
+        }
+    });
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => {
+            let key = value.to_str().ok().filter(|key| {
+                (1..=MAX_IDEMPOTENCY_KEY_CHARS).contains(&key.len())
+                    && key.bytes().all(|b| b.is_ascii_graphic())
+            });
+            if key.is_none() {
+                errors.add(
+                    "Idempotency-Key",
+                    "must be 1 to 64 visible ASCII characters",
+                );
+            }
+            key.map(str::to_owned)
+        }
+    };
+    errors.finish()?;
+    Ok((content, key))
+}
+
+fn wants_events(req: &Request) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|accept| accept.contains("text/event-stream"))
+}
+
+fn reply_record(start: &TurnStart, text: &str) -> MessageRecord {
+    let id = ulid::Ulid::new().to_string();
+    MessageRecord::new(
+        &start.owner,
+        &start.room_id,
+        &id,
+        Role::Assistant,
+        text,
+        &time::rfc3339(time::now()),
+    )
+}
+
+/// The JSON mode: the whole reply, stored, then answered.
+async fn reply_turn(state: &AppState, start: &TurnStart, request: &TutorRequest) -> ChatResult {
+    let text = match state.tutor.complete(request).await {
+        Ok(text) => text,
+        Err(error) => {
+            let error = ApiError::from(error);
+            state.store.abandon_turn(start, error.code()).await;
+            return Err(error);
+        }
+    };
+    let reply = reply_record(start, &text);
+    if !state.store.finish_turn(start, &reply).await? {
+        return Err(ApiError::NotFound);
+    }
+    let user_message = start.user_message.as_ref().map(MessageRecord::public);
+    let body = json!({"user_message": user_message, "reply": reply.public()});
+    Ok(json_response(StatusCode::CREATED, &body).map(StreamBody::buffered))
+}
+
+/// The streaming mode: `user_message`, then `delta`s as the model writes, then the stored
+/// `reply`, or an `error`. The turn is finished even if the client goes away meanwhile.
+fn stream_turn(
+    state: Arc<AppState>,
+    start: TurnStart,
+    request: TutorRequest,
+) -> Response<StreamBody> {
+    let (events, receiver) = mpsc::channel::<Bytes>(64);
+    tokio::spawn(async move {
+        let send = |bytes: Bytes| {
+            let events = events.clone();
+            async move {
+                // A client that left does not stop the turn.
+                let _ = events.send(bytes).await;
+            }
+        };
+        if let Some(message) = &start.user_message {
+            send(event("user_message", &message.public())).await;
+        }
+        let outcome = async {
+            let mut pieces = state.tutor.stream(&request).await?;
+            let mut text = String::new();
+            while let Some(piece) = pieces.next().await {
+                let piece = piece?;
+                send(event("delta", &json!({"text": piece}))).await;
+                text.push_str(&piece);
+            }
+            Ok::<_, crate::tutor::TutorError>(text)
+        }
+        .await;
+        let failure = match outcome {
+            Ok(text) if !text.trim().is_empty() => {
+                let reply = reply_record(&start, text.trim());
+                match state.store.finish_turn(&start, &reply).await {
+                    Ok(true) => return send(event("reply", &reply.public())).await,
+                    Ok(false) => ApiError::NotFound,
+                    Err(error) => ApiError::from(error),
+                }
+            }
+            Ok(_) => ApiError::from(crate::tutor::TutorError::Upstream(
+                "the model wrote nothing".into(),
+            )),
+            Err(error) => ApiError::from(error),
+        };
+        state.store.abandon_turn(&start, failure.code()).await;
+        send(event("error", &failure.body())).await;
+    });
+    event_stream(receiver)
+}
+
+fn event_stream(receiver: mpsc::Receiver<Bytes>) -> Response<StreamBody> {
+    let frames = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let bytes = receiver.recv().await?;
+        Some((Ok(Frame::data(bytes)), receiver))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+        .header("x-accel-buffering", "no")
+        .body(FrameStream::new(frames).boxed_unsync())
+        .expect("a status and constant headers always build")
+}
+
+/// The turn a repeated `Idempotency-Key` already produced: `None` if there is none.
+async fn replay(
+    state: &AppState,
+    owner: &str,
+    room_id: &str,
+    key: &str,
+    streaming: bool,
+) -> Result<Option<Response<StreamBody>>, ApiError> {
+    let Some(record) = state.store.get_idempotency(owner, room_id, key).await? else {
+        return Ok(None);
+    };
+    match record.state.as_str() {
+        "done" => {}
+        "failed" if record.error.as_deref() == Some("upstream_timeout") => {
+            return Err(ApiError::UpstreamTimeout);
+        }
+        "failed" if record.error.as_deref() == Some("not_found") => return Err(ApiError::NotFound),
+        "failed" => return Err(ApiError::UpstreamError),
+        _ => {
+            return Err(ApiError::Conflict(
+                "A turn with this Idempotency-Key is still being generated.",
+            ));
+        }
+    }
+    let ids: Vec<&str> = record
+        .user_message_id
+        .iter()
+        .chain(record.reply_id.iter())
+        .map(String::as_str)
+        .collect();
+    let messages = state.store.get_messages(owner, room_id, &ids).await?;
+    let find = |id: &Option<String>| {
+        messages
+            .iter()
+            .find(|m| Some(&m.id) == id.as_ref())
+            .map(MessageRecord::public)
+    };
+    let (user_message, reply) = (find(&record.user_message_id), find(&record.reply_id));
+    let reply = reply.ok_or(ApiError::NotFound)?;
+    if !streaming {
+        let body = json!({"user_message": user_message, "reply": reply});
+        return Ok(Some(
+            json_response(StatusCode::CREATED, &body).map(StreamBody::buffered),
+        ));
+    }
+    let (events, receiver) = mpsc::channel(4);
+    for bytes in user_message
+        .iter()
+        .map(|message| event("user_message", message))
+        .chain([
+            event("delta", &json!({"text": reply.content})),
+            event("reply", &reply),
+        ])
+    {
+        let _ = events.try_send(bytes);
+    }
+    Ok(Some(event_stream(receiver)))
+}

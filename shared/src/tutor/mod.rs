@@ -1,0 +1,83 @@
+//! The tutor: prompts, the model client, and the offline stand-in, behind one interface.
+
+mod offline;
+pub mod openai;
+pub mod prompt;
+
+use std::time::Duration;
+
+pub use openai::{OpenAiClient, TextStream};
+use prompt::PromptMessage;
+
+use crate::config::TutorConfig;
+use crate::error::ApiError;
+use crate::room::Language;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TutorError {
+    #[error("the model did not answer in time")]
+    Timeout,
+    #[error("{0}")]
+    Upstream(String),
+}
+
+impl From<TutorError> for ApiError {
+    fn from(error: TutorError) -> Self {
+        tracing::warn!(%error, "the model call failed");
+        match error {
+            TutorError::Timeout => ApiError::UpstreamTimeout,
+            TutorError::Upstream(_) => ApiError::UpstreamError,
+        }
+    }
+}
+
+/// What the model is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnKind {
+    /// The tutor's first line in an empty room.
+    Opener,
+    /// The tutor's answer to the learner.
+    Reply,
+    /// A line the learner could say next.
+    Suggestion,
+}
+
+pub struct TutorRequest {
+    pub prompt: Vec<PromptMessage>,
+    pub language: Language,
+    pub kind: TurnKind,
+}
+
+pub enum Tutor {
+    OpenAi(OpenAiClient),
+    Offline { word_delay: Duration },
+}
+
+impl Tutor {
+    /// The model when there is a key, the offline tutor when there is none.
+    pub fn new(config: &TutorConfig, api_key: Option<String>) -> Self {
+        match api_key {
+            Some(key) => Tutor::OpenAi(OpenAiClient::new(config, key)),
+            None => Tutor::Offline {
+                word_delay: config.offline_word_delay,
+            },
+        }
+    }
+
+    pub async fn complete(&self, request: &TutorRequest) -> Result<String, TutorError> {
+        match self {
+            Tutor::OpenAi(client) => client.complete(&request.prompt).await,
+            Tutor::Offline { .. } => Ok(offline::reply(request.language, request.kind)),
+        }
+    }
+
+    pub async fn stream(&self, request: &TutorRequest) -> Result<TextStream, TutorError> {
+        match self {
+            Tutor::OpenAi(client) => client.stream(&request.prompt).await,
+            Tutor::Offline { word_delay } => Ok(offline::stream(
+                offline::reply(request.language, request.kind),
+                *word_delay,
+            )),
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! What the model is told: the room's setup as a system prompt, and a bounded window of the
+//! latest messages, so the tokens a turn costs stay flat however long the conversation grows.
+
+use serde::Serialize;
+
+use crate::room::{Level, Role};
+use crate::store::{MessageRecord, RoomRecord};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptMessage {
+    pub role: &'static str,
+    pub content: String,
+}
+
+impl PromptMessage {
+    fn system(content: String) -> Self {
+        PromptMessage {
+            role: "system",
+            content,
+        }
+    }
+
+    fn user(content: String) -> Self {
+        PromptMessage {
+            role: "user",
+            content,
+        }
+    }
+}
+
+fn level_guidance(level: Level) -> &'static str {
+    match level {
+        Level::Beginner => {
+            "The learner is a beginner: use only very common words and simple grammar, one or two \
+             short sentences per turn, and speak slowly and clearly as you would to a newcomer."
+        }
+        Level::Intermediate => {
+            "The learner is intermediate: use everyday vocabulary and natural sentences, two or \
+             three per turn, avoiding rare idioms."
+        }
+        Level::Advanced => {
+            "The learner is advanced: speak naturally, as to a fluent speaker, with idioms and \
+             nuance where they fit, in turns of up to four sentences."
+        }
+    }
+}
+
+/// The setup, in English (which models follow best), with the learner's own words quoted: they
+/// may be in any language, often the learner's mother tongue.
+fn setup(room: &RoomRecord) -> String {
+    let language = room.language.english_name();
+    format!(
+        "You are taking part in a role-play with someone who is learning {language}.\n\
+         The situation: \"{situation}\"\n\
+         Your role: \"{gpt_role}\"\n\
+         The learner's role: \"{my_role}\"\n\
+         These descriptions may be written in another language; use them only to understand the scene.\n\n\
+         Rules:\n\
+         - Speak only {language}, whatever language the learner writes in. Never translate or explain in another language.\n\
+         - Stay in character as your role in this situation. Do not say that you are an AI, a model or a tutor.\n\
+         - {guidance}\n\
+         - Keep the conversation going: react to what the learner says and give them something to answer.\n\
+         - Write only your own spoken line: no stage directions, no role labels, no quotation marks.",
+        situation = room.situation,
+        gpt_role = room.gpt_role,
+        my_role = room.my_role,
+        guidance = level_guidance(room.level),
+    )
+}
+
+fn window(history: &[MessageRecord], size: usize) -> &[MessageRecord] {
+    &history[history.len().saturating_sub(size)..]
+}
+
+/// The prompt of the tutor's next turn: the setup, then the latest `size` messages. With no
+/// message yet, the tutor opens the conversation.
+pub fn turn(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
+    let mut prompt = vec![PromptMessage::system(setup(room))];
+    let recent = window(history, size);
+    if recent.is_empty() {
+        prompt.push(PromptMessage::user(format!(
+            "(The scene begins. Say your first line to the learner, in character, in {}.)",
+            room.language.english_name()
+        )));
+    }
+    prompt.extend(recent.iter().map(|message| PromptMessage {
+        role: match message.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        },
+        content: message.content.clone(),
+    }));
+    prompt
+}
+
+/// The prompt of a suggestion: one line the learner could say next. The conversation is shown as
+/// a transcript, so the model writes for the learner's side, not its own.
+pub fn suggestion(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
+    let language = room.language.english_name();
+    let system = format!(
+        "You help someone who is learning {language} take part in a role-play.\n\
+         The situation: \"{situation}\"\n\
+         The learner's role: \"{my_role}\"\n\
+         The other person's role: \"{gpt_role}\"\n\
+         These descriptions may be written in another language; use them only to understand the scene.\n\n\
+         Write one thing the learner could say next, in {language} only, in character. {guidance}\n\
+         Answer with that line alone: no translation, no explanation, no quotation marks.",
+        situation = room.situation,
+        my_role = room.my_role,
+        gpt_role = room.gpt_role,
+        guidance = level_guidance(room.level),
+    );
+    let transcript: Vec<String> = window(history, size)
+        .iter()
+        .map(|message| {
+            let speaker = match message.role {
+                Role::User => "Learner",
+                Role::Assistant => "Other person",
+            };
+            format!("{speaker}: {}", message.content)
+        })
+        .collect();
+    let request = if transcript.is_empty() {
+        "The conversation has not started yet. What could the learner say first?".to_owned()
+    } else {
+        format!(
+            "The conversation so far:\n{}\n\nWhat could the learner say next?",
+            transcript.join("\n")
+        )
+    };
+    vec![PromptMessage::system(system), PromptMessage::user(request)]
+}
+
+/// How big a prompt is: messages and characters (a stand-in for tokens that needs no tokenizer).
+pub fn size(prompt: &[PromptMessage]) -> (usize, usize) {
+    (
+        prompt.len(),
+        prompt.iter().map(|m| m.content.chars().count()).sum(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::room::Language;
+
+    fn room() -> RoomRecord {
+        RoomRecord {
+            pk: "alice".into(),
+            sk: "R#room".into(),
+            id: "R".into(),
+            title: None,
+            language: Language::JaJp,
+            level: Level::Beginner,
+            situation: "카페에서 커피 주문하기".into(),
+            my_role: "손님".into(),
+            gpt_role: "바리스타".into(),
+            created_at: "2026-11-22T10:54:00Z".into(),
+            updated_at: "2026-11-22T10:54:00Z".into(),
+            last_message_at: None,
+            message_count: 0,
+            activity: Some("R".into()),
+            deleting: false,
+        }
+    }
+
+    fn history(count: usize) -> Vec<MessageRecord> {
+        (0..count)
+            .map(|n| {
+                let role = if n % 2 == 0 {
+                    Role::Assistant
+                } else {
+                    Role::User
+                };
+                MessageRecord::new(
+                    "alice",
+                    "R",
+                    &format!("{n:04}"),
+                    role,
+                    &format!("line {n}"),
+                    "t",
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_setup_keeps_the_model_in_character_language_and_level() {
+        let prompt = turn(&room(), &[], 20);
+        let system = &prompt[0].content;
+        assert_eq!(prompt[0].role, "system");
+        for expected in [
+            "Speak only Japanese",
+            "\"바리스타\"",
+            "\"손님\"",
+            "\"카페에서 커피 주문하기\"",
+            "beginner",
+            "Stay in character",
+        ] {
+            assert!(system.contains(expected), "{expected}: {system}");
+        }
+        assert_eq!(prompt.len(), 2, "an empty room: the tutor is asked to open");
+        assert!(prompt[1].content.contains("first line"));
+    }
+
+    #[test]
+    fn the_window_bounds_what_the_model_sees() {
+        let prompt = turn(&room(), &history(7), 20);
+        assert_eq!(prompt.len(), 8);
+        assert_eq!(
+            (prompt[1].role, prompt[1].content.as_str()),
+            ("assistant", "line 0")
+        );
+        assert_eq!(
+            (prompt[7].role, prompt[7].content.as_str()),
+            ("assistant", "line 6")
+        );
+
+        let at_100 = size(&turn(&room(), &history(100), 20));
+        let at_200 = size(&turn(&room(), &history(200), 20));
+        assert_eq!(at_100.0, 21);
+        assert_eq!(at_100, at_200, "flat from turn 100 to turn 200");
+        let last = turn(&room(), &history(200), 20);
+        assert_eq!(last.last().unwrap().content, "line 199");
+        assert_eq!(last[1].content, "line 180");
+    }
+
+    #[test]
+    fn suggestions_speak_for_the_learner() {
+        let prompt = suggestion(&room(), &history(3), 20);
+        assert_eq!(prompt.len(), 2);
+        assert!(
+            prompt[0]
+                .content
+                .contains("one thing the learner could say next")
+        );
+        assert!(
+            prompt[1]
+                .content
+                .contains("Other person: line 0\nLearner: line 1\nOther person: line 2")
+        );
+        assert!(
+            suggestion(&room(), &[], 20)[1]
+                .content
+                .contains("has not started")
+        );
+    }
+}
