@@ -37,7 +37,10 @@ cargo build --workspace --bins
 groups=()
 start() { setsid "$@" & groups+=("$!"); }
 stop() {
-  trap - EXIT INT TERM
+  # Ignore further signals while stopping: make forwards a second TERM, which must not cut
+  # this short before every child is told to stop.
+  trap '' INT TERM
+  trap - EXIT
   for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -55,6 +58,14 @@ wait_for() { # URL SECONDS WHAT
   echo "$3 was not ready at $1 after $2 s" >&2
   exit 1
 }
+
+# A server already on one of our ports would be mistaken for ours.
+for port in "$ROLECHAT_DYNAMODB_PORT" "$API_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is already in use (another local stack?); stop it or choose other ports." >&2
+    exit 1
+  fi
+done
 
 start ./target/debug/local-dynamodb
 wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"

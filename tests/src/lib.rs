@@ -4,17 +4,23 @@
 //! One embedded DynamoDB serves the whole test run; each [`TestApp`] gets tables of its own
 //! (a fresh prefix), so tests run in parallel without seeing each other's data.
 
+pub mod fake_openai;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use bytes::Bytes;
+use fake_openai::FakeOpenAi;
+use http_body_util::BodyExt;
 use lambda_http::Body;
 use lambda_http::http::{HeaderMap, Method, header};
 use rolechat::AppState;
 use rolechat::config::Config;
-use rolechat::http::{ApiService, service};
+use rolechat::http::{ApiService, StreamingService, service};
 use rolechat::routes::ROUTES;
 use rolechat::store::{Store, Tables, schema::ensure_tables};
 use rolechat_local_dynamodb::{Database, LocalDynamo};
@@ -81,6 +87,8 @@ pub fn embedded_dynamodb() -> &'static str {
 
 pub struct TestApp {
     pub state: Arc<AppState>,
+    /// The model the app talks to, unless a test asked for the offline tutor.
+    pub model: FakeOpenAi,
     /// A plain client on the same tables, for looking at what was stored.
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub tables: Tables,
@@ -105,11 +113,18 @@ impl TestApp {
             .await
             .expect("tables are created");
 
+        let model = FakeOpenAi::start(0).await.expect("the fake model starts");
         let defaults = [
             ("DYNAMODB_ENDPOINT", endpoint),
             ("ROLECHAT_TABLE_PREFIX", prefix.as_str()),
             ("ROLECHAT_JWT_SECRET", JWT_SECRET),
             ("ROLECHAT_ALLOWED_ORIGINS", SITE_ORIGIN),
+            ("OPENAI_API_KEY", "test-model-key"),
+            ("OPENAI_BASE_URL", model.url.as_str()),
+            ("OPENAI_MODEL", "fake-model"),
+            ("ROLECHAT_MODEL_TIMEOUT_SECONDS", "5"),
+            ("ROLECHAT_MODEL_RETRY_BACKOFF_MS", "20"),
+            ("ROLECHAT_OFFLINE_WORD_DELAY_MS", "5"),
         ];
         let config = Config::from_lookup(|name| {
             let find = |vars: &[(&str, &str)]| {
@@ -127,9 +142,14 @@ impl TestApp {
             .build();
         let tables = Tables::with_prefix(&prefix);
         let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
-        let state = AppState::new(config, store, JWT_SECRET);
+        let openai_key = match &config.tutor.api_key {
+            Some(rolechat::config::SecretSource::Value(key)) => Some(key.clone()),
+            _ => None,
+        };
+        let state = AppState::new(config, store, JWT_SECRET, openai_key);
         TestApp {
             state,
+            model,
             dynamodb,
             tables,
             round_trips,
@@ -153,10 +173,10 @@ impl TestApp {
         }
     }
 
-    fn service_for(&self, function: &str) -> ApiService {
+    fn service_for(&self, function: &str) -> AnyService {
         use rolechat::handlers::*;
         let state = self.state.clone();
-        match function {
+        AnyService::Buffered(match function {
             "health" => service(state, health::handle),
             "signup" => service(state, signup::handle),
             "auth" => service(state, auth::handle),
@@ -167,32 +187,72 @@ impl TestApp {
             "room-update" => service(state, room_update::handle),
             "room-delete" => service(state, room_delete::handle),
             "messages-list" => service(state, messages_list::handle),
+            "suggest" => service(state, suggest::handle),
+            "chat" => return AnyService::Streaming(service(state, chat::handle)),
             other => panic!("the test harness does not know function `{other}`"),
-        }
+        })
     }
 
-    /// Sends a request through the function that serves it, as the deployed API would.
-    pub async fn send(&self, request: TestRequest) -> TestResponse {
-        let function = Self::function_for(&request.method, &request.path);
+    fn request(request: TestRequest) -> lambda_http::Request {
         let mut builder = lambda_http::http::Request::builder()
             .method(request.method)
             .uri(request.path.as_str());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let req = builder
+        builder
             .body(request.body)
-            .expect("test requests are well formed");
-        let response = self
-            .service_for(function)
-            .oneshot(req)
-            .await
-            .expect("infallible");
-        let (parts, body) = response.into_parts();
+            .expect("test requests are well formed")
+    }
+
+    /// Sends a request through the function that serves it, as the deployed API would, and
+    /// reads the whole reply.
+    pub async fn send(&self, request: TestRequest) -> TestResponse {
+        let timed = self.send_timed(request).await;
+        let body = timed
+            .chunks
+            .iter()
+            .flat_map(|(_, bytes)| bytes.iter().copied())
+            .collect();
         TestResponse {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: body.to_vec(),
+            status: timed.status,
+            headers: timed.headers,
+            body,
+        }
+    }
+
+    /// Like `send`, keeping each piece of the body with the time it arrived after the request
+    /// was sent, to see a reply stream.
+    pub async fn send_timed(&self, request: TestRequest) -> TimedResponse {
+        let function = Self::function_for(&request.method, &request.path);
+        let service = self.service_for(function);
+        let started = Instant::now();
+        let req = Self::request(request);
+        let (status, headers, chunks) = match service {
+            AnyService::Buffered(service) => {
+                let (parts, body) = service.oneshot(req).await.expect("infallible").into_parts();
+                (
+                    parts.status,
+                    parts.headers,
+                    vec![(started.elapsed(), Bytes::from(body.to_vec()))],
+                )
+            }
+            AnyService::Streaming(service) => {
+                let (parts, mut body) =
+                    service.oneshot(req).await.expect("infallible").into_parts();
+                let mut chunks = Vec::new();
+                while let Some(frame) = body.frame().await {
+                    if let Ok(data) = frame.expect("infallible").into_data() {
+                        chunks.push((started.elapsed(), data));
+                    }
+                }
+                (parts.status, parts.headers, chunks)
+            }
+        };
+        TimedResponse {
+            status: status.as_u16(),
+            headers,
+            chunks,
         }
     }
 
@@ -215,6 +275,40 @@ impl TestApp {
             .expect("a token")
             .to_owned()
     }
+}
+
+enum AnyService {
+    Buffered(ApiService),
+    Streaming(StreamingService),
+}
+
+/// A reply with each piece of its body and when it arrived.
+#[derive(Debug)]
+pub struct TimedResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub chunks: Vec<(Duration, Bytes)>,
+}
+
+/// The server-sent events of a streamed reply: (event name, JSON data).
+pub fn events(body: &[u8]) -> Vec<(String, Value)> {
+    String::from_utf8_lossy(body)
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .map(|v| v.trim().to_owned())
+            };
+            let name = field("event:").unwrap_or_else(|| "message".into());
+            let data = field("data:").unwrap_or_default();
+            let data = serde_json::from_str(&data)
+                .unwrap_or_else(|e| panic!("event data is not JSON ({e}): {data}"));
+            (name, data)
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -241,6 +335,10 @@ impl TestRequest {
 
     pub fn post(path: &str) -> Self {
         Self::new(Method::POST, path)
+    }
+
+    pub fn patch(path: &str) -> Self {
+        Self::new(Method::PATCH, path)
     }
 
     pub fn delete(path: &str) -> Self {

@@ -1,0 +1,235 @@
+//! A fake OpenAI-compatible chat-completions server for tests: a real HTTP server on loopback
+//! that speaks the wire format (JSON, and SSE chunks with delays) and fails on demand. It records
+//! every request, so tests can assert what the model was sent.
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+/// How the fake answers one request.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// Answers `text`; when streaming, word by word, the first piece after `first_delay` and
+    /// each next one after `delay`.
+    Reply {
+        text: String,
+        first_delay: Duration,
+        delay: Duration,
+    },
+    /// Answers with this HTTP status and an OpenAI-style error body.
+    Status(u16),
+    /// Never answers.
+    Hang,
+    /// Streams `pieces` pieces of a reply, then drops the connection without finishing.
+    CutAfter { pieces: usize },
+    /// Answers 200 with a body that is not a chat completion.
+    Malformed,
+    /// Answers a well-formed completion with no text in it.
+    Empty,
+}
+
+impl Behaviour {
+    pub fn reply(text: &str) -> Self {
+        Behaviour::Reply {
+            text: text.to_owned(),
+            first_delay: Duration::ZERO,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    requests: Vec<Value>,
+    script: VecDeque<Behaviour>,
+    default: Option<Behaviour>,
+}
+
+#[derive(Clone)]
+pub struct FakeOpenAi {
+    /// The base URL to give as `OPENAI_BASE_URL`.
+    pub url: String,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl FakeOpenAi {
+    /// Serves on 127.0.0.1:`port` (0 for any free port) from the current Tokio runtime.
+    pub async fn start(port: u16) -> std::io::Result<Self> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+        let url = format!("http://{}/v1", listener.local_addr()?);
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let app = axum::Router::new()
+            .route("/v1/chat/completions", post(complete))
+            .with_state(shared.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(FakeOpenAi { url, shared })
+    }
+
+    /// Answers the next request so; later ones follow the script, then the default.
+    pub fn then(&self, behaviour: Behaviour) {
+        self.shared.lock().unwrap().script.push_back(behaviour);
+    }
+
+    /// How requests are answered when the script is empty (a short numbered reply at first).
+    pub fn answer_by_default(&self, behaviour: Behaviour) {
+        self.shared.lock().unwrap().default = Some(behaviour);
+    }
+
+    /// Every request received so far, as JSON.
+    pub fn requests(&self) -> Vec<Value> {
+        self.shared.lock().unwrap().requests.clone()
+    }
+}
+
+async fn complete(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    Json(request): Json<Value>,
+) -> Response {
+    let (behaviour, number) = {
+        let mut shared = shared.lock().unwrap();
+        shared.requests.push(request.clone());
+        let number = shared.requests.len();
+        let behaviour = shared
+            .script
+            .pop_front()
+            .or_else(|| shared.default.clone())
+            .unwrap_or_else(|| {
+                Behaviour::reply(&format!(
+                    "This is reply number {number} from the fake model."
+                ))
+            });
+        (behaviour, number)
+    };
+    let streaming = request["stream"] == true;
+    match behaviour {
+        Behaviour::Status(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
+            (status, Json(body)).into_response()
+        }
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+        Behaviour::Malformed if streaming => sse(
+            vec![Ok(Bytes::from("data: {\"choices\": [{\"delta\": \n\n"))],
+            Duration::ZERO,
+            Duration::ZERO,
+        ),
+        Behaviour::Malformed => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"choices\": [",
+        )
+            .into_response(),
+        Behaviour::Empty if streaming => sse(
+            vec![
+                Ok(chunk(
+                    number,
+                    json!({"role": "assistant", "content": ""}),
+                    None,
+                )),
+                Ok(chunk(number, json!({}), Some("stop"))),
+                Ok(done()),
+            ],
+            Duration::ZERO,
+            Duration::ZERO,
+        ),
+        Behaviour::Empty => Json(completion(number, "")).into_response(),
+        Behaviour::Reply { text, .. } if !streaming => {
+            Json(completion(number, &text)).into_response()
+        }
+        Behaviour::Reply {
+            text,
+            first_delay,
+            delay,
+        } => {
+            let mut frames: Vec<Result<Bytes, std::io::Error>> = pieces(&text)
+                .into_iter()
+                .map(|piece| Ok(chunk(number, json!({"content": piece}), None)))
+                .collect();
+            frames.push(Ok(chunk(number, json!({}), Some("stop"))));
+            frames.push(Ok(done()));
+            sse(frames, first_delay, delay)
+        }
+        Behaviour::CutAfter { pieces: count } => {
+            let mut frames: Vec<Result<Bytes, std::io::Error>> =
+                pieces("This reply will be cut off before it is complete")
+                    .into_iter()
+                    .take(count)
+                    .map(|piece| Ok(chunk(number, json!({"content": piece}), None)))
+                    .collect();
+            frames.push(Err(std::io::Error::other(
+                "the fake model drops the connection",
+            )));
+            sse(frames, Duration::ZERO, Duration::from_millis(20))
+        }
+    }
+}
+
+/// The text in word-sized pieces, spaces kept, as models stream.
+fn pieces(text: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for character in text.chars() {
+        if character == ' ' && !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        current.push(character);
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+fn completion(number: usize, text: &str) -> Value {
+    json!({
+        "id": format!("chatcmpl-fake-{number}"), "object": "chat.completion", "created": 1795353600, "model": "fake",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}
+    })
+}
+
+fn chunk(number: usize, delta: Value, finish_reason: Option<&str>) -> Bytes {
+    let chunk = json!({
+        "id": format!("chatcmpl-fake-{number}"), "object": "chat.completion.chunk", "created": 1795353600, "model": "fake",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
+    });
+    Bytes::from(format!("data: {chunk}\n\n"))
+}
+
+fn done() -> Bytes {
+    Bytes::from_static(b"data: [DONE]\n\n")
+}
+
+fn sse(
+    frames: Vec<Result<Bytes, std::io::Error>>,
+    first_delay: Duration,
+    delay: Duration,
+) -> Response {
+    let stream = futures_util::stream::unfold(
+        (frames.into_iter(), true),
+        move |(mut frames, first)| async move {
+            let frame = frames.next()?;
+            tokio::time::sleep(if first { first_delay } else { delay }).await;
+            Some((frame, (frames, false)))
+        },
+    );
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from_stream(stream))
+        .expect("constant headers build")
+}
