@@ -13,11 +13,18 @@ export ROLECHAT_DATA_DIR=$data
 export ROLECHAT_SESSION_TTL_SECONDS=7200
 log="$data/stack.log"
 
+# The model: the fake OpenAI-compatible server, so the real client runs in the real functions.
+model_port=${SMOKE_MODEL_PORT:-9472}
+cargo build --quiet -p rolechat-tests --bin fake-openai
+setsid ./target/debug/fake-openai "$model_port" > "$data/model.log" 2>&1 &
+model=$!
+export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=smoke-test-key OPENAI_MODEL=fake
+
 setsid make --no-print-directory api > "$log" 2>&1 &
 stack=$!
 finish() {
-  kill -TERM -- "-$stack" 2>/dev/null || true
-  wait "$stack" 2>/dev/null || true
+  kill -TERM -- "-$stack" "-$model" 2>/dev/null || true
+  wait "$stack" "$model" 2>/dev/null || true
   rm -rf "$data"
 }
 trap finish EXIT

@@ -508,10 +508,118 @@ async fn room_fixtures_invoke_the_functions() {
         (created["statusCode"].as_u64(), &body(&created)["gpt_role"]),
         (Some(201), &json!("바리스타"))
     );
+    // `chat` answers with Lambda's response streaming, which `cargo lambda invoke` cannot read
+    // (it only reads buffered replies); its turns are tested over HTTP above.
+    let suggestion = invoke("suggest", "suggest.json");
+    assert_eq!(suggestion["statusCode"], 200, "{suggestion}");
     let deleted = invoke("room-delete", "delete.json");
     assert_eq!(deleted["statusCode"], 204);
     assert_eq!(invoke("room-get", "get.json")["statusCode"], 404);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `curl -N` with `Accept: text/event-stream`, as a learner's browser streams a turn: the
+/// deltas arrive while the model is still writing (the fake model writes a word every 80 ms).
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn a_turn_streams_over_the_real_stack() {
+    let token = signed_up("streamer").await;
+    let setup = json!({"language": "en-US", "level": "intermediate", "situation": "Ordering coffee in Seattle",
+                       "my_role": "a customer", "gpt_role": "a barista"});
+    let room = send(
+        Method::POST,
+        "/rooms",
+        Some(&token),
+        Some(setup.to_string()),
+    )
+    .await
+    .json();
+    let id = room["id"].as_str().unwrap();
+
+    let started = std::time::Instant::now();
+    let output = tokio::process::Command::new("curl")
+        .args([
+            "-sN",
+            "-X",
+            "POST",
+            "-H",
+            "accept: text/event-stream",
+            "-H",
+            "content-type: application/json",
+        ])
+        .args([
+            "-H",
+            &format!("authorization: Bearer {token}"),
+            "-d",
+            r#"{"content": "A latte, please."}"#,
+        ])
+        .arg(api_url(&format!("/rooms/{id}/messages")))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("curl runs");
+    let mut stdout = output.stdout.expect("curl's output");
+    let mut arrivals = Vec::new();
+    let mut text = String::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        use tokio::io::AsyncReadExt;
+        let read = stdout.read(&mut buffer).await.unwrap();
+        if read == 0 {
+            break;
+        }
+        arrivals.push(started.elapsed());
+        text.push_str(&String::from_utf8_lossy(&buffer[..read]));
+    }
+    let events: Vec<(String, Value)> = rolechat_tests::events(text.as_bytes());
+    let names: Vec<_> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names.first(), Some(&"user_message"), "{text}");
+    assert_eq!(names.last(), Some(&"reply"), "{text}");
+    assert!(
+        names.iter().filter(|n| **n == "delta").count() > 5,
+        "{names:?}"
+    );
+    assert!(
+        arrivals.len() > 5,
+        "the reply came in {} reads: it was not streamed",
+        arrivals.len()
+    );
+    assert!(
+        *arrivals.last().unwrap() - arrivals[1] > std::time::Duration::from_millis(400),
+        "pieces arrived over time: {arrivals:?}"
+    );
+    let deltas: String = events
+        .iter()
+        .filter(|(n, _)| n == "delta")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        deltas,
+        events.last().unwrap().1["content"].as_str().unwrap()
+    );
+
+    // Stored, and the JSON mode and suggestions work over the stack too.
+    let opened = send(Method::GET, &format!("/rooms/{id}"), Some(&token), None)
+        .await
+        .json();
+    assert_eq!(opened["messages"].as_array().unwrap().len(), 2);
+    let json_turn = send(
+        Method::POST,
+        &format!("/rooms/{id}/messages"),
+        Some(&token),
+        Some(r#"{"content": "Thanks!"}"#.into()),
+    )
+    .await;
+    assert_eq!(json_turn.status, 201);
+    assert_eq!(json_turn.json()["reply"]["role"], "assistant");
+    let suggestion = send(
+        Method::POST,
+        &format!("/rooms/{id}/suggestions"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(suggestion.status, 200);
+    assert!(!suggestion.json()["suggestion"].as_str().unwrap().is_empty());
 }
 
 fn url_port(url: &str) -> String {
