@@ -62,10 +62,10 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
         (None, Some(last)) if last.role == Role::User => TurnKind::Reply,
         (None, Some(_)) => {
             // Nothing to answer, unless this repeats a turn that already happened.
-            if let Some(key) = &idempotency_key {
-                if let Some(reply) = replay(&state, &owner, &room_id, key, streaming).await? {
-                    return Ok(reply);
-                }
+            if let Some(key) = &idempotency_key
+                && let Some(reply) = replay(&state, &owner, &room_id, key, streaming).await?
+            {
+                return Ok(reply);
             }
             return Err(ApiError::Conflict(
                 "The tutor has already answered; send a message first.",

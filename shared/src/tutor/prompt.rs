@@ -177,7 +177,7 @@ mod tests {
                     "R",
                     &format!("{n:04}"),
                     role,
-                    &format!("line {n}"),
+                    &format!("line {n:04}"),
                     "t",
                 )
             })
@@ -209,11 +209,11 @@ mod tests {
         assert_eq!(prompt.len(), 8);
         assert_eq!(
             (prompt[1].role, prompt[1].content.as_str()),
-            ("assistant", "line 0")
+            ("assistant", "line 0000")
         );
         assert_eq!(
             (prompt[7].role, prompt[7].content.as_str()),
-            ("assistant", "line 6")
+            ("assistant", "line 0006")
         );
 
         let at_100 = size(&turn(&room(), &history(100), 20));
@@ -221,8 +221,8 @@ mod tests {
         assert_eq!(at_100.0, 21);
         assert_eq!(at_100, at_200, "flat from turn 100 to turn 200");
         let last = turn(&room(), &history(200), 20);
-        assert_eq!(last.last().unwrap().content, "line 199");
-        assert_eq!(last[1].content, "line 180");
+        assert_eq!(last.last().unwrap().content, "line 0199");
+        assert_eq!(last[1].content, "line 0180");
     }
 
     #[test]
@@ -237,7 +237,7 @@ mod tests {
         assert!(
             prompt[1]
                 .content
-                .contains("Other person: line 0\nLearner: line 1\nOther person: line 2")
+                .contains("Other person: line 0000\nLearner: line 0001\nOther person: line 0002")
         );
         assert!(
             suggestion(&room(), &[], 20)[1]
