@@ -1,0 +1,68 @@
+// Serves the built site (dist/) on loopback with the headers it has in the cloud, above all a
+// Content-Security-Policy that allows scripts only from the site and connections only to the API
+// named in config.json. `node scripts/serve.mjs PORT API_BASE_URL` writes config.json first.
+
+import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..", "dist");
+const port = Number(process.argv[2] ?? 5173);
+const api = process.argv[3] ?? "http://127.0.0.1:9000";
+
+if (!existsSync(join(root, "index.html"))) {
+  console.error("dist/ has no site: run `npm run build` first");
+  process.exit(1);
+}
+writeFileSync(join(root, "config.json"), `${JSON.stringify({ api_base_url: api })}\n`);
+
+export function securityHeaders(apiBaseUrl) {
+  const apiOrigin = new URL(apiBaseUrl).origin;
+  return {
+    "content-security-policy": [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      `connect-src 'self' ${apiOrigin}`,
+      "font-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+  };
+}
+
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+const headers = securityHeaders(api);
+
+createServer((request, response) => {
+  const path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+  let file = normalize(join(root, path));
+  if (!file.startsWith(root)) {
+    response.writeHead(403).end();
+    return;
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
+  response.writeHead(200, {
+    ...headers,
+    "content-type": types[extname(file)] ?? "application/octet-stream",
+    "cache-control":
+      file.endsWith("config.json") || file.endsWith(".html") ? "no-cache" : "public, max-age=3600",
+  });
+  createReadStream(file).pipe(response);
+}).listen(port, "127.0.0.1", () => {
+  console.log(`Rolechat site on http://127.0.0.1:${port} (API ${api})`);
+});

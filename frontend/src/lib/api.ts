@@ -1,0 +1,117 @@
+// The API client: JSON over fetch, the token only ever in the Authorization header, every error
+// as an ApiError in the contract's shape, and chat turns read as server-sent events.
+
+import { parseSse } from "./sse";
+import type { Login, Message, OpenedRoom, Page, Room, RoomSetup, Turn, User } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** What a streamed turn reports as it goes. */
+export interface TurnEvents {
+  onUserMessage?(message: Message): void;
+  onDelta?(text: string): void;
+}
+
+export interface ApiOptions {
+  baseUrl: string;
+  token(): string | null;
+  /** Called on any 401: the session is over. */
+  onUnauthorized(): void;
+  fetch?: typeof fetch;
+}
+
+export function createApi(options: ApiOptions) {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+
+  async function send(
+    method: string,
+    path: string,
+    body?: unknown,
+    accept = "application/json",
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept };
+    const token = options.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, "network", "The server cannot be reached.");
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+
+  async function errorOf(response: Response): Promise<ApiError> {
+    if (response.status === 401 && options.token()) options.onUnauthorized();
+    try {
+      const { error } = await response.json();
+      return new ApiError(response.status, error.code, error.message, error.fields ?? {});
+    } catch {
+      return new ApiError(response.status, "internal", `The server answered ${response.status}.`);
+    }
+  }
+
+  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await send(method, path, body);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  const room = (id: string) => `/rooms/${encodeURIComponent(id)}`;
+  const page = (limit: number, cursor?: string | null) =>
+    `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+
+  return {
+    signup: (username: string, password: string) => json<Login>("POST", "/signup", { username, password }),
+    login: (username: string, password: string) => json<Login>("POST", "/auth", { username, password }),
+    me: () => json<{ user: User }>("GET", "/auth"),
+    logout: () => json<void>("DELETE", "/auth"),
+    listRooms: (cursor?: string | null) => json<Page<Room>>("GET", `/rooms${page(20, cursor)}`),
+    createRoom: (setup: RoomSetup) => json<Room>("POST", "/rooms", setup),
+    openRoom: (id: string) => json<OpenedRoom>("GET", room(id)),
+    updateRoom: (id: string, changes: Partial<RoomSetup>) => json<Room>("PATCH", room(id), changes),
+    deleteRoom: (id: string) => json<void>("DELETE", room(id)),
+    olderMessages: (id: string, cursor: string) =>
+      json<Page<Message>>("GET", `${room(id)}/messages${page(50, cursor)}`),
+    suggest: (id: string) => json<{ suggestion: string }>("POST", `${room(id)}/suggestions`),
+
+    /** A chat turn, streamed: `content` null asks the tutor to speak (opening line, or retry). */
+    async turn(id: string, content: string | null, events: TurnEvents = {}): Promise<Turn> {
+      const body = content === null ? {} : { content };
+      const response = await send("POST", `${room(id)}/messages`, body, "text/event-stream");
+      if (!response.body) throw new ApiError(0, "network", "The reply did not arrive.");
+      let userMessage: Message | null = null;
+      for await (const event of parseSse(response.body)) {
+        const data = JSON.parse(event.data);
+        if (event.event === "user_message") {
+          userMessage = data;
+          events.onUserMessage?.(data);
+        } else if (event.event === "delta") {
+          events.onDelta?.(data.text);
+        } else if (event.event === "reply") {
+          return { user_message: userMessage, reply: data };
+        } else if (event.event === "error") {
+          throw new ApiError(response.status, data.error.code, data.error.message);
+        }
+      }
+      throw new ApiError(0, "network", "The reply was cut off.");
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

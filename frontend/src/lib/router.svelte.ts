@@ -1,0 +1,33 @@
+// Hash routes, so the site is plain files on any static host.
+
+export type Route =
+  | { page: "login" }
+  | { page: "signup" }
+  | { page: "rooms" }
+  | { page: "new-room" }
+  | { page: "edit-room"; id: string }
+  | { page: "chat"; id: string };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, "") || "/rooms";
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "login") return { page: "login" };
+  if (parts[0] === "signup") return { page: "signup" };
+  if (parts[0] === "rooms" && parts[1] === "new") return { page: "new-room" };
+  if (parts[0] === "rooms" && parts[1] && parts[2] === "edit") return { page: "edit-room", id: parts[1] };
+  if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1] };
+  return { page: "rooms" };
+}
+
+export const router = $state({ route: parseRoute(typeof location === "undefined" ? "" : location.hash) });
+
+export function navigate(hash: string) {
+  if (location.hash === hash) router.route = parseRoute(hash);
+  else location.hash = hash;
+}
+
+if (typeof window !== "undefined") {
+  window.addEventListener("hashchange", () => {
+    router.route = parseRoute(location.hash);
+  });
+}

@@ -1,0 +1,73 @@
+// The shapes of the Rolechat API (openapi.yaml at the repository's root).
+
+export interface User {
+  username: string;
+  created_at: string;
+}
+
+export interface Login {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  user: User;
+}
+
+export const LANGUAGES = ["en-US", "ja-JP", "ko-KR", "zh-CN", "es-ES", "fr-FR", "de-DE"] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const LEVELS = ["beginner", "intermediate", "advanced"] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface Room {
+  id: string;
+  title: string;
+  language: Language;
+  level: Level;
+  situation: string;
+  my_role: string;
+  gpt_role: string;
+  created_at: string;
+  updated_at: string;
+  last_message_at: string | null;
+  message_count: number;
+}
+
+export interface RoomSetup {
+  title?: string | null;
+  language: Language;
+  level: Level;
+  situation: string;
+  my_role: string;
+  gpt_role: string;
+}
+
+export interface Message {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  created_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface OpenedRoom {
+  room: Room;
+  messages: Message[];
+  older_cursor: string | null;
+}
+
+export interface Turn {
+  user_message: Message | null;
+  reply: Message;
+}
+
+/** The limits the API enforces, shown before submit. */
+export const LIMITS = {
+  username: [3, 32],
+  password: [8, 128],
+  setup: 200,
+  title: 80,
+  content: 2000,
+} as const;
