@@ -3,23 +3,30 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api test lint unit smoke tools fmt clean
+.PHONY: help dev api test lint unit smoke site e2e tools site-tools fmt clean
 
 help:
 	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
 	@echo "make api    the local stack without the site"
-	@echo "make test   formatting, lints, unit and API tests, and the smoke suite over the real binaries"
+	@echo "make test   formatting, lints, unit and API tests, the smoke suite over the real binaries,"
+	@echo "            and the site's checks, unit tests and browser tests in Chromium"
 
 tools:
 	@scripts/ensure-tools.sh
 
-dev: tools
+# The site's packages, from package-lock.json (no browser download: tests use Debian's Chromium).
+site-tools: frontend/node_modules/.package-lock.json
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+dev: tools site-tools
+	cd frontend && npm run --silent build
 	@scripts/local-stack.sh dev
 
 api: tools
 	@scripts/local-stack.sh api
 
-test: tools lint unit smoke
+test: tools lint unit smoke site e2e
 
 lint:
 	cargo fmt --all --check
@@ -31,9 +38,17 @@ unit:
 smoke: tools
 	scripts/smoke.sh
 
+# The site: formatting and lints (Biome), types (svelte-check), unit tests (Vitest), the build.
+site: site-tools
+	cd frontend && npx biome check . && npx svelte-check --fail-on-warnings && npx vitest run && npm run --silent build
+
+# The site in Chromium against a fresh local stack.
+e2e: tools site-tools
+	scripts/e2e.sh
+
 fmt:
 	cargo fmt --all
 
 clean:
 	cargo clean
-	rm -rf .local .venv
+	rm -rf .local .venv frontend/node_modules frontend/dist

@@ -33,19 +33,25 @@ fi
 cargo build --workspace --bins
 
 # Each child runs in its own process group, so stopping it also stops what it started
-# (cargo lambda watch starts one process per function).
+# (cargo lambda watch stops its function processes when it is stopped). Their pids are also
+# written down, so whoever started this script can make sure they are gone.
 groups=()
-start() { setsid "$@" & groups+=("$!"); }
+pid_file="$ROLECHAT_DATA_DIR/stack.pids"
+: > "$pid_file"
+start() {
+  setsid "$@" &
+  groups+=("$!")
+  echo "$!" >> "$pid_file"
+}
 stop() {
   # Ignore further signals while stopping: make forwards a second TERM, which must not cut
   # this short before every child is told to stop.
-  trap '' INT TERM
-  trap - EXIT
+  trap '' INT TERM EXIT
   for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'stop; exit 130' INT TERM
 
 wait_for() { # URL SECONDS WHAT
   for _ in $(seq 1 $(( $2 * 10 ))); do
@@ -70,13 +76,16 @@ done
 start ./target/debug/local-dynamodb
 wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
 
-start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors
+# LOCAL_STACK_RELOAD=0 (the test suites) keeps functions running while files change.
+reload=()
+[ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
+start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors "${reload[@]}"
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
 echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
 
 if [ "$mode" = dev ]; then
-  printf '{"api_base_url": "http://127.0.0.1:%s"}\n' "$API_PORT" > frontend/config.json
-  start python3 -m http.server "$SITE_PORT" --bind 127.0.0.1 --directory frontend
+  # The built site, with config.json pointing at this API and the site's security headers.
+  start node frontend/scripts/serve.mjs "$SITE_PORT" "http://127.0.0.1:$API_PORT"
   wait_for "http://127.0.0.1:$SITE_PORT/" 30 "The site"
   echo "Rolechat site on http://127.0.0.1:$SITE_PORT"
 fi

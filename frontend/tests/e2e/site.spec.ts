@@ -1,0 +1,216 @@
+import { expect, type Page, test } from "@playwright/test";
+
+const API = process.env.ROLECHAT_API_URL ?? "http://127.0.0.1:9480";
+const SCREENSHOTS = "../docs/screenshots";
+const HOSTILE = "<img src=x onerror=alert(1)>";
+
+let counter = 0;
+const unique = (name: string) => `${name}-${Date.now().toString(36)}${counter++}`;
+
+async function signUp(page: Page, username = unique("learner")) {
+  await page.goto("/#/signup");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill("a long passphrase");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(page.getByText(`Logged in as ${username}`)).toBeVisible();
+  return username;
+}
+
+async function createRoom(
+  page: Page,
+  situation: string,
+  roles = { mine: "a customer", theirs: "a barista" },
+) {
+  await page.getByRole("link", { name: "New room" }).click();
+  await page.getByLabel("Conversation language").selectOption("en-US");
+  await page.getByLabel("Your level").selectOption("beginner");
+  await page.getByLabel("Situation").fill(situation);
+  await page.getByLabel("Your role").fill(roles.mine);
+  await page.getByLabel("The tutor's role").fill(roles.theirs);
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page).toHaveURL(/#\/rooms\/[0-9A-Z]{26}$/);
+}
+
+const bubbles = (page: Page) => page.locator(".messages .bubble:not(.streaming)");
+
+test.beforeEach(async ({ page }) => {
+  await page.addInitScript(() => {
+    if (!localStorage.getItem("rolechat.ui")) localStorage.setItem("rolechat.ui", "en");
+  });
+});
+
+test("a learner signs up, talks with the tutor, edits and deletes the room, and logs out", async ({
+  page,
+}) => {
+  await signUp(page);
+  await expect(page.getByText("No rooms yet")).toBeVisible();
+  await createRoom(page, "Ordering coffee in Seattle");
+
+  // The setup is on show, and the tutor's opening line streams in by itself.
+  await expect(page.getByTestId("situation")).toHaveText("Ordering coffee in Seattle");
+  await expect(bubbles(page)).toHaveCount(1);
+  await expect(bubbles(page).first()).toHaveAttribute("data-role", "assistant");
+  await expect(bubbles(page).first()).toContainText("fake model");
+
+  // Sending: the text arrives in several steps before the turn ends, with the send button off.
+  const input = page.getByLabel("Your message");
+  await input.fill("A latte, please.");
+  await input.press("Enter");
+  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+  const seen = new Set<string>();
+  while ((await page.locator(".bubble.streaming").count()) > 0) {
+    const text = await page
+      .locator(".bubble.streaming .content")
+      .textContent({ timeout: 100 })
+      .catch(() => null);
+    if (text) seen.add(text);
+    await page.waitForTimeout(30);
+  }
+  expect(seen.size, `partial replies seen: ${[...seen].join(" | ")}`).toBeGreaterThanOrEqual(3);
+  await expect(bubbles(page)).toHaveCount(3);
+  await expect(input).toHaveValue("");
+
+  // Shift+Enter is a new line, not a send.
+  await input.press("Shift+Enter");
+  await expect(bubbles(page)).toHaveCount(3);
+
+  // "Suggest" puts an example into the input box.
+  await input.fill("");
+  await page.getByRole("button", { name: "Suggest" }).click();
+  await expect(input).not.toHaveValue("");
+
+  // Reload: the whole conversation, in order.
+  const before = await bubbles(page).allTextContents();
+  await page.reload();
+  await expect(bubbles(page)).toHaveCount(3);
+  expect(await bubbles(page).allTextContents()).toEqual(before);
+  expect(await bubbles(page).evaluateAll((els) => els.map((el) => el.getAttribute("data-role")))).toEqual([
+    "assistant",
+    "user",
+    "assistant",
+  ]);
+
+  // Edit the room.
+  await page.getByRole("link", { name: "Edit" }).click();
+  await expect(page.getByLabel("Situation")).toHaveValue("Ordering coffee in Seattle");
+  await page.getByLabel("Your level").selectOption("advanced");
+  await page.getByLabel("Title (optional)").fill("Seattle café");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("heading", { name: "Seattle café" })).toBeVisible();
+  await expect(page.locator(".setup .tag", { hasText: "Advanced" })).toBeVisible();
+
+  // Delete it, after a confirmation.
+  await page.getByRole("link", { name: "← My rooms" }).click();
+  await page.getByRole("button", { name: "Delete: Seattle café" }).click();
+  await expect(page.getByRole("dialog")).toContainText("Delete this room?");
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByText("No rooms yet")).toBeVisible();
+
+  // Log out: the site forgets the token and the API refuses it.
+  const token = await page.evaluate(() => localStorage.getItem("rolechat.token"));
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/#\/login$/);
+  expect(await page.evaluate(() => localStorage.getItem("rolechat.token"))).toBeNull();
+  const refused = await page.request.get(`${API}/rooms`, { headers: { authorization: `Bearer ${token}` } });
+  expect(refused.status()).toBe(401);
+  await page.goto("/#/rooms");
+  await expect(page).toHaveURL(/#\/login$/);
+});
+
+test("a 401 anywhere returns to the log-in page", async ({ page }) => {
+  await page.goto("/#/login");
+  await page.evaluate(() => {
+    localStorage.setItem("rolechat.token", "not-a-valid-token");
+    localStorage.setItem(
+      "rolechat.user",
+      JSON.stringify({ username: "ghost", created_at: "2026-01-01T00:00:00Z" }),
+    );
+  });
+  await page.goto("/#/rooms");
+  await expect(page).toHaveURL(/#\/login$/);
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+});
+
+test("text from users and the model is shown as text, never run", async ({ page }) => {
+  let dialogs = 0;
+  page.on("dialog", async (dialog) => {
+    dialogs += 1;
+    await dialog.dismiss();
+  });
+  await signUp(page);
+  await createRoom(page, HOSTILE, { mine: HOSTILE, theirs: "a barista" });
+  await expect(page.getByTestId("situation")).toHaveText(HOSTILE);
+  await expect(bubbles(page)).toHaveCount(1);
+  await page.getByLabel("Your message").fill(HOSTILE);
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(bubbles(page)).toHaveCount(3);
+  await expect(bubbles(page).nth(1)).toContainText(HOSTILE);
+  await page.getByRole("link", { name: "← My rooms" }).click();
+  await expect(page.locator(".room-title").first()).toHaveText(HOSTILE);
+  expect(await page.locator("main img").count()).toBe(0);
+  expect(dialogs).toBe(0);
+});
+
+test("the interface switches to Korean and remembers it", async ({ page }) => {
+  await page.goto("/#/login");
+  await page.getByLabel("Interface language").selectOption("ko");
+  await expect(page.getByRole("heading", { name: "로그인" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "로그인" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "ko");
+});
+
+test("every control has a label and the keyboard reaches them with a visible focus", async ({ page }) => {
+  await signUp(page);
+  await createRoom(page, "Asking for directions", { mine: "a tourist", theirs: "a local" });
+  await expect(bubbles(page)).toHaveCount(1);
+  for (const control of await page.locator("input, select, textarea, button").all()) {
+    if (await control.isVisible()) await expect(control).toHaveAccessibleName(/\S/);
+  }
+  await page.getByLabel("Your message").focus();
+  await page.keyboard.press("Tab");
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+  expect(outline).not.toBe("none");
+});
+
+test("screenshots of the room list and the chat at desktop and phone widths", async ({ page }) => {
+  await page.addInitScript(() => localStorage.setItem("rolechat.ui", "ko"));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto("/#/signup");
+  await page.getByLabel("아이디").fill(unique("mina"));
+  await page.getByLabel("비밀번호").fill("a long passphrase");
+  await page.getByRole("button", { name: "가입하기" }).click();
+  for (const [situation, mine, theirs] of [
+    ["Asking for directions in Tokyo", "a tourist", "a station attendant"],
+    ["카페에서 커피 주문하기", "손님", "바리스타"],
+  ]) {
+    await page.goto("/#/rooms");
+    await page.getByRole("link", { name: "새 대화방" }).click();
+    await page.getByLabel("대화 언어").selectOption(situation.startsWith("카페") ? "ko-KR" : "ja-JP");
+    await page.getByLabel("상황").fill(situation);
+    await page.getByLabel("내 역할").fill(mine);
+    await page.getByLabel("튜터의 역할").fill(theirs);
+    await page.getByRole("button", { name: "대화방 만들기" }).click();
+    await expect(bubbles(page)).toHaveCount(1);
+  }
+  await page.getByLabel("내 메시지").fill("아메리카노 한 잔 주세요.");
+  await page.getByLabel("내 메시지").press("Enter");
+  await expect(bubbles(page)).toHaveCount(3);
+  const chat = page.url();
+  for (const [name, size] of [
+    ["desktop", { width: 1280, height: 800 }],
+    ["phone", { width: 375, height: 812 }],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.goto(chat);
+    await expect(bubbles(page)).toHaveCount(3);
+    await page.screenshot({ path: `${SCREENSHOTS}/chat-${name}.png` });
+    await page.goto("/#/rooms");
+    await expect(page.locator(".room")).toHaveCount(2);
+    await page.screenshot({ path: `${SCREENSHOTS}/rooms-${name}.png` });
+    // At a phone's width nothing scrolls sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  }
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiError, createApi } from "../../src/lib/api";
+
+type Call = { url: string; init: RequestInit };
+
+function fakeFetch(responses: Response[]) {
+  const calls: Call[] = [];
+  const fetch = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+    calls.push({ url: String(url), init: init ?? {} });
+    const next = responses.shift();
+    if (!next) throw new TypeError("network down");
+    return next;
+  });
+  return { fetch: fetch as unknown as typeof globalThis.fetch, calls };
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+function events(text: string) {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+}
+
+describe("the API client", () => {
+  it("sends the token only as an Authorization header", async () => {
+    const { fetch, calls } = fakeFetch([json(200, { items: [], next_cursor: null })]);
+    const api = createApi({
+      baseUrl: "http://api.test/v1/",
+      token: () => "secret-token",
+      onUnauthorized: vi.fn(),
+      fetch,
+    });
+    await api.listRooms("a/b+c");
+    expect(calls[0].url).toBe("http://api.test/v1/rooms?limit=20&cursor=a%2Fb%2Bc");
+    expect(calls[0].url).not.toContain("secret-token");
+    expect((calls[0].init.headers as Record<string, string>).authorization).toBe("Bearer secret-token");
+  });
+
+  it("turns error replies into ApiError with the contract's fields", async () => {
+    const body = {
+      error: { code: "validation_failed", message: "Bad.", fields: { situation: "must not be empty" } },
+    };
+    const { fetch } = fakeFetch([json(400, body), new Response("<html>gateway</html>", { status: 502 })]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
+    await expect(
+      api.createRoom({ language: "en-US", level: "beginner", situation: "", my_role: "a", gpt_role: "b" }),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: "validation_failed",
+      fields: { situation: "must not be empty" },
+    });
+    await expect(api.openRoom("x")).rejects.toMatchObject({ status: 502, code: "internal" });
+  });
+
+  it("reports a 401 as the end of the session", async () => {
+    const onUnauthorized = vi.fn();
+    const { fetch } = fakeFetch([json(401, { error: { code: "unauthorized", message: "No." } })]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => "expired", onUnauthorized, fetch });
+    await expect(api.me()).rejects.toBeInstanceOf(ApiError);
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+
+  it("a wrong password while logged out is not a session ending", async () => {
+    const onUnauthorized = vi.fn();
+    const { fetch } = fakeFetch([json(401, { error: { code: "invalid_credentials", message: "No." } })]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => null, onUnauthorized, fetch });
+    await expect(api.login("a", "b")).rejects.toMatchObject({ code: "invalid_credentials" });
+    expect(onUnauthorized).not.toHaveBeenCalled();
+  });
+
+  it("streams a turn: the learner's message, the deltas, then the reply", async () => {
+    const stream = [
+      'event: user_message\ndata: {"id":"1","role":"user","content":"hi","created_at":"t"}\n\n',
+      'event: delta\ndata: {"text":"Hel"}\n\n',
+      'event: delta\ndata: {"text":"lo"}\n\n',
+      'event: reply\ndata: {"id":"2","role":"assistant","content":"Hello","created_at":"t"}\n\n',
+    ].join("");
+    const { fetch, calls } = fakeFetch([events(stream)]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
+    const seen: string[] = [];
+    const turn = await api.turn("room1", "hi", {
+      onUserMessage: (m) => seen.push(`user:${m.content}`),
+      onDelta: (text) => seen.push(`delta:${text}`),
+    });
+    expect(seen).toEqual(["user:hi", "delta:Hel", "delta:lo"]);
+    expect(turn.reply.content).toBe("Hello");
+    expect(turn.user_message?.id).toBe("1");
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ content: "hi" });
+    expect((calls[0].init.headers as Record<string, string>).accept).toBe("text/event-stream");
+  });
+
+  it("a null turn asks the tutor to speak, and an error event fails the turn", async () => {
+    const { fetch, calls } = fakeFetch([
+      events('event: error\ndata: {"error":{"code":"upstream_timeout","message":"Too slow."}}\n\n'),
+      events('event: delta\ndata: {"text":"cut"}\n\n'),
+    ]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
+    await expect(api.turn("r", null)).rejects.toMatchObject({
+      code: "upstream_timeout",
+      message: "Too slow.",
+    });
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({});
+    await expect(api.turn("r", "x")).rejects.toMatchObject({ code: "network" });
+  });
+
+  it("a network failure is an ApiError too", async () => {
+    const { fetch } = fakeFetch([]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => null, onUnauthorized: vi.fn(), fetch });
+    await expect(api.signup("abc", "password1")).rejects.toMatchObject({ status: 0, code: "network" });
+  });
+});

@@ -1,0 +1,65 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { detectLanguage, i18n, setLanguage, t } from "../../src/lib/i18n.svelte";
+import { parseRoute } from "../../src/lib/router.svelte";
+import { forget, logIn, session } from "../../src/lib/session.svelte";
+import { voiceFor } from "../../src/lib/speech";
+
+beforeEach(() => localStorage.clear());
+
+describe("the interface language", () => {
+  it("comes from the browser unless one was chosen", () => {
+    expect(detectLanguage(null, ["ko-KR", "en-US"])).toBe("ko");
+    expect(detectLanguage(null, ["en-GB"])).toBe("en");
+    expect(detectLanguage("en", ["ko-KR"])).toBe("en");
+    expect(detectLanguage("xx", ["ja-JP"])).toBe("en");
+  });
+
+  it("switches, is remembered, and fills placeholders", () => {
+    setLanguage("ko");
+    expect(i18n.language).toBe("ko");
+    expect(localStorage.getItem("rolechat.ui")).toBe("ko");
+    expect(t("logged_in_as", { name: "mina" })).toBe("mina 님으로 로그인됨");
+    setLanguage("en");
+    expect(t("characters", { count: 3, max: 80 })).toBe("3/80");
+  });
+});
+
+describe("the session", () => {
+  it("keeps the token and user in localStorage, and forgets them", () => {
+    logIn({
+      access_token: "tok",
+      token_type: "Bearer",
+      expires_in: 60,
+      user: { username: "mina", created_at: "t" },
+    });
+    expect(session.token).toBe("tok");
+    expect(localStorage.getItem("rolechat.token")).toBe("tok");
+    expect(JSON.parse(localStorage.getItem("rolechat.user") ?? "{}").username).toBe("mina");
+    forget();
+    expect(session.token).toBeNull();
+    expect(session.user).toBeNull();
+    expect(localStorage.getItem("rolechat.token")).toBeNull();
+  });
+});
+
+describe("routes", () => {
+  it("map hashes to pages", () => {
+    expect(parseRoute("")).toEqual({ page: "rooms" });
+    expect(parseRoute("#/login")).toEqual({ page: "login" });
+    expect(parseRoute("#/rooms/new")).toEqual({ page: "new-room" });
+    expect(parseRoute("#/rooms/01ABC")).toEqual({ page: "chat", id: "01ABC" });
+    expect(parseRoute("#/rooms/01ABC/edit")).toEqual({ page: "edit-room", id: "01ABC" });
+    expect(parseRoute("#/nowhere")).toEqual({ page: "rooms" });
+  });
+});
+
+describe("voices", () => {
+  const voice = (lang: string) => ({ lang, name: lang }) as SpeechSynthesisVoice;
+  it("prefer the exact language, then the same base language", () => {
+    const voices = [voice("en-GB"), voice("ko_KR"), voice("ja-JP")];
+    expect(voiceFor("ja-JP", voices)?.lang).toBe("ja-JP");
+    expect(voiceFor("ko-KR", voices)?.lang).toBe("ko_KR");
+    expect(voiceFor("en-US", voices)?.lang).toBe("en-GB");
+    expect(voiceFor("de-DE", voices)).toBeNull();
+  });
+});

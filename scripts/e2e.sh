@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The site's end-to-end tests: the built site, served with its security headers, against a fresh
+# local stack with the fake model, driven by Playwright in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${E2E_BASE_PORT:-9480}
+site_port=$((base + 3))
+export ROLECHAT_ALLOWED_ORIGINS="http://127.0.0.1:$site_port"
+
+run_site_tests() {
+  cd frontend
+  npm run --silent build > /dev/null
+  setsid node scripts/serve.mjs "$site_port" "$ROLECHAT_API_URL" > /dev/null &
+  local site=$!
+  trap 'kill -TERM -- "-$site" 2>/dev/null || true' RETURN
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$site_port/" && break; sleep 0.1; done
+  ROLECHAT_SITE_URL="http://127.0.0.1:$site_port" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
+}
+export -f run_site_tests
+export site_port
+exec scripts/with-stack.sh "$base" bash -c run_site_tests

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs a command against a fresh local stack of its own: the fake OpenAI-compatible model, then
+# `make api` on ports of its own with a new data directory. The command sees ROLECHAT_API_URL and
+# ROLECHAT_STACK_LOG; everything started is stopped afterwards.
+#
+# Usage: scripts/with-stack.sh BASE_PORT COMMAND...   (ports BASE_PORT to BASE_PORT+2 are used)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+
+base=$1
+shift
+data=$(mktemp -d)
+export API_PORT=$base ROLECHAT_DYNAMODB_PORT=$((base + 1)) ROLECHAT_DATA_DIR=$data LOCAL_STACK_RELOAD=0
+model_port=$((base + 2))
+log="$data/stack.log"
+
+# The fake model, so the real client runs in the real functions.
+cargo build --quiet -p rolechat-tests --bin fake-openai
+setsid ./target/debug/fake-openai "$model_port" > "$data/model.log" 2>&1 &
+model=$!
+export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key OPENAI_MODEL=fake
+
+setsid make --no-print-directory api > "$log" 2>&1 &
+stack=$!
+finish() {
+  kill -TERM -- "-$stack" "-$model" 2>/dev/null || true
+  wait "$stack" "$model" 2>/dev/null || true
+  # Whatever the stack started and did not stop (its pids are written down) goes too.
+  while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done < "$data/stack.pids" 2>/dev/null
+  for _ in $(seq 1 50); do
+    alive=0
+    while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$data/stack.pids" 2>/dev/null
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  rm -rf "$data"
+}
+trap finish EXIT
+
+for _ in $(seq 1 6000); do
+  grep -q "^Rolechat API on" "$log" && break
+  if ! kill -0 "$stack" 2>/dev/null; then cat "$log"; echo "the local stack did not start" >&2; exit 1; fi
+  sleep 0.1
+done
+grep -q "^Rolechat API on" "$log" || { cat "$log"; echo "the local stack did not start in time" >&2; exit 1; }
+
+export ROLECHAT_API_URL="http://127.0.0.1:$API_PORT" ROLECHAT_STACK_LOG="$log"
+"$@" || { status=$?; tail -40 "$log"; exit "$status"; }
