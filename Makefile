@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api test lint unit smoke site e2e tools site-tools fmt clean
+.PHONY: help dev api test lint unit smoke site e2e screenshots tools site-tools fmt clean
 
 help:
 	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
@@ -45,6 +45,10 @@ site: site-tools
 # The site in Chromium against a fresh local stack.
 e2e: tools site-tools
 	scripts/e2e.sh
+
+# The browser tests, keeping their screenshots in docs/screenshots for the README.
+screenshots: tools site-tools
+	ROLECHAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots scripts/e2e.sh
 
 fmt:
 	cargo fmt --all

@@ -244,30 +244,11 @@ async fn no_cors_headers_for_origins_not_configured() {
 fn committed_fixtures_invoke_the_functions() {
     let port = url_port(&api_url(""));
     let invoke = |function: &str, fixture: &str| -> Value {
-        let output = Command::new("cargo")
-            .args([
-                "lambda",
-                "invoke",
-                function,
-                "--invoke-address",
-                "127.0.0.1",
-                "--invoke-port",
-                &port,
-                "--data-file",
-            ])
-            .arg(format!(
-                "{}/../functions/{function}/events/{fixture}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .output()
-            .expect("cargo lambda runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{function} {fixture}: {stdout} {}",
-            String::from_utf8_lossy(&output.stderr)
+        let file = format!(
+            "{}/../functions/{function}/events/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
         );
-        serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{function} {fixture}: {stdout}"))
+        invoke_function(function, std::path::Path::new(&file), &port)
     };
     let body = |response: &Value| -> Value {
         serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap()
@@ -457,27 +438,7 @@ async fn room_fixtures_invoke_the_functions() {
             .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TB", id);
         let file = dir.join(format!("{function}-{fixture}"));
         std::fs::write(&file, text).unwrap();
-        let output = Command::new("cargo")
-            .args([
-                "lambda",
-                "invoke",
-                function,
-                "--invoke-address",
-                "127.0.0.1",
-                "--invoke-port",
-                &port,
-            ])
-            .arg("--data-file")
-            .arg(&file)
-            .output()
-            .expect("cargo lambda runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{function}: {stdout} {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_str(&stdout).unwrap()
+        invoke_function(function, &file, &port)
     };
     let body = |response: &Value| -> Value {
         serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap()
@@ -620,6 +581,31 @@ async fn a_turn_streams_over_the_real_stack() {
     .await;
     assert_eq!(suggestion.status, 200);
     assert!(!suggestion.json()["suggestion"].as_str().unwrap().is_empty());
+}
+
+/// `cargo lambda invoke FUNCTION --data-file FILE` against the running stack: the function's reply.
+fn invoke_function(function: &str, event_file: &std::path::Path, port: &str) -> Value {
+    let output = Command::new("cargo")
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            port,
+        ])
+        .arg("--data-file")
+        .arg(event_file)
+        .output()
+        .expect("cargo lambda runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{function}: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{function}: {stdout}"))
 }
 
 fn url_port(url: &str) -> String {

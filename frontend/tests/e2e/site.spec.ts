@@ -1,7 +1,8 @@
 import { expect, type Page, test } from "@playwright/test";
 
 const API = process.env.ROLECHAT_API_URL ?? "http://127.0.0.1:9480";
-const SCREENSHOTS = "../docs/screenshots";
+// Test artifacts; `make screenshots` writes them to docs/screenshots, which the README shows.
+const SCREENSHOTS = process.env.ROLECHAT_SCREENSHOTS_DIR ?? "test-results/screenshots";
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
 let counter = 0;

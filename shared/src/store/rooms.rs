@@ -8,6 +8,8 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+
 use super::schema::BY_ACTIVITY;
 use super::{Store, StoreError, first_condition_failed};
 use crate::room::{Language, Level, Message, Role, Room, RoomPatch, derived_title};
@@ -285,12 +287,7 @@ impl Store {
     ) -> Result<Page<MessageRecord>, StoreError> {
         let start = HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(before_sk))]);
         let output = self
-            .client
-            .query()
-            .table_name(&self.tables.rooms)
-            .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
-            .expression_attribute_values(":owner", s(owner))
-            .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
+            .messages_query(owner, room_id)
             .scan_index_forward(false)
             .consistent_read(true)
             .limit(limit as i32 + 1)
@@ -414,12 +411,7 @@ impl Store {
 
         loop {
             let page = self
-                .client
-                .query()
-                .table_name(&self.tables.rooms)
-                .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
-                .expression_attribute_values(":owner", s(owner))
-                .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
+                .messages_query(owner, room_id)
                 .projection_expression("pk, sk")
                 .consistent_read(true)
                 .limit(500)
@@ -444,6 +436,16 @@ impl Store {
             .await
             .map_err(StoreError::request)?;
         Ok(true)
+    }
+
+    /// A query of the messages of one room (not the room itself), oldest first unless reversed.
+    fn messages_query(&self, owner: &str, room_id: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.tables.rooms)
+            .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
+            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
     }
 
     /// Deletes up to 25 items by key, retrying what DynamoDB leaves unprocessed (throttling)
