@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 base=${E2E_BASE_PORT:-9480}
 site_port=$((base + 3))
 export ROLECHAT_ALLOWED_ORIGINS="http://127.0.0.1:$site_port"
+# A model failure reaches the learner at once (the fake model fails "#fail" messages once).
+export ROLECHAT_MODEL_RETRIES=0
 
 run_site_tests() {
   cd frontend

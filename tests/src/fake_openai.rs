@@ -53,6 +53,9 @@ struct Shared {
     requests: Vec<Value>,
     script: VecDeque<Behaviour>,
     default: Option<Behaviour>,
+    /// A request whose last message contains this marker fails once (500), per distinct message.
+    fail_marker: Option<String>,
+    failed: std::collections::HashSet<String>,
 }
 
 #[derive(Clone)]
@@ -86,6 +89,12 @@ impl FakeOpenAi {
         self.shared.lock().unwrap().default = Some(behaviour);
     }
 
+    /// Makes a request whose last message contains `marker` fail with 500, the first time that
+    /// message is seen: a browser test can make a turn fail, then see its retry succeed.
+    pub fn fail_once_on(&self, marker: &str) {
+        self.shared.lock().unwrap().fail_marker = Some(marker.to_owned());
+    }
+
     /// Every request received so far, as JSON.
     pub fn requests(&self) -> Vec<Value> {
         self.shared.lock().unwrap().requests.clone()
@@ -100,6 +109,18 @@ async fn complete(
         let mut shared = shared.lock().unwrap();
         shared.requests.push(request.clone());
         let number = shared.requests.len();
+        let last = request["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str());
+        if let (Some(marker), Some(last)) = (shared.fail_marker.clone(), last)
+            && last.contains(&marker)
+            && shared.failed.insert(last.to_owned())
+        {
+            drop(shared);
+            let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        }
         let behaviour = shared
             .script
             .pop_front()

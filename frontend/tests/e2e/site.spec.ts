@@ -119,6 +119,26 @@ test("a learner signs up, talks with the tutor, edits and deletes the room, and 
   await expect(page).toHaveURL(/#\/login$/);
 });
 
+test("a failed turn keeps the message, shows the error, and its retry gets the reply", async ({ page }) => {
+  await signUp(page);
+  await createRoom(page, "Returning a jacket", { mine: "a customer", theirs: "a shop assistant" });
+  await expect(bubbles(page)).toHaveCount(1);
+  // The fake model fails the first request whose last message has "#fail" in it, and the stack
+  // of these tests makes no retries (scripts/e2e.sh), so the turn fails; "Try again" asks again.
+  await page.getByLabel("Your message").fill("This jacket is too small #fail");
+  await page.getByRole("button", { name: "Send" }).click();
+  const alert = page.locator(".failure");
+  await expect(alert).toContainText("The tutor could not answer");
+  await expect(bubbles(page)).toHaveCount(2);
+  await expect(bubbles(page).last()).toHaveAttribute("data-role", "user");
+  await alert.getByRole("button", { name: "Try again" }).click();
+  await expect(alert).toHaveCount(0);
+  await expect(bubbles(page)).toHaveCount(3);
+  await expect(bubbles(page).last()).toHaveAttribute("data-role", "assistant");
+  await page.reload();
+  await expect(bubbles(page)).toHaveCount(3);
+});
+
 test("a 401 anywhere returns to the log-in page", async ({ page }) => {
   await page.goto("/#/login");
   await page.evaluate(() => {

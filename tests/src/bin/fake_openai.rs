@@ -18,6 +18,8 @@ async fn main() -> std::io::Result<()> {
         first_delay: Duration::from_millis(300),
         delay: Duration::from_millis(80),
     });
+    // A learner message containing "#fail" fails once, so a failed turn and its retry can be shown.
+    fake.fail_once_on("#fail");
     println!("fake OpenAI-compatible server on {}", fake.url);
     tokio::signal::ctrl_c().await
 }
