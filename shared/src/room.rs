@@ -299,13 +299,63 @@ pub enum Role {
     Assistant,
 }
 
-/// A message as the API shows it.
+/// A message as the API shows it, with the learning aids stored on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {
     pub id: String,
     pub role: Role,
     pub content: String,
     pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Feedback>,
+    /// Translations by target language (`ko`, `en`, `ja`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub translations: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// The languages explanations and translations are written in: the learners' own languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UiLanguage {
+    Ko,
+    En,
+    Ja,
+}
+
+impl UiLanguage {
+    pub const ALL: [UiLanguage; 3] = [UiLanguage::Ko, UiLanguage::En, UiLanguage::Ja];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            UiLanguage::Ko => "ko",
+            UiLanguage::En => "en",
+            UiLanguage::Ja => "ja",
+        }
+    }
+
+    pub fn english_name(self) -> &'static str {
+        match self {
+            UiLanguage::Ko => "Korean",
+            UiLanguage::En => "English",
+            UiLanguage::Ja => "Japanese",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, String> {
+        UiLanguage::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| "must be one of ko, en, ja".to_owned())
+    }
+}
+
+/// Whether a learner's line is natural and correct, a corrected version, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub ok: bool,
+    pub corrected: String,
+    pub explanation: String,
+    pub ui_language: UiLanguage,
 }
 
 #[cfg(test)]

@@ -34,6 +34,16 @@ pub const ROUTES: &[Route] = &[
     route(Method::GET, "/rooms/{id}/messages", "messages-list"),
     route(Method::POST, "/rooms/{id}/messages", "chat"),
     route(Method::POST, "/rooms/{id}/suggestions", "suggest"),
+    route(
+        Method::POST,
+        "/rooms/{id}/messages/{message_id}/feedback",
+        "feedback",
+    ),
+    route(
+        Method::POST,
+        "/rooms/{id}/messages/{message_id}/translation",
+        "translate",
+    ),
 ];
 
 pub fn matches(template: &str, path: &str) -> bool {

@@ -124,6 +124,7 @@ async fn complete(
         let behaviour = shared
             .script
             .pop_front()
+            .or_else(|| structured_reply(&request))
             .or_else(|| shared.default.clone())
             .unwrap_or_else(|| {
                 Behaviour::reply(&format!(
@@ -197,6 +198,23 @@ async fn complete(
             sse(frames, Duration::ZERO, Duration::from_millis(20))
         }
     }
+}
+
+/// A valid answer to a request for structured output (feedback, translation), derived from the
+/// line it is about, so tests can recognise it.
+fn structured_reply(request: &Value) -> Option<Behaviour> {
+    let name = request["response_format"]["json_schema"]["name"].as_str()?;
+    let line = request["messages"].as_array()?.last()?["content"]
+        .as_str()?
+        .to_owned();
+    let answer = match name {
+        "feedback" => {
+            json!({"ok": false, "corrected": format!("{line} (corrected)"), "explanation": "The fake model explains the correction."})
+        }
+        "translation" => json!({"text": format!("Translated: {line}")}),
+        _ => return None,
+    };
+    Some(Behaviour::reply(&answer.to_string()))
 }
 
 /// The text in word-sized pieces, spaces kept, as models stream.

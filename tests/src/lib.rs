@@ -188,6 +188,8 @@ impl TestApp {
             "room-delete" => service(state, room_delete::handle),
             "messages-list" => service(state, messages_list::handle),
             "suggest" => service(state, suggest::handle),
+            "feedback" => service(state, feedback::handle),
+            "translate" => service(state, translate::handle),
             "chat" => return AnyService::Streaming(service(state, chat::handle)),
             other => panic!("the test harness does not know function `{other}`"),
         })

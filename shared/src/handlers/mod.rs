@@ -1,9 +1,11 @@
 //! One module per function. Each handler is a plain async function from (state, request) to a
 //! response, so Lambda, the local stack and the tests run the same code.
 
+mod aids;
 pub mod auth;
 pub mod chat;
 pub mod fallback;
+pub mod feedback;
 pub mod health;
 pub mod messages_list;
 pub mod room_create;
@@ -14,6 +16,7 @@ mod rooms;
 pub mod rooms_list;
 pub mod signup;
 pub mod suggest;
+pub mod translate;
 
 use serde::{Deserialize, Serialize};
 

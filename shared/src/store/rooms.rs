@@ -12,7 +12,9 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
 use super::{Store, StoreError, first_condition_failed};
-use crate::room::{Language, Level, Message, Role, Room, RoomPatch, derived_title};
+use crate::room::{
+    Feedback, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
+};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -80,6 +82,16 @@ pub struct MessageRecord {
     pub role: Role,
     pub content: String,
     pub created_at: String,
+    /// Stored once, when the learner first asks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Feedback>,
+    /// Translations, one attribute per target language, each stored once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation_ko: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation_ja: Option<String>,
 }
 
 impl MessageRecord {
@@ -98,6 +110,18 @@ impl MessageRecord {
             role,
             content: content.to_owned(),
             created_at: created_at.to_owned(),
+            feedback: None,
+            translation_ko: None,
+            translation_en: None,
+            translation_ja: None,
+        }
+    }
+
+    pub fn translation(&self, to: UiLanguage) -> Option<&String> {
+        match to {
+            UiLanguage::Ko => self.translation_ko.as_ref(),
+            UiLanguage::En => self.translation_en.as_ref(),
+            UiLanguage::Ja => self.translation_ja.as_ref(),
         }
     }
 
@@ -107,6 +131,11 @@ impl MessageRecord {
             role: self.role,
             content: self.content.clone(),
             created_at: self.created_at.clone(),
+            feedback: self.feedback.clone(),
+            translations: UiLanguage::ALL
+                .into_iter()
+                .filter_map(|to| self.translation(to).map(|text| (to.code(), text.clone())))
+                .collect(),
         }
     }
 }

@@ -66,9 +66,34 @@ impl Tutor {
 
     pub async fn complete(&self, request: &TutorRequest) -> Result<String, TutorError> {
         match self {
-            Tutor::OpenAi(client) => client.complete(&request.prompt).await,
+            Tutor::OpenAi(client) => client.complete(&request.prompt, None).await,
             Tutor::Offline { .. } => Ok(offline::reply(request.language, request.kind)),
         }
+    }
+
+    /// A reply that follows the JSON schema `schema` (named `name`), parsed into `T`. Anything
+    /// else the model writes is an upstream error. The offline tutor answers `offline`.
+    pub async fn structured<T: serde::de::DeserializeOwned>(
+        &self,
+        prompt: &[PromptMessage],
+        name: &str,
+        schema: serde_json::Value,
+        offline: T,
+    ) -> Result<T, TutorError> {
+        let client = match self {
+            Tutor::OpenAi(client) => client,
+            Tutor::Offline { .. } => return Ok(offline),
+        };
+        let format = serde_json::json!({
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": true, "schema": schema},
+        });
+        let text = client.complete(prompt, Some(&format)).await?;
+        serde_json::from_str(&text).map_err(|error| {
+            TutorError::Upstream(format!(
+                "the model's {name} does not follow its schema: {error}"
+            ))
+        })
     }
 
     pub async fn stream(&self, request: &TutorRequest) -> Result<TextStream, TutorError> {

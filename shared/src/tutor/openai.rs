@@ -22,6 +22,9 @@ struct ChatRequest<'a> {
     messages: &'a [PromptMessage],
     max_tokens: u32,
     stream: bool,
+    /// A JSON schema the reply must follow, so it is parsed rather than scraped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<&'a serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +94,7 @@ impl OpenAiClient {
         &self,
         prompt: &[PromptMessage],
         stream: bool,
+        response_format: Option<&serde_json::Value>,
         deadline: Instant,
     ) -> Result<reqwest::Response, TutorError> {
         let body = ChatRequest {
@@ -98,6 +102,7 @@ impl OpenAiClient {
             messages: prompt,
             max_tokens: self.max_tokens,
             stream,
+            response_format,
         };
         let mut attempt = 0;
         loop {
@@ -140,9 +145,14 @@ impl OpenAiClient {
     }
 
     /// The whole reply at once.
-    pub async fn complete(&self, prompt: &[PromptMessage]) -> Result<String, TutorError> {
+    /// With `response_format`, a reply that follows that JSON schema.
+    pub async fn complete(
+        &self,
+        prompt: &[PromptMessage],
+        response_format: Option<&serde_json::Value>,
+    ) -> Result<String, TutorError> {
         let deadline = Instant::now() + self.timeout;
-        let response = self.send(prompt, false, deadline).await?;
+        let response = self.send(prompt, false, response_format, deadline).await?;
         let body = match timeout_at(deadline, response.bytes()).await {
             Err(_) => return Err(TutorError::Timeout),
             Ok(Err(error)) => {
@@ -164,7 +174,7 @@ impl OpenAiClient {
     /// The reply as it is written. Retries happen only before the first piece of text.
     pub async fn stream(&self, prompt: &[PromptMessage]) -> Result<TextStream, TutorError> {
         let deadline = Instant::now() + self.timeout;
-        let response = self.send(prompt, true, deadline).await?;
+        let response = self.send(prompt, true, None, deadline).await?;
         let events = response.bytes_stream().eventsource();
         let state = (Box::pin(events), false, false);
         let stream =

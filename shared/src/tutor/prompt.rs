@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::room::{Level, Role};
+use crate::room::{Level, Role, UiLanguage};
 use crate::store::{MessageRecord, RoomRecord};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,6 +129,45 @@ pub fn suggestion(room: &RoomRecord, history: &[MessageRecord], size: usize) -> 
         )
     };
     vec![PromptMessage::system(system), PromptMessage::user(request)]
+}
+
+/// The prompt of feedback on a learner's line: correct and natural for the room's language and
+/// level? The explanation is in the learner's own language.
+pub fn feedback(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<PromptMessage> {
+    let language = room.language.english_name();
+    let system = format!(
+        "You are a kind, precise teacher of {language}. A {level} learner wrote the line below \
+         in a role-play (situation: \"{situation}\"; the learner is \"{my_role}\").\n\
+         Decide whether it is correct and natural {language} for that moment and level.\n\
+         - ok: true if a native speaker would accept it as it is, false otherwise.\n\
+         - corrected: the line corrected and made natural, changing as little as possible; the \
+         line itself when ok is true.\n\
+         - explanation: one or two short sentences in {explain}, saying what was wrong and why, \
+         or what is good about it.",
+        level = room.level.as_str(),
+        situation = room.situation,
+        my_role = room.my_role,
+        explain = explain_in.english_name(),
+    );
+    vec![
+        PromptMessage::system(system),
+        PromptMessage::user(line.to_owned()),
+    ]
+}
+
+/// The prompt of a translation of a line into the learner's language.
+pub fn translation(room: &RoomRecord, line: &str, to: UiLanguage) -> Vec<PromptMessage> {
+    let system = format!(
+        "Translate the {from} line below into natural {to}, as it would be said in the situation \
+         \"{situation}\". Keep its tone. Answer with the translation in `text` only.",
+        from = room.language.english_name(),
+        to = to.english_name(),
+        situation = room.situation,
+    );
+    vec![
+        PromptMessage::system(system),
+        PromptMessage::user(line.to_owned()),
+    ]
 }
 
 /// How big a prompt is: messages and characters (a stand-in for tokens that needs no tokenizer).

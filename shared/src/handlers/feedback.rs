@@ -1,0 +1,79 @@
+use std::sync::Arc;
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::aids::{charge, check_session, locate, ui_language};
+use crate::AppState;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::{HandlerResult, allow, json_response};
+use crate::room::{Feedback, Role, UiLanguage};
+use crate::tutor::{TutorError, prompt};
+
+#[derive(Deserialize)]
+struct Verdict {
+    ok: bool,
+    corrected: String,
+    explanation: String,
+}
+
+/// `POST /rooms/{id}/messages/{message_id}/feedback?ui=ko|en|ja`: is the learner's line natural
+/// and correct for the room's language and level, a corrected version, and why, in the learner's
+/// language. Computed once and stored on the message; asking again returns it with no model call.
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    allow(&req, &[Method::POST])?;
+    let explain_in = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
+    let (claims, room, message) =
+        locate(&state, &req, "/rooms/{id}/messages/{message_id}/feedback").await?;
+    if message.role != Role::User {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "message_id",
+            "feedback is only for the learner's own messages",
+        );
+        return Err(ApiError::Validation(errors));
+    }
+    if let Some(feedback) = message.feedback {
+        check_session(&state, &req).await?;
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"feedback": feedback}),
+        ));
+    }
+
+    charge(&state, &claims).await?;
+    let schema = json!({
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}, "corrected": {"type": "string"}, "explanation": {"type": "string"}},
+        "required": ["ok", "corrected", "explanation"],
+        "additionalProperties": false,
+    });
+    let offline = Verdict {
+        ok: true,
+        corrected: message.content.clone(),
+        explanation:
+            "(Offline demo: no language model is connected, so this line was not checked.)".into(),
+    };
+    let prompt = prompt::feedback(&room, &message.content, explain_in);
+    let verdict: Verdict = state
+        .tutor
+        .structured(&prompt, "feedback", schema, offline)
+        .await?;
+    if verdict.corrected.trim().is_empty() || verdict.explanation.trim().is_empty() {
+        return Err(TutorError::Upstream("the model's feedback has empty fields".into()).into());
+    }
+    let feedback = Feedback {
+        ok: verdict.ok,
+        corrected: verdict.corrected.trim().to_owned(),
+        explanation: verdict.explanation.trim().to_owned(),
+        ui_language: explain_in,
+    };
+    let stored = state
+        .store
+        .store_feedback(&claims.sub, &room.id, &message.id, &feedback)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(json_response(StatusCode::OK, &json!({"feedback": stored})))
+}

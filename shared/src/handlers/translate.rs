@@ -1,0 +1,66 @@
+use std::sync::Arc;
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::aids::{charge, check_session, locate, ui_language};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::{HandlerResult, allow, json_response};
+use crate::tutor::{TutorError, prompt};
+
+#[derive(Deserialize)]
+struct Translation {
+    text: String,
+}
+
+/// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's
+/// language, stored per target language and reused with no model call.
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    allow(&req, &[Method::POST])?;
+    let to = ui_language(&req, "to", None)?;
+    let (claims, room, message) = locate(
+        &state,
+        &req,
+        "/rooms/{id}/messages/{message_id}/translation",
+    )
+    .await?;
+    let reply = |text: &str| {
+        json_response(
+            StatusCode::OK,
+            &json!({"translation": {"to": to.code(), "text": text}}),
+        )
+    };
+    if let Some(text) = message.translation(to) {
+        check_session(&state, &req).await?;
+        return Ok(reply(text));
+    }
+
+    charge(&state, &claims).await?;
+    let schema = json!({
+        "type": "object",
+        "properties": {"text": {"type": "string"}},
+        "required": ["text"],
+        "additionalProperties": false,
+    });
+    let offline = Translation {
+        text: format!("(Offline demo: no translation.) {}", message.content),
+    };
+    let prompt = prompt::translation(&room, &message.content, to);
+    let translation: Translation = state
+        .tutor
+        .structured(&prompt, "translation", schema, offline)
+        .await?;
+    let text = translation.text.trim();
+    if text.is_empty() {
+        return Err(TutorError::Upstream("the model's translation is empty".into()).into());
+    }
+    let stored = state
+        .store
+        .store_translation(&claims.sub, &room.id, &message.id, to, text)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(reply(&stored))
+}

@@ -1,0 +1,143 @@
+//! The learning aids stored on a message: feedback on a learner's line, and translations. Each
+//! is written once, only if the message exists and has none yet, so a repeat reads the first.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
+
+use super::rooms::{message_sk, room_sk};
+use super::{MessageRecord, RoomRecord, Store, StoreError};
+use crate::room::{Feedback, UiLanguage};
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+impl Store {
+    /// A room and one of its messages, in one read. Either is `None` when it does not exist
+    /// under this owner (a room being deleted counts as gone).
+    pub async fn room_and_message(
+        &self,
+        owner: &str,
+        room_id: &str,
+        message_id: &str,
+    ) -> Result<(Option<RoomRecord>, Option<MessageRecord>), StoreError> {
+        let key =
+            |sk: String| HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(&sk))]);
+        let keys = KeysAndAttributes::builder()
+            .keys(key(room_sk(room_id)))
+            .keys(key(message_sk(room_id, message_id)))
+            .consistent_read(true)
+            .build()
+            .map_err(StoreError::request)?;
+        let output = self
+            .client
+            .batch_get_item()
+            .request_items(&self.tables.rooms, keys)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let (mut room, mut message) = (None, None);
+        for item in output
+            .responses
+            .unwrap_or_default()
+            .remove(&self.tables.rooms)
+            .unwrap_or_default()
+        {
+            if item.get("sk") == Some(&s(&room_sk(room_id))) {
+                room = Some(serde_dynamo::from_item::<_, RoomRecord>(item)?)
+                    .filter(|room| !room.deleting);
+            } else {
+                message = Some(serde_dynamo::from_item(item)?);
+            }
+        }
+        Ok((room, message))
+    }
+
+    /// Stores feedback on a message unless it has some; returns what is stored afterwards
+    /// (`None` if the message is gone).
+    pub async fn store_feedback(
+        &self,
+        owner: &str,
+        room_id: &str,
+        message_id: &str,
+        feedback: &Feedback,
+    ) -> Result<Option<Feedback>, StoreError> {
+        let value = AttributeValue::M(serde_dynamo::to_item(feedback)?);
+        let message = self
+            .store_once(owner, room_id, message_id, "feedback", value)
+            .await?;
+        Ok(message.and_then(|message| message.feedback))
+    }
+
+    /// Stores a translation of a message unless it has one in that language; returns what is
+    /// stored afterwards (`None` if the message is gone).
+    pub async fn store_translation(
+        &self,
+        owner: &str,
+        room_id: &str,
+        message_id: &str,
+        to: UiLanguage,
+        text: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let attribute = match to {
+            UiLanguage::Ko => "translation_ko",
+            UiLanguage::En => "translation_en",
+            UiLanguage::Ja => "translation_ja",
+        };
+        let message = self
+            .store_once(owner, room_id, message_id, attribute, s(text))
+            .await?;
+        Ok(message.and_then(|message| message.translation(to).cloned()))
+    }
+
+    /// Sets `attribute` on the message if the message exists and the attribute does not; the
+    /// message as it is afterwards.
+    async fn store_once(
+        &self,
+        owner: &str,
+        room_id: &str,
+        message_id: &str,
+        attribute: &'static str,
+        value: AttributeValue,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        let sk = message_sk(room_id, message_id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner))
+            .key("sk", s(&sk))
+            .update_expression("SET #aid = :value")
+            .condition_expression("attribute_exists(sk) AND attribute_not_exists(#aid)")
+            .expression_attribute_names("#aid", attribute)
+            .expression_attribute_values(":value", value)
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Some(serde_dynamo::from_item(
+                output.attributes.unwrap_or_default(),
+            )?)),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                // Stored meanwhile by another request, or the message is gone: read which.
+                let output = self
+                    .client
+                    .get_item()
+                    .table_name(&self.tables.rooms)
+                    .key("pk", s(owner))
+                    .key("sk", s(&sk))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(StoreError::request)?;
+                Ok(output.item.map(serde_dynamo::from_item).transpose()?)
+            }
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+}
