@@ -1,0 +1,325 @@
+//! Feedback and translations against the embedded DynamoDB and the fake model.
+
+use rolechat_tests::fake_openai::Behaviour;
+use rolechat_tests::{TestApp, TestRequest, TestResponse};
+use serde_json::{Value, json};
+
+struct Learner {
+    token: String,
+}
+
+/// A learner with a room holding the tutor's opening line and one learner message.
+async fn conversation(app: &TestApp, name: &str) -> (Learner, String, Value, Value) {
+    let token = app.sign_up(name, &format!("{name}'s password")).await;
+    let setup = json!({"language": "ja-JP", "level": "beginner", "situation": "駅で切符を買う",
+                       "my_role": "旅行者", "gpt_role": "駅員"});
+    let room = app
+        .send(TestRequest::post("/rooms").token(&token).json(&setup))
+        .await
+        .json();
+    let id = room["id"].as_str().unwrap().to_owned();
+    let path = format!("/rooms/{id}/messages");
+    let opener = app
+        .send(TestRequest::post(&path).token(&token).json(&json!({})))
+        .await
+        .json()["reply"]
+        .clone();
+    let turn = app
+        .send(
+            TestRequest::post(&path)
+                .token(&token)
+                .json(&json!({"content": "切符を一枚ください"})),
+        )
+        .await;
+    assert_eq!(turn.status, 201, "{}", turn.text());
+    (
+        Learner { token },
+        id,
+        turn.json()["user_message"].clone(),
+        opener,
+    )
+}
+
+fn aid(who: &Learner, room: &str, message: &Value, aid: &str, query: &str) -> TestRequest {
+    let id = message["id"].as_str().unwrap();
+    TestRequest::post(&format!("/rooms/{room}/messages/{id}/{aid}{query}")).token(&who.token)
+}
+
+fn assert_error(response: &TestResponse, status: u16, code: &str) {
+    assert_eq!(
+        (response.status, response.error_code().as_str()),
+        (status, code),
+        "{}",
+        response.text()
+    );
+}
+
+async fn stored(app: &TestApp, who: &Learner, room: &str) -> Vec<Value> {
+    let opened = app
+        .send(TestRequest::get(&format!("/rooms/{room}")).token(&who.token))
+        .await
+        .json();
+    opened["messages"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn feedback_is_structured_stored_once_and_shown_with_the_message() {
+    let app = TestApp::spawn().await;
+    let (aki, room, line, _) = conversation(&app, "aki").await;
+    let calls = app.model.requests().len();
+
+    let response = app
+        .send(aid(&aki, &room, &line, "feedback", "?ui=en"))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let feedback = response.json()["feedback"].clone();
+    assert_eq!(
+        feedback,
+        json!({"ok": false, "corrected": "切符を一枚ください (corrected)",
+               "explanation": "The fake model explains the correction.", "ui_language": "en"})
+    );
+    let sent = &app.model.requests()[calls];
+    assert_eq!(sent["response_format"]["type"], "json_schema");
+    assert_eq!(sent["response_format"]["json_schema"]["name"], "feedback");
+    assert_eq!(sent["response_format"]["json_schema"]["strict"], true);
+    let system = sent["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("teacher of Japanese") && system.contains("in English"),
+        "{system}"
+    );
+    assert_eq!(sent["messages"][1]["content"], "切符を一枚ください");
+
+    // Asked again (even for another UI language): the stored result, no model call.
+    let again = app
+        .send(aid(&aki, &room, &line, "feedback", "?ui=ko"))
+        .await;
+    assert_eq!((again.status, &again.json()["feedback"]), (200, &feedback));
+    assert_eq!(app.model.requests().len(), calls + 1);
+
+    let messages = stored(&app, &aki, &room).await;
+    assert_eq!(
+        messages[1]["feedback"], feedback,
+        "the message carries its feedback"
+    );
+    assert!(messages[0].get("feedback").is_none());
+}
+
+#[tokio::test]
+async fn translations_are_stored_per_language_and_reused() {
+    let app = TestApp::spawn().await;
+    let (ren, room, _, opener) = conversation(&app, "ren").await;
+    let calls = app.model.requests().len();
+
+    let ko = app
+        .send(aid(&ren, &room, &opener, "translation", "?to=ko"))
+        .await;
+    assert_eq!(ko.status, 200, "{}", ko.text());
+    let text = format!("Translated: {}", opener["content"].as_str().unwrap());
+    assert_eq!(
+        ko.json(),
+        json!({"translation": {"to": "ko", "text": text}})
+    );
+    let system = app.model.requests()[calls]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        system.contains("Japanese line below into natural Korean"),
+        "{system}"
+    );
+
+    assert_eq!(
+        app.send(aid(&ren, &room, &opener, "translation", "?to=ko"))
+            .await
+            .json(),
+        ko.json()
+    );
+    assert_eq!(app.model.requests().len(), calls + 1, "reused");
+    let ja = app
+        .send(aid(&ren, &room, &opener, "translation", "?to=ja"))
+        .await;
+    assert_eq!(ja.json()["translation"]["to"], "ja");
+    assert_eq!(
+        app.model.requests().len(),
+        calls + 2,
+        "a new language is a new translation"
+    );
+
+    let messages = stored(&app, &ren, &room).await;
+    assert_eq!(messages[0]["translations"], json!({"ko": text, "ja": text}));
+
+    for query in ["", "?to=fr", "?to=KO"] {
+        let response = app
+            .send(aid(&ren, &room, &opener, "translation", query))
+            .await;
+        assert_error(&response, 400, "validation_failed");
+    }
+    let bad_ui = app
+        .send(aid(&ren, &room, &opener, "feedback", "?ui=de"))
+        .await;
+    assert_eq!(
+        bad_ui.json()["error"]["fields"],
+        json!({"ui": "must be one of ko, en, ja"})
+    );
+}
+
+#[tokio::test]
+async fn feedback_is_only_for_the_learners_lines() {
+    let app = TestApp::spawn().await;
+    let (mio, room, _, opener) = conversation(&app, "mio").await;
+    let calls = app.model.requests().len();
+    let response = app.send(aid(&mio, &room, &opener, "feedback", "")).await;
+    assert_error(&response, 400, "validation_failed");
+    assert_eq!(
+        response.json()["error"]["fields"],
+        json!({"message_id": "feedback is only for the learner's own messages"})
+    );
+    assert_eq!(app.model.requests().len(), calls);
+}
+
+#[tokio::test]
+async fn unknown_and_other_users_messages_are_404_without_a_model_call() {
+    let app = TestApp::spawn().await;
+    let (owner, room, line, opener) = conversation(&app, "owner").await;
+    let (intruder, other_room, _, _) = conversation(&app, "intruder").await;
+    let calls = app.model.requests().len();
+    let missing = json!({"id": ulid::Ulid::new().to_string()});
+    let cases = [
+        aid(&owner, &room, &missing, "feedback", ""),
+        aid(
+            &owner,
+            &room,
+            &json!({"id": "not-an-id"}),
+            "translation",
+            "?to=en",
+        ),
+        aid(&owner, &other_room, &line, "feedback", ""),
+        aid(&intruder, &room, &line, "feedback", ""),
+        aid(&intruder, &room, &opener, "translation", "?to=en"),
+        aid(&intruder, &other_room, &line, "feedback", ""),
+    ];
+    for request in cases {
+        assert_error(&app.send(request).await, 404, "not_found");
+    }
+    assert_eq!(app.model.requests().len(), calls);
+    app.send(TestRequest::delete("/auth").token(&owner.token))
+        .await;
+    assert_error(
+        &app.send(aid(&owner, &room, &line, "feedback", "")).await,
+        401,
+        "unauthorized",
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_or_failed_model_answer_stores_nothing() {
+    let app = TestApp::spawn_with(&[
+        ("ROLECHAT_MODEL_TIMEOUT_SECONDS", "1"),
+        ("ROLECHAT_MODEL_RETRIES", "0"),
+    ])
+    .await;
+    let (sora, room, line, opener) = conversation(&app, "sora").await;
+    for (behaviour, status, code) in [
+        (
+            Behaviour::reply("Sure! The sentence is fine."),
+            502,
+            "upstream_error",
+        ),
+        (Behaviour::reply(r#"{"ok": true}"#), 502, "upstream_error"),
+        (
+            Behaviour::reply(r#"{"ok": true, "corrected": "", "explanation": ""}"#),
+            502,
+            "upstream_error",
+        ),
+        (Behaviour::Malformed, 502, "upstream_error"),
+        (Behaviour::Status(500), 502, "upstream_error"),
+        (Behaviour::Hang, 504, "upstream_timeout"),
+    ] {
+        app.model.then(behaviour.clone());
+        assert_error(
+            &app.send(aid(&sora, &room, &line, "feedback", "")).await,
+            status,
+            code,
+        );
+        assert!(
+            stored(&app, &sora, &room).await[1]
+                .get("feedback")
+                .is_none(),
+            "{behaviour:?}: nothing stored"
+        );
+    }
+    app.model.then(Behaviour::reply(r#"{"text": ""}"#));
+    assert_error(
+        &app.send(aid(&sora, &room, &opener, "translation", "?to=en"))
+            .await,
+        502,
+        "upstream_error",
+    );
+    assert!(
+        stored(&app, &sora, &room).await[0]
+            .get("translations")
+            .is_none()
+    );
+
+    // The model answers properly again: the result is computed and stored.
+    assert_eq!(
+        app.send(aid(&sora, &room, &line, "feedback", ""))
+            .await
+            .status,
+        200
+    );
+    assert!(stored(&app, &sora, &room).await[1]["feedback"].is_object());
+}
+
+#[tokio::test]
+async fn the_daily_quota_counts_them() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
+    let (kai, room, line, opener) = conversation(&app, "kai").await;
+    assert_eq!(
+        app.send(aid(&kai, &room, &line, "feedback", ""))
+            .await
+            .status,
+        200
+    );
+    let refused = app
+        .send(aid(&kai, &room, &opener, "translation", "?to=ko"))
+        .await;
+    assert_error(&refused, 429, "rate_limited");
+    assert!(refused.headers.contains_key("retry-after"));
+    // A stored result needs no model call, so the limit does not stop it.
+    assert_eq!(
+        app.send(aid(&kai, &room, &line, "feedback", ""))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn dynamodb_round_trips() {
+    let app = TestApp::spawn().await;
+    let (yui, room, line, _) = conversation(&app, "yui").await;
+    app.round_trips.take();
+    assert_eq!(
+        app.send(aid(&yui, &room, &line, "feedback", ""))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.round_trips.take(),
+        3,
+        "read room and message, charge the call, store the result"
+    );
+    assert_eq!(
+        app.send(aid(&yui, &room, &line, "feedback", ""))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.round_trips.take(),
+        2,
+        "read room and message, check the session"
+    );
+}
