@@ -2,7 +2,7 @@
 // as an ApiError in the contract's shape, and chat turns read as server-sent events.
 
 import { parseSse } from "./sse";
-import type { Login, Message, OpenedRoom, Page, Room, RoomSetup, Turn, User } from "./types";
+import type { Feedback, Login, Message, OpenedRoom, Page, Room, RoomSetup, Turn, User } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -89,6 +89,16 @@ export function createApi(options: ApiOptions) {
     olderMessages: (id: string, cursor: string) =>
       json<Page<Message>>("GET", `${room(id)}/messages${page(50, cursor)}`),
     suggest: (id: string) => json<{ suggestion: string }>("POST", `${room(id)}/suggestions`),
+    feedback: (id: string, messageId: string, ui: string) =>
+      json<{ feedback: Feedback }>(
+        "POST",
+        `${room(id)}/messages/${encodeURIComponent(messageId)}/feedback?ui=${ui}`,
+      ),
+    translate: (id: string, messageId: string, to: string) =>
+      json<{ translation: { to: string; text: string } }>(
+        "POST",
+        `${room(id)}/messages/${encodeURIComponent(messageId)}/translation?to=${to}`,
+      ),
 
     /** A chat turn, streamed: `content` null asks the tutor to speak (opening line, or retry). */
     async turn(id: string, content: string | null, events: TurnEvents = {}): Promise<Turn> {

@@ -76,6 +76,16 @@ const en = {
   error_network: "The server cannot be reached. Check your connection and try again.",
   error_generic: "Something went wrong: {message}",
   not_found: "This room does not exist.",
+  check: "Check",
+  checking: "Checking…",
+  looks_good: "Looks good",
+  correction: "Better:",
+  translate: "Translate",
+  translating: "Translating…",
+  translation: "Translation",
+  dictate: "Dictate with the microphone",
+  dictating: "Listening…",
+  aid_failed: "Could not do that: {reason}",
 };
 
 export type Key = keyof typeof en;
@@ -156,6 +166,16 @@ const ko: Record<Key, string> = {
   error_network: "서버에 연결할 수 없어요. 연결을 확인하고 다시 시도해 주세요.",
   error_generic: "문제가 생겼어요: {message}",
   not_found: "없는 대화방이에요.",
+  check: "문장 확인",
+  checking: "확인 중…",
+  looks_good: "자연스러워요",
+  correction: "이렇게 말해 보세요:",
+  translate: "번역",
+  translating: "번역 중…",
+  translation: "번역",
+  dictate: "마이크로 받아쓰기",
+  dictating: "듣고 있어요…",
+  aid_failed: "하지 못했어요: {reason}",
 };
 
 const dictionaries = { en, ko } as const;

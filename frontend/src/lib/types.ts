@@ -40,11 +40,20 @@ export interface RoomSetup {
   gpt_role: string;
 }
 
+export interface Feedback {
+  ok: boolean;
+  corrected: string;
+  explanation: string;
+  ui_language: "ko" | "en" | "ja";
+}
+
 export interface Message {
   id: string;
   role: "user" | "assistant";
   content: string;
   created_at: string;
+  feedback?: Feedback;
+  translations?: Partial<Record<"ko" | "en" | "ja", string>>;
 }
 
 export interface Page<T> {

@@ -139,6 +139,81 @@ test("a failed turn keeps the message, shows the error, and its retry gets the r
   await expect(bubbles(page)).toHaveCount(3);
 });
 
+test("checking a line and translating the tutor's, remembered after a reload", async ({ page }) => {
+  await signUp(page);
+  await createRoom(page, "Buying a train ticket", { mine: "a traveller", theirs: "a clerk" });
+  await expect(bubbles(page)).toHaveCount(1);
+  await page.getByLabel("Your message").fill("I wants a ticket to Osaka");
+  await page.getByLabel("Your message").press("Enter");
+  await expect(bubbles(page)).toHaveCount(3);
+
+  // Check the learner's line: the correction shows inline with the change marked.
+  await bubbles(page).nth(1).getByRole("button", { name: "Check" }).click();
+  const feedback = bubbles(page).nth(1).getByTestId("feedback");
+  await expect(feedback).toContainText("I wants a ticket to Osaka (corrected)");
+  await expect(feedback.locator("ins")).toHaveText(["(corrected)"]);
+  await expect(feedback).toContainText("The fake model explains the correction.");
+
+  // Translate the tutor's line: the translation shows under it.
+  const tutorLine = (await bubbles(page).first().locator(".content").textContent()) ?? "";
+  await bubbles(page).first().getByRole("button", { name: "Translate" }).click();
+  await expect(bubbles(page).first().getByTestId("translation")).toHaveText(
+    `Translation:Translated: ${tutorLine}`,
+  );
+
+  await page.reload();
+  await expect(bubbles(page)).toHaveCount(3);
+  await expect(bubbles(page).nth(1).getByTestId("feedback")).toContainText("(corrected)");
+  await expect(bubbles(page).first().getByTestId("translation")).toContainText(`Translated: ${tutorLine}`);
+  await expect(bubbles(page).nth(1).getByRole("button", { name: "Check" })).toHaveCount(0);
+});
+
+test("the microphone dictates into the box in the room's language, and is absent without speech recognition", async ({
+  page,
+}) => {
+  // A stand-in for the browser's recognition (a headless browser has no microphone): it hears a
+  // phrase and remembers the language it was asked to listen in.
+  await page.addInitScript(() => {
+    class FakeRecognition {
+      lang = "";
+      interimResults = false;
+      continuous = false;
+      onresult: ((event: unknown) => void) | null = null;
+      onend: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      start() {
+        (window as unknown as { heardIn: string }).heardIn = this.lang;
+        setTimeout(() => {
+          const result = Object.assign([{ transcript: "一枚ください" }], { isFinal: true });
+          this.onresult?.({ results: [result] });
+          this.onend?.();
+        }, 50);
+      }
+      stop() {}
+    }
+    Object.assign(window, { SpeechRecognition: FakeRecognition, webkitSpeechRecognition: FakeRecognition });
+  });
+  await signUp(page);
+  await page.getByRole("link", { name: "New room" }).click();
+  await page.getByLabel("Conversation language").selectOption("ja-JP");
+  await page.getByLabel("Situation").fill("切符を買う");
+  await page.getByLabel("Your role").fill("旅行者");
+  await page.getByLabel("The tutor's role").fill("駅員");
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(bubbles(page)).toHaveCount(1);
+  await page.getByRole("button", { name: "Dictate with the microphone" }).click();
+  await expect(page.getByLabel("Your message")).toHaveValue("一枚ください");
+  expect(await page.evaluate(() => (window as unknown as { heardIn: string }).heardIn)).toBe("ja-JP");
+
+  // Without speech recognition there is no microphone button.
+  await page.addInitScript(() => {
+    Object.assign(window, { SpeechRecognition: undefined, webkitSpeechRecognition: undefined });
+  });
+  await page.reload();
+  await expect(bubbles(page)).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Dictate with the microphone" })).toHaveCount(0);
+});
+
 test("a 401 anywhere returns to the log-in page", async ({ page }) => {
   await page.goto("/#/login");
   await page.evaluate(() => {
