@@ -419,6 +419,15 @@ async fn room_fixtures_invoke_the_functions() {
     .await
     .json();
     let id = room["id"].as_str().unwrap();
+    let turn = send(
+        Method::POST,
+        &format!("/rooms/{id}/messages"),
+        Some(&token),
+        Some(r#"{"content": "Hello there"}"#.into()),
+    )
+    .await
+    .json();
+    let message_id = turn["user_message"]["id"].as_str().unwrap().to_owned();
     let port = url_port(&api_url(""));
     let dir = std::env::temp_dir().join(format!("rolechat-fixtures-{}", ulid::Ulid::new()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -435,7 +444,8 @@ async fn room_fixtures_invoke_the_functions() {
         );
         let text = text
             .replace("REPLACE_WITH_ACCESS_TOKEN", &token)
-            .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TB", id);
+            .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TB", id)
+            .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TC", &message_id);
         let file = dir.join(format!("{function}-{fixture}"));
         std::fs::write(&file, text).unwrap();
         invoke_function(function, &file, &port)
@@ -460,9 +470,11 @@ async fn room_fixtures_invoke_the_functions() {
         (Some(200), &json!("intermediate"))
     );
     let messages = invoke("messages-list", "list.json");
+    assert_eq!(messages["statusCode"], 200);
+    let items = body(&messages)["items"].clone();
     assert_eq!(
-        (messages["statusCode"].as_u64(), &body(&messages)["items"]),
-        (Some(200), &json!([]))
+        (items[0]["id"].as_str(), items[1]["role"].as_str()),
+        (Some(message_id.as_str()), Some("assistant"))
     );
     let created = invoke("room-create", "create.json");
     assert_eq!(
@@ -473,6 +485,17 @@ async fn room_fixtures_invoke_the_functions() {
     // (it only reads buffered replies); its turns are tested over HTTP above.
     let suggestion = invoke("suggest", "suggest.json");
     assert_eq!(suggestion["statusCode"], 200, "{suggestion}");
+    let feedback = invoke("feedback", "feedback.json");
+    assert_eq!(feedback["statusCode"], 200, "{feedback}");
+    assert_eq!(
+        body(&feedback)["feedback"]["corrected"],
+        "Hello there (corrected)"
+    );
+    let translation = invoke("translate", "translate.json");
+    assert_eq!(
+        body(&translation)["translation"],
+        json!({"to": "ko", "text": "Translated: Hello there"})
+    );
     let deleted = invoke("room-delete", "delete.json");
     assert_eq!(deleted["statusCode"], 204);
     assert_eq!(invoke("room-get", "get.json")["statusCode"], 404);
