@@ -1,17 +1,11 @@
 //! The learning aids stored on a message: feedback on a learner's line, and translations. Each
 //! is written once, only if the message exists and has none yet, so a repeat reads the first.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::rooms::{message_sk, room_sk};
-use super::{MessageRecord, RoomRecord, Store, StoreError};
+use super::{MessageRecord, RoomRecord, Store, StoreError, s};
 use crate::room::{Feedback, UiLanguage};
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
 
 impl Store {
     /// A room and one of its messages, in one read. Either is `None` when it does not exist
@@ -22,28 +16,11 @@ impl Store {
         room_id: &str,
         message_id: &str,
     ) -> Result<(Option<RoomRecord>, Option<MessageRecord>), StoreError> {
-        let key =
-            |sk: String| HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(&sk))]);
-        let keys = KeysAndAttributes::builder()
-            .keys(key(room_sk(room_id)))
-            .keys(key(message_sk(room_id, message_id)))
-            .consistent_read(true)
-            .build()
-            .map_err(StoreError::request)?;
-        let output = self
-            .client
-            .batch_get_item()
-            .request_items(&self.tables.rooms, keys)
-            .send()
-            .await
-            .map_err(StoreError::request)?;
+        let items = self
+            .batch_get_rooms(owner, &[room_sk(room_id), message_sk(room_id, message_id)])
+            .await?;
         let (mut room, mut message) = (None, None);
-        for item in output
-            .responses
-            .unwrap_or_default()
-            .remove(&self.tables.rooms)
-            .unwrap_or_default()
-        {
+        for item in items {
             if item.get("sk") == Some(&s(&room_sk(room_id))) {
                 room = Some(serde_dynamo::from_item::<_, RoomRecord>(item)?)
                     .filter(|room| !room.deleting);

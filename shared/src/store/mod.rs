@@ -40,6 +40,11 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A string attribute value.
+pub(crate) fn s(value: &str) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(value.to_owned())
+}
+
 /// Whether a transaction was cancelled because the condition on its first item failed (the item
 /// each transaction here puts first is the one whose condition means "exists" or "is taken").
 fn first_condition_failed(error: &TransactWriteError) -> bool {

@@ -4,14 +4,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, Put, ReturnValue, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+    WriteRequest,
 };
 use serde::{Deserialize, Serialize};
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
-use super::{Store, StoreError, first_condition_failed};
+use super::{Store, StoreError, first_condition_failed, s};
 use crate::room::{
     Feedback, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
 };
@@ -164,10 +165,6 @@ impl<T> Page<T> {
 pub struct OpenedRoom {
     pub room: RoomRecord,
     pub messages: Page<MessageRecord>,
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
 }
 
 fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> bool {
@@ -465,6 +462,38 @@ impl Store {
             .await
             .map_err(StoreError::request)?;
         Ok(true)
+    }
+
+    /// Items of the owner's partition by sort key, in one consistent read (up to 100 keys).
+    pub(crate) async fn batch_get_rooms(
+        &self,
+        owner: &str,
+        sort_keys: &[String],
+    ) -> Result<Vec<Item>, StoreError> {
+        if sort_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = sort_keys
+            .iter()
+            .map(|sk| HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(sk))]))
+            .collect();
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(StoreError::request)?;
+        let output = self
+            .client
+            .batch_get_item()
+            .request_items(&self.tables.rooms, request)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        Ok(output
+            .responses
+            .unwrap_or_default()
+            .remove(&self.tables.rooms)
+            .unwrap_or_default())
     }
 
     /// A query of the messages of one room (not the room itself), oldest first unless reversed.

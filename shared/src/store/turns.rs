@@ -2,19 +2,11 @@
 //! a suggestion is charged in one. Short-lived records (the daily usage counters and the
 //! idempotency records) live in the sessions table, whose TTL removes them.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::rooms::{message_sk, room_sk};
-use super::{MessageRecord, Store, StoreError, TransactWriteError};
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
+use super::{MessageRecord, Store, StoreError, TransactWriteError, s};
 
 fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
@@ -377,32 +369,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let keys = ids
-            .iter()
-            .map(|id| {
-                HashMap::from([
-                    ("pk".to_owned(), s(owner)),
-                    ("sk".to_owned(), s(&message_sk(room_id, id))),
-                ])
-            })
-            .collect();
-        let request = KeysAndAttributes::builder()
-            .set_keys(Some(keys))
-            .consistent_read(true)
-            .build()
-            .map_err(StoreError::request)?;
-        let output = self
-            .client
-            .batch_get_item()
-            .request_items(&self.tables.rooms, request)
-            .send()
-            .await
-            .map_err(StoreError::request)?;
-        let items = output
-            .responses
-            .unwrap_or_default()
-            .remove(&self.tables.rooms)
-            .unwrap_or_default();
+        let sort_keys: Vec<String> = ids.iter().map(|id| message_sk(room_id, id)).collect();
+        let items = self.batch_get_rooms(owner, &sort_keys).await?;
         let mut messages: Vec<MessageRecord> = serde_dynamo::from_items(items)?;
         messages.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(messages)
