@@ -58,11 +58,6 @@ pub async fn charge(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
     }
 }
 
-/// The session check alone, for a stored result that needs no model call.
-pub async fn check_session(state: &AppState, req: &Request) -> Result<(), ApiError> {
-    session::authenticate(state, req).await.map(|_| ())
-}
-
 /// A `?name=` query parameter naming a UI language (`ko`, `en`, `ja`), `default` when absent.
 pub fn ui_language(
     req: &Request,

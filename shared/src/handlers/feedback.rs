@@ -5,12 +5,12 @@ use lambda_http::http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::aids::{charge, check_session, locate, ui_language};
-use crate::AppState;
+use super::aids::{charge, locate, ui_language};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, allow, json_response};
 use crate::room::{Feedback, Role, UiLanguage};
 use crate::tutor::{TutorError, prompt};
+use crate::{AppState, session};
 
 #[derive(Deserialize)]
 struct Verdict {
@@ -36,7 +36,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         return Err(ApiError::Validation(errors));
     }
     if let Some(feedback) = message.feedback {
-        check_session(&state, &req).await?;
+        // A stored result needs no model call, only the session check.
+        session::authenticate(&state, &req).await?;
         return Ok(json_response(
             StatusCode::OK,
             &json!({"feedback": feedback}),

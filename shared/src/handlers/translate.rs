@@ -5,11 +5,11 @@ use lambda_http::http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::aids::{charge, check_session, locate, ui_language};
-use crate::AppState;
+use super::aids::{charge, locate, ui_language};
 use crate::error::ApiError;
 use crate::http::{HandlerResult, allow, json_response};
 use crate::tutor::{TutorError, prompt};
+use crate::{AppState, session};
 
 #[derive(Deserialize)]
 struct Translation {
@@ -34,7 +34,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         )
     };
     if let Some(text) = message.translation(to) {
-        check_session(&state, &req).await?;
+        // A stored result needs no model call, only the session check.
+        session::authenticate(&state, &req).await?;
         return Ok(reply(text));
     }
 

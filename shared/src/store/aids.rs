@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::rooms::{message_sk, room_sk};
-use super::{MessageRecord, RoomRecord, Store, StoreError, s};
+use super::{MessageRecord, RoomRecord, Store, StoreError, is_condition_failure, s};
 use crate::room::{Feedback, UiLanguage};
 
 impl Store {
@@ -96,11 +96,7 @@ impl Store {
             Ok(output) => Ok(Some(serde_dynamo::from_item(
                 output.attributes.unwrap_or_default(),
             )?)),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => {
                 // Stored meanwhile by another request, or the message is gone: read which.
                 let output = self
                     .client

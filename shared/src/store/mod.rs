@@ -45,6 +45,13 @@ pub(crate) fn s(value: &str) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::S(value.to_owned())
 }
 
+/// Whether a request failed because its condition did not hold.
+pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
+    error: &E,
+) -> bool {
+    error.code() == Some("ConditionalCheckFailedException")
+}
+
 /// Whether a transaction was cancelled because the condition on its first item failed (the item
 /// each transaction here puts first is the one whose condition means "exists" or "is taken").
 fn first_condition_failed(error: &TransactWriteError) -> bool {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
-use super::{Store, StoreError, first_condition_failed, s};
+use super::{Store, StoreError, first_condition_failed, is_condition_failure, s};
 use crate::room::{
     Feedback, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
 };
@@ -165,10 +165,6 @@ impl<T> Page<T> {
 pub struct OpenedRoom {
     pub room: RoomRecord,
     pub messages: Page<MessageRecord>,
-}
-
-fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(error: &E) -> bool {
-    error.code() == Some("ConditionalCheckFailedException")
 }
 
 impl Store {

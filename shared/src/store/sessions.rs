@@ -1,7 +1,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, is_condition_failure};
 use crate::user::User;
 
 /// A login session. It carries the user's public fields so an authenticated request needs one
@@ -67,13 +67,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(false),
             Err(error) => Err(StoreError::request(error)),
         }
     }
