@@ -3,13 +3,18 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api test lint unit smoke site e2e screenshots tools site-tools fmt clean
+.PHONY: help dev api test lint unit deploy-check smoke site e2e screenshots tools site-tools \
+	lambda-build site-build deploy destroy fmt clean
+
+# Every function, as a Cargo package: one per directory under functions/.
+FUNCTIONS := $(notdir $(wildcard functions/*))
 
 help:
 	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
 	@echo "make api    the local stack without the site"
 	@echo "make test   formatting, lints, unit and API tests, the smoke suite over the real binaries,"
 	@echo "            and the site's checks, unit tests and browser tests in Chromium"
+	@echo "make deploy the whole service into your AWS account (see the README); make destroy removes it"
 
 tools:
 	@scripts/ensure-tools.sh
@@ -19,14 +24,13 @@ site-tools: frontend/node_modules/.package-lock.json
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 
-dev: tools site-tools
-	cd frontend && npm run --silent build
+dev: tools site-build
 	@scripts/local-stack.sh dev
 
 api: tools
 	@scripts/local-stack.sh api
 
-test: tools lint unit smoke site e2e
+test: tools lint unit deploy-check smoke site e2e
 
 lint:
 	cargo fmt --all --check
@@ -34,6 +38,31 @@ lint:
 
 unit:
 	cargo test --workspace --locked
+
+# What `make deploy` ships, checked without an AWS account: the template (cfn-lint and SAM's
+# own validation) and `sam build` over the arm64 binaries, built here without optimisation to
+# keep `make test` short (`make deploy-check LAMBDA_PROFILE=release` checks the release build).
+deploy-check: LAMBDA_PROFILE = lambda-check
+deploy-check: tools lambda-build
+	cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1
+	SAM_CLI_TELEMETRY=0 sam build --template-file template.yaml
+	@scripts/function-sizes.sh
+
+# The functions as Lambda runs them: arm64, one `bootstrap` per target/lambda/<function>/.
+LAMBDA_PROFILE ?= release
+lambda-build: tools
+	cargo lambda build --profile $(LAMBDA_PROFILE) --arm64 --locked $(addprefix -p ,$(FUNCTIONS))
+
+site-build: site-tools
+	cd frontend && npm run --silent build
+
+deploy: tools site-tools
+	SAM_CLI_TELEMETRY=0 scripts/deploy.sh
+
+# DELETE_TABLES=1 also deletes the users' and rooms' tables, which are kept otherwise.
+destroy: tools
+	SAM_CLI_TELEMETRY=0 scripts/destroy.sh
 
 smoke: tools
 	scripts/smoke.sh

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Installs what the local stack and the tests need and a fresh machine may lack:
-# cargo-lambda (from its PyPI wheel, into the project's .venv, unless it is already on PATH)
-# and the rustfmt and clippy components.
+# Installs what the local stack, the tests and `make deploy` need and a fresh machine may lack,
+# into the project's .venv from PyPI: cargo-lambda (with Zig, for arm64 builds) and the SAM CLI
+# (which brings cfn-lint). Also the Rust parts: rustfmt, clippy and the arm64 Linux target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LAMBDA_VERSION=1.9.2
+SAM_CLI_VERSION=1.170.0
 
-if ! command -v cargo-lambda >/dev/null 2>&1; then
-  if [ ! -x .venv/bin/cargo-lambda ]; then
-    echo "Installing cargo-lambda $CARGO_LAMBDA_VERSION into .venv ..."
-    python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
-  fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+pip() { .venv/bin/pip install --quiet --disable-pip-version-check "$@"; }
+
+if [ ! -x .venv/bin/cargo-lambda ]; then
+  echo "Installing cargo-lambda $CARGO_LAMBDA_VERSION into .venv ..."
+  pip "cargo-lambda==$CARGO_LAMBDA_VERSION"
+fi
+if [ ! -x .venv/bin/sam ]; then
+  echo "Installing the SAM CLI $SAM_CLI_VERSION into .venv ..."
+  pip "aws-sam-cli==$SAM_CLI_VERSION"
 fi
 
 for component in rustfmt clippy; do
@@ -20,3 +25,6 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+  rustup target add aarch64-unknown-linux-gnu
+fi

@@ -230,12 +230,26 @@ where
     lambda_http::run_with_streaming_response(service(start().await?, handler)).await
 }
 
+/// `run` for a function that needs no secret: it reads no token and calls no model.
+pub async fn run_without_secrets<H, Fut>(handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let state = AppState::from_env_without_secrets().await;
+    lambda_http::run(service(started(state)?, handler)).await
+}
+
 async fn start() -> Result<Arc<AppState>, lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let state = AppState::from_env().await.inspect_err(|error| {
-        tracing::error!(%error, "cannot start");
-    })?;
-    Ok(state)
+    started(AppState::from_env().await)
+}
+
+fn started(
+    state: Result<Arc<AppState>, crate::state::StartupError>,
+) -> Result<Arc<AppState>, lambda_http::Error> {
+    Ok(state.inspect_err(|error| tracing::error!(%error, "cannot start"))?)
 }
 
 #[cfg(test)]

@@ -51,19 +51,7 @@ impl AppState {
     /// cold start.
     pub async fn from_env() -> Result<Arc<Self>, StartupError> {
         let config = Config::from_env()?;
-        let dynamodb = match &config.dynamodb_endpoint {
-            Some(endpoint) if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() => {
-                local_dynamodb_client(endpoint)
-            }
-            endpoint => {
-                let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-                let mut builder = aws_sdk_dynamodb::config::Builder::from(&sdk);
-                if let Some(endpoint) = endpoint {
-                    builder = builder.endpoint_url(endpoint);
-                }
-                aws_sdk_dynamodb::Client::from_conf(builder.build())
-            }
-        };
+        let dynamodb = dynamodb_client(&config).await;
         let secret = match &config.jwt_secret {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
@@ -79,6 +67,39 @@ impl AppState {
         };
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
         Ok(AppState::new(config, store, &secret, openai_key))
+    }
+
+    /// `from_env` for functions that read no token and call no model (`health`, `fallback`):
+    /// they fetch no secret, so their roles may read none. Their signing key is a throwaway that
+    /// no token was ever signed with.
+    pub async fn from_env_without_secrets() -> Result<Arc<Self>, StartupError> {
+        let throwaway = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new());
+        let config = Config::from_lookup(|name| match name {
+            "ROLECHAT_JWT_SECRET" => Some(throwaway.clone()),
+            "ROLECHAT_JWT_SECRET_ARN" | "OPENAI_API_KEY" | "ROLECHAT_OPENAI_KEY_SECRET_ARN" => None,
+            _ => std::env::var(name).ok(),
+        })?;
+        let dynamodb = dynamodb_client(&config).await;
+        let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
+        Ok(AppState::new(config, store, &throwaway, None))
+    }
+}
+
+/// The local endpoint's client when one is configured and no AWS credentials are around, else
+/// the SDK's usual one.
+async fn dynamodb_client(config: &Config) -> aws_sdk_dynamodb::Client {
+    match &config.dynamodb_endpoint {
+        Some(endpoint) if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() => {
+            local_dynamodb_client(endpoint)
+        }
+        endpoint => {
+            let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+            let mut builder = aws_sdk_dynamodb::config::Builder::from(&sdk);
+            if let Some(endpoint) = endpoint {
+                builder = builder.endpoint_url(endpoint);
+            }
+            aws_sdk_dynamodb::Client::from_conf(builder.build())
+        }
     }
 }
 

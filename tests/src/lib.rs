@@ -4,13 +4,16 @@
 //! One embedded DynamoDB serves the whole test run; each [`TestApp`] gets tables of its own
 //! (a fresh prefix), so tests run in parallel without seeing each other's data.
 
+pub mod access;
 pub mod fake_openai;
+pub mod repo;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use access::Accesses;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use bytes::Bytes;
@@ -93,6 +96,8 @@ pub struct TestApp {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub tables: Tables,
     pub round_trips: RoundTrips,
+    /// What the app asked of DynamoDB, as IAM sees it: (action, table or index).
+    pub accesses: Accesses,
 }
 
 impl TestApp {
@@ -137,8 +142,10 @@ impl TestApp {
         .expect("the test configuration is valid");
 
         let round_trips = RoundTrips::default();
+        let accesses = Accesses::new(&prefix);
         let counted = rolechat::state::local_dynamodb_config(endpoint)
             .interceptor(round_trips.clone())
+            .interceptor(accesses.clone())
             .build();
         let tables = Tables::with_prefix(&prefix);
         let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
@@ -153,6 +160,7 @@ impl TestApp {
             dynamodb,
             tables,
             round_trips,
+            accesses,
         }
     }
 

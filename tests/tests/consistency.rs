@@ -2,38 +2,13 @@
 //! Cargo.toml, the template's API events, `openapi.yaml`, and the table definitions.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::Command;
 
 use rolechat::routes::ROUTES;
 use rolechat::store::schema::ALL_TABLES;
+use rolechat_tests::repo::{function_of, repo_file, text, untagged, yaml};
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
-
-fn repo_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(name)
-}
-
-fn yaml(name: &str) -> Yaml {
-    let text = std::fs::read_to_string(repo_file(name)).unwrap();
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// A YAML value with CloudFormation's short tags (`!Ref`, `!Sub`) taken as their plain value.
-fn untagged(value: &Yaml) -> &Yaml {
-    match value {
-        Yaml::Tagged(tagged) => &tagged.value,
-        other => other,
-    }
-}
-
-fn text(value: &Yaml) -> &str {
-    untagged(value)
-        .as_str()
-        .unwrap_or_else(|| panic!("not a string: {value:?}"))
-}
 
 /// For every path and method, the function a request reaches (or `-` when none does). API
 /// Gateway's greedy `{proxy+}` is written as the router's `{*path}`.
@@ -142,7 +117,7 @@ fn routing_from_template() -> Routing {
         if resource["Type"] != "AWS::Serverless::Function" {
             continue;
         }
-        let function = text(&resource["Metadata"]["BuildProperties"]["Binary"]).to_owned();
+        let function = function_of(resource);
         let Some(events) = resource["Properties"]["Events"].as_mapping() else {
             continue;
         };

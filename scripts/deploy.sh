@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make deploy`: builds the functions (arm64, release) and the site, deploys the stack with SAM
+# (guided the first time, from samconfig.toml after), points the site at the API, uploads it and
+# invalidates the distribution's cache. STACK_NAME (default rolechat) names the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/aws-stack.sh
+
+require_aws_cli
+make --no-print-directory lambda-build site-build
+sam build --template-file template.yaml
+
+if [ -f samconfig.toml ]; then
+  sam deploy --stack-name "$STACK"
+else
+  echo "First deploy: SAM asks for the region and the parameters, and keeps the answers in samconfig.toml."
+  sam deploy --guided --stack-name "$STACK" --capabilities CAPABILITY_IAM
+fi
+stack_region
+
+api_url=$(stack_output ApiUrl)
+site_url=$(stack_output SiteUrl)
+bucket=$(stack_output SiteBucketName)
+distribution=$(stack_output SiteDistributionId)
+key_secret=$(stack_output OpenAiApiKeySecret)
+
+# The site reads the API's address at run time, so one build serves every stack.
+printf '{"api_base_url": "%s"}\n' "$api_url" > frontend/dist/config.json
+# Hashed assets never change under their name; everything else is revalidated on each visit.
+aws s3 sync frontend/dist/assets "s3://$bucket/assets" --region "$REGION" --delete \
+  --cache-control "public, max-age=31536000, immutable"
+aws s3 sync frontend/dist "s3://$bucket" --region "$REGION" --delete --exclude "assets/*" \
+  --cache-control "no-cache"
+aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" \
+  --query Invalidation.Id --output text >/dev/null
+
+# The model's key: asked for once (or taken from OPENAI_API_KEY), never a parameter or a file.
+if ! aws secretsmanager get-secret-value --region "$REGION" --secret-id "$key_secret" >/dev/null 2>&1; then
+  key=${OPENAI_API_KEY:-}
+  if [ -z "$key" ] && [ -t 0 ]; then
+    read -r -s -p "The model's API key (input hidden; empty to set it later): " key
+    echo
+  fi
+  if [ -n "$key" ]; then
+    aws secretsmanager put-secret-value --region "$REGION" --secret-id "$key_secret" \
+      --secret-string "$key" >/dev/null
+    echo "The model's API key is stored in $key_secret."
+  else
+    echo "No model API key yet: the tutor answers 500 until you run"
+    echo "  aws secretsmanager put-secret-value --region $REGION --secret-id $key_secret --secret-string '<key>'"
+  fi
+fi
+
+echo
+echo "Rolechat is up."
+echo "  site: $site_url"
+echo "  API:  $api_url"

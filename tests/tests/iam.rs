@@ -1,0 +1,253 @@
+//! Least privilege: each function's role in `template.yaml` grants exactly what the function
+//! asks of DynamoDB and Secrets Manager. Every function is driven through its paths, the happy
+//! ones and the failing ones, with a recorder on the SDK client; the grants of the template must
+//! equal what was asked, function for function: nothing missing, nothing to spare.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rolechat_tests::access::Access;
+use rolechat_tests::fake_openai::Behaviour;
+use rolechat_tests::repo::{function_of, text, untagged, yaml};
+use rolechat_tests::{TestApp, TestRequest, TestResponse};
+use serde_json::{Value, json};
+use serde_norway::Value as Yaml;
+
+type Permissions = BTreeMap<String, BTreeSet<Access>>;
+
+const READ_SECRET: &str = "secretsmanager:GetSecretValue";
+const SIGNING_KEY: &str = "JwtSigningKey";
+const MODEL_KEY: &str = "OpenAiApiKey";
+
+/// Drives the functions and keeps, for each, what it asked for.
+struct Journey {
+    app: TestApp,
+    asked: Permissions,
+}
+
+impl Journey {
+    async fn send(&mut self, request: TestRequest) -> TestResponse {
+        let function = TestApp::function_for(&request.method, &request.path);
+        let model_calls = self.app.model.requests().len();
+        let response = self.app.send(request).await;
+        assert!(response.status < 500, "{function}: {}", response.text());
+        let asked = self.asked.entry(function.to_owned()).or_default();
+        let accesses = self.app.accesses.take();
+        // Whoever reads or writes sessions verifies or issues tokens: it needs the signing key.
+        if accesses.iter().any(|(_, table)| table == "sessions") {
+            asked.insert((READ_SECRET.into(), SIGNING_KEY.into()));
+        }
+        if self.app.model.requests().len() > model_calls {
+            asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
+        }
+        asked.extend(accesses);
+        response
+    }
+
+    async fn expect(&mut self, request: TestRequest, status: u16) -> Value {
+        let what = format!("{} {}", request.method, request.path);
+        let response = self.send(request).await;
+        assert_eq!(response.status, status, "{what}: {}", response.text());
+        if response.body.is_empty() {
+            Value::Null
+        } else {
+            response.json()
+        }
+    }
+}
+
+/// Every path of every function, including refusals, races lost and failures of the model.
+async fn drive_every_function() -> Permissions {
+    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "12"), ("ROLECHAT_MODEL_RETRIES", "0")])
+        .await;
+    let mut journey = Journey {
+        app,
+        asked: Permissions::new(),
+    };
+    let j = &mut journey;
+
+    j.expect(TestRequest::get("/health"), 200).await;
+    j.expect(TestRequest::get("/nowhere"), 404).await;
+    j.expect(TestRequest::new(lambda_http::http::Method::PUT, "/rooms"), 405).await;
+
+    // Accounts: signup, a taken name, login right and wrong, who am I, logout.
+    let credentials = json!({"username": "mina", "password": "mina's password"});
+    let token = j.expect(TestRequest::post("/signup").json(&credentials), 201).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    j.expect(TestRequest::post("/signup").json(&credentials), 409).await;
+    j.expect(TestRequest::post("/signup").json(&json!({"username": "x"})), 400).await;
+    let second = j.expect(TestRequest::post("/auth").json(&credentials), 200).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = json!({"username": "mina", "password": "not the password"});
+    j.expect(TestRequest::post("/auth").json(&wrong), 401).await;
+    let nobody = json!({"username": "nobody", "password": "nobody's password"});
+    j.expect(TestRequest::post("/auth").json(&nobody), 401).await;
+    j.expect(TestRequest::get("/auth").token(&token), 200).await;
+    j.expect(TestRequest::delete("/auth").token(&second), 204).await;
+    j.expect(TestRequest::delete("/auth").token(&second), 401).await;
+
+    // Rooms: create, list (two pages), open, edit, and the same on a room that is not there.
+    let setup = json!({"language": "en-US", "level": "beginner", "situation": "ordering coffee in Seattle",
+                       "my_role": "customer", "gpt_role": "barista"});
+    let mut rooms = Vec::new();
+    for _ in 0..3 {
+        let room = j.expect(TestRequest::post("/rooms").token(&token).json(&setup), 201).await;
+        rooms.push(room["id"].as_str().unwrap().to_owned());
+    }
+    let page = j.expect(TestRequest::get("/rooms?limit=2").token(&token), 200).await;
+    let cursor = page["next_cursor"].as_str().expect("a second page").to_owned();
+    j.expect(TestRequest::get(&format!("/rooms?limit=2&cursor={cursor}")).token(&token), 200).await;
+    let missing = "01JD6Z5YV3N1J0Q8M9K2W7R4TB";
+    let (room, spare, doomed) = (&rooms[0], &rooms[1], &rooms[2]);
+    j.expect(TestRequest::get(&format!("/rooms/{room}")).token(&token), 200).await;
+    j.expect(TestRequest::get(&format!("/rooms/{missing}")).token(&token), 404).await;
+    let edit = json!({"title": "Coffee"});
+    j.expect(TestRequest::patch(&format!("/rooms/{room}")).token(&token).json(&edit), 200).await;
+    j.expect(TestRequest::patch(&format!("/rooms/{missing}")).token(&token).json(&edit), 404).await;
+
+    // Turns: the opening line, JSON and streamed turns, an idempotent replay, a failed model
+    // call and its retry, a turn racing another, a logged-out token, suggestions.
+    let messages = format!("/rooms/{room}/messages");
+    j.expect(TestRequest::post(&messages).token(&token).json(&json!({})), 201).await;
+    let said = j
+        .expect(TestRequest::post(&messages).token(&token).json(&json!({"content": "A latte, please."})), 201)
+        .await["user_message"]
+        .clone();
+    let replay = TestRequest::post(&messages)
+        .token(&token)
+        .header("idempotency-key", "turn-1")
+        .json(&json!({"content": "Large, please."}));
+    j.expect(replay, 201).await;
+    let again = TestRequest::post(&messages)
+        .token(&token)
+        .header("idempotency-key", "turn-1")
+        .json(&json!({"content": "Large, please."}));
+    j.expect(again, 201).await;
+    let streamed = TestRequest::post(&messages)
+        .token(&token)
+        .header("accept", "text/event-stream")
+        .json(&json!({"content": "How much is it?"}));
+    j.expect(streamed, 200).await;
+    j.app.model.then(Behaviour::Status(400));
+    j.expect(TestRequest::post(&messages).token(&token).json(&json!({"content": "Thanks!"})), 502).await;
+    let reply = j.expect(TestRequest::post(&messages).token(&token).json(&json!({})), 201).await["reply"]
+        .clone();
+    j.expect(TestRequest::post(&format!("/rooms/{missing}/messages")).token(&token).json(&json!({})), 404)
+        .await;
+    j.expect(TestRequest::post(&messages).token(&second).json(&json!({"content": "Hi"})), 401).await;
+    j.expect(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token), 200).await;
+    j.expect(TestRequest::post(&format!("/rooms/{missing}/suggestions")).token(&token), 404).await;
+
+    // Learning aids: fresh (a model call), stored (none), refused, and a failed model answer.
+    let said_id = said["id"].as_str().unwrap();
+    let reply_id = reply["id"].as_str().unwrap();
+    let feedback = format!("/rooms/{room}/messages/{said_id}/feedback?ui=en");
+    let translation = format!("/rooms/{room}/messages/{reply_id}/translation?to=ko");
+    j.app.model.then(Behaviour::Malformed);
+    j.expect(TestRequest::post(&feedback).token(&token), 502).await;
+    j.expect(TestRequest::post(&feedback).token(&token), 200).await;
+    j.expect(TestRequest::post(&feedback).token(&token), 200).await;
+    j.expect(TestRequest::post(&format!("/rooms/{room}/messages/{reply_id}/feedback?ui=en")).token(&token), 400)
+        .await;
+    j.expect(TestRequest::post(&translation).token(&token), 200).await;
+    j.expect(TestRequest::post(&translation).token(&token), 200).await;
+    j.expect(TestRequest::post(&format!("/rooms/{room}/messages/{missing}/translation?to=ko")).token(&token), 404)
+        .await;
+
+    // The daily quota runs out: turns, suggestions and aids are refused before the model.
+    loop {
+        let turn = TestRequest::post(&format!("/rooms/{spare}/messages")).token(&token).json(&json!({}));
+        let response = j.send(turn).await;
+        if response.status == 429 {
+            break;
+        }
+        assert_eq!(response.status, 201, "{}", response.text());
+        j.send(TestRequest::post(&format!("/rooms/{spare}/messages")).token(&token).json(&json!({"content": "More"})))
+            .await;
+    }
+    j.expect(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token), 429).await;
+
+    // Messages: pages back in time, then a cursor into a room deleted since.
+    let page = j.expect(TestRequest::get(&format!("{messages}?limit=2")).token(&token), 200).await;
+    let cursor = page["next_cursor"].as_str().expect("older messages").to_owned();
+    j.expect(TestRequest::get(&format!("{messages}?limit=2&cursor={cursor}")).token(&token), 200).await;
+    j.expect(TestRequest::get(&format!("/rooms/{missing}/messages")).token(&token), 404).await;
+    j.expect(TestRequest::delete(&format!("/rooms/{room}")).token(&token), 204).await;
+    j.expect(TestRequest::get(&format!("{messages}?limit=2&cursor={cursor}")).token(&token), 404).await;
+    j.expect(TestRequest::delete(&format!("/rooms/{doomed}")).token(&token), 204).await;
+    j.expect(TestRequest::delete(&format!("/rooms/{missing}")).token(&token), 404).await;
+
+    journey.asked
+}
+
+/// `!GetAtt UsersTable.Arn` is `users`, `!Sub "${RoomsTable.Arn}/index/by_activity"` is
+/// `rooms/index/by_activity`, `!Ref JwtSigningKey` is `JwtSigningKey`.
+fn resource_name(template: &Yaml, resource: &Yaml) -> String {
+    let reference = text(resource);
+    let (logical_id, rest) = match reference.strip_prefix("${") {
+        Some(sub) => sub.split_once('}').expect("a closed ${...}"),
+        None => (reference, ""),
+    };
+    let logical_id = logical_id.trim_end_matches(".Arn");
+    let properties = &template["Resources"][logical_id]["Properties"];
+    match properties.get("TableName") {
+        Some(name) => {
+            let name = text(name);
+            let table = name.strip_prefix("${AWS::StackName}-").expect("tables are named by stack");
+            format!("{table}{rest}")
+        }
+        None => logical_id.to_owned(),
+    }
+}
+
+fn one_or_many(value: &Yaml) -> Vec<&Yaml> {
+    match untagged(value) {
+        Yaml::Sequence(items) => items.iter().collect(),
+        _ => vec![value],
+    }
+}
+
+fn granted() -> Permissions {
+    let template = yaml("template.yaml");
+    let mut granted = Permissions::new();
+    for (_, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let grants = granted.entry(function_of(resource)).or_default();
+        for policy in resource["Properties"]["Policies"].as_sequence().unwrap() {
+            for statement in policy["Statement"].as_sequence().expect("inline statements only") {
+                assert_eq!(text(&statement["Effect"]), "Allow");
+                for action in one_or_many(&statement["Action"]) {
+                    for target in one_or_many(&statement["Resource"]) {
+                        grants.insert((text(action).to_owned(), resource_name(&template, target)));
+                    }
+                }
+            }
+        }
+    }
+    granted
+}
+
+#[tokio::test]
+async fn each_function_is_granted_exactly_what_it_uses() {
+    let asked = drive_every_function().await;
+    let granted = granted();
+    assert_eq!(
+        granted.keys().collect::<Vec<_>>(),
+        asked.keys().collect::<Vec<_>>(),
+        "the journey must drive every function of the template"
+    );
+    for (function, grants) in &granted {
+        let used = &asked[function];
+        let missing: Vec<_> = used.difference(grants).collect();
+        let spare: Vec<_> = grants.difference(used).collect();
+        assert!(
+            missing.is_empty() && spare.is_empty(),
+            "{function}: template.yaml lacks {missing:?} and grants unused {spare:?}"
+        );
+    }
+}
