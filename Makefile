@@ -4,7 +4,7 @@ SHELL := bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: help dev api test lint unit deploy-check smoke site e2e screenshots tools site-tools \
-	lambda-build site-build deploy destroy fmt clean
+	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
 FUNCTIONS := $(notdir $(wildcard functions/*))
@@ -15,6 +15,7 @@ help:
 	@echo "make test   formatting, lints, unit and API tests, the smoke suite over the real binaries,"
 	@echo "            and the site's checks, unit tests and browser tests in Chromium"
 	@echo "make deploy the whole service into your AWS account (see the README); make destroy removes it"
+	@echo "make bench  what each request costs: latency, round trips, cold starts, sizes, load, cost"
 
 tools:
 	@scripts/ensure-tools.sh
@@ -79,9 +80,23 @@ e2e: tools site-tools
 screenshots: tools site-tools
 	ROLECHAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots scripts/e2e.sh
 
+# What each request costs, measured on release builds: in-process figures per route, cold starts
+# and sizes of the function binaries, load on a release local stack (with a quick fake model),
+# and cost. Prints one table and writes target/bench/bench.json.
+bench: tools bench-tools
+	cargo build --release --locked --workspace --bins
+	rm -f target/bench/load.json
+	LOCAL_STACK_PROFILE=release ROLECHAT_DAILY_TURNS=1000000 FAKE_OPENAI_FIRST_DELAY_MS=50 \
+	  FAKE_OPENAI_DELAY_MS=1 scripts/with-stack.sh 9490 node bench/load.mjs
+	./target/release/bench
+
+bench-tools: bench/node_modules/.package-lock.json
+bench/node_modules/.package-lock.json: bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
+
 fmt:
 	cargo fmt --all
 
 clean:
 	cargo clean
-	rm -rf .local .venv frontend/node_modules frontend/dist
+	rm -rf .local .venv frontend/node_modules frontend/dist bench/node_modules

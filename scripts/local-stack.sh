@@ -30,7 +30,15 @@ if [ "$mode" = dev ]; then
 fi
 
 # Build everything first, so the first request does not wait for a compile.
-cargo build --workspace --bins
+# LOCAL_STACK_PROFILE=release runs optimised builds (`make bench` measures those).
+profile=${LOCAL_STACK_PROFILE:-dev}
+bin_dir=target/debug
+watch_profile=()
+if [ "$profile" = release ]; then
+  bin_dir=target/release
+  watch_profile=(--release)
+fi
+cargo build --profile "$profile" --workspace --bins
 
 # Each child runs in its own process group, so stopping it also stops what it started
 # (cargo lambda watch stops its function processes when it is stopped). Their pids are also
@@ -73,13 +81,14 @@ for port in "$ROLECHAT_DYNAMODB_PORT" "$API_PORT"; do
   fi
 done
 
-start ./target/debug/local-dynamodb
+start "./$bin_dir/local-dynamodb"
 wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
 
 # LOCAL_STACK_RELOAD=0 (the test suites) keeps functions running while files change.
 reload=()
 [ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
-start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors "${reload[@]}"
+start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors \
+  "${watch_profile[@]}" "${reload[@]}"
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
 echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
 

@@ -16,8 +16,10 @@ model_port=$((base + 2))
 log="$data/stack.log"
 
 # The fake model, so the real client runs in the real functions.
-cargo build --quiet -p rolechat-tests --bin fake-openai
-setsid ./target/debug/fake-openai "$model_port" > "$data/model.log" 2>&1 &
+bin_dir=target/debug
+[ "${LOCAL_STACK_PROFILE:-dev}" = release ] && bin_dir=target/release
+cargo build --quiet --profile "${LOCAL_STACK_PROFILE:-dev}" -p rolechat-tests --bin fake-openai
+setsid "./$bin_dir/fake-openai" "$model_port" > "$data/model.log" 2>&1 &
 model=$!
 export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key OPENAI_MODEL=fake
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod fake_openai;
+pub mod meter;
 pub mod repo;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -21,6 +22,7 @@ use fake_openai::FakeOpenAi;
 use http_body_util::BodyExt;
 use lambda_http::Body;
 use lambda_http::http::{HeaderMap, Method, header};
+use meter::StoreMeter;
 use rolechat::AppState;
 use rolechat::config::Config;
 use rolechat::http::{ApiService, StreamingService, service};
@@ -98,6 +100,8 @@ pub struct TestApp {
     pub round_trips: RoundTrips,
     /// What the app asked of DynamoDB, as IAM sees it: (action, table or index).
     pub accesses: Accesses,
+    /// The time and capacity the store cost.
+    pub store_meter: StoreMeter,
 }
 
 impl TestApp {
@@ -143,9 +147,11 @@ impl TestApp {
 
         let round_trips = RoundTrips::default();
         let accesses = Accesses::new(&prefix);
+        let store_meter = StoreMeter::default();
         let counted = rolechat::state::local_dynamodb_config(endpoint)
             .interceptor(round_trips.clone())
             .interceptor(accesses.clone())
+            .interceptor(store_meter.clone())
             .build();
         let tables = Tables::with_prefix(&prefix);
         let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
@@ -161,6 +167,7 @@ impl TestApp {
             tables,
             round_trips,
             accesses,
+            store_meter,
         }
     }
 

@@ -6,9 +6,8 @@ use std::process::Command;
 
 use rolechat::routes::ROUTES;
 use rolechat::store::schema::ALL_TABLES;
-use rolechat_tests::repo::{function_of, repo_file, text, untagged, yaml};
+use rolechat_tests::repo::{function_of, repo_file, text, yaml};
 use serde_json::Value as Json;
-use serde_norway::Value as Yaml;
 
 /// For every path and method, the function a request reaches (or `-` when none does). API
 /// Gateway's greedy `{proxy+}` is written as the router's `{*path}`.

@@ -29,7 +29,6 @@ impl Journey {
         let function = TestApp::function_for(&request.method, &request.path);
         let model_calls = self.app.model.requests().len();
         let response = self.app.send(request).await;
-        assert!(response.status < 500, "{function}: {}", response.text());
         let asked = self.asked.entry(function.to_owned()).or_default();
         let accesses = self.app.accesses.take();
         // Whoever reads or writes sessions verifies or issues tokens: it needs the signing key.
@@ -43,22 +42,40 @@ impl Journey {
         response
     }
 
+    /// Sends two requests to one function at once, so one of them loses the race to store.
+    async fn race(&mut self, first: TestRequest, second: TestRequest) {
+        let function = TestApp::function_for(&first.method, &first.path);
+        let model_calls = self.app.model.requests().len();
+        let (a, b) = tokio::join!(self.app.send(first), self.app.send(second));
+        assert_eq!(
+            (a.status, b.status),
+            (200, 200),
+            "{}\n{}",
+            a.text(),
+            b.text()
+        );
+        let asked = self.asked.entry(function.to_owned()).or_default();
+        if self.app.model.requests().len() > model_calls {
+            asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
+        }
+        asked.extend(self.app.accesses.take());
+    }
+
     async fn expect(&mut self, request: TestRequest, status: u16) -> Value {
         let what = format!("{} {}", request.method, request.path);
         let response = self.send(request).await;
         assert_eq!(response.status, status, "{what}: {}", response.text());
-        if response.body.is_empty() {
-            Value::Null
-        } else {
-            response.json()
-        }
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null)
     }
 }
 
 /// Every path of every function, including refusals, races lost and failures of the model.
 async fn drive_every_function() -> Permissions {
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "12"), ("ROLECHAT_MODEL_RETRIES", "0")])
-        .await;
+    let app = TestApp::spawn_with(&[
+        ("ROLECHAT_DAILY_TURNS", "24"),
+        ("ROLECHAT_MODEL_RETRIES", "0"),
+    ])
+    .await;
     let mut journey = Journey {
         app,
         asked: Permissions::new(),
@@ -67,60 +84,126 @@ async fn drive_every_function() -> Permissions {
 
     j.expect(TestRequest::get("/health"), 200).await;
     j.expect(TestRequest::get("/nowhere"), 404).await;
-    j.expect(TestRequest::new(lambda_http::http::Method::PUT, "/rooms"), 405).await;
+    j.expect(
+        TestRequest::new(lambda_http::http::Method::PUT, "/rooms"),
+        405,
+    )
+    .await;
 
     // Accounts: signup, a taken name, login right and wrong, who am I, logout.
     let credentials = json!({"username": "mina", "password": "mina's password"});
-    let token = j.expect(TestRequest::post("/signup").json(&credentials), 201).await["access_token"]
+    let token = j
+        .expect(TestRequest::post("/signup").json(&credentials), 201)
+        .await["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    j.expect(TestRequest::post("/signup").json(&credentials), 409).await;
-    j.expect(TestRequest::post("/signup").json(&json!({"username": "x"})), 400).await;
-    let second = j.expect(TestRequest::post("/auth").json(&credentials), 200).await["access_token"]
+    j.expect(TestRequest::post("/signup").json(&credentials), 409)
+        .await;
+    j.expect(
+        TestRequest::post("/signup").json(&json!({"username": "x"})),
+        400,
+    )
+    .await;
+    let second = j
+        .expect(TestRequest::post("/auth").json(&credentials), 200)
+        .await["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
     let wrong = json!({"username": "mina", "password": "not the password"});
     j.expect(TestRequest::post("/auth").json(&wrong), 401).await;
     let nobody = json!({"username": "nobody", "password": "nobody's password"});
-    j.expect(TestRequest::post("/auth").json(&nobody), 401).await;
+    j.expect(TestRequest::post("/auth").json(&nobody), 401)
+        .await;
     j.expect(TestRequest::get("/auth").token(&token), 200).await;
-    j.expect(TestRequest::delete("/auth").token(&second), 204).await;
-    j.expect(TestRequest::delete("/auth").token(&second), 401).await;
+    j.expect(TestRequest::delete("/auth").token(&second), 204)
+        .await;
+    j.expect(TestRequest::delete("/auth").token(&second), 401)
+        .await;
 
     // Rooms: create, list (two pages), open, edit, and the same on a room that is not there.
     let setup = json!({"language": "en-US", "level": "beginner", "situation": "ordering coffee in Seattle",
                        "my_role": "customer", "gpt_role": "barista"});
     let mut rooms = Vec::new();
     for _ in 0..3 {
-        let room = j.expect(TestRequest::post("/rooms").token(&token).json(&setup), 201).await;
+        let room = j
+            .expect(TestRequest::post("/rooms").token(&token).json(&setup), 201)
+            .await;
         rooms.push(room["id"].as_str().unwrap().to_owned());
     }
-    let page = j.expect(TestRequest::get("/rooms?limit=2").token(&token), 200).await;
-    let cursor = page["next_cursor"].as_str().expect("a second page").to_owned();
-    j.expect(TestRequest::get(&format!("/rooms?limit=2&cursor={cursor}")).token(&token), 200).await;
+    let page = j
+        .expect(TestRequest::get("/rooms?limit=2").token(&token), 200)
+        .await;
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    j.expect(
+        TestRequest::get(&format!("/rooms?limit=2&cursor={cursor}")).token(&token),
+        200,
+    )
+    .await;
     let missing = "01JD6Z5YV3N1J0Q8M9K2W7R4TB";
     let (room, spare, doomed) = (&rooms[0], &rooms[1], &rooms[2]);
-    j.expect(TestRequest::get(&format!("/rooms/{room}")).token(&token), 200).await;
-    j.expect(TestRequest::get(&format!("/rooms/{missing}")).token(&token), 404).await;
+    j.expect(
+        TestRequest::get(&format!("/rooms/{room}")).token(&token),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::get(&format!("/rooms/{missing}")).token(&token),
+        404,
+    )
+    .await;
     let edit = json!({"title": "Coffee"});
-    j.expect(TestRequest::patch(&format!("/rooms/{room}")).token(&token).json(&edit), 200).await;
-    j.expect(TestRequest::patch(&format!("/rooms/{missing}")).token(&token).json(&edit), 404).await;
+    j.expect(
+        TestRequest::patch(&format!("/rooms/{room}"))
+            .token(&token)
+            .json(&edit),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::patch(&format!("/rooms/{missing}"))
+            .token(&token)
+            .json(&edit),
+        404,
+    )
+    .await;
+    j.expect(
+        TestRequest::patch(&format!("/rooms/{room}"))
+            .token(&token)
+            .json(&json!({})),
+        200,
+    )
+    .await;
 
     // Turns: the opening line, JSON and streamed turns, an idempotent replay, a failed model
     // call and its retry, a turn racing another, a logged-out token, suggestions.
     let messages = format!("/rooms/{room}/messages");
-    j.expect(TestRequest::post(&messages).token(&token).json(&json!({})), 201).await;
+    j.expect(
+        TestRequest::post(&messages).token(&token).json(&json!({})),
+        201,
+    )
+    .await;
     let said = j
-        .expect(TestRequest::post(&messages).token(&token).json(&json!({"content": "A latte, please."})), 201)
+        .expect(
+            TestRequest::post(&messages)
+                .token(&token)
+                .json(&json!({"content": "A latte, please."})),
+            201,
+        )
         .await["user_message"]
         .clone();
     let replay = TestRequest::post(&messages)
         .token(&token)
         .header("idempotency-key", "turn-1")
         .json(&json!({"content": "Large, please."}));
-    j.expect(replay, 201).await;
+    let large = j.expect(replay, 201).await["user_message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let again = TestRequest::post(&messages)
         .token(&token)
         .header("idempotency-key", "turn-1")
@@ -132,14 +215,44 @@ async fn drive_every_function() -> Permissions {
         .json(&json!({"content": "How much is it?"}));
     j.expect(streamed, 200).await;
     j.app.model.then(Behaviour::Status(400));
-    j.expect(TestRequest::post(&messages).token(&token).json(&json!({"content": "Thanks!"})), 502).await;
-    let reply = j.expect(TestRequest::post(&messages).token(&token).json(&json!({})), 201).await["reply"]
+    j.expect(
+        TestRequest::post(&messages)
+            .token(&token)
+            .json(&json!({"content": "Thanks!"})),
+        502,
+    )
+    .await;
+    let reply = j
+        .expect(
+            TestRequest::post(&messages).token(&token).json(&json!({})),
+            201,
+        )
+        .await["reply"]
         .clone();
-    j.expect(TestRequest::post(&format!("/rooms/{missing}/messages")).token(&token).json(&json!({})), 404)
-        .await;
-    j.expect(TestRequest::post(&messages).token(&second).json(&json!({"content": "Hi"})), 401).await;
-    j.expect(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token), 200).await;
-    j.expect(TestRequest::post(&format!("/rooms/{missing}/suggestions")).token(&token), 404).await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{missing}/messages"))
+            .token(&token)
+            .json(&json!({})),
+        404,
+    )
+    .await;
+    j.expect(
+        TestRequest::post(&messages)
+            .token(&second)
+            .json(&json!({"content": "Hi"})),
+        401,
+    )
+    .await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{missing}/suggestions")).token(&token),
+        404,
+    )
+    .await;
 
     // Learning aids: fresh (a model call), stored (none), refused, and a failed model answer.
     let said_id = said["id"].as_str().unwrap();
@@ -147,38 +260,102 @@ async fn drive_every_function() -> Permissions {
     let feedback = format!("/rooms/{room}/messages/{said_id}/feedback?ui=en");
     let translation = format!("/rooms/{room}/messages/{reply_id}/translation?to=ko");
     j.app.model.then(Behaviour::Malformed);
-    j.expect(TestRequest::post(&feedback).token(&token), 502).await;
-    j.expect(TestRequest::post(&feedback).token(&token), 200).await;
-    j.expect(TestRequest::post(&feedback).token(&token), 200).await;
-    j.expect(TestRequest::post(&format!("/rooms/{room}/messages/{reply_id}/feedback?ui=en")).token(&token), 400)
+    j.expect(TestRequest::post(&feedback).token(&token), 502)
         .await;
-    j.expect(TestRequest::post(&translation).token(&token), 200).await;
-    j.expect(TestRequest::post(&translation).token(&token), 200).await;
-    j.expect(TestRequest::post(&format!("/rooms/{room}/messages/{missing}/translation?to=ko")).token(&token), 404)
+    j.expect(TestRequest::post(&feedback).token(&token), 200)
         .await;
+    j.expect(TestRequest::post(&feedback).token(&token), 200)
+        .await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{room}/messages/{reply_id}/feedback?ui=en"))
+            .token(&token),
+        400,
+    )
+    .await;
+    j.expect(TestRequest::post(&translation).token(&token), 200)
+        .await;
+    j.expect(TestRequest::post(&translation).token(&token), 200)
+        .await;
+    // Two first asks at once: the loser reads what the winner stored.
+    let feedback = format!("/rooms/{room}/messages/{large}/feedback?ui=en");
+    j.race(
+        TestRequest::post(&feedback).token(&token),
+        TestRequest::post(&feedback).token(&token),
+    )
+    .await;
+    let translation = format!("/rooms/{room}/messages/{reply_id}/translation?to=ja");
+    j.race(
+        TestRequest::post(&translation).token(&token),
+        TestRequest::post(&translation).token(&token),
+    )
+    .await;
+    j.expect(
+        TestRequest::post(&format!(
+            "/rooms/{room}/messages/{missing}/translation?to=ko"
+        ))
+        .token(&token),
+        404,
+    )
+    .await;
 
     // The daily quota runs out: turns, suggestions and aids are refused before the model.
-    loop {
-        let turn = TestRequest::post(&format!("/rooms/{spare}/messages")).token(&token).json(&json!({}));
+    for n in 0.. {
+        let turn = TestRequest::post(&format!("/rooms/{spare}/messages"))
+            .token(&token)
+            .json(&json!({"content": format!("Line {n}")}));
         let response = j.send(turn).await;
         if response.status == 429 {
             break;
         }
         assert_eq!(response.status, 201, "{}", response.text());
-        j.send(TestRequest::post(&format!("/rooms/{spare}/messages")).token(&token).json(&json!({"content": "More"})))
-            .await;
     }
-    j.expect(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token), 429).await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token),
+        429,
+    )
+    .await;
 
     // Messages: pages back in time, then a cursor into a room deleted since.
-    let page = j.expect(TestRequest::get(&format!("{messages}?limit=2")).token(&token), 200).await;
-    let cursor = page["next_cursor"].as_str().expect("older messages").to_owned();
-    j.expect(TestRequest::get(&format!("{messages}?limit=2&cursor={cursor}")).token(&token), 200).await;
-    j.expect(TestRequest::get(&format!("/rooms/{missing}/messages")).token(&token), 404).await;
-    j.expect(TestRequest::delete(&format!("/rooms/{room}")).token(&token), 204).await;
-    j.expect(TestRequest::get(&format!("{messages}?limit=2&cursor={cursor}")).token(&token), 404).await;
-    j.expect(TestRequest::delete(&format!("/rooms/{doomed}")).token(&token), 204).await;
-    j.expect(TestRequest::delete(&format!("/rooms/{missing}")).token(&token), 404).await;
+    let page = j
+        .expect(
+            TestRequest::get(&format!("{messages}?limit=2")).token(&token),
+            200,
+        )
+        .await;
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("older messages")
+        .to_owned();
+    j.expect(
+        TestRequest::get(&format!("{messages}?limit=2&cursor={cursor}")).token(&token),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::get(&format!("/rooms/{missing}/messages")).token(&token),
+        404,
+    )
+    .await;
+    j.expect(
+        TestRequest::delete(&format!("/rooms/{room}")).token(&token),
+        204,
+    )
+    .await;
+    j.expect(
+        TestRequest::get(&format!("{messages}?limit=2&cursor={cursor}")).token(&token),
+        404,
+    )
+    .await;
+    j.expect(
+        TestRequest::delete(&format!("/rooms/{doomed}")).token(&token),
+        204,
+    )
+    .await;
+    j.expect(
+        TestRequest::delete(&format!("/rooms/{missing}")).token(&token),
+        404,
+    )
+    .await;
 
     journey.asked
 }
@@ -196,7 +373,9 @@ fn resource_name(template: &Yaml, resource: &Yaml) -> String {
     match properties.get("TableName") {
         Some(name) => {
             let name = text(name);
-            let table = name.strip_prefix("${AWS::StackName}-").expect("tables are named by stack");
+            let table = name
+                .strip_prefix("${AWS::StackName}-")
+                .expect("tables are named by stack");
             format!("{table}{rest}")
         }
         None => logical_id.to_owned(),
@@ -219,7 +398,10 @@ fn granted() -> Permissions {
         }
         let grants = granted.entry(function_of(resource)).or_default();
         for policy in resource["Properties"]["Policies"].as_sequence().unwrap() {
-            for statement in policy["Statement"].as_sequence().expect("inline statements only") {
+            for statement in policy["Statement"]
+                .as_sequence()
+                .expect("inline statements only")
+            {
                 assert_eq!(text(&statement["Effect"]), "Allow");
                 for action in one_or_many(&statement["Action"]) {
                     for target in one_or_many(&statement["Resource"]) {

@@ -13,10 +13,15 @@ async fn main() -> std::io::Result<()> {
         .and_then(|port| port.parse().ok())
         .unwrap_or(0);
     let fake = FakeOpenAi::start(port).await?;
+    // Its pace: FAKE_OPENAI_FIRST_DELAY_MS before the first word, FAKE_OPENAI_DELAY_MS after each.
+    let pace = |name: &str, default: u64| {
+        let ms = std::env::var(name).ok().and_then(|v| v.parse().ok());
+        Duration::from_millis(ms.unwrap_or(default))
+    };
     fake.answer_by_default(Behaviour::Reply {
         text: "Hello! I am the fake model, and this reply arrives one word at a time.".into(),
-        first_delay: Duration::from_millis(300),
-        delay: Duration::from_millis(80),
+        first_delay: pace("FAKE_OPENAI_FIRST_DELAY_MS", 300),
+        delay: pace("FAKE_OPENAI_DELAY_MS", 80),
     });
     // A learner message containing "#fail" fails once, so a failed turn and its retry can be shown.
     fake.fail_once_on("#fail");
