@@ -86,7 +86,7 @@ screenshots: tools site-tools
 bench: tools bench-tools
 	cargo build --release --locked --workspace --bins
 	rm -f target/bench/load.json
-	LOCAL_STACK_PROFILE=release ROLECHAT_DAILY_TURNS=1000000 FAKE_OPENAI_FIRST_DELAY_MS=50 \
+	LOCAL_STACK_PROFILE=release ROLECHAT_DAILY_TURNS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 \
 	  FAKE_OPENAI_DELAY_MS=1 scripts/with-stack.sh 9490 node bench/load.mjs
 	./target/release/bench
 

@@ -36,6 +36,9 @@ pub struct Config {
     pub tutor: TutorConfig,
     /// `ROLECHAT_DAILY_TURNS`: model calls (turns, suggestions) a user may make per UTC day.
     pub daily_turns: u32,
+    /// `ROLECHAT_AUTH_RATE_PER_MINUTE`: signups and logins per source IP and per username a
+    /// minute; `0` turns the limit off.
+    pub auth_rate_per_minute: u32,
 }
 
 /// The language model and the limits on what a turn may cost.
@@ -190,10 +193,12 @@ impl Config {
             )?),
         };
         let daily_turns = number("ROLECHAT_DAILY_TURNS", 200, 1..=100_000)? as u32;
+        let auth_rate_per_minute = number("ROLECHAT_AUTH_RATE_PER_MINUTE", 30, 0..=100_000)? as u32;
 
         Ok(Config {
             tutor,
             daily_turns,
+            auth_rate_per_minute,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
             table_prefix: get("ROLECHAT_TABLE_PREFIX")
                 .unwrap_or_else(|| DEFAULT_TABLE_PREFIX.into()),

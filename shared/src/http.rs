@@ -56,6 +56,18 @@ pub fn request_path(req: &Request) -> &str {
     }
 }
 
+/// The client's address as API Gateway saw it (not a header a client could forge).
+pub fn source_ip(req: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    let ip = match req.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => context.identity.source_ip.clone(),
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
+        _ => None,
+    }?;
+    // A well-formed address only, so a key stays small whatever the event holds.
+    ip.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
 /// `?limit=N&cursor=...` of a paginated list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageQuery {

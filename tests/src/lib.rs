@@ -217,9 +217,21 @@ impl TestApp {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        builder
+        let req = builder
             .body(request.body)
-            .expect("test requests are well formed")
+            .expect("test requests are well formed");
+        match request.source_ip {
+            Some(ip) => {
+                use lambda_http::RequestExt;
+                use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+                let mut context = ApiGatewayProxyRequestContext::default();
+                context.identity.source_ip = Some(ip);
+                req.with_request_context(lambda_http::request::RequestContext::ApiGatewayV1(
+                    context,
+                ))
+            }
+            None => req,
+        }
     }
 
     /// Sends a request through the function that serves it, as the deployed API would, and
@@ -334,6 +346,8 @@ pub struct TestRequest {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Body,
+    /// The client's address, as API Gateway puts it in the request context.
+    pub source_ip: Option<String>,
 }
 
 impl TestRequest {
@@ -343,6 +357,7 @@ impl TestRequest {
             path: path.to_owned(),
             headers: Vec::new(),
             body: Body::Empty,
+            source_ip: None,
         }
     }
 
@@ -360,6 +375,12 @@ impl TestRequest {
 
     pub fn delete(path: &str) -> Self {
         Self::new(Method::DELETE, path)
+    }
+
+    /// Sends the request as coming from `ip` (API Gateway's `requestContext.identity.sourceIp`).
+    pub fn from_ip(mut self, ip: &str) -> Self {
+        self.source_ip = Some(ip.to_owned());
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {

@@ -343,6 +343,9 @@ async fn logout_is_server_side() {
         .dynamodb
         .scan()
         .table_name(&app.tables.sessions)
+        // The sessions table also holds the auth routes' attempt counters.
+        .filter_expression("NOT begins_with(pk, :counter)")
+        .expression_attribute_values(":counter", AttributeValue::S("rate#".into()))
         .send()
         .await
         .unwrap();
@@ -570,8 +573,8 @@ async fn dynamodb_round_trips_per_route() {
     let token = app.sign_up("yusuf", "yusuf's password").await;
     assert_eq!(
         app.round_trips.take(),
-        1,
-        "signup: one transaction (user + session)"
+        2,
+        "signup: count the attempt, one transaction (user + session)"
     );
 
     let login = app
@@ -580,16 +583,16 @@ async fn dynamodb_round_trips_per_route() {
     assert_eq!(login.status, 200);
     assert_eq!(
         app.round_trips.take(),
-        2,
-        "login: read the user, write the session"
+        3,
+        "login: count the attempt, read the user, write the session"
     );
 
     app.send(TestRequest::post("/auth").json(&credentials("yusuf", "wrong password")))
         .await;
     assert_eq!(
         app.round_trips.take(),
-        1,
-        "failed login: read the user only"
+        2,
+        "failed login: count the attempt, read the user"
     );
 
     assert_eq!(
@@ -612,8 +615,8 @@ async fn dynamodb_round_trips_per_route() {
         .await;
     assert_eq!(
         app.round_trips.take(),
-        1,
-        "a taken name costs the one failed transaction"
+        2,
+        "a taken name costs the count and the one failed transaction"
     );
     app.send(TestRequest::post("/signup").json(&credentials("x", "y")))
         .await;
@@ -621,5 +624,83 @@ async fn dynamodb_round_trips_per_route() {
         app.round_trips.take(),
         0,
         "invalid input never reaches DynamoDB"
+    );
+}
+
+/// Password guessing is slowed per source IP and per username; `0` turns the limit off.
+#[tokio::test]
+async fn signups_and_logins_are_limited_per_ip_and_per_username() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_AUTH_RATE_PER_MINUTE", "3")]).await;
+    let login = |username: &str, password: &str, ip: &str| {
+        TestRequest::post("/auth")
+            .json(&credentials(username, password))
+            .from_ip(ip)
+    };
+    app.send(
+        TestRequest::post("/signup")
+            .json(&credentials("rita", "rita's password"))
+            .from_ip("203.0.113.1"),
+    )
+    .await;
+
+    // One username guessed from many addresses: the fourth attempt this minute is refused, even
+    // with the right password, and nothing is logged in.
+    for (n, ip) in ["198.51.100.1", "198.51.100.2"].iter().enumerate() {
+        let response = app.send(login("rita", &format!("guess {n}"), ip)).await;
+        assert_eq!(response.status, 401, "{}", response.text());
+    }
+    let refused = app
+        .send(login("rita", "rita's password", "198.51.100.3"))
+        .await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (429, "rate_limited")
+    );
+    let retry_after: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(!refused.text().contains("access_token"));
+
+    // One address trying many usernames: refused after three, whatever the names.
+    for name in ["ann", "ben", "cat"] {
+        let response = app.send(login(name, "some password", "192.0.2.7")).await;
+        assert_eq!(response.status, 401, "{}", response.text());
+    }
+    let refused = app.send(login("dan", "some password", "192.0.2.7")).await;
+    assert_eq!(refused.status, 429);
+    let signup = app
+        .send(
+            TestRequest::post("/signup")
+                .json(&credentials("eve", "eve's password"))
+                .from_ip("192.0.2.7"),
+        )
+        .await;
+    assert_eq!(signup.status, 429, "signups count too");
+    // Others are not affected.
+    let other = app
+        .send(
+            TestRequest::post("/signup")
+                .json(&credentials("fay", "fay's password"))
+                .from_ip("192.0.2.8"),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.text());
+
+    let unlimited = TestApp::spawn_with(&[("ROLECHAT_AUTH_RATE_PER_MINUTE", "0")]).await;
+    for n in 0..12 {
+        let response = unlimited
+            .send(login("nobody", &format!("guess {n}"), "192.0.2.9"))
+            .await;
+        assert_eq!(response.status, 401, "{}", response.text());
+    }
+    unlimited.round_trips.take();
+    unlimited.send(login("nobody", "guess", "192.0.2.9")).await;
+    assert_eq!(
+        unlimited.round_trips.take(),
+        1,
+        "no counting when it is off"
     );
 }

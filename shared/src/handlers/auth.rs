@@ -52,9 +52,11 @@ async fn login(state: &AppState, req: &Request) -> HandlerResult {
         body.password.unwrap_or_default(),
     );
 
-    let user = match Username::parse(&username) {
-        Ok(username) => state.store.get_user(&username.key()).await?,
-        Err(_) => None,
+    let username = Username::parse(&username).ok();
+    super::limit_auth_attempts(state, req, username.as_ref()).await?;
+    let user = match username {
+        Some(username) => state.store.get_user(&username.key()).await?,
+        None => None,
     };
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     if !verify_password(stored_hash, password).await {

@@ -49,3 +49,34 @@ impl LoginReply {
         }
     }
 }
+
+/// Slows password guessing: at most `ROLECHAT_AUTH_RATE_PER_MINUTE` signups and logins a minute
+/// from one source IP and for one username, counted before any password is hashed.
+async fn limit_auth_attempts(
+    state: &crate::AppState,
+    req: &lambda_http::Request,
+    username: Option<&crate::user::Username>,
+) -> Result<(), crate::error::ApiError> {
+    let limit = state.config.auth_rate_per_minute;
+    if limit == 0 {
+        return Ok(());
+    }
+    let mut keys = Vec::new();
+    if let Some(ip) = crate::http::source_ip(req) {
+        keys.push(format!("ip#{ip}"));
+    }
+    if let Some(username) = username {
+        keys.push(format!("user#{}", username.key()));
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let now = crate::time::now().unix_timestamp();
+    if state.store.count_auth_attempt(&keys, limit, now).await? {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::RateLimited {
+            retry_after_secs: (60 - now.rem_euclid(60)) as u64,
+        })
+    }
+}

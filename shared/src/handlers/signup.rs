@@ -25,6 +25,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ApiError::Validation(errors));
     };
+    super::limit_auth_attempts(&state, &req, Some(&username)).await?;
 
     let now = time::now();
     let user = UserRecord {

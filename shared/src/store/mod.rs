@@ -3,6 +3,7 @@
 //! Each method is one round trip; the handlers' round-trip counts follow from which they call.
 
 mod aids;
+mod limits;
 mod rooms;
 pub mod schema;
 mod sessions;

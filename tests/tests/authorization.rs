@@ -1,0 +1,220 @@
+//! The authorization matrix: every route of `openapi.yaml` (so a new route cannot be forgotten)
+//! against every kind of bad credential, and against another user's good one. Each answer must be
+//! the contract's status in the contract's shape, carry nothing of the victim's, and no model may
+//! be called; afterwards the victim's data is as it was.
+
+use std::time::Duration;
+
+use lambda_http::http::Method;
+use rolechat::auth::TokenKeys;
+use rolechat_tests::repo::{text, yaml};
+use rolechat_tests::{JWT_SECRET, TestApp, TestRequest, assert_error_shape};
+use serde_json::{Value, json};
+
+struct Operation {
+    method: Method,
+    path: String,
+    protected: bool,
+}
+
+fn operations() -> Vec<Operation> {
+    let spec = yaml("openapi.yaml");
+    let mut operations = Vec::new();
+    for (path, item) in spec["paths"].as_mapping().unwrap() {
+        for (method, operation) in item.as_mapping().unwrap() {
+            if text(method) == "parameters" {
+                continue;
+            }
+            let security = operation["security"]
+                .as_sequence()
+                .expect("every operation states its security");
+            operations.push(Operation {
+                method: text(method).to_uppercase().parse().unwrap(),
+                path: text(path).to_owned(),
+                protected: !security.is_empty(),
+            });
+        }
+    }
+    assert!(operations.len() >= 15, "openapi.yaml lists every route");
+    operations
+}
+
+/// A body the route would accept, so that credentials are the only thing wrong.
+fn body_for(method: &Method, path: &str) -> Option<Value> {
+    match (method.as_str(), path) {
+        ("POST", "/signup") => {
+            Some(json!({"username": "newcomer", "password": "newcomer password"}))
+        }
+        ("POST", "/auth") => Some(json!({"username": "valeria", "password": "valeria's password"})),
+        ("POST", "/rooms") => Some(json!({"language": "en-US", "level": "beginner",
+            "situation": "At the bakery", "my_role": "a customer", "gpt_role": "a baker"})),
+        ("PATCH", _) => Some(json!({"title": "Taken over"})),
+        ("POST", "/rooms/{id}/messages") => Some(json!({"content": "Hello?"})),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_bad_credentials_and_other_users() {
+    let app = TestApp::spawn().await;
+
+    // The victim: a room with a conversation in it.
+    let victim = app.sign_up("valeria", "valeria's password").await;
+    let setup = json!({"language": "ko-KR", "level": "advanced", "situation": "VALERIA-SECRET-SITUATION",
+                       "my_role": "손님", "gpt_role": "바리스타"});
+    let room = app
+        .send(TestRequest::post("/rooms").token(&victim).json(&setup))
+        .await
+        .json();
+    let room_id = room["id"].as_str().unwrap().to_owned();
+    let turn = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room_id}/messages"))
+                .token(&victim)
+                .json(&json!({"content": "VALERIA-SECRET-LINE"})),
+        )
+        .await
+        .json();
+    let said = turn["user_message"]["id"].as_str().unwrap().to_owned();
+    let reply = turn["reply"]["id"].as_str().unwrap().to_owned();
+    let before = app
+        .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&victim))
+        .await
+        .json();
+    let secrets = [
+        room_id.as_str(),
+        said.as_str(),
+        "VALERIA-SECRET-SITUATION",
+        "VALERIA-SECRET-LINE",
+        "valeria",
+    ];
+
+    // The attacker's credentials, good and bad.
+    let mallory = app.sign_up("mallory", "mallory's password").await;
+    let login = json!({"username": "mallory", "password": "mallory's password"});
+    let logged_out = app
+        .send(TestRequest::post("/auth").json(&login))
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.send(TestRequest::delete("/auth").token(&logged_out))
+            .await
+            .status,
+        204
+    );
+    let claims = app.state.tokens.verify(&mallory).unwrap();
+    let now = rolechat::time::now().unix_timestamp() as u64;
+    let ten_minutes = Duration::from_secs(600);
+    let wrong_signature = TokenKeys::new(b"a different signing key, long enough").issue(
+        &claims.sub,
+        &claims.sid,
+        now,
+        ten_minutes,
+    );
+    let expired = TokenKeys::new(JWT_SECRET.as_bytes()).issue(
+        &claims.sub,
+        &claims.sid,
+        now - 7200,
+        Duration::from_secs(3600),
+    );
+    let payload = mallory.split('.').nth(1).unwrap();
+    let alg_none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+    let bad: [(&str, Option<String>); 6] = [
+        ("no token", None),
+        ("malformed", Some("Bearer not.a.jwt".into())),
+        ("wrong signature", Some(format!("Bearer {wrong_signature}"))),
+        ("alg none", Some(format!("Bearer {alg_none}"))),
+        ("expired", Some(format!("Bearer {expired}"))),
+        ("logged out", Some(format!("Bearer {logged_out}"))),
+    ];
+
+    let mut cases = 0;
+    let model_calls = app.model.requests().len();
+    // DELETE /auth with mallory's own token logs her out, so it goes last.
+    let mut operations = operations();
+    operations.sort_by_key(|op| op.method == Method::DELETE && op.path == "/auth");
+    for op in &operations {
+        let message_id = if op.path.ends_with("/feedback") {
+            &said
+        } else {
+            &reply
+        };
+        let mut path = op
+            .path
+            .replace("{id}", &room_id)
+            .replace("{message_id}", message_id);
+        // The query each learning aid requires, so that credentials are the only thing wrong.
+        if op.path.ends_with("/feedback") {
+            path.push_str("?ui=en");
+        } else if op.path.ends_with("/translation") {
+            path.push_str("?to=ko");
+        }
+        let request = |authorization: Option<&str>| {
+            let mut request = TestRequest::new(op.method.clone(), &path);
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            match body_for(&op.method, &op.path) {
+                Some(body) => request.json(&body),
+                None => request,
+            }
+        };
+        let what = format!("{} {}", op.method, op.path);
+
+        if op.protected {
+            for (kind, authorization) in &bad {
+                let response = app.send(request(authorization.as_deref())).await;
+                cases += 1;
+                assert_error_shape(response.status, &response.headers, &response.body);
+                assert_eq!(
+                    (response.status, response.error_code().as_str()),
+                    (401, "unauthorized"),
+                    "{what} with {kind}"
+                );
+            }
+        }
+
+        // Another user's valid token: never the victim's data.
+        let response = app.send(request(Some(&format!("Bearer {mallory}")))).await;
+        cases += 1;
+        let text = response.text();
+        for secret in secrets {
+            if op.path == "/auth" && op.method == Method::POST && secret == "valeria" {
+                continue; // a login as valeria is answered with her own name, by design
+            }
+            assert!(
+                !text.contains(secret),
+                "{what} as another user shows {secret}: {text}"
+            );
+        }
+        let expected = match (op.method.as_str(), op.path.as_str()) {
+            (_, path) if path.starts_with("/rooms/{id}") => 404,
+            ("GET", "/rooms") | ("GET", "/auth") | ("GET", "/health") | ("POST", "/auth") => 200,
+            ("POST", "/rooms") | ("POST", "/signup") => 201,
+            ("DELETE", "/auth") => 204,
+            _ => panic!("{what}: add what another user's token should get"),
+        };
+        assert_eq!(response.status, expected, "{what} as another user: {text}");
+        if expected >= 400 {
+            assert_error_shape(response.status, &response.headers, &response.body);
+        }
+    }
+    assert_eq!(
+        app.model.requests().len(),
+        model_calls,
+        "no refused request reached the model"
+    );
+    let protected = operations.iter().filter(|op| op.protected).count();
+    assert_eq!(cases, operations.len() + protected * bad.len());
+
+    // The victim's room is as it was.
+    let after = app
+        .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&victim))
+        .await
+        .json();
+    assert_eq!(after, before);
+    println!("authorization matrix: {cases} cases");
+}
