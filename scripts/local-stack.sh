@@ -14,6 +14,8 @@ export ROLECHAT_DYNAMODB_PORT=${ROLECHAT_DYNAMODB_PORT:-8000}
 export ROLECHAT_DATA_DIR=${ROLECHAT_DATA_DIR:-.local}
 export DYNAMODB_ENDPOINT=${DYNAMODB_ENDPOINT:-http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT}
 export PATH="$PWD/.venv/bin:$PATH"
+# The functions log as in AWS: one JSON object per line, with the invocation's request id.
+export AWS_LAMBDA_LOG_FORMAT=${AWS_LAMBDA_LOG_FORMAT:-JSON}
 mkdir -p "$ROLECHAT_DATA_DIR"
 
 # The token signing key: generated once per data directory, so logins survive a restart.

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod fake_openai;
+pub mod faults;
 pub mod meter;
 pub mod repo;
 
@@ -19,6 +20,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use bytes::Bytes;
 use fake_openai::FakeOpenAi;
+use faults::Faults;
 use http_body_util::BodyExt;
 use lambda_http::Body;
 use lambda_http::http::{HeaderMap, Method, header};
@@ -102,6 +104,8 @@ pub struct TestApp {
     pub accesses: Accesses,
     /// The time and capacity the store cost.
     pub store_meter: StoreMeter,
+    /// DynamoDB failing on demand.
+    pub faults: Faults,
 }
 
 impl TestApp {
@@ -148,10 +152,12 @@ impl TestApp {
         let round_trips = RoundTrips::default();
         let accesses = Accesses::new(&prefix);
         let store_meter = StoreMeter::default();
+        let faults = Faults::start().await.expect("the fault server starts");
         let counted = rolechat::state::local_dynamodb_config(endpoint)
             .interceptor(round_trips.clone())
             .interceptor(accesses.clone())
             .interceptor(store_meter.clone())
+            .interceptor(faults.clone())
             .build();
         let tables = Tables::with_prefix(&prefix);
         let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
@@ -168,6 +174,7 @@ impl TestApp {
             round_trips,
             accesses,
             store_meter,
+            faults,
         }
     }
 

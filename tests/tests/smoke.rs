@@ -129,7 +129,7 @@ async fn signup_login_me_logout_over_http() {
     let log_path = std::env::var("ROLECHAT_STACK_LOG").expect("make smoke sets ROLECHAT_STACK_LOG");
     let log = std::fs::read_to_string(log_path).unwrap();
     assert!(
-        log.contains("path=/signup") && log.contains("status=201"),
+        log.contains(r#""path":"/signup""#) && log.contains(r#""status":201"#),
         "the request log is there"
     );
     for secret in [&password, &first_token, &token] {
@@ -637,4 +637,72 @@ fn url_port(url: &str) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// The functions log one JSON object per line, each request's line carrying the invocation's
+/// request id; no password, token, key or message content is ever in them.
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn logs_are_json_with_request_ids_and_nothing_secret() {
+    let password = format!("log secret {}", ulid::Ulid::new());
+    let body = json!({"username": unique("Logs"), "password": password}).to_string();
+    let signup = send(Method::POST, "/signup", None, Some(body)).await;
+    let token = signup.json()["access_token"].as_str().unwrap().to_owned();
+    let setup = json!({"language": "en-US", "level": "beginner", "situation": "A quiet library",
+                       "my_role": "a reader", "gpt_role": "a librarian"});
+    let room = send(
+        Method::POST,
+        "/rooms",
+        Some(&token),
+        Some(setup.to_string()),
+    )
+    .await;
+    let room_id = room.json()["id"].as_str().unwrap().to_owned();
+    let line = format!("LOG-SECRET-LINE-{}", ulid::Ulid::new());
+    let turn = send(
+        Method::POST,
+        &format!("/rooms/{room_id}/messages"),
+        Some(&token),
+        Some(json!({"content": line}).to_string()),
+    )
+    .await;
+    assert_eq!(turn.status, 201);
+    let reply = turn.json()["reply"]["content"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let log_path = std::env::var("ROLECHAT_STACK_LOG").expect("make smoke sets ROLECHAT_STACK_LOG");
+    let log = std::fs::read_to_string(log_path).unwrap();
+    for secret in [
+        &password,
+        &token,
+        &line,
+        &reply,
+        &"local-test-key".to_owned(),
+    ] {
+        assert!(!log.contains(secret.as_str()), "the log holds {secret}");
+    }
+    // The functions' own lines: JSON objects (the stack's other processes log plain text).
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|line| line.find("{\"").map(|start| &line[start..]))
+        .filter_map(|json| serde_json::from_str::<Value>(json).ok())
+        .filter(|line| line.get("level").is_some())
+        .collect();
+    let requests: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["fields"]["message"] == "request")
+        .collect();
+    assert!(
+        requests
+            .iter()
+            .any(|line| line["fields"]["path"] == format!("/rooms/{room_id}/messages")),
+        "the turn's request line is there"
+    );
+    for line in &requests {
+        let request_id = line["span"]["requestId"].as_str().unwrap_or_default();
+        assert!(
+            !request_id.is_empty(),
+            "a request line without a request id: {line}"
+        );
+    }
 }

@@ -296,10 +296,13 @@ async fn chat(bench: &Bench) -> Value {
 #[derive(Clone, Default)]
 struct RuntimeApi {
     event: Arc<Mutex<Option<Value>>>,
+    /// When the function first asked for an event: its initialisation was over.
+    ready: Arc<Mutex<Option<Instant>>>,
     answered: Arc<Mutex<Option<(Instant, bool)>>>,
 }
 
 async fn next_event(State(api): State<RuntimeApi>) -> impl IntoResponse {
+    api.ready.lock().unwrap().get_or_insert_with(Instant::now);
     let event = api.event.lock().unwrap().take();
     match event {
         Some(event) => {
@@ -371,12 +374,17 @@ fn peak_memory_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+struct ColdStart {
+    /// From `exec` to the first poll for an event (what Lambda reports as Init Duration).
+    init: Duration,
+    /// From `exec` to the first byte of the first response.
+    first_response: Duration,
+    peak_kib: u64,
+    ok: bool,
+}
+
 /// Starts `binary` as Lambda would, hands it `event`, and times `exec` to its first response.
-async fn cold_start(
-    binary: &Path,
-    env: &[(String, String)],
-    event: Value,
-) -> (Duration, u64, bool) {
+async fn cold_start(binary: &Path, env: &[(String, String)], event: Value) -> ColdStart {
     let api = RuntimeApi::default();
     *api.event.lock().unwrap() = Some(event);
     let router = Router::new()
@@ -411,10 +419,16 @@ async fn cold_start(
         }
         tokio::time::sleep(Duration::from_micros(200)).await;
     };
-    let peak = child.id().and_then(peak_memory_kib).unwrap_or_default();
+    let peak_kib = child.id().and_then(peak_memory_kib).unwrap_or_default();
     child.kill().await.ok();
     server.abort();
-    (at - started, peak, ok)
+    let ready = api.ready.lock().unwrap().expect("it asked for the event");
+    ColdStart {
+        init: ready - started,
+        first_response: at - started,
+        peak_kib,
+        ok,
+    }
 }
 
 fn zipped_size(path: &Path) -> u64 {
@@ -462,8 +476,6 @@ async fn functions(bench: &Bench) -> Value {
             "ROLECHAT_ALLOWED_ORIGINS",
             rolechat_tests::SITE_ORIGIN.into(),
         ),
-        ("OPENAI_API_KEY", "bench-key".into()),
-        ("OPENAI_BASE_URL", bench.app.model.url.clone()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -479,7 +491,12 @@ async fn functions(bench: &Bench) -> Value {
         let binary = release.join(&name);
         let mut env = env.clone();
         env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), name.clone()));
-        let mut starts = Vec::new();
+        // As deployed, only the functions that call the model have its key.
+        if ["chat", "suggest", "feedback", "translate"].contains(&name.as_str()) {
+            env.push(("OPENAI_API_KEY".into(), "bench-key".into()));
+            env.push(("OPENAI_BASE_URL".into(), bench.app.model.url.clone()));
+        }
+        let (mut inits, mut starts) = (Vec::new(), Vec::new());
         let mut peak = 0;
         for _ in 0..5 {
             // A delete needs a room of its own each time; the others share one.
@@ -496,17 +513,20 @@ async fn functions(bench: &Bench) -> Value {
                     ("01JD6Z5YV3N1J0Q8M9K2W7R4TC", message.as_str()),
                 ],
             );
-            let (took, kib, ok) = cold_start(&binary, &env, event).await;
-            assert!(ok, "{name} reported an error to the runtime API");
-            starts.push(took);
-            peak = peak.max(kib);
+            let start = cold_start(&binary, &env, event).await;
+            assert!(start.ok, "{name} reported an error to the runtime API");
+            inits.push(start.init);
+            starts.push(start.first_response);
+            peak = peak.max(start.peak_kib);
         }
         let size = std::fs::metadata(&binary).unwrap().len();
         figures.insert(
             name,
             json!({
-                "cold_start_ms": ms(percentile(&starts, 0.5)),
-                "cold_start_max_ms": ms(*starts.iter().max().unwrap()),
+                "init_ms": ms(percentile(&inits, 0.5)),
+                "init_max_ms": ms(*inits.iter().max().unwrap()),
+                "first_response_ms": ms(percentile(&starts, 0.5)),
+                "first_response_max_ms": ms(*starts.iter().max().unwrap()),
                 "peak_memory_mib": peak as f64 / 1024.0,
                 "stripped_bytes": size,
                 "zipped_bytes": zipped_size(&binary),
@@ -612,15 +632,24 @@ fn print_table(report: &Value) {
         );
     }
     println!(
-        "\n{:<16} {:>13} {:>13} {:>13} {:>13} {:>11}",
-        "function", "cold p50 ms", "cold max ms", "peak MiB", "stripped", "zipped"
+        "\n{:<16} {:>9} {:>9} {:>12} {:>12} {:>9} {:>11} {:>10}",
+        "function",
+        "init p50",
+        "init max",
+        "1st reply",
+        "1st max",
+        "peak MiB",
+        "stripped",
+        "zipped"
     );
     for (name, f) in report["functions"].as_object().unwrap() {
         println!(
-            "{:<16} {:>13.2} {:>13.2} {:>13.1} {:>13} {:>11}",
+            "{:<16} {:>9.2} {:>9.2} {:>12.2} {:>12.2} {:>9.1} {:>11} {:>10}",
             name,
-            f["cold_start_ms"].as_f64().unwrap(),
-            f["cold_start_max_ms"].as_f64().unwrap(),
+            f["init_ms"].as_f64().unwrap(),
+            f["init_max_ms"].as_f64().unwrap(),
+            f["first_response_ms"].as_f64().unwrap(),
+            f["first_response_max_ms"].as_f64().unwrap(),
             f["peak_memory_mib"].as_f64().unwrap(),
             f["stripped_bytes"],
             f["zipped_bytes"],
