@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api test lint unit deploy-check smoke site e2e screenshots tools site-tools \
+.PHONY: help dev api test lint unit deploy-check smoke contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -31,7 +31,7 @@ dev: tools site-build
 api: tools
 	@scripts/local-stack.sh api
 
-test: tools lint unit deploy-check smoke site e2e
+test: tools lint unit deploy-check smoke contract site e2e
 
 lint:
 	cargo fmt --all --check
@@ -67,6 +67,11 @@ destroy: tools
 
 smoke: tools
 	scripts/smoke.sh
+
+# Schemathesis: requests generated from openapi.yaml against a fresh local stack; any server
+# error or reply that does not match the spec fails.
+contract: tools
+	ROLECHAT_AUTH_RATE_PER_MINUTE=600 scripts/with-stack.sh 9500 scripts/schemathesis.sh
 
 # The site: formatting and lints (Biome), types (svelte-check), unit tests (Vitest), the build.
 site: site-tools
