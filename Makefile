@@ -48,7 +48,7 @@ deploy-check: tools lambda-build
 	cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1
 	SAM_CLI_TELEMETRY=0 sam build --template-file template.yaml
-	@scripts/function-sizes.sh
+	@LAMBDA_PROFILE=$(LAMBDA_PROFILE) scripts/function-sizes.sh
 
 # The functions as Lambda runs them: arm64, one `bootstrap` per target/lambda/<function>/.
 LAMBDA_PROFILE ?= release

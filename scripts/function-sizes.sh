@@ -2,6 +2,7 @@
 # Prints each deployable function's size: the arm64 `bootstrap` and its zip, as Lambda gets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "arm64 functions as built by the last \`make lambda-build\` (profile ${LAMBDA_PROFILE:-release}):"
 printf '%-16s %12s %12s\n' function "bootstrap" "zipped"
 for dir in target/lambda/*/; do
   name=$(basename "$dir")
