@@ -18,9 +18,12 @@ pub mod signup;
 pub mod suggest;
 pub mod translate;
 
+use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
-use crate::user::User;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::user::{User, Username};
 
 /// The body of `POST /signup` and `POST /auth`. Both fields are optional here so that a missing
 /// one is `validation_failed`, while a wrong type is `invalid_json`.
@@ -53,10 +56,10 @@ impl LoginReply {
 /// Slows password guessing: at most `ROLECHAT_AUTH_RATE_PER_MINUTE` signups and logins a minute
 /// from one source IP and for one username, counted before any password is hashed.
 async fn limit_auth_attempts(
-    state: &crate::AppState,
-    req: &lambda_http::Request,
-    username: Option<&crate::user::Username>,
-) -> Result<(), crate::error::ApiError> {
+    state: &AppState,
+    req: &Request,
+    username: Option<&Username>,
+) -> Result<(), ApiError> {
     let limit = state.config.auth_rate_per_minute;
     if limit == 0 {
         return Ok(());
@@ -75,7 +78,7 @@ async fn limit_auth_attempts(
     if state.store.count_auth_attempt(&keys, limit, now).await? {
         Ok(())
     } else {
-        Err(crate::error::ApiError::RateLimited {
+        Err(ApiError::RateLimited {
             retry_after_secs: (60 - now.rem_euclid(60)) as u64,
         })
     }
