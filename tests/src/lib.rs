@@ -292,6 +292,16 @@ impl TestApp {
         }
     }
 
+    /// Creates a room with `setup` for the holder of `token`; panics unless it is created.
+    /// Returns the room's id.
+    pub async fn create_room(&self, token: &str, setup: &Value) -> String {
+        let response = self
+            .send(TestRequest::post("/rooms").token(token).json(setup))
+            .await;
+        assert_eq!(response.status, 201, "a room: {}", response.text());
+        response.json()["id"].as_str().expect("an id").to_owned()
+    }
+
     /// Signs up `username` with `password`; panics unless it succeeds. Returns the access token.
     pub async fn sign_up(&self, username: &str, password: &str) -> String {
         let response = self

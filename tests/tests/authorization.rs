@@ -62,11 +62,7 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
     let victim = app.sign_up("valeria", "valeria's password").await;
     let setup = json!({"language": "ko-KR", "level": "advanced", "situation": "VALERIA-SECRET-SITUATION",
                        "my_role": "손님", "gpt_role": "바리스타"});
-    let room = app
-        .send(TestRequest::post("/rooms").token(&victim).json(&setup))
-        .await
-        .json();
-    let room_id = room["id"].as_str().unwrap().to_owned();
+    let room_id = app.create_room(&victim, &setup).await;
     let turn = app
         .send(
             TestRequest::post(&format!("/rooms/{room_id}/messages"))

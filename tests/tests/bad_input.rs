@@ -26,13 +26,7 @@ impl World {
         let token = app.sign_up("prop", "prop's password").await;
         let setup = json!({"language": "ja-JP", "level": "beginner", "situation": "駅で",
                            "my_role": "旅行者", "gpt_role": "駅員"});
-        let room = app
-            .send(TestRequest::post("/rooms").token(&token).json(&setup))
-            .await
-            .json()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let room = app.create_room(&token, &setup).await;
         let mut turn = Value::Null;
         for n in 0..3 {
             turn = app

@@ -19,13 +19,6 @@ fn setup() -> Value {
            "my_role": "a traveller", "gpt_role": "a ticket clerk"})
 }
 
-async fn room(app: &TestApp, token: &str) -> String {
-    let created = app
-        .send(TestRequest::post("/rooms").token(token).json(&setup()))
-        .await;
-    created.json()["id"].as_str().unwrap().to_owned()
-}
-
 fn turn(token: &str, room: &str, content: &str) -> TestRequest {
     TestRequest::post(&format!("/rooms/{room}/messages"))
         .token(token)
@@ -43,8 +36,8 @@ async fn parallel_turns_races_and_deletes_leave_every_room_consistent() {
     let mut learners = Vec::new();
     for n in 0..LEARNERS {
         let token = app.sign_up(&format!("rider{n}"), "rider's password").await;
-        let kept = room(&app, &token).await;
-        let doomed = room(&app, &token).await;
+        let kept = app.create_room(&token, &setup()).await;
+        let doomed = app.create_room(&token, &setup()).await;
         learners.push((token, kept, doomed));
     }
 

@@ -11,13 +11,7 @@ async fn learner_with_room(app: &TestApp, name: &str) -> (String, String) {
     let token = app.sign_up(name, &format!("{name}'s password")).await;
     let setup = json!({"language": "en-US", "level": "beginner", "situation": "At the market",
                        "my_role": "a shopper", "gpt_role": "a grocer"});
-    let room = app
-        .send(TestRequest::post("/rooms").token(&token).json(&setup))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let room = app.create_room(&token, &setup).await;
     let opener = app
         .send(
             TestRequest::post(&format!("/rooms/{room}/messages"))

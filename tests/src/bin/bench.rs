@@ -96,11 +96,7 @@ impl Bench {
         let setup = json!({"language": "en-US", "level": "intermediate",
                            "situation": "Ordering coffee in Seattle", "my_role": "a customer",
                            "gpt_role": "a barista"});
-        let response = self
-            .app
-            .send(TestRequest::post("/rooms").token(&self.token).json(&setup))
-            .await;
-        response.json()["id"].as_str().unwrap().to_owned()
+        self.app.create_room(&self.token, &setup).await
     }
 
     async fn say(&self, room: &str, content: &str) -> Value {
