@@ -12,8 +12,9 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 help:
 	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
 	@echo "make api    the local stack without the site"
-	@echo "make test   formatting, lints, unit and API tests, the smoke suite over the real binaries,"
-	@echo "            and the site's checks, unit tests and browser tests in Chromium"
+	@echo "make test   formatting, lints, unit, API and hardening tests, the deploy checks, the smoke"
+	@echo "            suite and Schemathesis over the real binaries, and the site's checks, unit tests"
+	@echo "            and browser tests in Chromium"
 	@echo "make deploy the whole service into your AWS account (see the README); make destroy removes it"
 	@echo "make bench  what each request costs: latency, round trips, cold starts, sizes, load, cost"
 
