@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
 use crate::auth::TokenKeys;
 use crate::config::{self, Config, SecretSource};
@@ -25,6 +24,10 @@ pub enum StartupError {
     Config(#[from] config::ConfigError),
     #[error("could not read a secret from Secrets Manager: {0}")]
     Secret(String),
+    #[error(
+        "{0} is not set (Lambda sets it; elsewhere put the AWS region and credentials in the environment)"
+    )]
+    AwsEnvironment(&'static str),
 }
 
 impl AppState {
@@ -51,7 +54,7 @@ impl AppState {
     /// cold start.
     pub async fn from_env() -> Result<Arc<Self>, StartupError> {
         let config = Config::from_env()?;
-        let dynamodb = dynamodb_client(&config).await;
+        let dynamodb = dynamodb_client(&config)?;
         let secret = match &config.jwt_secret {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
@@ -79,26 +82,55 @@ impl AppState {
             "ROLECHAT_JWT_SECRET_ARN" | "OPENAI_API_KEY" | "ROLECHAT_OPENAI_KEY_SECRET_ARN" => None,
             _ => std::env::var(name).ok(),
         })?;
-        let dynamodb = dynamodb_client(&config).await;
+        let dynamodb = dynamodb_client(&config)?;
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
         Ok(AppState::new(config, store, &throwaway, None))
     }
 }
 
+/// What Lambda puts in the environment for the SDK: the region and the function role's
+/// credentials. Read directly: no credential-provider chain (profiles, STS, instance metadata)
+/// is built or linked for what Lambda always hands over this way.
+struct AwsEnvironment {
+    region: Region,
+    credentials: Credentials,
+}
+
+impl AwsEnvironment {
+    fn read() -> Result<Self, StartupError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .ok_or(StartupError::AwsEnvironment("AWS_REGION"))?;
+        let key =
+            var("AWS_ACCESS_KEY_ID").ok_or(StartupError::AwsEnvironment("AWS_ACCESS_KEY_ID"))?;
+        let secret = var("AWS_SECRET_ACCESS_KEY")
+            .ok_or(StartupError::AwsEnvironment("AWS_SECRET_ACCESS_KEY"))?;
+        let token = var("AWS_SESSION_TOKEN");
+        Ok(AwsEnvironment {
+            region: Region::new(region),
+            credentials: Credentials::new(key, secret, token, None, "environment"),
+        })
+    }
+}
+
 /// The local endpoint's client when one is configured and no AWS credentials are around, else
-/// the SDK's usual one.
-async fn dynamodb_client(config: &Config) -> aws_sdk_dynamodb::Client {
+/// a client for AWS (or for `DYNAMODB_ENDPOINT` with real credentials).
+fn dynamodb_client(config: &Config) -> Result<aws_sdk_dynamodb::Client, StartupError> {
     match &config.dynamodb_endpoint {
         Some(endpoint) if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() => {
-            local_dynamodb_client(endpoint)
+            Ok(local_dynamodb_client(endpoint))
         }
         endpoint => {
-            let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-            let mut builder = aws_sdk_dynamodb::config::Builder::from(&sdk);
+            let aws = AwsEnvironment::read()?;
+            let mut builder = aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws.region)
+                .credentials_provider(aws.credentials);
             if let Some(endpoint) = endpoint {
                 builder = builder.endpoint_url(endpoint);
             }
-            aws_sdk_dynamodb::Client::from_conf(builder.build())
+            Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
         }
     }
 }
@@ -121,8 +153,13 @@ pub fn local_dynamodb_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builde
 }
 
 async fn read_secret(secret_id: &str) -> Result<String, StartupError> {
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let output = aws_sdk_secretsmanager::Client::new(&sdk)
+    let aws = AwsEnvironment::read()?;
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws.region)
+        .credentials_provider(aws.credentials)
+        .build();
+    let output = aws_sdk_secretsmanager::Client::from_conf(config)
         .get_secret_value()
         .secret_id(secret_id)
         .send()
