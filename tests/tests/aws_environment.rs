@@ -19,7 +19,10 @@ async fn the_store_uses_the_credentials_lambda_puts_in_the_environment() {
         ("ROLECHAT_JWT_SECRET", JWT_SECRET),
         ("AWS_REGION", "eu-west-1"),
         ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
-        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        ),
         ("AWS_SESSION_TOKEN", "session-token"),
     ];
     for (name, value) in environment {
