@@ -37,3 +37,19 @@ pub fn function_of(resource: &Yaml) -> String {
         .unwrap_or_else(|| panic!("CodeUri {code} is not target/lambda/<function>/"))
         .to_owned()
 }
+
+/// The committed event fixture `functions/<function>/events/<file>` with its placeholders
+/// filled: the access token, the room id and the message id it names.
+pub fn filled_fixture(
+    function: &str,
+    file: &str,
+    token: &str,
+    room: &str,
+    message: &str,
+) -> String {
+    std::fs::read_to_string(repo_file(&format!("functions/{function}/events/{file}")))
+        .unwrap_or_else(|e| panic!("{function}/{file}: {e}"))
+        .replace("REPLACE_WITH_ACCESS_TOKEN", token)
+        .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TB", room)
+        .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TC", message)
+}

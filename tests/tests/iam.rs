@@ -29,6 +29,12 @@ impl Journey {
         let function = TestApp::function_for(&request.method, &request.path);
         let model_calls = self.app.model.requests().len();
         let response = self.app.send(request).await;
+        self.record(function, model_calls);
+        response
+    }
+
+    /// Adds what `function` asked for since the model had `model_calls` requests.
+    fn record(&mut self, function: &str, model_calls: usize) {
         let asked = self.asked.entry(function.to_owned()).or_default();
         let accesses = self.app.accesses.take();
         // Whoever reads or writes sessions verifies or issues tokens: it needs the signing key.
@@ -39,7 +45,6 @@ impl Journey {
             asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
         }
         asked.extend(accesses);
-        response
     }
 
     /// Sends two requests to one function at once, so one of them loses the race to store.
@@ -54,11 +59,7 @@ impl Journey {
             a.text(),
             b.text()
         );
-        let asked = self.asked.entry(function.to_owned()).or_default();
-        if self.app.model.requests().len() > model_calls {
-            asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
-        }
-        asked.extend(self.app.accesses.take());
+        self.record(function, model_calls);
     }
 
     async fn expect(&mut self, request: TestRequest, status: u16) -> Value {

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use reqwest::{Client, Method, Response};
 use rolechat_tests::assert_error_shape;
+use rolechat_tests::repo::filled_fixture;
 use serde_json::{Value, json};
 
 fn api_url(path: &str) -> String {
@@ -433,19 +434,11 @@ async fn room_fixtures_invoke_the_functions() {
     std::fs::create_dir_all(&dir).unwrap();
 
     let invoke = |function: &str, fixture: &str| -> Value {
-        let path = format!(
-            "{}/../functions/{function}/events/{fixture}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = filled_fixture(function, fixture, &token, id, &message_id);
         assert!(
-            text.contains("REPLACE_WITH_ACCESS_TOKEN"),
+            text.contains(&token),
             "{function}/{fixture} carries the token placeholder"
         );
-        let text = text
-            .replace("REPLACE_WITH_ACCESS_TOKEN", &token)
-            .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TB", id)
-            .replace("01JD6Z5YV3N1J0Q8M9K2W7R4TC", &message_id);
         let file = dir.join(format!("{function}-{fixture}"));
         std::fs::write(&file, text).unwrap();
         invoke_function(function, &file, &port)

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use rolechat_tests::fake_openai::Behaviour;
-use rolechat_tests::repo::repo_file;
+use rolechat_tests::repo::{filled_fixture, repo_file};
 use rolechat_tests::{TestApp, TestRequest};
 use serde_json::{Value, json};
 
@@ -346,22 +346,16 @@ async fn failed(State(api): State<RuntimeApi>) -> &'static str {
     "{}"
 }
 
-fn fixture(function: &str, replacements: &[(&str, &str)]) -> Value {
-    let dir = repo_file(&format!("functions/{function}/events"));
+/// The function's main fixture (a login, an opening line, a signup where it has several).
+fn fixture(function: &str, token: &str, room: &str, message: &str) -> Value {
     let preferred = ["login.json", "opener.json", "signup.json"];
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    files.sort_by_key(|path| {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        (!preferred.contains(&name.as_str()), name)
-    });
-    let mut text = std::fs::read_to_string(&files[0]).unwrap();
-    for (from, to) in replacements {
-        text = text.replace(from, to);
-    }
-    serde_json::from_str(&text).unwrap()
+    let mut files: Vec<String> =
+        std::fs::read_dir(repo_file(&format!("functions/{function}/events")))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    files.sort_by_key(|name| (!preferred.contains(&name.as_str()), name.clone()));
+    serde_json::from_str(&filled_fixture(function, &files[0], token, room, message)).unwrap()
 }
 
 fn peak_memory_kib(pid: u32) -> Option<u64> {
@@ -501,14 +495,7 @@ async fn functions(bench: &Bench) -> Value {
             } else {
                 room.clone()
             };
-            let event = fixture(
-                &name,
-                &[
-                    ("REPLACE_WITH_ACCESS_TOKEN", bench.token.as_str()),
-                    ("01JD6Z5YV3N1J0Q8M9K2W7R4TB", room.as_str()),
-                    ("01JD6Z5YV3N1J0Q8M9K2W7R4TC", message.as_str()),
-                ],
-            );
+            let event = fixture(&name, &bench.token, &room, &message);
             let start = cold_start(&binary, &env, event).await;
             assert!(start.ok, "{name} reported an error to the runtime API");
             inits.push(start.init);
