@@ -10,8 +10,17 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
 use crate::user::Password;
+
+/// An access token that is not valid: malformed, badly signed, of another algorithm, expired.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("the access token is not valid")]
+pub struct TokenError;
+
+/// Hashing a password failed (the blocking pool is gone, or argon2 refused its input).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
 
 /// OWASP's first recommended argon2id setting: 19 MiB of memory, 2 passes, 1 lane.
 fn argon2() -> Argon2<'static> {
@@ -21,17 +30,17 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes a new password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
 /// CPU-heavy, so it runs on the blocking pool instead of stalling the async runtime.
-pub async fn hash_password(password: &Password) -> Result<String, ApiError> {
+pub async fn hash_password(password: &Password) -> Result<String, HashError> {
     let password = password.clone();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
             .hash_password(password.expose().as_bytes(), &salt)
             .map(|hash| hash.to_string())
-            .map_err(ApiError::internal)
+            .map_err(|error| HashError(error.to_string()))
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(|error| HashError(error.to_string()))?
 }
 
 /// Checks `candidate` against a stored PHC string. With no stored hash (unknown user) it checks
@@ -108,10 +117,10 @@ impl TokenKeys {
     }
 
     /// The token's claims when its signature, algorithm and expiry are good.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| ApiError::Unauthorized)
+            .map_err(|_| TokenError)
     }
 }
 
@@ -162,11 +171,11 @@ mod tests {
     fn expired_foreign_and_unsigned_tokens_are_refused() {
         let keys = TokenKeys::new(SECRET);
         let expired = keys.issue("alice", "s", unix_now() - 120, Duration::from_secs(60));
-        assert!(matches!(keys.verify(&expired), Err(ApiError::Unauthorized)));
+        assert!(matches!(keys.verify(&expired), Err(TokenError)));
 
         let other = TokenKeys::new(b"another key, another key, another key!");
         let forged = other.issue("alice", "s", unix_now(), Duration::from_secs(60));
-        assert!(matches!(keys.verify(&forged), Err(ApiError::Unauthorized)));
+        assert!(matches!(keys.verify(&forged), Err(TokenError)));
 
         // `alg: none` with the signature stripped.
         let good = keys.issue("alice", "s", unix_now(), Duration::from_secs(60));
@@ -177,13 +186,13 @@ mod tests {
             format!("{none_header}.{payload}"),
         ] {
             assert!(
-                matches!(keys.verify(&token), Err(ApiError::Unauthorized)),
+                matches!(keys.verify(&token), Err(TokenError)),
                 "{token}"
             );
         }
         for junk in ["", "abc", "a.b.c", "..", "Bearer x"] {
             assert!(
-                matches!(keys.verify(junk), Err(ApiError::Unauthorized)),
+                matches!(keys.verify(junk), Err(TokenError)),
                 "{junk}"
             );
         }

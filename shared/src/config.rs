@@ -36,9 +36,14 @@ pub struct Config {
     pub tutor: TutorConfig,
     /// `ROLECHAT_DAILY_TURNS`: model calls (turns, suggestions) a user may make per UTC day.
     pub daily_turns: u32,
-    /// `ROLECHAT_AUTH_RATE_PER_MINUTE`: signups and logins per source IP and per username a
-    /// minute; `0` turns the limit off.
+    /// `ROLECHAT_AUTH_RATE_PER_MINUTE`: signups and logins a minute from one source IP, and
+    /// failed logins a minute for one username from one IP (ten times that from all IPs);
+    /// `0` turns the limit off.
     pub auth_rate_per_minute: u32,
+    /// `ROLECHAT_CONCURRENT_TURNS`: chat turns one user may have running at once (3 by default).
+    pub concurrent_turns: u32,
+    /// `ROLECHAT_MAX_ROOMS`: rooms one user may own (500 by default).
+    pub max_rooms: u32,
 }
 
 /// The language model and the limits on what a turn may cost.
@@ -111,7 +116,7 @@ impl Config {
 
         let jwt_secret = match (get("ROLECHAT_JWT_SECRET"), get("ROLECHAT_JWT_SECRET_ARN")) {
             (Some(value), _) => {
-                check_secret_length(&value)?;
+                check_secret_length("ROLECHAT_JWT_SECRET", &value)?;
                 SecretSource::Value(value)
             }
             (None, Some(secret_id)) => SecretSource::SecretsManager { secret_id },
@@ -194,10 +199,14 @@ impl Config {
         };
         let daily_turns = number("ROLECHAT_DAILY_TURNS", 200, 1..=100_000)? as u32;
         let auth_rate_per_minute = number("ROLECHAT_AUTH_RATE_PER_MINUTE", 30, 0..=100_000)? as u32;
+        let concurrent_turns = number("ROLECHAT_CONCURRENT_TURNS", 3, 1..=100)? as u32;
+        let max_rooms = number("ROLECHAT_MAX_ROOMS", 500, 1..=100_000)? as u32;
 
         Ok(Config {
             tutor,
             daily_turns,
+            concurrent_turns,
+            max_rooms,
             auth_rate_per_minute,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
             table_prefix: get("ROLECHAT_TABLE_PREFIX")
@@ -209,10 +218,11 @@ impl Config {
     }
 }
 
-pub fn check_secret_length(secret: &str) -> Result<(), ConfigError> {
+/// Refuses a signing key too short for HS256; `name` says where it came from.
+pub fn check_secret_length(name: &'static str, secret: &str) -> Result<(), ConfigError> {
     if secret.len() < MIN_JWT_SECRET_BYTES {
         return Err(ConfigError::Invalid {
-            name: "ROLECHAT_JWT_SECRET",
+            name,
             problem: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
         });
     }

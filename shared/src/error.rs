@@ -1,55 +1,13 @@
-//! The one error type of the API and its mapping to the contract's JSON shape.
+//! The one error type of the API, and every conversion into it.
 //!
-//! Every route answers failures through [`ApiError::into_response`], so the status, the code and
-//! the body shape are decided here and nowhere else. Internal details are logged, never sent.
+//! The leaf modules (auth, cursor, store, tutor) have error types of their own and know nothing of
+//! HTTP; this module alone says which API error each of their failures is. How an `ApiError`
+//! becomes a reply is said once, in `http::response`. Internal details are logged, never sent.
 
-use std::collections::BTreeMap;
-
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
-use lambda_http::{Body, Response};
+use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-/// Field name → a short phrase saying what is wrong with it ("must be 3 to 32 characters").
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn add(&mut self, field: &'static str, problem: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| problem.into());
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Keeps the value when there was no error, records the error under `field` otherwise.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &'static str,
-        result: Result<T, E>,
-    ) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(problem) => {
-                self.add(field, problem.to_string());
-                None
-            }
-        }
-    }
-
-    /// `Ok(())` when no field failed, the `validation_failed` error otherwise.
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self))
-        }
-    }
-}
+pub use crate::validation::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -85,6 +43,13 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         ApiError::Internal(detail.to_string())
+    }
+
+    /// `validation_failed` naming one field.
+    pub fn field(field: &'static str, problem: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, problem);
+        ApiError::Validation(errors)
     }
 
     pub fn status(&self) -> StatusCode {
@@ -127,40 +92,85 @@ impl ApiError {
         }
         let mut error = json!({"code": self.code(), "message": self.to_string()});
         if let ApiError::Validation(fields) = &self {
-            error["fields"] = json!(fields.0);
+            error["fields"] = fields
+                .iter()
+                .map(|(field, problem)| (field.to_owned(), json!(problem)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
         }
         json!({ "error": error })
     }
+}
 
-    pub fn into_response(self) -> Response<Body> {
-        let mut response = crate::http::json_response(self.status(), &self.body());
-        let headers = response.headers_mut();
-        match &self {
-            ApiError::MethodNotAllowed { allowed } => {
-                let allow = allowed
-                    .iter()
-                    .map(Method::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if let Ok(value) = HeaderValue::from_str(&allow) {
-                    headers.insert(header::ALLOW, value);
-                }
-            }
-            ApiError::RateLimited { retry_after_secs } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-            }
-            ApiError::Unauthorized => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<crate::auth::TokenError> for ApiError {
+    fn from(_: crate::auth::TokenError) -> Self {
+        ApiError::Unauthorized
+    }
+}
+
+impl From<crate::auth::HashError> for ApiError {
+    fn from(error: crate::auth::HashError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<crate::cursor::CursorError> for ApiError {
+    fn from(error: crate::cursor::CursorError) -> Self {
+        ApiError::field("cursor", error.to_string())
+    }
+}
+
+impl From<crate::tutor::TutorError> for ApiError {
+    fn from(error: crate::tutor::TutorError) -> Self {
+        use crate::tutor::TutorError;
+        tracing::warn!(%error, "the model call failed");
+        match error {
+            TutorError::Timeout => ApiError::UpstreamTimeout,
+            TutorError::Upstream(_) => ApiError::UpstreamError,
         }
-        response
+    }
+}
+
+impl From<crate::store::TurnFailure> for ApiError {
+    fn from(failure: crate::store::TurnFailure) -> Self {
+        use crate::store::TurnFailure;
+        match failure {
+            TurnFailure::UpstreamTimeout => ApiError::UpstreamTimeout,
+            TurnFailure::NotFound => ApiError::NotFound,
+            TurnFailure::UpstreamError => ApiError::UpstreamError,
+        }
+    }
+}
+
+impl From<&ApiError> for crate::store::TurnFailure {
+    /// What a turn that ended with `error` records for a request that repeats it.
+    fn from(error: &ApiError) -> Self {
+        use crate::store::TurnFailure;
+        match error {
+            ApiError::UpstreamTimeout => TurnFailure::UpstreamTimeout,
+            ApiError::NotFound => TurnFailure::NotFound,
+            _ => TurnFailure::UpstreamError,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lambda_http::http::header;
+    use lambda_http::{Body, Response};
 
     fn body_of(response: &Response<Body>) -> serde_json::Value {
         serde_json::from_slice(response.body().as_ref()).unwrap()
@@ -174,7 +184,7 @@ mod tests {
             "username",
             "a second problem is not reported over the first",
         );
-        let response = fields.finish().unwrap_err().into_response();
+        let response = ApiError::from(fields.finish().unwrap_err()).into_response();
         assert_eq!(response.status(), 400);
         assert_eq!(
             body_of(&response),

@@ -15,6 +15,7 @@ pub mod time;
 pub mod turn;
 pub mod tutor;
 pub mod user;
+pub mod validation;
 
 pub use error::ApiError;
 pub use state::AppState;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
+use crate::validation::FieldErrors;
 
 /// The language the conversation is held in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,50 @@
 //! Login sessions: started at signup and login, checked on every authenticated request, ended by
 //! logout. The JWT proves who signed it; the session record proves it has not been logged out.
+//!
+//! A handler of a route that needs a token is written as `fn(state, Authenticated, request)` and
+//! served through [`signed_in`], which checks the method and then the session before the handler
+//! runs at all: no validation, replay or conflict can answer a logged-out token with anything but
+//! `401`. The [`Owner`] inside [`Authenticated`] is the only key to a user's rooms in the store.
+
+use std::future::Future;
+use std::sync::Arc;
 
 use lambda_http::Request;
+use lambda_http::http::{Method, Response};
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
-use crate::http::bearer_token;
+use crate::http::{allow, bearer_token};
 use crate::state::AppState;
 use crate::store::{SessionRecord, UserRecord};
+
+/// The user a request acts for, once its session was found live. Its fields are private, so only
+/// this module makes one, and the store's room methods take one: a user's rooms cannot be read
+/// or written on behalf of a request whose session was not checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    key: String,
+    session_id: String,
+}
+
+impl Owner {
+    /// The user's key (the case-folded username): the partition their rooms live in.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The session the request came with, which a model call checks again in its transaction.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+}
+
+/// A request whose session is live: who it acts for, and the session record.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub owner: Owner,
+    pub session: SessionRecord,
+}
 
 /// A new session for `user` and the access token that names it. Nothing is stored yet.
 pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (SessionRecord, String) {
@@ -27,7 +64,7 @@ pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (Sessi
 }
 
 /// The live session behind the request's bearer token: one strongly consistent read.
-pub async fn authenticate(state: &AppState, req: &Request) -> Result<SessionRecord, ApiError> {
+pub async fn authenticate(state: &AppState, req: &Request) -> Result<Authenticated, ApiError> {
     let claims = state.tokens.verify(bearer_token(req)?)?;
     let session = state
         .store
@@ -39,5 +76,28 @@ pub async fn authenticate(state: &AppState, req: &Request) -> Result<SessionReco
     if session.user_key != claims.sub || !live {
         return Err(ApiError::Unauthorized);
     }
-    Ok(session)
+    Ok(Authenticated {
+        owner: Owner {
+            key: session.user_key.clone(),
+            session_id: session.pk.clone(),
+        },
+        session,
+    })
+}
+
+/// Serves a route that needs a token: a method the route does not take is `405`; then the
+/// session is checked, and only a live one reaches `handler`.
+pub async fn signed_in<H, Fut, B>(
+    state: Arc<AppState>,
+    req: Request,
+    methods: &[Method],
+    handler: H,
+) -> Result<Response<B>, ApiError>
+where
+    H: FnOnce(Arc<AppState>, Authenticated, Request) -> Fut,
+    Fut: Future<Output = Result<Response<B>, ApiError>>,
+{
+    allow(&req, methods)?;
+    let user = authenticate(&state, &req).await?;
+    handler(state, user, req).await
 }

@@ -59,7 +59,7 @@ impl AppState {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
                 let secret = read_secret(secret_id).await?;
-                config::check_secret_length(&secret)?;
+                config::check_secret_length("ROLECHAT_JWT_SECRET_ARN", &secret)?;
                 secret
             }
         };

@@ -25,6 +25,10 @@ pub fn refusal_error(refusal: Refusal, now: OffsetDateTime) -> ApiError {
         Refusal::Busy | Refusal::Repeated => {
             ApiError::Conflict("A turn is already being generated in this room.")
         }
+        // A running turn takes seconds: worth trying again soon.
+        Refusal::TooManyTurns => ApiError::RateLimited {
+            retry_after_secs: 5,
+        },
         Refusal::QuotaExhausted => {
             let wait = (crate::time::next_midnight(now) - now)
                 .whole_seconds()

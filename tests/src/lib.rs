@@ -302,6 +302,16 @@ impl TestApp {
         response.json()["id"].as_str().expect("an id").to_owned()
     }
 
+    /// The owner whose session `token` names, as a handler gets it, for writing test data
+    /// straight through the store; panics if the session is not live.
+    pub async fn owner(&self, token: &str) -> rolechat::session::Owner {
+        let req = Self::request(TestRequest::get("/rooms").token(token));
+        rolechat::session::authenticate(&self.state, &req)
+            .await
+            .expect("a live session")
+            .owner
+    }
+
     /// Signs up `username` with `password`; panics unless it succeeds. Returns the access token.
     pub async fn sign_up(&self, username: &str, password: &str) -> String {
         let response = self

@@ -2,54 +2,47 @@
 
 use lambda_http::Request;
 
-use crate::auth::Claims;
-use crate::error::{ApiError, FieldErrors};
-use crate::http::{bearer_token, request_path};
+use crate::error::ApiError;
+use crate::http::{query, request_path};
 use crate::room::UiLanguage;
 use crate::routes::path_param;
+use crate::session::Owner;
 use crate::store::{BeginError, MessageRecord, RoomRecord};
 use crate::turn::{refusal_error, usage_today};
-use crate::{AppState, session, time};
+use crate::{AppState, time};
 
 /// The room and the message a request names, with one read; `404` for either missing (or the
-/// room being another user's), after the session is checked so a logged-out token learns nothing.
+/// room being another user's).
 pub async fn locate(
     state: &AppState,
+    owner: &Owner,
     req: &Request,
     template: &str,
-) -> Result<(Claims, RoomRecord, MessageRecord), ApiError> {
-    let claims = state.tokens.verify(bearer_token(req)?)?;
+) -> Result<(RoomRecord, MessageRecord), ApiError> {
     let id = |name: &str| {
         path_param(template, request_path(req), name)
             .and_then(|id| ulid::Ulid::from_string(id).ok())
             .map(|id| id.to_string())
             .ok_or(ApiError::NotFound)
     };
-    let (room_id, message_id) = (id("id"), id("message_id"));
-    let (Ok(room_id), Ok(message_id)) = (room_id, message_id) else {
-        session::authenticate(state, req).await?;
-        return Err(ApiError::NotFound);
-    };
+    let (room_id, message_id) = (id("id")?, id("message_id")?);
     match state
         .store
-        .room_and_message(&claims.sub, &room_id, &message_id)
+        .room_and_message(owner, &room_id, &message_id)
         .await?
     {
-        (Some(room), Some(message)) => Ok((claims, room, message)),
-        _ => {
-            session::authenticate(state, req).await?;
-            Err(ApiError::NotFound)
-        }
+        (Some(room), Some(message)) => Ok((room, message)),
+        _ => Err(ApiError::NotFound),
     }
 }
 
-/// One model call against the daily limit, with the session check: one transaction.
-pub async fn charge(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
+/// One model call against the daily limit, with the session checked again: one transaction.
+pub async fn charge(state: &AppState, owner: &Owner) -> Result<(), ApiError> {
     let now = time::now();
     let usage = usage_today(&state.config, now);
     match state
         .store
-        .charge_usage(&claims.sid, &claims.sub, &usage, now.unix_timestamp())
+        .charge_usage(owner, &usage, now.unix_timestamp())
         .await
     {
         Ok(()) => Ok(()),
@@ -64,21 +57,9 @@ pub fn ui_language(
     name: &'static str,
     default: Option<UiLanguage>,
 ) -> Result<UiLanguage, ApiError> {
-    let query: lambda_http::aws_lambda_events::query_map::QueryMap = req
-        .uri()
-        .query()
-        .unwrap_or_default()
-        .parse()
-        .unwrap_or_default();
-    let mut errors = FieldErrors::new();
-    let language = match (query.first(name), default) {
-        (Some(code), _) => errors.check(name, UiLanguage::parse(code)),
-        (None, Some(default)) => Some(default),
-        (None, None) => {
-            errors.add(name, "is required: one of ko, en, ja");
-            None
-        }
-    };
-    errors.finish()?;
-    language.ok_or(ApiError::internal("a checked language is missing"))
+    match (query(req).first(name), default) {
+        (Some(code), _) => UiLanguage::parse(code).map_err(|problem| ApiError::field(name, problem)),
+        (None, Some(default)) => Ok(default),
+        (None, None) => Err(ApiError::field(name, "is required: one of ko, en, ja")),
+    }
 }

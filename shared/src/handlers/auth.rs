@@ -4,7 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::{Credentials, LoginReply};
+use super::{AuthGuard, Credentials, LoginReply};
 use crate::AppState;
 use crate::auth::verify_password;
 use crate::error::{ApiError, FieldErrors};
@@ -17,10 +17,10 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     match *req.method() {
         Method::POST => login(&state, &req).await,
         Method::GET => {
-            let session = session::authenticate(&state, &req).await?;
+            let user = session::authenticate(&state, &req).await?;
             Ok(json_response(
                 StatusCode::OK,
-                &json!({"user": session.user()}),
+                &json!({"user": user.session.user()}),
             ))
         }
         Method::DELETE => {
@@ -53,13 +53,15 @@ async fn login(state: &AppState, req: &Request) -> HandlerResult {
     );
 
     let username = Username::parse(&username).ok();
-    super::limit_auth_attempts(state, req, username.as_ref()).await?;
+    let guard = AuthGuard::new(state, req, username.as_ref());
+    guard.admit(state).await?;
     let user = match username {
         Some(username) => state.store.get_user(&username.key()).await?,
         None => None,
     };
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     if !verify_password(stored_hash, password).await {
+        guard.failed(state).await?;
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;

@@ -14,12 +14,15 @@ use tokio::sync::mpsc;
 
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
-use crate::http::{ReplyBody, StreamBody, allow, bearer_token, json_response, parse_json};
+use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
 use crate::room::Role;
-use crate::store::{BeginError, MessageRecord, Refusal, TurnStart};
+use crate::session::{Authenticated, Owner, signed_in};
+use crate::store::{
+    BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart,
+};
 use crate::turn::{event, refusal_error, usage_today};
 use crate::tutor::{TurnKind, TutorRequest, prompt};
-use crate::{AppState, session, time};
+use crate::{AppState, time};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
@@ -33,26 +36,24 @@ type ChatResult = Result<Response<StreamBody>, ApiError>;
 
 /// Stores the learner's message (if any), then asks the tutor for its turn: the reply streams
 /// as server-sent events when the client accepts `text/event-stream`, else comes as JSON.
-/// Three DynamoDB round trips, the session check included: read the room, begin the turn,
-/// finish it.
+/// Four DynamoDB round trips: the session, the room, the turn's start (which checks the
+/// session again) and its end.
 pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
-    allow(&req, &[Method::POST])?;
-    let claims = state.tokens.verify(bearer_token(&req)?)?;
+    signed_in(state, req, &[Method::POST], turn).await
+}
+
+async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatResult {
     let room_id = room_id(&req, "/rooms/{id}/messages")?;
     let (content, idempotency_key) = turn_input(&req)?;
     let streaming = wants_events(&req);
-    let owner = claims.sub;
+    let owner = user.owner;
 
     let window = state.config.tutor.history_messages;
-    let Some(opened) = state
+    let opened = state
         .store
         .open_room(&owner, &room_id, window.max(1))
         .await?
-    else {
-        // A logged-out token learns nothing, not even whether the room exists.
-        session::authenticate(&state, &req).await?;
-        return Err(ApiError::NotFound);
-    };
+        .ok_or(ApiError::NotFound)?;
     let room = opened.room;
     let mut history: Vec<MessageRecord> = opened.messages.items.into_iter().rev().collect();
 
@@ -77,7 +78,6 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
     let start = TurnStart {
-        session_id: claims.sid,
         owner: owner.clone(),
         room_id: room_id.clone(),
         seen_message_count: room.message_count,
@@ -87,7 +87,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
         user_message: content.map(|text| {
             let id = ulid::Ulid::new().to_string();
             MessageRecord::new(
-                &owner,
+                owner.key(),
                 &room_id,
                 &id,
                 Role::User,
@@ -97,6 +97,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
         }),
         usage: usage_today(&state.config, now),
         idempotency_key,
+        concurrent_turns: state.config.concurrent_turns,
     };
     match state.store.begin_turn(&start).await {
         Ok(()) => {}
@@ -177,7 +178,7 @@ fn wants_events(req: &Request) -> bool {
 fn reply_record(start: &TurnStart, text: &str) -> MessageRecord {
     let id = ulid::Ulid::new().to_string();
     MessageRecord::new(
-        &start.owner,
+        start.owner.key(),
         &start.room_id,
         &id,
         Role::Assistant,
@@ -192,7 +193,7 @@ async fn reply_turn(state: &AppState, start: &TurnStart, request: &TutorRequest)
         Ok(text) => text,
         Err(error) => {
             let error = ApiError::from(error);
-            state.store.abandon_turn(start, error.code()).await;
+            state.store.abandon_turn(start, (&error).into()).await;
             return Err(error);
         }
     };
@@ -249,7 +250,7 @@ fn stream_turn(
             )),
             Err(error) => ApiError::from(error),
         };
-        state.store.abandon_turn(&start, failure.code()).await;
+        state.store.abandon_turn(&start, (&failure).into()).await;
         send(event("error", &failure.body())).await;
     });
     event_stream(receiver)
@@ -272,7 +273,7 @@ fn event_stream(receiver: mpsc::Receiver<Bytes>) -> Response<StreamBody> {
 /// The turn a repeated `Idempotency-Key` already produced: `None` if there is none.
 async fn replay(
     state: &AppState,
-    owner: &str,
+    owner: &Owner,
     room_id: &str,
     key: &str,
     streaming: bool,
@@ -280,14 +281,12 @@ async fn replay(
     let Some(record) = state.store.get_idempotency(owner, room_id, key).await? else {
         return Ok(None);
     };
-    match record.state.as_str() {
-        "done" => {}
-        "failed" if record.error.as_deref() == Some("upstream_timeout") => {
-            return Err(ApiError::UpstreamTimeout);
+    match record.state {
+        IdempotencyState::Done => {}
+        IdempotencyState::Failed => {
+            return Err(record.error.unwrap_or(TurnFailure::UpstreamError).into());
         }
-        "failed" if record.error.as_deref() == Some("not_found") => return Err(ApiError::NotFound),
-        "failed" => return Err(ApiError::UpstreamError),
-        _ => {
+        IdempotencyState::Pending => {
             return Err(ApiError::Conflict(
                 "A turn with this Idempotency-Key is still being generated.",
             ));

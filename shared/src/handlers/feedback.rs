@@ -6,11 +6,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::aids::{charge, locate, ui_language};
-use crate::error::{ApiError, FieldErrors};
-use crate::http::{HandlerResult, allow, json_response};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::{HandlerResult, json_response};
 use crate::room::{Feedback, Role, UiLanguage};
+use crate::session::{Authenticated, signed_in};
 use crate::tutor::{TutorError, prompt};
-use crate::{AppState, session};
 
 #[derive(Deserialize)]
 struct Verdict {
@@ -23,28 +24,33 @@ struct Verdict {
 /// and correct for the room's language and level, a corrected version, and why, in the learner's
 /// language. Computed once and stored on the message; asking again returns it with no model call.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::POST])?;
+    signed_in(state, req, &[Method::POST], feedback).await
+}
+
+async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
     let explain_in = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
-    let (claims, room, message) =
-        locate(&state, &req, "/rooms/{id}/messages/{message_id}/feedback").await?;
+    let (room, message) = locate(
+        &state,
+        owner,
+        &req,
+        "/rooms/{id}/messages/{message_id}/feedback",
+    )
+    .await?;
     if message.role != Role::User {
-        let mut errors = FieldErrors::new();
-        errors.add(
+        return Err(ApiError::field(
             "message_id",
             "feedback is only for the learner's own messages",
-        );
-        return Err(ApiError::Validation(errors));
+        ));
     }
     if let Some(feedback) = message.feedback {
-        // A stored result needs no model call, only the session check.
-        session::authenticate(&state, &req).await?;
         return Ok(json_response(
             StatusCode::OK,
             &json!({"feedback": feedback}),
         ));
     }
 
-    charge(&state, &claims).await?;
+    charge(&state, owner).await?;
     let schema = json!({
         "type": "object",
         "properties": {"ok": {"type": "boolean"}, "corrected": {"type": "string"}, "explanation": {"type": "string"}},
@@ -73,7 +79,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     };
     let stored = state
         .store
-        .store_feedback(&claims.sub, &room.id, &message.id, &feedback)
+        .store_feedback(owner, &room.id, &message.id, &feedback)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(json_response(StatusCode::OK, &json!({"feedback": stored})))

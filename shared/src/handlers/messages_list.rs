@@ -4,18 +4,22 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::rooms::{messages_list, owner, room_id};
+use super::rooms::{messages_list, room_id};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response, page_query};
+use crate::http::{HandlerResult, json_response, page_query};
+use crate::session::{Authenticated, signed_in};
 use crate::store::{MessageRecord, Page};
 
 /// `GET /rooms/{id}/messages`: a page of the room's messages going back in time, each page
 /// oldest first. Two round trips: the session, then one query (which, without a cursor, also
 /// reads the room to tell an empty room from a missing one).
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::GET])?;
-    let owner = owner(&state, &req).await?;
+    signed_in(state, req, &[Method::GET], list).await
+}
+
+async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
     let room_id = room_id(&req, "/rooms/{id}/messages")?;
     let page = page_query(&req)?;
     let list = messages_list(&room_id);
@@ -24,21 +28,21 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         None => {
             state
                 .store
-                .open_room(&owner, &room_id, page.limit)
+                .open_room(owner, &room_id, page.limit)
                 .await?
                 .ok_or(ApiError::NotFound)?
                 .messages
         }
         Some(cursor) => {
-            let [before] = <[String; 1]>::try_from(state.cursors.decode(cursor, &owner, &list)?)
+            let [before] = <[String; 1]>::try_from(state.cursors.decode(cursor, owner.key(), &list)?)
                 .map_err(|_| ApiError::internal("a signed messages cursor has the wrong shape"))?;
             let older = state
                 .store
-                .older_messages(&owner, &room_id, &before, page.limit)
+                .older_messages(owner, &room_id, &before, page.limit)
                 .await?;
             // A cursor is only given out when older messages exist, so an empty page means the
             // room is gone; one more read tells.
-            if older.items.is_empty() && state.store.get_room(&owner, &room_id).await?.is_none() {
+            if older.items.is_empty() && state.store.get_room(owner, &room_id).await?.is_none() {
                 return Err(ApiError::NotFound);
             }
             older
@@ -46,7 +50,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     };
     let next_cursor = match messages.items.last() {
         Some(oldest) if messages.more => {
-            Some(state.cursors.encode(&owner, &list, vec![oldest.sk.clone()]))
+            Some(state.cursors.encode(owner.key(), &list, vec![oldest.sk.clone()]))
         }
         _ => None,
     };

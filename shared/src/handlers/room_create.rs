@@ -3,24 +3,24 @@ use std::sync::Arc;
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 
-use super::rooms::owner;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response, parse_json};
+use crate::http::{HandlerResult, json_response, parse_json};
 use crate::room::RoomFields;
+use crate::session::{Authenticated, signed_in};
 use crate::store::{RoomRecord, room_sk};
 use crate::{AppState, time};
 
 /// `POST /rooms`: a new room for the caller.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::POST])?;
-    let owner = owner(&state, &req).await?;
-    let setup = parse_json::<RoomFields>(&req)?
-        .into_setup()
-        .map_err(ApiError::Validation)?;
+    signed_in(state, req, &[Method::POST], create).await
+}
+
+async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let setup = parse_json::<RoomFields>(&req)?.into_setup()?;
     let id = ulid::Ulid::new().to_string();
     let now = time::rfc3339(time::now());
     let room = RoomRecord {
-        pk: owner,
+        pk: user.owner.key().to_owned(),
         sk: room_sk(&id),
         id: id.clone(),
         title: setup.title,
@@ -36,6 +36,11 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         activity: Some(id),
         deleting: false,
     };
-    state.store.create_room(&room).await?;
+    let max_rooms = state.config.max_rooms;
+    if !state.store.create_room(&user.owner, &room, max_rooms).await? {
+        return Err(ApiError::Conflict(
+            "This account has as many rooms as it may have; delete one to make another.",
+        ));
+    }
     Ok(json_response(StatusCode::CREATED, &room.public()))
 }

@@ -4,10 +4,11 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::rooms::{messages_list, owner, room_id};
+use super::rooms::{messages_list, room_id};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response};
+use crate::http::{HandlerResult, json_response};
+use crate::session::{Authenticated, signed_in};
 
 /// How many of the latest messages opening a room shows.
 pub const OPEN_MESSAGES: usize = 50;
@@ -15,17 +16,20 @@ pub const OPEN_MESSAGES: usize = 50;
 /// `GET /rooms/{id}`: the room and its latest messages, oldest first, with a cursor for older
 /// ones. Two round trips: the session, then one query for the room and its messages.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::GET])?;
-    let owner = owner(&state, &req).await?;
+    signed_in(state, req, &[Method::GET], open).await
+}
+
+async fn open(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
     let room_id = room_id(&req, "/rooms/{id}")?;
     let opened = state
         .store
-        .open_room(&owner, &room_id, OPEN_MESSAGES)
+        .open_room(owner, &room_id, OPEN_MESSAGES)
         .await?
         .ok_or(ApiError::NotFound)?;
     let older_cursor = match opened.messages.items.last() {
         Some(oldest) if opened.messages.more => Some(state.cursors.encode(
-            &owner,
+            owner.key(),
             &messages_list(&room_id),
             vec![oldest.sk.clone()],
         )),

@@ -3,27 +3,29 @@ use std::sync::Arc;
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 
-use super::rooms::{owner, room_id};
+use super::rooms::room_id;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response, parse_json};
+use crate::http::{HandlerResult, json_response, parse_json};
 use crate::room::RoomFields;
+use crate::session::{Authenticated, signed_in};
 use crate::{AppState, time};
 
 /// `PATCH /rooms/{id}`: changes any subset of the room's setup; later turns use the new one.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::PATCH])?;
-    let owner = owner(&state, &req).await?;
+    signed_in(state, req, &[Method::PATCH], update).await
+}
+
+async fn update(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
     let room_id = room_id(&req, "/rooms/{id}")?;
-    let patch = parse_json::<RoomFields>(&req)?
-        .into_patch()
-        .map_err(ApiError::Validation)?;
+    let patch = parse_json::<RoomFields>(&req)?.into_patch()?;
     let room = if patch.is_empty() {
-        state.store.get_room(&owner, &room_id).await?
+        state.store.get_room(owner, &room_id).await?
     } else {
         let now = time::rfc3339(time::now());
         state
             .store
-            .update_room(&owner, &room_id, &patch, &now)
+            .update_room(owner, &room_id, &patch, &now)
             .await?
     };
     let room = room.ok_or(ApiError::NotFound)?;

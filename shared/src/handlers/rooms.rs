@@ -2,16 +2,9 @@
 
 use lambda_http::Request;
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::http::request_path;
 use crate::routes::path_param;
-use crate::session;
-
-/// The user key the request acts for: rooms live under it, so it is all ownership needs.
-pub async fn owner(state: &AppState, req: &Request) -> Result<String, ApiError> {
-    Ok(session::authenticate(state, req).await?.user_key)
-}
 
 /// The `{id}` of `template` in the request's path, in canonical form. An id that is not a room
 /// id at all is `404`, like one that does not exist.

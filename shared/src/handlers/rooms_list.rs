@@ -4,21 +4,25 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::rooms::{ROOMS_LIST, owner};
+use super::rooms::ROOMS_LIST;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response, page_query};
+use crate::http::{HandlerResult, json_response, page_query};
+use crate::session::{Authenticated, signed_in};
 
 /// `GET /rooms`: the caller's rooms, most recently active first. Two round trips: the session,
 /// then one query of the activity index.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::GET])?;
-    let owner = owner(&state, &req).await?;
+    signed_in(state, req, &[Method::GET], list).await
+}
+
+async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
     let page = page_query(&req)?;
     let start = match &page.cursor {
         None => None,
         Some(cursor) => {
-            match <[String; 2]>::try_from(state.cursors.decode(cursor, &owner, ROOMS_LIST)?) {
+            match <[String; 2]>::try_from(state.cursors.decode(cursor, owner.key(), ROOMS_LIST)?) {
                 Ok([sk, activity]) => Some((sk, activity)),
                 Err(_) => {
                     return Err(ApiError::internal(
@@ -28,14 +32,14 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
             }
         }
     };
-    let rooms = state.store.list_rooms(&owner, page.limit, start).await?;
+    let rooms = state.store.list_rooms(owner, page.limit, start).await?;
     let next_cursor = match rooms.items.last() {
         Some(last) if rooms.more => {
             let activity = last.activity.clone().unwrap_or_default();
             Some(
                 state
                     .cursors
-                    .encode(&owner, ROOMS_LIST, vec![last.sk.clone(), activity]),
+                    .encode(owner.key(), ROOMS_LIST, vec![last.sk.clone(), activity]),
             )
         }
         _ => None,

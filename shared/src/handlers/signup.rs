@@ -25,7 +25,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ApiError::Validation(errors));
     };
-    super::limit_auth_attempts(&state, &req, Some(&username)).await?;
+    // A new name has no failures to count: the guard counts the attempt against the address.
+    super::AuthGuard::new(&state, &req, None).admit(&state).await?;
 
     let now = time::now();
     let user = UserRecord {

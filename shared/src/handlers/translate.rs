@@ -6,10 +6,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::aids::{charge, locate, ui_language};
+use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response};
+use crate::http::{HandlerResult, json_response};
+use crate::session::{Authenticated, signed_in};
 use crate::tutor::{TutorError, prompt};
-use crate::{AppState, session};
 
 #[derive(Deserialize)]
 struct Translation {
@@ -19,10 +20,15 @@ struct Translation {
 /// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's
 /// language, stored per target language and reused with no model call.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::POST])?;
+    signed_in(state, req, &[Method::POST], translate).await
+}
+
+async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
     let to = ui_language(&req, "to", None)?;
-    let (claims, room, message) = locate(
+    let (room, message) = locate(
         &state,
+        owner,
         &req,
         "/rooms/{id}/messages/{message_id}/translation",
     )
@@ -34,12 +40,10 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         )
     };
     if let Some(text) = message.translation(to) {
-        // A stored result needs no model call, only the session check.
-        session::authenticate(&state, &req).await?;
         return Ok(reply(text));
     }
 
-    charge(&state, &claims).await?;
+    charge(&state, owner).await?;
     let schema = json!({
         "type": "object",
         "properties": {"text": {"type": "string"}},
@@ -60,7 +64,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     }
     let stored = state
         .store
-        .store_translation(&claims.sub, &room.id, &message.id, to, text)
+        .store_translation(owner, &room.id, &message.id, to, text)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(reply(&stored))

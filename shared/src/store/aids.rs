@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::rooms::{message_sk, room_sk};
-use super::{MessageRecord, RoomRecord, Store, StoreError, is_condition_failure, s};
+use super::{MessageRecord, Owner, RoomRecord, Store, StoreError, is_condition_failure, s};
 use crate::room::{Feedback, UiLanguage};
 
 impl Store {
@@ -12,7 +12,7 @@ impl Store {
     /// under this owner (a room being deleted counts as gone).
     pub async fn room_and_message(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         message_id: &str,
     ) -> Result<(Option<RoomRecord>, Option<MessageRecord>), StoreError> {
@@ -35,7 +35,7 @@ impl Store {
     /// (`None` if the message is gone).
     pub async fn store_feedback(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         message_id: &str,
         feedback: &Feedback,
@@ -51,7 +51,7 @@ impl Store {
     /// stored afterwards (`None` if the message is gone).
     pub async fn store_translation(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         message_id: &str,
         to: UiLanguage,
@@ -72,7 +72,7 @@ impl Store {
     /// message as it is afterwards.
     async fn store_once(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         message_id: &str,
         attribute: &'static str,
@@ -83,7 +83,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.tables.rooms)
-            .key("pk", s(owner))
+            .key("pk", s(owner.key()))
             .key("sk", s(&sk))
             .update_expression("SET #aid = :value")
             .condition_expression("attribute_exists(sk) AND attribute_not_exists(#aid)")
@@ -102,7 +102,7 @@ impl Store {
                     .client
                     .get_item()
                     .table_name(&self.tables.rooms)
-                    .key("pk", s(owner))
+                    .key("pk", s(owner.key()))
                     .key("sk", s(&sk))
                     .consistent_read(true)
                     .send()

@@ -1,53 +1,90 @@
-//! Attempt counters for the auth routes, to slow password guessing: one item per key and minute
-//! in the sessions table (which already expires items by TTL), counted only while under the limit.
+//! Counters for the auth routes, to slow password guessing: one item per key and minute in the
+//! limits table (which expires items by TTL).
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
-use super::{Store, StoreError, s};
+use super::{Store, StoreError, failed_condition, s};
+
+/// A counter of one minute, and the most it may have reached for a request to go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceiling {
+    /// What is counted: `ip#203.0.113.9`, `fail#alice`, `fail#alice#203.0.113.9`.
+    pub key: String,
+    pub limit: u32,
+}
+
+fn counter_pk(key: &str, minute: i64) -> String {
+    format!("rate#{key}#{minute}")
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
 
 impl Store {
-    /// Counts one attempt against each key (`ip#...`, `user#...`) for the current minute, in one
-    /// round trip. `false`, counting nothing, when any key has had `limit` attempts this minute.
-    pub async fn count_auth_attempt(
+    /// In one transaction: counts this minute's attempt against each of `counted` and checks
+    /// that each of `checked` is still under its limit, counting nothing there. `false`, with
+    /// nothing counted, when any counter has reached its limit.
+    pub async fn admit_attempt(
         &self,
-        keys: &[String],
-        limit: u32,
+        counted: &[Ceiling],
+        checked: &[Ceiling],
         now_unix: i64,
     ) -> Result<bool, StoreError> {
+        if counted.is_empty() && checked.is_empty() {
+            return Ok(true);
+        }
+        let minute = now_unix.div_euclid(60);
+        let expires_at = (minute + 2) * 60;
+        let mut request = self.client.transact_write_items();
+        for ceiling in counted {
+            let update = Update::builder()
+                .table_name(&self.tables.limits)
+                .key("pk", s(&counter_pk(&ceiling.key, minute)))
+                .update_expression("ADD hits :one SET expires_at = :expires_at")
+                .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":limit", n(ceiling.limit))
+                .expression_attribute_values(":expires_at", n(expires_at))
+                .build()
+                .map_err(StoreError::request)?;
+            request = request.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        for ceiling in checked {
+            let check = ConditionCheck::builder()
+                .table_name(&self.tables.limits)
+                .key("pk", s(&counter_pk(&ceiling.key, minute)))
+                .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+                .expression_attribute_values(":limit", n(ceiling.limit))
+                .build()
+                .map_err(StoreError::request)?;
+            request =
+                request.transact_items(TransactWriteItem::builder().condition_check(check).build());
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(error) if failed_condition(&error).is_some() => Ok(false),
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
+    /// Counts one failure against each key for the current minute, whatever the counts are.
+    pub async fn count_failure(&self, keys: &[String], now_unix: i64) -> Result<(), StoreError> {
         let minute = now_unix.div_euclid(60);
         let expires_at = (minute + 2) * 60;
         let mut request = self.client.transact_write_items();
         for key in keys {
             let update = Update::builder()
-                .table_name(&self.tables.sessions)
-                .key("pk", s(&format!("rate#{key}#{minute}")))
+                .table_name(&self.tables.limits)
+                .key("pk", s(&counter_pk(key, minute)))
                 .update_expression("ADD hits :one SET expires_at = :expires_at")
-                .condition_expression("attribute_not_exists(hits) OR hits < :limit")
-                .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
-                .expression_attribute_values(
-                    ":expires_at",
-                    AttributeValue::N(expires_at.to_string()),
-                )
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":expires_at", n(expires_at))
                 .build()
                 .map_err(StoreError::request)?;
             request = request.transact_items(TransactWriteItem::builder().update(update).build());
         }
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(error) if over_limit(&error) => Ok(false),
-            Err(error) => Err(StoreError::request(error)),
-        }
-    }
-}
-
-fn over_limit(error: &super::TransactWriteError) -> bool {
-    match error.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
-            .cancellation_reasons()
-            .iter()
-            .any(|reason| reason.code() == Some("ConditionalCheckFailed")),
-        _ => false,
+        request.send().await.map_err(StoreError::request)?;
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! DynamoDB through aws-sdk-dynamodb, items mapped with serde_dynamo.
 //!
-//! Each method is one round trip; the handlers' round-trip counts follow from which they call.
+//! Every method that reads or writes a user's rooms takes the [`Owner`] that only a checked
+//! session gives, so no caller can reach room data before the session check.
 
 mod aids;
 mod limits;
@@ -10,16 +11,19 @@ mod sessions;
 mod turns;
 mod users;
 
+pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
-pub use turns::{BeginError, IdempotencyRecord, Refusal, TurnStart, Usage};
+pub use turns::{
+    BeginError, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart, Usage,
+};
 pub use users::{CreateUserError, UserRecord};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
-use crate::error::ApiError;
+pub use crate::session::Owner;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -35,12 +39,6 @@ impl StoreError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        ApiError::internal(error)
-    }
-}
-
 /// A string attribute value.
 pub(crate) fn s(value: &str) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::S(value.to_owned())
@@ -53,16 +51,21 @@ pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetad
     error.code() == Some("ConditionalCheckFailedException")
 }
 
-/// Whether a transaction was cancelled because the condition on its first item failed (the item
-/// each transaction here puts first is the one whose condition means "exists" or "is taken").
-fn first_condition_failed(error: &TransactWriteError) -> bool {
+/// The index of the first item whose condition failed in a cancelled transaction.
+pub(crate) fn failed_condition(error: &TransactWriteError) -> Option<usize> {
     match error.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
             .cancellation_reasons()
-            .first()
-            .is_some_and(|reason| reason.code() == Some("ConditionalCheckFailed")),
-        _ => false,
+            .iter()
+            .position(|reason| reason.code() == Some("ConditionalCheckFailed")),
+        _ => None,
     }
+}
+
+/// Whether a transaction was cancelled because the condition on its first item failed (the item
+/// each transaction here puts first is the one whose condition means "exists" or "is taken").
+fn first_condition_failed(error: &TransactWriteError) -> bool {
+    failed_condition(error) == Some(0)
 }
 
 pub(crate) type TransactWriteError = aws_sdk_dynamodb::error::SdkError<
@@ -76,6 +79,7 @@ pub struct Tables {
     pub users: String,
     pub sessions: String,
     pub rooms: String,
+    pub limits: String,
 }
 
 impl Tables {
@@ -84,6 +88,7 @@ impl Tables {
             users: schema::USERS.table_name(prefix),
             sessions: schema::SESSIONS.table_name(prefix),
             rooms: schema::ROOMS.table_name(prefix),
+            limits: schema::LIMITS.table_name(prefix),
         }
     }
 }
@@ -97,13 +102,5 @@ pub struct Store {
 impl Store {
     pub fn new(client: Client, tables: Tables) -> Self {
         Store { client, tables }
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn tables(&self) -> &Tables {
-        &self.tables
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+    AttributeValue, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
     WriteRequest,
 };
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
-use super::{Store, StoreError, first_condition_failed, is_condition_failure, s};
+use super::{
+    Owner, Store, StoreError, failed_condition, first_condition_failed, is_condition_failure, s,
+};
 use crate::room::{
     Feedback, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
 };
@@ -168,16 +170,48 @@ pub struct OpenedRoom {
 }
 
 impl Store {
-    pub async fn create_room(&self, room: &RoomRecord) -> Result<(), StoreError> {
-        self.client
-            .put_item()
+    /// Creates the room in its owner's partition and counts it on the owner's user item, in one
+    /// transaction: `false`, creating nothing, when the owner already has `max_rooms` rooms.
+    pub async fn create_room(
+        &self,
+        owner: &Owner,
+        room: &RoomRecord,
+        max_rooms: u32,
+    ) -> Result<bool, StoreError> {
+        if room.pk != owner.key() {
+            return Err(StoreError::Request(
+                "a room is created only in its owner's partition".into(),
+            ));
+        }
+        let count = Update::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.key()))
+            .update_expression("ADD room_count :one")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(room_count) OR room_count < :max)",
+            )
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":max", AttributeValue::N(max_rooms.to_string()))
+            .build()
+            .map_err(StoreError::request)?;
+        let put = Put::builder()
             .table_name(&self.tables.rooms)
             .set_item(Some(serde_dynamo::to_item(room)?))
             .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
+            .build()
             .map_err(StoreError::request)?;
-        Ok(())
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if first_condition_failed(&error) => Ok(false),
+            Err(error) => Err(StoreError::request(error)),
+        }
     }
 
     /// Adds messages to a room in one transaction with the room's bookkeeping: its message count,
@@ -185,7 +219,7 @@ impl Store {
     /// when the room does not exist under this owner or is being deleted; then nothing is written.
     pub async fn append_messages(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         messages: &[MessageRecord],
     ) -> Result<bool, StoreError> {
@@ -194,7 +228,7 @@ impl Store {
         };
         let update = Update::builder()
             .table_name(&self.tables.rooms)
-            .key("pk", s(owner))
+            .key("pk", s(owner.key()))
             .key("sk", s(&room_sk(room_id)))
             .update_expression(
                 "SET message_count = if_not_exists(message_count, :zero) + :count, \
@@ -231,13 +265,13 @@ impl Store {
     /// last room of the previous page).
     pub async fn list_rooms(
         &self,
-        owner: &str,
+        owner: &Owner,
         limit: usize,
         start: Option<(String, String)>,
     ) -> Result<Page<RoomRecord>, StoreError> {
         let start = start.map(|(sk, activity)| {
             HashMap::from([
-                ("pk".to_owned(), s(owner)),
+                ("pk".to_owned(), s(owner.key())),
                 ("sk".to_owned(), s(&sk)),
                 ("activity".to_owned(), s(&activity)),
             ])
@@ -248,7 +282,7 @@ impl Store {
             .table_name(&self.tables.rooms)
             .index_name(BY_ACTIVITY.name)
             .key_condition_expression("pk = :owner")
-            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":owner", s(owner.key()))
             .scan_index_forward(false)
             .consistent_read(true)
             .limit(limit as i32 + 1)
@@ -264,7 +298,7 @@ impl Store {
     /// messages. `None` when the room does not exist under this owner or is being deleted.
     pub async fn open_room(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         limit: usize,
     ) -> Result<Option<OpenedRoom>, StoreError> {
@@ -273,7 +307,7 @@ impl Store {
             .query()
             .table_name(&self.tables.rooms)
             .key_condition_expression("pk = :owner AND begins_with(sk, :room)")
-            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":owner", s(owner.key()))
             .expression_attribute_values(":room", s(&format!("{room_id}#")))
             .scan_index_forward(false)
             .consistent_read(true)
@@ -302,12 +336,12 @@ impl Store {
     /// Messages of a room older than the one whose sort key is `before_sk`, newest first.
     pub async fn older_messages(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         before_sk: &str,
         limit: usize,
     ) -> Result<Page<MessageRecord>, StoreError> {
-        let start = HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(before_sk))]);
+        let start = HashMap::from([("pk".to_owned(), s(owner.key())), ("sk".to_owned(), s(before_sk))]);
         let output = self
             .messages_query(owner, room_id)
             .scan_index_forward(false)
@@ -325,14 +359,14 @@ impl Store {
     /// The room, unless it does not exist under this owner or is being deleted.
     pub async fn get_room(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
     ) -> Result<Option<RoomRecord>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.tables.rooms)
-            .key("pk", s(owner))
+            .key("pk", s(owner.key()))
             .key("sk", s(&room_sk(room_id)))
             .consistent_read(true)
             .send()
@@ -345,7 +379,7 @@ impl Store {
     /// Applies `patch` to the room; `None` when it does not exist under this owner.
     pub async fn update_room(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         patch: &RoomPatch,
         now: &str,
@@ -389,7 +423,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.tables.rooms)
-            .key("pk", s(owner))
+            .key("pk", s(owner.key()))
             .key("sk", s(&room_sk(room_id)))
             .update_expression(expression)
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
@@ -411,12 +445,12 @@ impl Store {
     /// and taken off the list, so it is gone for every reader at once and no new message can be
     /// added; then the messages go in batches; then the room itself. If this stops half way, the
     /// room stays invisible and deleting it again finishes the job. `false` if there is no room.
-    pub async fn delete_room(&self, owner: &str, room_id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_room(&self, owner: &Owner, room_id: &str) -> Result<bool, StoreError> {
         let marked = self
             .client
             .update_item()
             .table_name(&self.tables.rooms)
-            .key("pk", s(owner))
+            .key("pk", s(owner.key()))
             .key("sk", s(&room_sk(room_id)))
             .update_expression("SET deleting = :yes REMOVE activity")
             .condition_expression("attribute_exists(pk)")
@@ -449,21 +483,52 @@ impl Store {
             }
         }
 
-        self.client
-            .delete_item()
+        // The room goes, and its owner's count with it, once: a second delete finds no room.
+        let delete = Delete::builder()
             .table_name(&self.tables.rooms)
-            .key("pk", s(owner))
+            .key("pk", s(owner.key()))
             .key("sk", s(&room_sk(room_id)))
-            .send()
-            .await
+            .condition_expression("attribute_exists(pk)")
+            .build()
             .map_err(StoreError::request)?;
-        Ok(true)
+        let count = Update::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.key()))
+            .update_expression("ADD room_count :minus_one")
+            .condition_expression("room_count > :zero")
+            .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .build()
+            .map_err(StoreError::request)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            // Deleted meanwhile by another request, or an owner counted before rooms were.
+            Err(error) if failed_condition(&error).is_some() => {
+                self.client
+                    .delete_item()
+                    .table_name(&self.tables.rooms)
+                    .key("pk", s(owner.key()))
+                    .key("sk", s(&room_sk(room_id)))
+                    .send()
+                    .await
+                    .map_err(StoreError::request)?;
+                Ok(true)
+            }
+            Err(error) => Err(StoreError::request(error)),
+        }
     }
 
     /// Items of the owner's partition by sort key, in one consistent read (up to 100 keys).
     pub(crate) async fn batch_get_rooms(
         &self,
-        owner: &str,
+        owner: &Owner,
         sort_keys: &[String],
     ) -> Result<Vec<Item>, StoreError> {
         if sort_keys.is_empty() {
@@ -471,7 +536,7 @@ impl Store {
         }
         let keys = sort_keys
             .iter()
-            .map(|sk| HashMap::from([("pk".to_owned(), s(owner)), ("sk".to_owned(), s(sk))]))
+            .map(|sk| HashMap::from([("pk".to_owned(), s(owner.key())), ("sk".to_owned(), s(sk))]))
             .collect();
         let request = KeysAndAttributes::builder()
             .set_keys(Some(keys))
@@ -493,12 +558,12 @@ impl Store {
     }
 
     /// A query of the messages of one room (not the room itself), oldest first unless reversed.
-    fn messages_query(&self, owner: &str, room_id: &str) -> QueryFluentBuilder {
+    fn messages_query(&self, owner: &Owner, room_id: &str) -> QueryFluentBuilder {
         self.client
             .query()
             .table_name(&self.tables.rooms)
             .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
-            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":owner", s(owner.key()))
             .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
     }
 

@@ -69,7 +69,19 @@ pub const BY_ACTIVITY: LocalIndex = LocalIndex {
     sort_key: "activity",
 };
 
-pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS];
+/// Short-lived counters and records, keyed by purpose (`usage#`, `rate#`, `idem#`, `turns#`),
+/// expired by TTL. Apart from sessions, so the functions that call the model, which write
+/// these, hold no write on any session.
+pub const LIMITS: TableDef = TableDef {
+    name: "limits",
+    resource: "LimitsTable",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: Some("expires_at"),
+    local_indexes: &[],
+};
+
+pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS, LIMITS];
 
 impl TableDef {
     pub fn table_name(&self, prefix: &str) -> String {

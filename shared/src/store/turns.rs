@@ -1,12 +1,13 @@
 //! The bookkeeping of a model call: a chat turn begins in one transaction and ends in another;
-//! a suggestion is charged in one. Short-lived records (the daily usage counters and the
-//! idempotency records) live in the sessions table, whose TTL removes them.
+//! a suggestion is charged in one. Short-lived records (the daily usage counters, the leases of
+//! running turns and the idempotency records) live in the limits table, whose TTL removes them:
+//! a function that calls the model may check a session but never write one.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::rooms::{message_sk, room_sk};
-use super::{MessageRecord, Store, StoreError, TransactWriteError, s};
+use super::{MessageRecord, Owner, Store, StoreError, failed_condition, s};
 
 fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
@@ -34,6 +35,8 @@ pub enum Refusal {
     QuotaExhausted,
     /// A request with the same idempotency key came before.
     Repeated,
+    /// The user already has as many turns running as they may.
+    TooManyTurns,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,8 +50,7 @@ pub enum BeginError {
 /// The start of a chat turn, written in one transaction before the model is called.
 #[derive(Debug, Clone)]
 pub struct TurnStart {
-    pub session_id: String,
-    pub owner: String,
+    pub owner: Owner,
     pub room_id: String,
     /// The room's message count when its history was read: the turn goes ahead only if no
     /// other turn added messages since.
@@ -60,65 +62,104 @@ pub struct TurnStart {
     pub user_message: Option<MessageRecord>,
     pub usage: Usage,
     pub idempotency_key: Option<String>,
+    /// How many turns the user may have running at once, in all their rooms.
+    pub concurrent_turns: u32,
+}
+
+impl TurnStart {
+    /// The turn's lease among the user's running turns: when it lapses, and which turn it is.
+    fn lease(&self) -> String {
+        format!("{}#{}", self.lock_until_ms, self.turn_id)
+    }
+}
+
+/// Where a turn started with an idempotency key has got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdempotencyState {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl IdempotencyState {
+    fn as_str(self) -> &'static str {
+        match self {
+            IdempotencyState::Pending => "pending",
+            IdempotencyState::Done => "done",
+            IdempotencyState::Failed => "failed",
+        }
+    }
+}
+
+/// How a failed turn failed, replayed to a repeated request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnFailure {
+    UpstreamTimeout,
+    NotFound,
+    /// The model failed otherwise (or the failure is one this version does not know).
+    #[serde(other)]
+    UpstreamError,
+}
+
+impl TurnFailure {
+    fn as_str(self) -> &'static str {
+        match self {
+            TurnFailure::UpstreamTimeout => "upstream_timeout",
+            TurnFailure::NotFound => "not_found",
+            TurnFailure::UpstreamError => "upstream_error",
+        }
+    }
 }
 
 /// What became of a turn started with an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
     pub pk: String,
-    /// `pending`, `done` or `failed`.
-    pub state: String,
+    pub state: IdempotencyState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_message_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_id: Option<String>,
-    /// The error code of a failed turn, replayed to a repeated request.
+    /// How a failed turn failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<TurnFailure>,
     pub expires_at: i64,
 }
 
-pub fn idempotency_pk(owner: &str, room_id: &str, key: &str) -> String {
-    format!("idem#{owner}#{room_id}#{key}")
+pub fn idempotency_pk(owner: &Owner, room_id: &str, key: &str) -> String {
+    format!("idem#{}#{room_id}#{key}", owner.key())
 }
 
-fn usage_pk(owner: &str, day: &str) -> String {
-    format!("usage#{owner}#{day}")
+/// The user's running turns: a string set of leases (`{until_ms}#{turn_id}`), at most the
+/// configured number at once. A turn whose function died leaves its lease until it lapses.
+fn turns_pk(owner: &Owner) -> String {
+    format!("turns#{}", owner.key())
 }
 
-/// The index of the first item whose condition failed in a cancelled transaction.
-fn failed_item(error: &TransactWriteError) -> Option<usize> {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    match error.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
-            .cancellation_reasons()
-            .iter()
-            .position(|reason| reason.code() == Some("ConditionalCheckFailed")),
-        _ => None,
-    }
+fn usage_pk(owner: &Owner, day: &str) -> String {
+    format!("usage#{}#{day}", owner.key())
 }
 
 impl Store {
-    fn session_check(
-        &self,
-        session_id: &str,
-        owner: &str,
-        now_s: i64,
-    ) -> Result<TransactWriteItem, StoreError> {
+    /// The session is still live: checked again in the transaction that charges a model call,
+    /// so a logout between the request's check and the charge stops the call.
+    fn session_check(&self, owner: &Owner, now_s: i64) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.tables.sessions)
-            .key("pk", s(session_id))
+            .key("pk", s(owner.session_id()))
             .condition_expression("attribute_exists(pk) AND user_key = :user AND expires_at > :now")
-            .expression_attribute_values(":user", s(owner))
+            .expression_attribute_values(":user", s(owner.key()))
             .expression_attribute_values(":now", n(now_s))
             .build()
             .map_err(StoreError::request)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    fn usage_charge(&self, owner: &str, usage: &Usage) -> Result<TransactWriteItem, StoreError> {
+    fn usage_charge(&self, owner: &Owner, usage: &Usage) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
-            .table_name(&self.tables.sessions)
+            .table_name(&self.tables.limits)
             .key("pk", s(&usage_pk(owner, &usage.day)))
             .update_expression(
                 "SET turns = if_not_exists(turns, :zero) + :one, expires_at = :expires",
@@ -137,21 +178,20 @@ impl Store {
     /// daily limit allows it: one transaction.
     pub async fn charge_usage(
         &self,
-        session_id: &str,
-        owner: &str,
+        owner: &Owner,
         usage: &Usage,
         now_s: i64,
     ) -> Result<(), BeginError> {
         let result = self
             .client
             .transact_write_items()
-            .transact_items(self.session_check(session_id, owner, now_s)?)
+            .transact_items(self.session_check(owner, now_s)?)
             .transact_items(self.usage_charge(owner, usage)?)
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) => match failed_item(&error) {
+            Err(error) => match failed_condition(&error) {
                 Some(0) => Err(BeginError::Refused(Refusal::LoggedOut)),
                 Some(_) => Err(BeginError::Refused(Refusal::QuotaExhausted)),
                 None => Err(StoreError::request(error).into()),
@@ -164,20 +204,28 @@ impl Store {
     /// learner's message, counts the call against the daily limit, and records the idempotency
     /// key. All of it happens, or none.
     pub async fn begin_turn(&self, start: &TurnStart) -> Result<(), BeginError> {
+        match self.try_begin_turn(start).await {
+            // Leases of turns whose function died may fill the set: drop the lapsed, try again.
+            Err(BeginError::Refused(Refusal::TooManyTurns))
+                if self.drop_lapsed_leases(&start.owner, start.now_ms).await? =>
+            {
+                self.try_begin_turn(start).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn try_begin_turn(&self, start: &TurnStart) -> Result<(), BeginError> {
         let mut purposes = vec![Refusal::LoggedOut, Refusal::RoomGone];
         let mut request = self
             .client
             .transact_write_items()
-            .transact_items(self.session_check(
-                &start.session_id,
-                &start.owner,
-                start.now_ms / 1000,
-            )?);
+            .transact_items(self.session_check(&start.owner, start.now_ms / 1000)?);
 
         let mut set = "SET turn_id = :turn, turn_until = :until".to_owned();
         let mut room = Update::builder()
             .table_name(&self.tables.rooms)
-            .key("pk", s(&start.owner))
+            .key("pk", s(start.owner.key()))
             .key("sk", s(&room_sk(&start.room_id)))
             .condition_expression(
                 "attribute_exists(pk) AND attribute_not_exists(deleting) AND message_count = :seen \
@@ -219,14 +267,14 @@ impl Store {
         if let Some(key) = &start.idempotency_key {
             let record = IdempotencyRecord {
                 pk: idempotency_pk(&start.owner, &start.room_id, key),
-                state: "pending".into(),
+                state: IdempotencyState::Pending,
                 user_message_id: start.user_message.as_ref().map(|m| m.id.clone()),
                 reply_id: None,
                 error: None,
                 expires_at: start.usage.expires_at,
             };
             let put = Put::builder()
-                .table_name(&self.tables.sessions)
+                .table_name(&self.tables.limits)
                 .set_item(Some(
                     serde_dynamo::to_item(&record).map_err(StoreError::from)?,
                 ))
@@ -237,9 +285,23 @@ impl Store {
             purposes.push(Refusal::Repeated);
         }
 
+        // Last, so that a repeated request is told it repeats before it is told to wait.
+        let lease = Update::builder()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&turns_pk(&start.owner)))
+            .update_expression("ADD leases :lease SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(leases) OR size(leases) < :max")
+            .expression_attribute_values(":lease", AttributeValue::Ss(vec![start.lease()]))
+            .expression_attribute_values(":max", n(start.concurrent_turns))
+            .expression_attribute_values(":expires", n(start.lock_until_ms / 1000 + 3600))
+            .build()
+            .map_err(StoreError::request)?;
+        request = request.transact_items(TransactWriteItem::builder().update(lease).build());
+        purposes.push(Refusal::TooManyTurns);
+
         match request.send().await {
             Ok(_) => Ok(()),
-            Err(error) => match failed_item(&error).and_then(|index| purposes.get(index)) {
+            Err(error) => match failed_condition(&error).and_then(|index| purposes.get(index)) {
                 // The room's condition covers a missing room, a deleted one and a busy one.
                 Some(Refusal::RoomGone) => match self.get_room(&start.owner, &start.room_id).await?
                 {
@@ -267,7 +329,7 @@ impl Store {
             .map_err(StoreError::request)?;
         let room = Update::builder()
             .table_name(&self.tables.rooms)
-            .key("pk", s(&start.owner))
+            .key("pk", s(start.owner.key()))
             .key("sk", s(&room_sk(&start.room_id)))
             .update_expression(
                 "SET message_count = message_count + :one, last_message_at = :at, activity = :activity \
@@ -284,14 +346,15 @@ impl Store {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(room).build())
-            .transact_items(TransactWriteItem::builder().put(put).build());
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(self.lease_release(start)?);
         if let Some(key) = &start.idempotency_key {
             let done = Update::builder()
-                .table_name(&self.tables.sessions)
+                .table_name(&self.tables.limits)
                 .key("pk", s(&idempotency_pk(&start.owner, &start.room_id, key)))
                 .update_expression("SET #state = :done, reply_id = :reply")
                 .expression_attribute_names("#state", "state")
-                .expression_attribute_values(":done", s("done"))
+                .expression_attribute_values(":done", s(IdempotencyState::Done.as_str()))
                 .expression_attribute_values(":reply", s(&reply.id))
                 .build()
                 .map_err(StoreError::request)?;
@@ -299,58 +362,115 @@ impl Store {
         }
         match request.send().await {
             Ok(_) => Ok(true),
-            Err(error) if failed_item(&error) == Some(0) => Ok(false),
+            Err(error) if failed_condition(&error) == Some(0) => Ok(false),
             Err(error) => Err(StoreError::request(error)),
         }
     }
 
     /// Releases the turn after the model failed, and records the failure for a repeated request.
-    /// The learner's message stays. Best effort: a lock left behind expires by itself.
-    pub async fn abandon_turn(&self, start: &TurnStart, error_code: &str) {
+    /// The learner's message stays. Best effort: a lock or lease left behind lapses by itself.
+    pub async fn abandon_turn(&self, start: &TurnStart, failure: TurnFailure) {
+        if let Err(error) = self.try_abandon_turn(start, failure).await {
+            tracing::warn!(%error, "a failed turn's lock was not released; it will lapse");
+        }
+    }
+
+    async fn try_abandon_turn(
+        &self,
+        start: &TurnStart,
+        failure: TurnFailure,
+    ) -> Result<(), StoreError> {
         let release = Update::builder()
             .table_name(&self.tables.rooms)
-            .key("pk", s(&start.owner))
+            .key("pk", s(start.owner.key()))
             .key("sk", s(&room_sk(&start.room_id)))
             .update_expression("REMOVE turn_id, turn_until")
             .condition_expression("turn_id = :turn")
             .expression_attribute_values(":turn", s(&start.turn_id))
-            .build();
-        let failed = start.idempotency_key.as_ref().map(|key| {
-            Update::builder()
-                .table_name(&self.tables.sessions)
+            .build()
+            .map_err(StoreError::request)?;
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(release).build())
+            .transact_items(self.lease_release(start)?);
+        if let Some(key) = &start.idempotency_key {
+            let failed = Update::builder()
+                .table_name(&self.tables.limits)
                 .key("pk", s(&idempotency_pk(&start.owner, &start.room_id, key)))
                 .update_expression("SET #state = :failed, #error = :error")
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_names("#error", "error")
-                .expression_attribute_values(":failed", s("failed"))
-                .expression_attribute_values(":error", s(error_code))
+                .expression_attribute_values(":failed", s(IdempotencyState::Failed.as_str()))
+                .expression_attribute_values(":error", s(failure.as_str()))
                 .build()
-        });
-        let mut request = self.client.transact_write_items();
-        for update in std::iter::once(release).chain(failed) {
-            match update {
-                Ok(update) => {
-                    request =
-                        request.transact_items(TransactWriteItem::builder().update(update).build())
-                }
-                Err(error) => return tracing::error!(%error, "cannot build the release of a turn"),
-            }
+                .map_err(StoreError::request)?;
+            request = request.transact_items(TransactWriteItem::builder().update(failed).build());
         }
-        if let Err(error) = request.send().await {
-            tracing::warn!(error = %StoreError::request(error), "a failed turn's lock was not released; it will expire");
+        request.send().await.map_err(StoreError::request)?;
+        Ok(())
+    }
+
+    /// The update that ends a turn's lease, for the transaction that finishes or abandons it.
+    fn lease_release(&self, start: &TurnStart) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&turns_pk(&start.owner)))
+            .update_expression("DELETE leases :lease")
+            .expression_attribute_values(":lease", AttributeValue::Ss(vec![start.lease()]))
+            .build()
+            .map_err(StoreError::request)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Removes the user's leases that lapsed before `now_ms`; `true` if there were any.
+    async fn drop_lapsed_leases(&self, owner: &Owner, now_ms: i64) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&turns_pk(owner)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let lapsed: Vec<String> = match output.item.as_ref().and_then(|item| item.get("leases")) {
+            Some(AttributeValue::Ss(leases)) => leases
+                .iter()
+                .filter(|lease| {
+                    let until = lease.split('#').next().and_then(|ms| ms.parse::<i64>().ok());
+                    until.is_none_or(|until| until < now_ms)
+                })
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        if lapsed.is_empty() {
+            return Ok(false);
         }
+        tracing::warn!(count = lapsed.len(), "dropping lapsed turn leases");
+        self.client
+            .update_item()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&turns_pk(owner)))
+            .update_expression("DELETE leases :lapsed")
+            .expression_attribute_values(":lapsed", AttributeValue::Ss(lapsed))
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        Ok(true)
     }
 
     pub async fn get_idempotency(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let output = self
             .client
             .get_item()
-            .table_name(&self.tables.sessions)
+            .table_name(&self.tables.limits)
             .key("pk", s(&idempotency_pk(owner, room_id, key)))
             .consistent_read(true)
             .send()
@@ -362,7 +482,7 @@ impl Store {
     /// Messages of a room by id, in one read.
     pub async fn get_messages(
         &self,
-        owner: &str,
+        owner: &Owner,
         room_id: &str,
         ids: &[&str],
     ) -> Result<Vec<MessageRecord>, StoreError> {

@@ -10,7 +10,6 @@ pub use openai::{OpenAiClient, TextStream};
 use prompt::PromptMessage;
 
 use crate::config::TutorConfig;
-use crate::error::ApiError;
 use crate::room::Language;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,16 +18,6 @@ pub enum TutorError {
     Timeout,
     #[error("{0}")]
     Upstream(String),
-}
-
-impl From<TutorError> for ApiError {
-    fn from(error: TutorError) -> Self {
-        tracing::warn!(%error, "the model call failed");
-        match error {
-            TutorError::Timeout => ApiError::UpstreamTimeout,
-            TutorError::Upstream(_) => ApiError::UpstreamError,
-        }
-    }
 }
 
 /// What the model is asked for.

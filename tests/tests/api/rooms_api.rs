@@ -70,12 +70,13 @@ fn messages(owner: &str, room_id: &str, count: usize) -> Vec<MessageRecord> {
         .collect()
 }
 
-async fn append(app: &TestApp, owner: &str, room_id: &str, messages: &[MessageRecord]) {
+async fn append(app: &TestApp, user: &User, room_id: &str, messages: &[MessageRecord]) {
+    let owner = app.owner(&user.token).await;
     for chunk in messages.chunks(50) {
         assert!(
             app.state
                 .store
-                .append_messages(owner, room_id, chunk)
+                .append_messages(&owner, room_id, chunk)
                 .await
                 .unwrap()
         );
@@ -220,7 +221,7 @@ async fn rooms_are_private_on_every_route() {
     let bob = user(&app, "bob").await;
     let room = create(&app, &alice, "Alice's secret situation").await;
     let id = room["id"].as_str().unwrap().to_owned();
-    append(&app, &alice.key, &id, &messages(&alice.key, &id, 60)).await;
+    append(&app, &alice, &id, &messages(&alice.key, &id, 60)).await;
     let room = send(&app, &alice, Method::GET, &format!("/rooms/{id}"), None)
         .await
         .json()["room"]
@@ -379,9 +380,9 @@ async fn a_new_message_moves_a_room_to_the_top() {
         || async { ids(&send(&app, &dave, Method::GET, "/rooms", None).await.json()["items"]) };
     assert_eq!(order().await, [c.clone(), b.clone(), a.clone()]);
 
-    append(&app, &dave.key, &a, &messages(&dave.key, &a, 2)).await;
+    append(&app, &dave, &a, &messages(&dave.key, &a, 2)).await;
     assert_eq!(order().await, [a.clone(), c.clone(), b.clone()]);
-    append(&app, &dave.key, &b, &messages(&dave.key, &b, 1)).await;
+    append(&app, &dave, &b, &messages(&dave.key, &b, 1)).await;
     assert_eq!(order().await, [b.clone(), a.clone(), c.clone()]);
 
     // Editing a room is not activity.
@@ -412,7 +413,7 @@ async fn message_pages_go_back_in_time_without_gaps() {
         .unwrap()
         .to_owned();
     let all = messages(&erin.key, &id, 137);
-    append(&app, &erin.key, &id, &all).await;
+    append(&app, &erin, &id, &all).await;
     let all_ids: Vec<_> = all.iter().map(|m| m.id.clone()).collect();
 
     let opened = send(&app, &erin, Method::GET, &format!("/rooms/{id}"), None)
@@ -499,7 +500,7 @@ async fn deleting_a_room_of_3000_messages_leaves_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    append(&app, &frank.key, &kept, &messages(&frank.key, &kept, 10)).await;
+    append(&app, &frank, &kept, &messages(&frank.key, &kept, 10)).await;
 
     let doomed = messages(&frank.key, &id, 3000);
     for chunk in doomed.chunks(25) {
@@ -569,7 +570,7 @@ async fn a_delete_that_stopped_half_way_is_invisible_and_can_be_finished() {
         .as_str()
         .unwrap()
         .to_owned();
-    append(&app, &grace.key, &id, &messages(&grace.key, &id, 30)).await;
+    append(&app, &grace, &id, &messages(&grace.key, &id, 30)).await;
     // The first step of a delete, as if the function stopped right after it.
     app.dynamodb
         .update_item()
@@ -603,7 +604,11 @@ async fn a_delete_that_stopped_half_way_is_invisible_and_can_be_finished() {
     assert!(
         !app.state
             .store
-            .append_messages(&grace.key, &id, &messages(&grace.key, &id, 1))
+            .append_messages(
+                &app.owner(&grace.token).await,
+                &id,
+                &messages(&grace.key, &id, 1)
+            )
             .await
             .unwrap(),
         "no message can be added to a room being deleted"
@@ -867,7 +872,7 @@ async fn dynamodb_round_trips_per_route() {
         .as_str()
         .unwrap()
         .to_owned();
-    append(&app, &judy.key, &id, &messages(&judy.key, &id, 80)).await;
+    append(&app, &judy, &id, &messages(&judy.key, &id, 80)).await;
     for _ in 0..3 {
         create(&app, &judy, "more").await;
     }

@@ -1,0 +1,125 @@
+//! Reading a request: its path, the client's address, the query, the JSON body, the token.
+
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::http::{Method, header};
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldErrors};
+
+/// Request bodies over this many bytes are refused with `413`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The request's query string, parsed; an unparsable one reads as empty.
+pub fn query(req: &Request) -> QueryMap {
+    req.uri()
+        .query()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default()
+}
+
+/// The request's path as the client wrote it: API Gateway's stage (`/Prod`) is not part of it.
+pub fn request_path(req: &Request) -> &str {
+    match req.raw_http_path() {
+        "" => req.uri().path(),
+        path => path,
+    }
+}
+
+/// The client's address as API Gateway saw it (not a header a client could forge).
+pub fn source_ip(req: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    let ip = match req.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => context.identity.source_ip.clone(),
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
+        _ => None,
+    }?;
+    // A well-formed address only, so a key stays small whatever the event holds.
+    ip.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// `?limit=N&cursor=...` of a paginated list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageQuery {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// Reads `limit` (1 to 100, 20 when absent) and `cursor` from the query string.
+pub fn page_query(req: &Request) -> Result<PageQuery, ApiError> {
+    let query = query(req);
+    let mut errors = FieldErrors::new();
+    let limit = match query.first("limit") {
+        None => Some(DEFAULT_PAGE_SIZE),
+        Some(text) => errors.check(
+            "limit",
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or(format!("must be a whole number from 1 to {MAX_PAGE_SIZE}")),
+        ),
+    };
+    let cursor = query
+        .first("cursor")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    errors.finish()?;
+    Ok(PageQuery {
+        limit: limit.unwrap_or(DEFAULT_PAGE_SIZE),
+        cursor,
+    })
+}
+
+/// Refuses any method but `allowed` with `405` and an `Allow` header.
+pub fn allow(req: &Request, allowed: &[Method]) -> Result<(), ApiError> {
+    if allowed.contains(req.method()) {
+        Ok(())
+    } else {
+        Err(ApiError::MethodNotAllowed {
+            allowed: allowed.to_vec(),
+        })
+    }
+}
+
+/// Parses the body as a JSON object into `T`. Over 64 KiB is `413`; anything that is not a JSON
+/// object of the right types is `400 invalid_json`. Field values are checked by the caller.
+pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::InvalidJson(
+            "The request body must be a JSON object.".into(),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| ApiError::InvalidJson("The request body is not valid JSON.".into()))?;
+    if !value.is_object() {
+        return Err(ApiError::InvalidJson(
+            "The request body must be a JSON object.".into(),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        // Name the field, never the value: it may be a password.
+        ApiError::InvalidJson(format!("The field `{}` has the wrong type.", error.path()))
+    })
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized)?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthorized)?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(token.trim())
+}

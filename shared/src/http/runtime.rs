@@ -1,0 +1,136 @@
+//! The wrapper that turns a handler into the service every function runs, in Lambda, in the
+//! local stack and in tests, and the Lambda runtime loop around it.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use lambda_http::http::{HeaderName, Method, header};
+use lambda_http::{Body, Request, Response, service_fn};
+use tower::ServiceBuilder;
+use tower::util::BoxCloneService;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::request::request_path;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The service a function runs: the handler, its errors mapped to JSON, and CORS.
+pub type ApiService = BoxCloneService<Request, Response<Body>, Infallible>;
+/// The same, for a function whose replies may stream.
+pub type StreamingService = BoxCloneService<Request, Response<StreamBody>, Infallible>;
+
+fn cors_layer(config: &Config) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(config.allowed_origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// The body of a streamed reply (server-sent events). Failures after the stream started travel
+/// inside it as `error` events, so the body itself never fails.
+pub type StreamBody = UnsyncBoxBody<Bytes, Infallible>;
+
+/// A response body a function can answer with: buffered (most routes) or streamed (chat).
+pub trait ReplyBody: Default + Send + 'static {
+    /// The body of a buffered reply (an error, a JSON document).
+    fn buffered(body: Body) -> Self;
+
+    /// The Lambda runtime loop for a service answering with this body.
+    fn serve(
+        service: BoxCloneService<Request, Response<Self>, Infallible>,
+    ) -> impl Future<Output = Result<(), lambda_http::Error>>;
+}
+
+impl ReplyBody for Body {
+    fn buffered(body: Body) -> Self {
+        body
+    }
+
+    async fn serve(
+        service: BoxCloneService<Request, Response<Self>, Infallible>,
+    ) -> Result<(), lambda_http::Error> {
+        lambda_http::run(service).await
+    }
+}
+
+impl ReplyBody for StreamBody {
+    fn buffered(body: Body) -> Self {
+        Full::new(Bytes::from(body.to_vec())).boxed_unsync()
+    }
+
+    async fn serve(
+        service: BoxCloneService<Request, Response<Self>, Infallible>,
+    ) -> Result<(), lambda_http::Error> {
+        lambda_http::run_with_streaming_response(service).await
+    }
+}
+
+/// Wraps a handler into the service a function runs, in Lambda, in the local stack and in tests:
+/// its errors mapped to the contract's JSON, CORS, and one log line per request.
+pub fn service<H, Fut, B>(
+    state: Arc<AppState>,
+    handler: H,
+) -> BoxCloneService<Request, Response<B>, Infallible>
+where
+    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<B>, ApiError>> + Send + 'static,
+    B: ReplyBody,
+{
+    let cors = cors_layer(&state.config);
+    let inner = service_fn(move |req: Request| {
+        let (state, handler) = (state.clone(), handler.clone());
+        async move {
+            let started = Instant::now();
+            let (method, path) = (req.method().clone(), request_path(&req).to_owned());
+            let response = handler(state, req)
+                .await
+                .unwrap_or_else(|error| error.into_response().map(B::buffered));
+            tracing::info!(
+                %method, %path, status = response.status().as_u16(),
+                elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request"
+            );
+            Ok::<_, Infallible>(response)
+        }
+    });
+    BoxCloneService::new(ServiceBuilder::new().layer(cors).service(inner))
+}
+
+/// Which secrets a function reads at cold start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// The token signing key, and the model's key where there is one: every route with a token.
+    Read,
+    /// None: a function that reads no token and calls no model (`health`, `fallback`), whose
+    /// role may then read no secret.
+    None,
+}
+
+/// A function's whole `main`: logging, state built once, then the Lambda runtime loop, buffered
+/// or streamed as the handler's body is.
+pub async fn run<H, Fut, B>(secrets: Secrets, handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<B>, ApiError>> + Send + 'static,
+    B: ReplyBody,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let state = match secrets {
+        Secrets::Read => AppState::from_env().await,
+        Secrets::None => AppState::from_env_without_secrets().await,
+    }
+    .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
+    B::serve(service(state, handler)).await
+}

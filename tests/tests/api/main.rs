@@ -1,0 +1,15 @@
+//! The API tests: one binary, so the AWS SDK, the embedded DynamoDB and the HTTP stacks are
+//! linked once for all of them. Each module is one area of the contract. (The smoke suite, which
+//! drives the real function binaries, and the environment test, which sets the process's
+//! environment, are binaries of their own.)
+
+mod aids_api;
+mod auth_api;
+mod authorization;
+mod bad_input;
+mod chat_api;
+mod concurrency;
+mod consistency;
+mod faults;
+mod iam;
+mod rooms_api;
