@@ -3,22 +3,15 @@
 use std::time::Duration;
 
 use lambda_http::http::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Where the JWT signing key comes from: the value itself (local stack, tests) or a Secrets
 /// Manager secret read once at cold start (AWS).
-#[derive(Clone, PartialEq, Eq)]
+/// The value is a `SecretString`, whose `Debug` never shows it.
+#[derive(Debug, Clone)]
 pub enum SecretSource {
-    Value(String),
+    Value(SecretString),
     SecretsManager { secret_id: String },
-}
-
-impl std::fmt::Debug for SecretSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SecretSource::Value(_) => f.write_str("Value(<redacted>)"),
-            SecretSource::SecretsManager { secret_id } => write!(f, "SecretsManager({secret_id})"),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +40,7 @@ pub struct Config {
 }
 
 /// The language model and the limits on what a turn may cost.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TutorConfig {
     /// `OPENAI_API_KEY` (or `ROLECHAT_OPENAI_KEY_SECRET_ARN` in AWS). With neither, the offline tutor.
     pub api_key: Option<SecretSource>,
@@ -57,6 +50,11 @@ pub struct TutorConfig {
     pub model: String,
     /// `ROLECHAT_MODEL_TIMEOUT_SECONDS`: the most one model call may take, retries included.
     pub timeout: Duration,
+    /// `ROLECHAT_MODEL_FIRST_TOKEN_SECONDS`: the most the first piece of a reply may take (the
+    /// whole reply, when it is not streamed); 20 by default.
+    pub first_token_timeout: Duration,
+    /// `ROLECHAT_MODEL_IDLE_SECONDS`: the longest pause between two pieces of a streamed reply.
+    pub idle_timeout: Duration,
     /// Connecting to the model server may take at most this long.
     pub connect_timeout: Duration,
     /// `ROLECHAT_MODEL_RETRIES`: retries of a call the server refused (429, 5xx) before any text.
@@ -69,19 +67,6 @@ pub struct TutorConfig {
     pub history_messages: usize,
     /// `ROLECHAT_OFFLINE_WORD_DELAY_MS`: the offline tutor's pace, so its streaming can be seen.
     pub offline_word_delay: Duration,
-}
-
-impl std::fmt::Debug for TutorConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TutorConfig")
-            .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .field("max_tokens", &self.max_tokens)
-            .field("history_messages", &self.history_messages)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -117,7 +102,7 @@ impl Config {
         let jwt_secret = match (get("ROLECHAT_JWT_SECRET"), get("ROLECHAT_JWT_SECRET_ARN")) {
             (Some(value), _) => {
                 check_secret_length("ROLECHAT_JWT_SECRET", &value)?;
-                SecretSource::Value(value)
+                SecretSource::Value(value.into())
             }
             (None, Some(secret_id)) => SecretSource::SecretsManager { secret_id },
             (None, None) => return Err(ConfigError::MissingJwtSecret),
@@ -175,13 +160,19 @@ impl Config {
         let timeout = Duration::from_secs(number("ROLECHAT_MODEL_TIMEOUT_SECONDS", 60, 1..=900)?);
         let tutor = TutorConfig {
             api_key: match (get("OPENAI_API_KEY"), get("ROLECHAT_OPENAI_KEY_SECRET_ARN")) {
-                (Some(key), _) => Some(SecretSource::Value(key)),
+                (Some(key), _) => Some(SecretSource::Value(key.into())),
                 (None, Some(secret_id)) => Some(SecretSource::SecretsManager { secret_id }),
                 (None, None) => None,
             },
             base_url: get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
             model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into()),
             timeout,
+            first_token_timeout: Duration::from_secs(number(
+                "ROLECHAT_MODEL_FIRST_TOKEN_SECONDS",
+                20,
+                1..=900,
+            )?),
+            idle_timeout: Duration::from_secs(number("ROLECHAT_MODEL_IDLE_SECONDS", 20, 1..=900)?),
             connect_timeout: timeout.min(Duration::from_secs(5)),
             retries: number("ROLECHAT_MODEL_RETRIES", 2, 0..=5)? as u32,
             retry_backoff: Duration::from_millis(number(
@@ -219,6 +210,16 @@ impl Config {
 }
 
 /// Refuses a signing key too short for HS256; `name` says where it came from.
+impl SecretSource {
+    /// The value, when it is given directly rather than named in Secrets Manager.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            SecretSource::Value(value) => Some(value.expose_secret()),
+            SecretSource::SecretsManager { .. } => None,
+        }
+    }
+}
+
 pub fn check_secret_length(name: &'static str, secret: &str) -> Result<(), ConfigError> {
     if secret.len() < MIN_JWT_SECRET_BYTES {
         return Err(ConfigError::Invalid {
@@ -251,7 +252,7 @@ mod tests {
         assert_eq!(config.session_ttl, DEFAULT_SESSION_TTL);
         assert!(config.allowed_origins.is_empty());
         assert_eq!(config.dynamodb_endpoint, None);
-        assert_eq!(config.jwt_secret, SecretSource::Value(SECRET.into()));
+        assert_eq!(config.jwt_secret.value(), Some(SECRET));
         assert!(
             !format!("{config:?}").contains(SECRET),
             "the secret must not be printable"
@@ -269,12 +270,10 @@ mod tests {
             }
         ));
         let from_arn = config(&[("ROLECHAT_JWT_SECRET_ARN", "arn:aws:secretsmanager:x")]).unwrap();
-        assert_eq!(
-            from_arn.jwt_secret,
-            SecretSource::SecretsManager {
-                secret_id: "arn:aws:secretsmanager:x".into()
-            }
-        );
+        assert!(matches!(
+            &from_arn.jwt_secret,
+            SecretSource::SecretsManager { secret_id } if secret_id == "arn:aws:secretsmanager:x"
+        ));
     }
 
     #[test]
@@ -285,8 +284,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            config.tutor.api_key,
-            Some(SecretSource::Value("sk-test-key-value".into()))
+            config.tutor.api_key.as_ref().and_then(SecretSource::value),
+            Some("sk-test-key-value")
         );
         assert!(!format!("{config:?}").contains("sk-test-key-value"));
     }

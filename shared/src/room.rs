@@ -311,6 +311,9 @@ pub struct Message {
     /// Translations by target language (`ko`, `en`, `ja`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub translations: std::collections::BTreeMap<&'static str, String>,
+    /// Present (`true`) only on a reply the model stopped at its length limit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 /// The languages explanations and translations are written in: the learners' own languages.

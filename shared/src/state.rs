@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::auth::TokenKeys;
 use crate::config::{self, Config, SecretSource};
 use crate::cursor::CursorKeys;
@@ -35,11 +37,14 @@ impl AppState {
     pub fn new(
         config: Config,
         store: Store,
-        jwt_secret: &str,
-        openai_key: Option<String>,
+        jwt_secret: &SecretString,
+        openai_key: Option<SecretString>,
     ) -> Arc<Self> {
-        let tokens = TokenKeys::new(jwt_secret.as_bytes());
-        let cursors = CursorKeys::new(jwt_secret.as_bytes());
+        let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
+        let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
+        // The dummy hash is made here, at cold start, so the first login of an unknown name
+        // takes no longer than any other.
+        crate::auth::prepare_dummy_hash();
         let tutor = Tutor::new(&config.tutor, openai_key);
         Arc::new(AppState {
             config,
@@ -59,7 +64,7 @@ impl AppState {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
                 let secret = read_secret(secret_id).await?;
-                config::check_secret_length("ROLECHAT_JWT_SECRET_ARN", &secret)?;
+                config::check_secret_length("ROLECHAT_JWT_SECRET_ARN", secret.expose_secret())?;
                 secret
             }
         };
@@ -76,9 +81,9 @@ impl AppState {
     /// they fetch no secret, so their roles may read none. Their signing key is a throwaway that
     /// no token was ever signed with.
     pub async fn from_env_without_secrets() -> Result<Arc<Self>, StartupError> {
-        let throwaway = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new());
+        let throwaway: SecretString = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new()).into();
         let config = Config::from_lookup(|name| match name {
-            "ROLECHAT_JWT_SECRET" => Some(throwaway.clone()),
+            "ROLECHAT_JWT_SECRET" => Some(throwaway.expose_secret().to_owned()),
             "ROLECHAT_JWT_SECRET_ARN" | "OPENAI_API_KEY" | "ROLECHAT_OPENAI_KEY_SECRET_ARN" => None,
             _ => std::env::var(name).ok(),
         })?;
@@ -152,7 +157,7 @@ pub fn local_dynamodb_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builde
         .credentials_provider(credentials)
 }
 
-async fn read_secret(secret_id: &str) -> Result<String, StartupError> {
+async fn read_secret(secret_id: &str) -> Result<SecretString, StartupError> {
     let aws = AwsEnvironment::read()?;
     let config = aws_sdk_secretsmanager::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -172,5 +177,5 @@ async fn read_secret(secret_id: &str) -> Result<String, StartupError> {
         .ok_or_else(|| StartupError::Secret("the secret has no string value".into()))?
         .trim()
         .to_owned();
-    Ok(secret)
+    Ok(secret.into())
 }

@@ -165,7 +165,7 @@ impl TestApp {
             Some(rolechat::config::SecretSource::Value(key)) => Some(key.clone()),
             _ => None,
         };
-        let state = AppState::new(config, store, JWT_SECRET, openai_key);
+        let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key);
         TestApp {
             state,
             model,

@@ -21,7 +21,7 @@ use crate::store::{
     BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart,
 };
 use crate::turn::{event, refusal_error, usage_today};
-use crate::tutor::{TurnKind, TutorRequest, prompt};
+use crate::tutor::{Finish, Piece, TurnKind, TutorRequest, prompt};
 use crate::{AppState, time};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
@@ -175,29 +175,32 @@ fn wants_events(req: &Request) -> bool {
         .any(|accept| accept.contains("text/event-stream"))
 }
 
-fn reply_record(start: &TurnStart, text: &str) -> MessageRecord {
+fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord {
     let id = ulid::Ulid::new().to_string();
-    MessageRecord::new(
+    let mut reply = MessageRecord::new(
         start.owner.key(),
         &start.room_id,
         &id,
         Role::Assistant,
         text,
         &time::rfc3339(time::now()),
-    )
+    );
+    reply.cut = finish.cut;
+    reply.usage = finish.usage;
+    reply
 }
 
 /// The JSON mode: the whole reply, stored, then answered.
 async fn reply_turn(state: &AppState, start: &TurnStart, request: &TutorRequest) -> ChatResult {
-    let text = match state.tutor.complete(request).await {
-        Ok(text) => text,
+    let completed = match state.tutor.complete(request).await {
+        Ok(completed) => completed,
         Err(error) => {
             let error = ApiError::from(error);
             state.store.abandon_turn(start, (&error).into()).await;
             return Err(error);
         }
     };
-    let reply = reply_record(start, &text);
+    let reply = reply_record(start, &completed.text, completed.finish);
     if !state.store.finish_turn(start, &reply).await? {
         return Err(ApiError::NotFound);
     }
@@ -228,17 +231,22 @@ fn stream_turn(
         let outcome = async {
             let mut pieces = state.tutor.stream(&request).await?;
             let mut text = String::new();
+            let mut finish = Finish::default();
             while let Some(piece) = pieces.next().await {
-                let piece = piece?;
-                send(event("delta", &json!({"text": piece}))).await;
-                text.push_str(&piece);
+                match piece? {
+                    Piece::Text(piece) => {
+                        send(event("delta", &json!({"text": piece}))).await;
+                        text.push_str(&piece);
+                    }
+                    Piece::Finished(finished) => finish = finished,
+                }
             }
-            Ok::<_, crate::tutor::TutorError>(text)
+            Ok::<_, crate::tutor::TutorError>((text, finish))
         }
         .await;
         let failure = match outcome {
-            Ok(text) if !text.trim().is_empty() => {
-                let reply = reply_record(&start, text.trim());
+            Ok((text, finish)) if !text.trim().is_empty() => {
+                let reply = reply_record(&start, text.trim(), finish);
                 match state.store.finish_turn(&start, &reply).await {
                     Ok(true) => return send(event("reply", &reply.public())).await,
                     Ok(false) => ApiError::NotFound,

@@ -34,8 +34,9 @@ async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> Han
         language: opened.room.language,
         kind: TurnKind::Suggestion,
     };
-    let text = state.tutor.complete(&request).await?;
-    let suggestion = text
+    let completed = state.tutor.complete(&request).await?;
+    let suggestion = completed
+        .text
         .trim()
         .trim_matches(|c| matches!(c, '"' | '“' | '”' | '「' | '」'))
         .trim();

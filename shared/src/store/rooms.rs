@@ -95,6 +95,12 @@ pub struct MessageRecord {
     pub translation_en: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation_ja: Option<String>,
+    /// A reply the model stopped at its token limit: kept, and shown as cut.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
+    /// The tokens the reply's model call used, when the server said (for measuring cost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::tutor::TokenUsage>,
 }
 
 impl MessageRecord {
@@ -117,6 +123,8 @@ impl MessageRecord {
             translation_ko: None,
             translation_en: None,
             translation_ja: None,
+            cut: false,
+            usage: None,
         }
     }
 
@@ -139,6 +147,7 @@ impl MessageRecord {
                 .into_iter()
                 .filter_map(|to| self.translation(to).map(|text| (to.code(), text.clone())))
                 .collect(),
+            cut: self.cut,
         }
     }
 }

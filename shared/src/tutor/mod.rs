@@ -6,7 +6,7 @@ pub mod prompt;
 
 use std::time::Duration;
 
-pub use openai::{OpenAiClient, TextStream};
+pub use openai::{Completed, Finish, OpenAiClient, Piece, TextStream, TokenUsage};
 use prompt::PromptMessage;
 
 use crate::config::TutorConfig;
@@ -44,7 +44,7 @@ pub enum Tutor {
 
 impl Tutor {
     /// The model when there is a key, the offline tutor when there is none.
-    pub fn new(config: &TutorConfig, api_key: Option<String>) -> Self {
+    pub fn new(config: &TutorConfig, api_key: Option<secrecy::SecretString>) -> Self {
         match api_key {
             Some(key) => Tutor::OpenAi(OpenAiClient::new(config, key)),
             None => Tutor::Offline {
@@ -53,10 +53,13 @@ impl Tutor {
         }
     }
 
-    pub async fn complete(&self, request: &TutorRequest) -> Result<String, TutorError> {
+    pub async fn complete(&self, request: &TutorRequest) -> Result<Completed, TutorError> {
         match self {
             Tutor::OpenAi(client) => client.complete(&request.prompt, None).await,
-            Tutor::Offline { .. } => Ok(offline::reply(request.language, request.kind)),
+            Tutor::Offline { .. } => Ok(Completed {
+                text: offline::reply(request.language, request.kind),
+                finish: Finish::default(),
+            }),
         }
     }
 
@@ -77,10 +80,20 @@ impl Tutor {
             "type": "json_schema",
             "json_schema": {"name": name, "strict": true, "schema": schema},
         });
-        let text = client.complete(prompt, Some(&format)).await?;
-        serde_json::from_str(&text).map_err(|error| {
+        let completed = client.complete(prompt, Some(&format)).await?;
+        if completed.finish.cut {
+            return Err(TutorError::Upstream(format!(
+                "the model's {name} was cut at its token limit"
+            )));
+        }
+        serde_json::from_str(&completed.text).map_err(|error| {
+            // serde_json's message quotes the offending value, which is the learner's text or
+            // the model's: say only what kind of error it is and where.
             TutorError::Upstream(format!(
-                "the model's {name} does not follow its schema: {error}"
+                "the model's {name} does not follow its schema ({:?} error at line {}, column {})",
+                error.classify(),
+                error.line(),
+                error.column()
             ))
         })
     }

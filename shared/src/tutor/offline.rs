@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::TurnKind;
-use super::openai::TextStream;
+use super::openai::{Finish, Piece, TextStream};
 use crate::room::Language;
 
 pub fn reply(language: Language, kind: TurnKind) -> String {
@@ -68,10 +68,10 @@ pub fn stream(text: String, delay: Duration) -> TextStream {
         .chunks(4)
         .map(|piece| piece.iter().collect())
         .collect();
-    Box::pin(
-        futures_util::stream::iter(pieces).then(move |piece| async move {
-            tokio::time::sleep(delay).await;
-            Ok(piece)
-        }),
-    )
+    let pieces = futures_util::stream::iter(pieces).then(move |piece| async move {
+        tokio::time::sleep(delay).await;
+        Ok(Piece::Text(piece))
+    });
+    let finished = futures_util::stream::once(async { Ok(Piece::Finished(Finish::default())) });
+    Box::pin(pieces.chain(finished))
 }
