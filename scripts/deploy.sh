@@ -26,6 +26,13 @@ key_secret=$(stack_output OpenAiApiKeySecret)
 
 # The site reads the API's address at run time, so one build serves every stack.
 printf '{"api_base_url": "%s"}\n' "$api_url" > frontend/dist/config.json
+# The distribution's CSP may name only the region's API domain (naming this API there would
+# make a dependency cycle); a second policy in the page narrows connect-src to this API alone.
+# Browsers enforce both, so the page may connect to its own origin and this API, and nothing else.
+api_origin=$(printf '%s' "$api_url" | sed -E 's|^(https://[^/]+).*|\1|')
+sed -i "s|<head>|<head>\n    <meta http-equiv=\"Content-Security-Policy\" content=\"connect-src 'self' $api_origin\">|" \
+  frontend/dist/index.html
+grep -q "connect-src 'self' $api_origin" frontend/dist/index.html
 # Hashed assets never change under their name; everything else is revalidated on each visit.
 aws s3 sync frontend/dist/assets "s3://$bucket/assets" --region "$REGION" --delete \
   --cache-control "public, max-age=31536000, immutable"

@@ -14,6 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 /// How the fake answers one request.
@@ -36,6 +37,49 @@ pub enum Behaviour {
     Malformed,
     /// Answers a well-formed completion with no text in it.
     Empty,
+    /// Answers `text` the way some compatible server shapes its reply: how the stream ends,
+    /// its line ends, comments, and the finish reason (also in a non-streamed reply).
+    Shaped { text: String, shape: Shape },
+    /// Streams `pieces` pieces, then is silent for `silence` before it finishes.
+    StallAfter { pieces: usize, silence: Duration },
+}
+
+/// How a compatible server may write a streamed reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub ending: Ending,
+    /// `\r\n` line ends instead of `\n`.
+    pub crlf: bool,
+    /// SSE comment lines (`: keep-alive`) between events.
+    pub comments: bool,
+    /// `stop`, or `length` for a reply cut at the token limit.
+    pub finish_reason: &'static str,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            ending: Ending::Done,
+            crlf: false,
+            comments: false,
+            finish_reason: "stop",
+        }
+    }
+}
+
+/// What follows the chunk that carries `finish_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `data: [DONE]`, as OpenAI does.
+    Done,
+    /// Nothing: the connection closes.
+    Close,
+    /// A usage-only chunk (`choices: []`), then `[DONE]`.
+    UsageThenDone,
+    /// A usage-only chunk, then the connection closes.
+    UsageThenClose,
+    /// Nothing, and the connection stays open for a minute.
+    Linger,
 }
 
 impl Behaviour {
@@ -185,6 +229,73 @@ async fn complete(
             frames.push(Ok(done()));
             sse(frames, first_delay, delay)
         }
+        Behaviour::Shaped { text, shape } if !streaming => {
+            let mut body = completion(number, &text);
+            body["choices"][0]["finish_reason"] = json!(shape.finish_reason);
+            Json(body).into_response()
+        }
+        Behaviour::Shaped { text, shape } => {
+            let line_end = if shape.crlf { "\r\n" } else { "\n" };
+            let event = |data: String| {
+                let comment = if shape.comments {
+                    format!(": keep-alive{line_end}")
+                } else {
+                    String::new()
+                };
+                Ok(Bytes::from(format!(
+                    "{comment}data: {data}{line_end}{line_end}"
+                )))
+            };
+            let chunk_data = |delta: Value, finish: Option<&str>| {
+                json!({"id": format!("chatcmpl-fake-{number}"), "object": "chat.completion.chunk",
+                       "created": 1795353600, "model": "fake",
+                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+                .to_string()
+            };
+            let mut frames: Vec<Result<Bytes, std::io::Error>> = pieces(&text)
+                .into_iter()
+                .map(|piece| event(chunk_data(json!({"content": piece}), None)))
+                .collect();
+            frames.push(event(chunk_data(json!({}), Some(shape.finish_reason))));
+            let usage = json!({"id": format!("chatcmpl-fake-{number}"), "object": "chat.completion.chunk",
+                               "created": 1795353600, "model": "fake", "choices": [],
+                               "usage": {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366}});
+            match shape.ending {
+                Ending::Done => frames.push(event("[DONE]".into())),
+                Ending::Close => {}
+                Ending::UsageThenDone => {
+                    frames.push(event(usage.to_string()));
+                    frames.push(event("[DONE]".into()));
+                }
+                Ending::UsageThenClose => frames.push(event(usage.to_string())),
+                Ending::Linger => return lingering(frames),
+            }
+            sse(frames, Duration::ZERO, Duration::ZERO)
+        }
+        Behaviour::StallAfter { pieces: count, silence } => {
+            let words = pieces("This reply stalls in the middle of it");
+            let (before, after) = words.split_at(count.min(words.len()));
+            let frames = |words: &[String]| -> Vec<Result<Bytes, std::io::Error>> {
+                words
+                    .iter()
+                    .map(|piece| Ok(chunk(number, json!({"content": piece}), None)))
+                    .collect()
+            };
+            let (before, mut after) = (frames(before), frames(after));
+            after.push(Ok(chunk(number, json!({}), Some("stop"))));
+            after.push(Ok(done()));
+            let stream = futures_util::stream::iter(before)
+                .chain(futures_util::stream::once(async move {
+                    tokio::time::sleep(silence).await;
+                    Ok(Bytes::new())
+                }))
+                .chain(futures_util::stream::iter(after));
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "text/event-stream")
+                .body(Body::from_stream(stream))
+                .expect("constant headers build")
+        }
         Behaviour::CutAfter { pieces: count } => {
             let mut frames: Vec<Result<Bytes, std::io::Error>> =
                 pieces("This reply will be cut off before it is complete")
@@ -251,6 +362,19 @@ fn chunk(number: usize, delta: Value, finish_reason: Option<&str>) -> Bytes {
 
 fn done() -> Bytes {
     Bytes::from_static(b"data: [DONE]\n\n")
+}
+
+/// The frames, then a connection that stays open, silent, for a minute.
+fn lingering(frames: Vec<Result<Bytes, std::io::Error>>) -> Response {
+    let stream = futures_util::stream::iter(frames).chain(futures_util::stream::once(async {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok(Bytes::new())
+    }));
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from_stream(stream))
+        .expect("constant headers build")
 }
 
 fn sse(

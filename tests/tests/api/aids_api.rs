@@ -124,7 +124,7 @@ async fn translations_are_stored_per_language_and_reused() {
         .unwrap()
         .to_owned();
     assert!(
-        system.contains("Japanese line below into natural Korean"),
+        system.contains("Japanese line in the next message into natural Korean"),
         "{system}"
     );
 
@@ -308,8 +308,8 @@ async fn dynamodb_round_trips() {
     );
     assert_eq!(
         app.round_trips.take(),
-        3,
-        "read room and message, charge the call, store the result"
+        4,
+        "check the session, read room and message, charge the call, store the result"
     );
     assert_eq!(
         app.send(aid(&yui, &room, &line, "feedback", ""))
@@ -320,6 +320,6 @@ async fn dynamodb_round_trips() {
     assert_eq!(
         app.round_trips.take(),
         2,
-        "read room and message, check the session"
+        "check the session, read room and message"
     );
 }

@@ -570,8 +570,8 @@ async fn dynamodb_round_trips_per_route() {
     let token = app.sign_up("yusuf", "yusuf's password").await;
     assert_eq!(
         app.round_trips.take(),
-        2,
-        "signup: count the attempt, one transaction (user + session)"
+        1,
+        "signup: one transaction (user + session); with no source address nothing is counted"
     );
 
     let login = app
@@ -581,15 +581,15 @@ async fn dynamodb_round_trips_per_route() {
     assert_eq!(
         app.round_trips.take(),
         3,
-        "login: count the attempt, read the user, write the session"
+        "login: check the username's failures, read the user, write the session"
     );
 
     app.send(TestRequest::post("/auth").json(&credentials("yusuf", "wrong password")))
         .await;
     assert_eq!(
         app.round_trips.take(),
-        2,
-        "failed login: count the attempt, read the user"
+        3,
+        "failed login: check the failures, read the user, count the failure"
     );
 
     assert_eq!(
@@ -624,7 +624,9 @@ async fn dynamodb_round_trips_per_route() {
     );
 }
 
-/// Password guessing is slowed per source IP and per username; `0` turns the limit off.
+/// Password guessing is slowed per source IP and per username; `0` turns the limit off. Only
+/// failures count against a username, and mostly from the address they come from: an attacker
+/// hammering one name cannot lock its owner out.
 #[tokio::test]
 async fn signups_and_logins_are_limited_per_ip_and_per_username() {
     let app = TestApp::spawn_with(&[("ROLECHAT_AUTH_RATE_PER_MINUTE", "3")]).await;
@@ -633,33 +635,46 @@ async fn signups_and_logins_are_limited_per_ip_and_per_username() {
             .json(&credentials(username, password))
             .from_ip(ip)
     };
-    app.send(
-        TestRequest::post("/signup")
-            .json(&credentials("rita", "rita's password"))
-            .from_ip("203.0.113.1"),
-    )
-    .await;
+    for (name, ip) in [("rita", "203.0.113.1"), ("sam", "203.0.113.2")] {
+        let signup = TestRequest::post("/signup")
+            .json(&credentials(name, &format!("{name}'s password")))
+            .from_ip(ip);
+        assert_eq!(app.send(signup).await.status, 201);
+    }
 
-    // One username guessed from many addresses: the fourth attempt this minute is refused, even
+    // An attacker hammers rita's name from one address: refused after three failures, even
     // with the right password, and nothing is logged in.
-    for (n, ip) in ["198.51.100.1", "198.51.100.2"].iter().enumerate() {
-        let response = app.send(login("rita", &format!("guess {n}"), ip)).await;
+    for n in 0..3 {
+        let response = app.send(login("rita", &format!("guess {n}"), "198.51.100.66")).await;
         assert_eq!(response.status, 401, "{}", response.text());
     }
-    let refused = app
-        .send(login("rita", "rita's password", "198.51.100.3"))
-        .await;
-    assert_eq!(
-        (refused.status, refused.error_code().as_str()),
-        (429, "rate_limited")
-    );
-    let retry_after: u64 = refused.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert!(!refused.text().contains("access_token"));
+    for password in ["guess 3", "rita's password"] {
+        let refused = app.send(login("rita", password, "198.51.100.66")).await;
+        assert_eq!(
+            (refused.status, refused.error_code().as_str()),
+            (429, "rate_limited")
+        );
+        let retry_after: u64 = refused.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        assert!(!refused.text().contains("access_token"));
+    }
+    // Meanwhile rita, from her own address, logs in.
+    let owner = app.send(login("rita", "rita's password", "203.0.113.1")).await;
+    assert_eq!(owner.status, 200, "{}", owner.text());
+
+    // Guesses at sam's name spread over many addresses reach the username's ceiling (ten times
+    // the limit): then even the right password is refused from a new address.
+    for n in 0..30 {
+        let ip = format!("198.51.100.{}", 100 + n / 3);
+        let response = app.send(login("sam", &format!("guess {n}"), &ip)).await;
+        assert_eq!(response.status, 401, "guess {n}: {}", response.text());
+    }
+    let refused = app.send(login("sam", "sam's password", "192.0.2.200")).await;
+    assert_eq!(refused.status, 429, "{}", refused.text());
 
     // One address trying many usernames: refused after three, whatever the names.
     for name in ["ann", "ben", "cat"] {

@@ -651,7 +651,7 @@ async fn suggestions_are_in_the_rooms_language_and_change_nothing() {
     );
     let transcript = sent["messages"][1]["content"].as_str().unwrap();
     assert!(
-        transcript.contains("Other person: This is reply number 1"),
+        transcript.contains(r#"{"line":"This is reply number 1 from the fake model.","speaker":"other person"}"#),
         "{transcript}"
     );
 }
@@ -679,8 +679,8 @@ async fn without_a_key_the_offline_tutor_answers_and_says_so() {
     assert!(app.model.requests().is_empty());
 }
 
-/// The round trips of a turn, counted by an interceptor on the SDK client: read the room, begin
-/// the turn (with the session check), finish it.
+/// The round trips of a turn, counted by an interceptor on the SDK client: check the session,
+/// read the room, begin the turn (checking the session again), finish it.
 #[tokio::test]
 async fn dynamodb_round_trips_per_turn() {
     let app = TestApp::spawn().await;
@@ -688,17 +688,17 @@ async fn dynamodb_round_trips_per_turn() {
     let room = room(&app, &jo).await;
     app.round_trips.take();
     assert_eq!(app.send(turn(&jo, &room, json!({}))).await.status, 201);
-    assert_eq!(app.round_trips.take(), 3, "opening line");
+    assert_eq!(app.round_trips.take(), 4, "opening line");
     assert_eq!(
         app.send(streamed(turn(&jo, &room, json!({"content": "네"}))))
             .await
             .status,
         200
     );
-    assert_eq!(app.round_trips.take(), 3, "a streamed turn");
+    assert_eq!(app.round_trips.take(), 4, "a streamed turn");
     let keyed = turn(&jo, &room, json!({"content": "감사합니다"})).header("idempotency-key", "k1");
     assert_eq!(app.send(keyed).await.status, 201);
-    assert_eq!(app.round_trips.take(), 3, "a turn with an idempotency key");
+    assert_eq!(app.round_trips.take(), 4, "a turn with an idempotency key");
     assert_eq!(
         app.send(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&jo.token))
             .await
@@ -707,7 +707,7 @@ async fn dynamodb_round_trips_per_turn() {
     );
     assert_eq!(
         app.round_trips.take(),
-        2,
-        "a suggestion: read the room, charge the call"
+        3,
+        "a suggestion: check the session, read the room, charge the call"
     );
 }

@@ -12,4 +12,5 @@ mod concurrency;
 mod consistency;
 mod faults;
 mod iam;
+mod model_streams;
 mod rooms_api;
