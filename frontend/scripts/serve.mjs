@@ -4,17 +4,17 @@
 
 import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 
 const root = resolve(import.meta.dirname, "..", "dist");
 const port = Number(process.argv[2] ?? 5173);
 const api = process.argv[3] ?? "http://127.0.0.1:9000";
 
-if (!existsSync(join(root, "index.html"))) {
+const isMain = process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename);
+if (isMain && !existsSync(join(root, "index.html"))) {
   console.error("dist/ has no site: run `npm run build` first");
   process.exit(1);
 }
-writeFileSync(join(root, "config.json"), `${JSON.stringify({ api_base_url: api })}\n`);
 
 export function securityHeaders(apiBaseUrl) {
   const apiOrigin = new URL(apiBaseUrl).origin;
@@ -48,11 +48,28 @@ const types = {
 };
 const headers = securityHeaders(api);
 
-createServer((request, response) => {
-  const path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
-  let file = normalize(join(root, path));
-  if (!file.startsWith(root)) {
-    response.writeHead(403).end();
+/// The file under `root` a request path names, or null for a path that is malformed (a bad
+/// percent-encoding) or leaves the root. The check is on `root` plus a separator, so a sibling
+/// folder whose name starts like the root's (`dist-private/`) is outside it.
+export function fileFor(rootDir, requestUrl) {
+  let path;
+  try {
+    path = decodeURIComponent(new URL(requestUrl ?? "/", "http://x").pathname);
+  } catch {
+    return null;
+  }
+  if (path.includes("\0")) return null;
+  const file = normalize(join(rootDir, path));
+  return file === rootDir || file.startsWith(rootDir + sep) ? file : null;
+}
+
+function serve() {
+  writeFileSync(join(root, "config.json"), `${JSON.stringify({ api_base_url: api })}\n`);
+  createServer((request, response) => {
+  let file = fileFor(root, request.url);
+  if (file === null) {
+    response.writeHead(400, { ...headers, "content-type": "text/plain; charset=utf-8" });
+    response.end("Bad request path.\n");
     return;
   }
   if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
@@ -66,3 +83,6 @@ createServer((request, response) => {
 }).listen(port, "127.0.0.1", () => {
   console.log(`Rolechat site on http://127.0.0.1:${port} (API ${api})`);
 });
+}
+
+if (isMain) serve();

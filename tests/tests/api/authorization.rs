@@ -214,3 +214,166 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
     assert_eq!(after, before);
     println!("authorization matrix: {cases} cases");
 }
+
+/// Every way a protected route can answer early (a replay, a conflict, a validation error, a
+/// missing room or message, a tutor message where a learner's is needed) must come after the
+/// session check: a token whose session ended gets `401`, on its own data too, whatever the path,
+/// query, headers and body. Each case changes one thing of a request the route would accept.
+#[tokio::test]
+async fn every_early_exit_of_every_route_checks_the_session_first() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_up("ilse", "ilse's password").await;
+    // Ilse's own room, with a turn taken under an idempotency key and a line checked.
+    let room_id = app
+        .create_room(
+            &token,
+            &json!({"language": "en-US", "level": "beginner", "situation": "At the bakery",
+                    "my_role": "a customer", "gpt_role": "a baker"}),
+        )
+        .await;
+    let turn = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room_id}/messages"))
+                .token(&token)
+                .header("idempotency-key", "ilse-turn-1")
+                .json(&json!({"content": "One loaf, please."})),
+        )
+        .await;
+    assert_eq!(turn.status, 201, "{}", turn.text());
+    let turn = turn.json();
+    let said = turn["user_message"]["id"].as_str().unwrap().to_owned();
+    let reply = turn["reply"]["id"].as_str().unwrap().to_owned();
+    let checked = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room_id}/messages/{said}/feedback"))
+                .token(&token),
+        )
+        .await;
+    assert_eq!(checked.status, 200);
+    let before = app
+        .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&token))
+        .await
+        .json();
+    // A live session for comparing, then the one whose session ends.
+    let live = app
+        .send(TestRequest::post("/auth").json(&json!({"username": "ilse", "password": "ilse's password"})))
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.send(TestRequest::delete("/auth").token(&token)).await.status,
+        204
+    );
+    let claims = app.state.tokens.verify(&live).unwrap();
+    let now = rolechat::time::now().unix_timestamp() as u64;
+    let expired = TokenKeys::new(JWT_SECRET.as_bytes()).issue(
+        &claims.sub,
+        &claims.sid,
+        now - 7200,
+        Duration::from_secs(3600),
+    );
+    let bad = [
+        ("logged out", Some(format!("Bearer {token}"))),
+        ("expired", Some(format!("Bearer {expired}"))),
+        ("no token", None),
+    ];
+
+    let missing_room = ulid::Ulid::new().to_string();
+    let missing_message = ulid::Ulid::new().to_string();
+    let mut cases = 0;
+    let model_calls = app.model.requests().len();
+    for op in operations().iter().filter(|op| op.protected) {
+        let ids = |room: &str, message: &str| {
+            op.path.replace("{id}", room).replace("{message_id}", message)
+        };
+        let own_message = if op.path.ends_with("/feedback") { &said } else { &reply };
+        let path = ids(&room_id, own_message);
+        let body = body_for(&op.method, &op.path);
+        // (what differs, path and query, headers, body)
+        let mut variants: Vec<(String, String, Vec<(&str, &str)>, Option<String>)> = vec![
+            ("as accepted".into(), path.clone(), vec![], body.as_ref().map(Value::to_string)),
+            ("an empty object".into(), path.clone(), vec![], Some("{}".into())),
+            ("a body that is not JSON".into(), path.clone(), vec![], Some("not json".into())),
+            ("a JSON array".into(), path.clone(), vec![], Some("[1]".into())),
+            (
+                "wrong types".into(),
+                path.clone(),
+                vec![],
+                Some(r#"{"content": 5, "title": [], "language": 7, "username": 1}"#.into()),
+            ),
+            (
+                "empty fields".into(),
+                path.clone(),
+                vec![],
+                Some(r#"{"content": " ", "title": "", "situation": ""}"#.into()),
+            ),
+            (
+                "a replayed idempotency key".into(),
+                path.clone(),
+                vec![("idempotency-key", "ilse-turn-1")],
+                Some("{}".into()),
+            ),
+            (
+                "a replayed key, streamed".into(),
+                path.clone(),
+                vec![("idempotency-key", "ilse-turn-1"), ("accept", "text/event-stream")],
+                Some("{}".into()),
+            ),
+            (
+                "a bad idempotency key".into(),
+                path.clone(),
+                vec![("idempotency-key", "bad key")],
+                body.as_ref().map(Value::to_string),
+            ),
+            ("a bad ui".into(), format!("{path}?ui=xx"), vec![], None),
+            ("a bad to".into(), format!("{path}?to=xx"), vec![], None),
+            ("no to".into(), path.clone(), vec![], None),
+            ("a bad limit".into(), format!("{path}?limit=0"), vec![], None),
+            ("a forged cursor".into(), format!("{path}?cursor=garbage"), vec![], None),
+        ];
+        if op.path.contains("{id}") {
+            variants.push(("a missing room".into(), ids(&missing_room, own_message), vec![], None));
+            variants.push(("a room id that is no id".into(), ids("not-an-id", own_message), vec![], None));
+        }
+        if op.path.contains("{message_id}") {
+            variants.push(("a missing message".into(), ids(&room_id, &missing_message), vec![], None));
+            variants.push(("the tutor's message".into(), ids(&room_id, &reply), vec![], None));
+            variants.push(("a checked line".into(), format!("{}?to=ko", ids(&room_id, &said)), vec![], None));
+        }
+        for (what, path, headers, body) in &variants {
+            for (kind, authorization) in &bad {
+                let mut request = TestRequest::new(op.method.clone(), path);
+                if let Some(value) = authorization {
+                    request = request.header("authorization", value);
+                }
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                if let Some(body) = body {
+                    request = request.raw(body.clone());
+                }
+                let response = app.send(request).await;
+                cases += 1;
+                assert_error_shape(response.status, &response.headers, &response.body);
+                assert_eq!(
+                    (response.status, response.error_code().as_str()),
+                    (401, "unauthorized"),
+                    "{} {} with {what}, {kind}: {}",
+                    op.method,
+                    op.path,
+                    response.text()
+                );
+                assert!(!response.text().contains(&said), "{what}: a message id leaked");
+            }
+        }
+    }
+    assert_eq!(app.model.requests().len(), model_calls, "no refused request reached the model");
+    let after = app
+        .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&live))
+        .await
+        .json();
+    assert_eq!(after, before, "nothing stored changed");
+    println!("early exits: {cases} cases");
+}
