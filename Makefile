@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api test lint unit deploy-check smoke contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test lint unit deploy-check smoke contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -11,7 +11,8 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 
 help:
 	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
-	@echo "make api    the local stack without the site"
+	@echo "make api    the local stack without the site (DYNAMODB_ENDPOINT=... for another DynamoDB)"
+	@echo "make tables creates the missing tables at DYNAMODB_ENDPOINT"
 	@echo "make test   formatting, lints, unit, API and hardening tests, the deploy checks, the smoke"
 	@echo "            suite and Schemathesis over the real binaries, and the site's checks, unit tests"
 	@echo "            and browser tests in Chromium"
@@ -31,6 +32,12 @@ dev: tools site-build
 
 api: tools
 	@scripts/local-stack.sh api
+
+# The tables, at an existing endpoint (DynamoDB Local, moto, a real account): the same
+# definitions the local stack and the tests create them from. AWS_PROFILE works as for `make api`.
+tables:
+	@test -n "$${DYNAMODB_ENDPOINT:-}" || { echo "set DYNAMODB_ENDPOINT" >&2; exit 1; }
+	cargo run --quiet --locked -p rolechat-local-dynamodb $${AWS_PROFILE:+--features rolechat/aws-profiles} -- tables
 
 test: tools lint unit deploy-check smoke contract site e2e
 

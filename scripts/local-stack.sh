@@ -4,14 +4,22 @@
 #
 # Settings (environment): API_PORT (9000), SITE_PORT (5173), ROLECHAT_DYNAMODB_PORT (8000),
 # ROLECHAT_DATA_DIR (.local). Every ROLECHAT_* and OPENAI_* variable reaches the functions.
+#
+# DYNAMODB_ENDPOINT set: no embedded DynamoDB; the stack uses that endpoint (Amazon's DynamoDB
+# Local, moto, or a real table) and creates the missing tables there first. Credentials come
+# from the environment; with AWS_PROFILE set the functions are built with `aws-config`'s
+# provider chain, so a profile or SSO works too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything the stack writes (conversations, the signing key, logs) is its owner's alone.
+umask 077
 
 mode=${1:-api}
 API_PORT=${API_PORT:-9000}
 SITE_PORT=${SITE_PORT:-5173}
 export ROLECHAT_DYNAMODB_PORT=${ROLECHAT_DYNAMODB_PORT:-8000}
 export ROLECHAT_DATA_DIR=${ROLECHAT_DATA_DIR:-.local}
+external_dynamodb=${DYNAMODB_ENDPOINT:+1}
 export DYNAMODB_ENDPOINT=${DYNAMODB_ENDPOINT:-http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT}
 export PATH="$PWD/.venv/bin:$PATH"
 # The functions log as in AWS: one JSON object per line, with the invocation's request id.
@@ -40,7 +48,9 @@ if [ "$profile" = release ]; then
   bin_dir=target/release
   watch_profile=(--release)
 fi
-cargo build --profile "$profile" --workspace --bins
+features=()
+[ -n "${AWS_PROFILE:-}" ] && features=(--features rolechat/aws-profiles)
+cargo build --profile "$profile" --workspace --bins "${features[@]}"
 
 # Each child runs in its own process group, so stopping it also stops what it started
 # (cargo lambda watch stops its function processes when it is stopped). Their pids are also
@@ -76,21 +86,27 @@ wait_for() { # URL SECONDS WHAT
 }
 
 # A server already on one of our ports would be mistaken for ours.
-for port in "$ROLECHAT_DYNAMODB_PORT" "$API_PORT"; do
+ports=("$API_PORT")
+[ -z "$external_dynamodb" ] && ports+=("$ROLECHAT_DYNAMODB_PORT")
+for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "Port $port is already in use (another local stack?); stop it or choose other ports." >&2
     exit 1
   fi
 done
 
-start "./$bin_dir/local-dynamodb"
-wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
+if [ -n "$external_dynamodb" ]; then
+  "./$bin_dir/local-dynamodb" tables
+else
+  start "./$bin_dir/local-dynamodb"
+  wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
+fi
 
 # LOCAL_STACK_RELOAD=0 (the test suites) keeps functions running while files change.
 reload=()
 [ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
 start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors \
-  "${watch_profile[@]}" "${reload[@]}"
+  "${watch_profile[@]}" "${reload[@]}" "${features[@]}"
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
 echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
 

@@ -59,11 +59,13 @@ impl AppState {
     /// cold start.
     pub async fn from_env() -> Result<Arc<Self>, StartupError> {
         let config = Config::from_env()?;
-        let dynamodb = dynamodb_client(&config)?;
+        let endpoint = config.dynamodb_endpoint.as_deref();
+        let aws = AwsAccess::find(endpoint).await?;
+        let dynamodb = aws.dynamodb(endpoint);
         let secret = match &config.jwt_secret {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
-                let secret = read_secret(secret_id).await?;
+                let secret = read_secret(&aws, secret_id).await?;
                 config::check_secret_length("ROLECHAT_JWT_SECRET_ARN", secret.expose_secret())?;
                 secret
             }
@@ -71,7 +73,9 @@ impl AppState {
         let openai_key = match &config.tutor.api_key {
             None => None,
             Some(SecretSource::Value(key)) => Some(key.clone()),
-            Some(SecretSource::SecretsManager { secret_id }) => Some(read_secret(secret_id).await?),
+            Some(SecretSource::SecretsManager { secret_id }) => {
+                Some(read_secret(&aws, secret_id).await?)
+            }
         };
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
         Ok(AppState::new(config, store, &secret, openai_key))
@@ -87,57 +91,108 @@ impl AppState {
             "ROLECHAT_JWT_SECRET_ARN" | "OPENAI_API_KEY" | "ROLECHAT_OPENAI_KEY_SECRET_ARN" => None,
             _ => std::env::var(name).ok(),
         })?;
-        let dynamodb = dynamodb_client(&config)?;
+        let endpoint = config.dynamodb_endpoint.as_deref();
+        let dynamodb = AwsAccess::find(endpoint).await?.dynamodb(endpoint);
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
         Ok(AppState::new(config, store, &throwaway, None))
     }
 }
 
-/// What Lambda puts in the environment for the SDK: the region and the function role's
-/// credentials. Read directly: no credential-provider chain (profiles, STS, instance metadata)
-/// is built or linked for what Lambda always hands over this way.
-struct AwsEnvironment {
-    region: Region,
-    credentials: Credentials,
+/// Where a function's AWS clients get their region and credentials.
+///
+/// In Lambda they are in the environment, and are read from there directly: no provider chain
+/// (profiles, SSO, STS, instance metadata) is built or linked for what Lambda always hands over
+/// this way. A build with the `aws-profiles` feature (`make api` with `AWS_PROFILE` set) uses
+/// `aws-config`'s whole chain instead, so the local stack can reach a real table with a profile
+/// or SSO.
+#[derive(Debug, Clone)]
+enum AwsAccess {
+    /// A local DynamoDB-compatible endpoint, which takes any credentials.
+    Local,
+    #[cfg_attr(feature = "aws-profiles", allow(dead_code))]
+    Environment {
+        region: Region,
+        credentials: Credentials,
+    },
+    #[cfg(feature = "aws-profiles")]
+    Chain(aws_config::SdkConfig),
 }
 
-impl AwsEnvironment {
-    fn read() -> Result<Self, StartupError> {
+impl AwsAccess {
+    async fn find(endpoint: Option<&str>) -> Result<Self, StartupError> {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        let region = var("AWS_REGION")
-            .or_else(|| var("AWS_DEFAULT_REGION"))
-            .ok_or(StartupError::AwsEnvironment("AWS_REGION"))?;
-        let key =
-            var("AWS_ACCESS_KEY_ID").ok_or(StartupError::AwsEnvironment("AWS_ACCESS_KEY_ID"))?;
-        let secret = var("AWS_SECRET_ACCESS_KEY")
-            .ok_or(StartupError::AwsEnvironment("AWS_SECRET_ACCESS_KEY"))?;
-        let token = var("AWS_SESSION_TOKEN");
-        Ok(AwsEnvironment {
-            region: Region::new(region),
-            credentials: Credentials::new(key, secret, token, None, "environment"),
-        })
+        let has_credentials = var("AWS_ACCESS_KEY_ID").is_some() || var("AWS_PROFILE").is_some();
+        if endpoint.is_some() && !has_credentials {
+            return Ok(AwsAccess::Local);
+        }
+        #[cfg(feature = "aws-profiles")]
+        {
+            let loader = aws_config::defaults(BehaviorVersion::latest());
+            Ok(AwsAccess::Chain(loader.load().await))
+        }
+        #[cfg(not(feature = "aws-profiles"))]
+        {
+            let region = var("AWS_REGION")
+                .or_else(|| var("AWS_DEFAULT_REGION"))
+                .ok_or(StartupError::AwsEnvironment("AWS_REGION"))?;
+            let key = var("AWS_ACCESS_KEY_ID")
+                .ok_or(StartupError::AwsEnvironment("AWS_ACCESS_KEY_ID"))?;
+            let secret = var("AWS_SECRET_ACCESS_KEY")
+                .ok_or(StartupError::AwsEnvironment("AWS_SECRET_ACCESS_KEY"))?;
+            let token = var("AWS_SESSION_TOKEN");
+            Ok(AwsAccess::Environment {
+                region: Region::new(region),
+                credentials: Credentials::new(key, secret, token, None, "environment"),
+            })
+        }
+    }
+
+    fn dynamodb(&self, endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
+        let mut builder = match self {
+            AwsAccess::Local => {
+                let endpoint = endpoint.expect("local access is chosen only with an endpoint");
+                return local_dynamodb_client(endpoint);
+            }
+            AwsAccess::Environment {
+                region,
+                credentials,
+            } => aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(region.clone())
+                .credentials_provider(credentials.clone()),
+            #[cfg(feature = "aws-profiles")]
+            AwsAccess::Chain(config) => aws_sdk_dynamodb::config::Builder::from(config),
+        };
+        if let Some(endpoint) = endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        aws_sdk_dynamodb::Client::from_conf(builder.build())
+    }
+
+    fn secrets_manager(&self) -> Result<aws_sdk_secretsmanager::Client, StartupError> {
+        let config = match self {
+            AwsAccess::Local => {
+                return Err(StartupError::AwsEnvironment("AWS_ACCESS_KEY_ID"));
+            }
+            AwsAccess::Environment {
+                region,
+                credentials,
+            } => aws_sdk_secretsmanager::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(region.clone())
+                .credentials_provider(credentials.clone())
+                .build(),
+            #[cfg(feature = "aws-profiles")]
+            AwsAccess::Chain(config) => aws_sdk_secretsmanager::Config::from(config),
+        };
+        Ok(aws_sdk_secretsmanager::Client::from_conf(config))
     }
 }
 
-/// The local endpoint's client when one is configured and no AWS credentials are around, else
-/// a client for AWS (or for `DYNAMODB_ENDPOINT` with real credentials).
-fn dynamodb_client(config: &Config) -> Result<aws_sdk_dynamodb::Client, StartupError> {
-    match &config.dynamodb_endpoint {
-        Some(endpoint) if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() => {
-            Ok(local_dynamodb_client(endpoint))
-        }
-        endpoint => {
-            let aws = AwsEnvironment::read()?;
-            let mut builder = aws_sdk_dynamodb::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(aws.region)
-                .credentials_provider(aws.credentials);
-            if let Some(endpoint) = endpoint {
-                builder = builder.endpoint_url(endpoint);
-            }
-            Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
-        }
-    }
+/// A DynamoDB client for `endpoint` (any DynamoDB-compatible server, or a real table) with the
+/// credentials the environment gives, or the local ones when it gives none.
+pub async fn dynamodb_client_for(endpoint: &str) -> Result<aws_sdk_dynamodb::Client, StartupError> {
+    Ok(AwsAccess::find(Some(endpoint)).await?.dynamodb(Some(endpoint)))
 }
 
 /// A client for a local DynamoDB-compatible endpoint, which accepts any credentials. Building it
@@ -157,14 +212,9 @@ pub fn local_dynamodb_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builde
         .credentials_provider(credentials)
 }
 
-async fn read_secret(secret_id: &str) -> Result<SecretString, StartupError> {
-    let aws = AwsEnvironment::read()?;
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(aws.region)
-        .credentials_provider(aws.credentials)
-        .build();
-    let output = aws_sdk_secretsmanager::Client::from_conf(config)
+async fn read_secret(aws: &AwsAccess, secret_id: &str) -> Result<SecretString, StartupError> {
+    let output = aws
+        .secrets_manager()?
         .get_secret_value()
         .secret_id(secret_id)
         .send()

@@ -514,7 +514,7 @@ async fn a_turn_streams_over_the_real_stack() {
     let id = room["id"].as_str().unwrap();
 
     let started = std::time::Instant::now();
-    let output = tokio::process::Command::new("curl")
+    let mut curl = tokio::process::Command::new("curl")
         .args([
             "-sN",
             "-X",
@@ -534,7 +534,7 @@ async fn a_turn_streams_over_the_real_stack() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("curl runs");
-    let mut stdout = output.stdout.expect("curl's output");
+    let mut stdout = curl.stdout.take().expect("curl's output");
     let mut arrivals = Vec::new();
     let mut text = String::new();
     let mut buffer = [0u8; 4096];
@@ -547,6 +547,9 @@ async fn a_turn_streams_over_the_real_stack() {
         arrivals.push(started.elapsed());
         text.push_str(&String::from_utf8_lossy(&buffer[..read]));
     }
+    // A stream that does not end cleanly (cut, or a broken chunked encoding) fails curl.
+    let status = curl.wait().await.expect("curl ends");
+    assert!(status.success(), "curl: {status}: {text}");
     let events: Vec<(String, Value)> = rolechat_tests::events(text.as_bytes());
     let names: Vec<_> = events.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names.first(), Some(&"user_message"), "{text}");
@@ -697,5 +700,87 @@ async fn logs_are_json_with_request_ids_and_nothing_secret() {
             !request_id.is_empty(),
             "a request line without a request id: {line}"
         );
+    }
+}
+
+/// Learners who close the tab while replies stream end only their own streams: every turn that
+/// began still has its reply stored when the model finishes, and the chat function goes on
+/// serving. (Clients that leave before the first byte made the runtime's reply to the emulator
+/// fail with a broken pipe, which ended the chat process.)
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn clients_that_leave_mid_stream_end_only_their_own_streams() {
+    let token = signed_up("leaver").await;
+    let setup = json!({"language": "en-US", "level": "intermediate", "situation": "A bookshop",
+                       "my_role": "a customer", "gpt_role": "a bookseller"});
+    let mut rooms = Vec::new();
+    for _ in 0..6 {
+        let room = send(Method::POST, "/rooms", Some(&token), Some(setup.to_string()))
+            .await
+            .json();
+        rooms.push(room["id"].as_str().unwrap().to_owned());
+    }
+    let stream = |room: &str, client: &Client| {
+        client
+            .post(api_url(&format!("/rooms/{room}/messages")))
+            .bearer_auth(&token)
+            .header("accept", "text/event-stream")
+            .header("content-type", "application/json")
+            .body(r#"{"content": "Do you have maps?"}"#)
+            .send()
+    };
+
+    // One learner reads the first event, then closes the tab.
+    let mut response = stream(&rooms[0], &Client::new()).await.expect("the stream starts");
+    assert_eq!(response.status(), 200);
+    let first = response.chunk().await.expect("a first piece").expect("bytes");
+    assert!(String::from_utf8_lossy(&first).contains("user_message"));
+    drop(response);
+    // Then many leave at once, some before the first byte.
+    for round in 0..4u64 {
+        let leaving = rooms.iter().enumerate().map(|(n, room)| {
+            let client = Client::builder()
+                .timeout(std::time::Duration::from_millis(5 + 10 * ((n as u64 + round) % 6)))
+                .build()
+                .unwrap();
+            async move { drop(stream(room, &client).await) }
+        });
+        futures_util::future::join_all(leaving).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    }
+
+    // Every turn that began was finished without its learner: no line waits for its reply.
+    let client = Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    for room in &rooms {
+        let mut roles = Vec::new();
+        for _ in 0..40 {
+            let opened = send(Method::GET, &format!("/rooms/{room}"), Some(&token), None).await;
+            roles = opened.json()["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["role"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>();
+            if roles.last().is_none_or(|role| role == "assistant") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        assert!(
+            roles.last().is_none_or(|role| role == "assistant"),
+            "a learner's line lost its reply: {roles:?}"
+        );
+        let next = client
+            .post(api_url(&format!("/rooms/{room}/messages")))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(r#"{"content": "Thank you."}"#)
+            .send()
+            .await
+            .expect("the chat function still answers");
+        assert_eq!(next.status(), 201);
     }
 }

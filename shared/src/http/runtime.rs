@@ -62,7 +62,7 @@ impl ReplyBody for Body {
     async fn serve(
         service: BoxCloneService<Request, Response<Self>, Infallible>,
     ) -> Result<(), lambda_http::Error> {
-        lambda_http::run(service).await
+        keep_serving(|| lambda_http::run(service.clone())).await
     }
 }
 
@@ -74,7 +74,40 @@ impl ReplyBody for StreamBody {
     async fn serve(
         service: BoxCloneService<Request, Response<Self>, Infallible>,
     ) -> Result<(), lambda_http::Error> {
-        lambda_http::run_with_streaming_response(service).await
+        keep_serving(|| lambda_http::run_with_streaming_response(service.clone())).await
+    }
+}
+
+/// Runs the Lambda runtime loop, and runs it again when it stops on a reply it could not deliver.
+///
+/// The runtime ends its loop (and so the process) when posting a reply to the runtime API fails,
+/// which is what happens when a learner closes the tab while a reply streams: the local emulator
+/// drops the connection. That must end only that reply, not every later request of this
+/// execution environment; work it started (the turn being stored) goes on in its own task. A loop
+/// that keeps failing at once (the runtime API is gone) ends the process as before.
+async fn keep_serving<F, Fut>(run: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), lambda_http::Error>>,
+{
+    let mut quick_failures = 0;
+    loop {
+        let started = Instant::now();
+        let error = match run().await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        quick_failures = if started.elapsed() < Duration::from_secs(1) {
+            quick_failures + 1
+        } else {
+            0
+        };
+        if quick_failures >= 5 {
+            tracing::error!(%error, "the runtime API keeps failing; stopping");
+            return Err(error);
+        }
+        tracing::warn!(%error, "a reply could not be delivered (the client may have left); serving on");
+        tokio::time::sleep(Duration::from_millis(50 * quick_failures)).await;
     }
 }
 

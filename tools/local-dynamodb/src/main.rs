@@ -1,6 +1,11 @@
 //! `local-dynamodb`: the local stack's DynamoDB. Persists under `ROLECHAT_DATA_DIR` (`.local/` by
-//! default), listens on 127.0.0.1:`ROLECHAT_DYNAMODB_PORT` (8000 by default), creates the tables
-//! under `ROLECHAT_TABLE_PREFIX` if they are missing, then serves until Ctrl-C or SIGTERM.
+//! default, readable by its owner only), listens on 127.0.0.1:`ROLECHAT_DYNAMODB_PORT` (8000 by
+//! default), creates the tables under `ROLECHAT_TABLE_PREFIX` if they are missing, then serves
+//! until Ctrl-C or SIGTERM.
+//!
+//! `local-dynamodb tables` serves nothing: it creates the missing tables at `DYNAMODB_ENDPOINT`
+//! (Amazon's DynamoDB Local, moto, or a real account with the AWS credentials of the
+//! environment, a profile or SSO) and exits.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -24,11 +29,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let prefix = env("ROLECHAT_TABLE_PREFIX").unwrap_or_else(|| DEFAULT_TABLE_PREFIX.into());
 
-    std::fs::create_dir_all(&data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    if std::env::args().nth(1).as_deref() == Some("tables") {
+        let endpoint = env("DYNAMODB_ENDPOINT").ok_or("set DYNAMODB_ENDPOINT to the endpoint")?;
+        let client = rolechat::state::dynamodb_client_for(&endpoint).await?;
+        let created = ensure_tables(&client, &prefix).await?;
+        println!(
+            "tables at {endpoint}: {}",
+            if created.is_empty() {
+                "all there".into()
+            } else {
+                format!("created {}", created.join(", "))
+            }
+        );
+        return Ok(());
+    }
+
+    private_dir(&data_dir)?;
     let path = data_dir.join("dynamodb.sqlite3");
     let db = Database::new(&path.to_string_lossy())
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    for file in ["dynamodb.sqlite3", "dynamodb.sqlite3-wal", "dynamodb.sqlite3-shm"] {
+        private_file(&data_dir.join(file))?;
+    }
     let server = LocalDynamo::start(db, SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
@@ -49,6 +71,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shutdown_signal().await;
     server.stop().await?;
     Ok(())
+}
+
+/// The data directory, created if need be, readable and writable by its owner only: it holds
+/// every learner's conversations and the token signing key.
+fn private_dir(dir: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("cannot make {} private: {e}", dir.display()))
+}
+
+fn private_file(file: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot make {} private: {e}", file.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn shutdown_signal() {
