@@ -101,6 +101,7 @@ bench: tools bench-tools
 	rm -f target/bench/load.json
 	LOCAL_STACK_PROFILE=release ROLECHAT_DAILY_TURNS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 \
 	  FAKE_OPENAI_DELAY_MS=1 scripts/with-stack.sh 9490 node bench/load.mjs
+	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
 	./target/release/bench
 
 bench-tools: bench/node_modules/.package-lock.json

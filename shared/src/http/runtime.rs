@@ -160,6 +160,7 @@ where
     B: ReplyBody,
 {
     lambda_http::tracing::init_default_subscriber();
+    crate::auth::return_hash_memory_to_the_system();
     let state = match secrets {
         Secrets::Read => AppState::from_env().await,
         Secrets::None => AppState::from_env_without_secrets().await,
