@@ -208,16 +208,10 @@ mod tests {
             format!("{none_header}.{payload}."),
             format!("{none_header}.{payload}"),
         ] {
-            assert!(
-                matches!(keys.verify(&token), Err(TokenError)),
-                "{token}"
-            );
+            assert!(matches!(keys.verify(&token), Err(TokenError)), "{token}");
         }
         for junk in ["", "abc", "a.b.c", "..", "Bearer x"] {
-            assert!(
-                matches!(keys.verify(junk), Err(TokenError)),
-                "{junk}"
-            );
+            assert!(matches!(keys.verify(junk), Err(TokenError)), "{junk}");
         }
     }
 }

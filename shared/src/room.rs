@@ -2,51 +2,77 @@
 //! the API shows.
 
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 use crate::validation::FieldErrors;
 
+/// Gives a string enum its serde form from its strum strings (one place for each string), and
+/// `parse`, whose error is the contract's "must be one of …".
+macro_rules! text_enum {
+    ($name:ident) => {
+        impl $name {
+            pub fn code(self) -> &'static str {
+                self.into()
+            }
+
+            pub fn parse(text: &str) -> Result<Self, String> {
+                text.parse().map_err(|_| {
+                    let codes: Vec<&str> = Self::VARIANTS.iter().map(|v| v.code()).collect();
+                    format!("must be one of {}", codes.join(", "))
+                })
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, String> {
+                Self::parse(&text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.code().to_owned()
+            }
+        }
+    };
+}
+
 /// The language the conversation is held in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(into = "String", try_from = "String")]
 pub enum Language {
-    #[serde(rename = "en-US")]
+    #[strum(serialize = "en-US")]
     EnUs,
-    #[serde(rename = "ja-JP")]
+    #[strum(serialize = "ja-JP")]
     JaJp,
-    #[serde(rename = "ko-KR")]
+    #[strum(serialize = "ko-KR")]
     KoKr,
-    #[serde(rename = "zh-CN")]
+    #[strum(serialize = "zh-CN")]
     ZhCn,
-    #[serde(rename = "es-ES")]
+    #[strum(serialize = "es-ES")]
     EsEs,
-    #[serde(rename = "fr-FR")]
+    #[strum(serialize = "fr-FR")]
     FrFr,
-    #[serde(rename = "de-DE")]
+    #[strum(serialize = "de-DE")]
     DeDe,
 }
 
+text_enum!(Language);
+
 impl Language {
-    pub const ALL: [Language; 7] = [
-        Language::EnUs,
-        Language::JaJp,
-        Language::KoKr,
-        Language::ZhCn,
-        Language::EsEs,
-        Language::FrFr,
-        Language::DeDe,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::EnUs => "en-US",
-            Language::JaJp => "ja-JP",
-            Language::KoKr => "ko-KR",
-            Language::ZhCn => "zh-CN",
-            Language::EsEs => "es-ES",
-            Language::FrFr => "fr-FR",
-            Language::DeDe => "de-DE",
-        }
-    }
-
     /// The language's name in English, for prompts.
     pub fn english_name(self) -> &'static str {
         match self {
@@ -59,42 +85,35 @@ impl Language {
             Language::DeDe => "German",
         }
     }
-
-    fn parse(code: &str) -> Result<Self, String> {
-        Language::ALL
-            .into_iter()
-            .find(|l| l.code() == code)
-            .ok_or_else(|| {
-                let codes: Vec<_> = Language::ALL.iter().map(|l| l.code()).collect();
-                format!("must be one of {}", codes.join(", "))
-            })
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(into = "String", try_from = "String")]
 pub enum Level {
+    #[strum(serialize = "beginner")]
     Beginner,
+    #[strum(serialize = "intermediate")]
     Intermediate,
+    #[strum(serialize = "advanced")]
     Advanced,
 }
 
+text_enum!(Level);
+
 impl Level {
-    pub const ALL: [Level; 3] = [Level::Beginner, Level::Intermediate, Level::Advanced];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Beginner => "beginner",
-            Level::Intermediate => "intermediate",
-            Level::Advanced => "advanced",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self, String> {
-        Level::ALL
-            .into_iter()
-            .find(|l| l.as_str() == text)
-            .ok_or_else(|| "must be one of beginner, intermediate, advanced".to_owned())
+        self.code()
     }
 }
 
@@ -317,24 +336,32 @@ pub struct Message {
 }
 
 /// The languages explanations and translations are written in: the learners' own languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(into = "String", try_from = "String")]
 pub enum UiLanguage {
+    #[strum(serialize = "ko")]
     Ko,
+    #[strum(serialize = "en")]
     En,
+    #[strum(serialize = "ja")]
     Ja,
 }
 
-impl UiLanguage {
-    pub const ALL: [UiLanguage; 3] = [UiLanguage::Ko, UiLanguage::En, UiLanguage::Ja];
+text_enum!(UiLanguage);
 
-    pub fn code(self) -> &'static str {
-        match self {
-            UiLanguage::Ko => "ko",
-            UiLanguage::En => "en",
-            UiLanguage::Ja => "ja",
-        }
-    }
+impl UiLanguage {
+    pub const ALL: &[UiLanguage] = Self::VARIANTS;
 
     pub fn english_name(self) -> &'static str {
         match self {
@@ -342,13 +369,6 @@ impl UiLanguage {
             UiLanguage::En => "English",
             UiLanguage::Ja => "Japanese",
         }
-    }
-
-    pub fn parse(code: &str) -> Result<Self, String> {
-        UiLanguage::ALL
-            .into_iter()
-            .find(|l| l.code() == code)
-            .ok_or_else(|| "must be one of ko, en, ja".to_owned())
     }
 }
 

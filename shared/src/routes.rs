@@ -20,30 +20,37 @@ const fn route(method: Method, path: &'static str, function: &'static str) -> Ro
     }
 }
 
+/// The path templates, named once: the route table and the handlers that read ids use these.
+pub mod paths {
+    pub const HEALTH: &str = "/health";
+    pub const SIGNUP: &str = "/signup";
+    pub const AUTH: &str = "/auth";
+    pub const ROOMS: &str = "/rooms";
+    pub const ROOM: &str = "/rooms/{id}";
+    pub const MESSAGES: &str = "/rooms/{id}/messages";
+    pub const SUGGESTIONS: &str = "/rooms/{id}/suggestions";
+    pub const FEEDBACK: &str = "/rooms/{id}/messages/{message_id}/feedback";
+    pub const TRANSLATION: &str = "/rooms/{id}/messages/{message_id}/translation";
+}
+
+use paths::*;
+
 pub const ROUTES: &[Route] = &[
-    route(Method::GET, "/health", "health"),
-    route(Method::POST, "/signup", "signup"),
-    route(Method::POST, "/auth", "auth"),
-    route(Method::GET, "/auth", "auth"),
-    route(Method::DELETE, "/auth", "auth"),
-    route(Method::GET, "/rooms", "rooms-list"),
-    route(Method::POST, "/rooms", "room-create"),
-    route(Method::GET, "/rooms/{id}", "room-get"),
-    route(Method::PATCH, "/rooms/{id}", "room-update"),
-    route(Method::DELETE, "/rooms/{id}", "room-delete"),
-    route(Method::GET, "/rooms/{id}/messages", "messages-list"),
-    route(Method::POST, "/rooms/{id}/messages", "chat"),
-    route(Method::POST, "/rooms/{id}/suggestions", "suggest"),
-    route(
-        Method::POST,
-        "/rooms/{id}/messages/{message_id}/feedback",
-        "feedback",
-    ),
-    route(
-        Method::POST,
-        "/rooms/{id}/messages/{message_id}/translation",
-        "translate",
-    ),
+    route(Method::GET, HEALTH, "health"),
+    route(Method::POST, SIGNUP, "signup"),
+    route(Method::POST, AUTH, "auth"),
+    route(Method::GET, AUTH, "auth"),
+    route(Method::DELETE, AUTH, "auth"),
+    route(Method::GET, ROOMS, "rooms-list"),
+    route(Method::POST, ROOMS, "room-create"),
+    route(Method::GET, ROOM, "room-get"),
+    route(Method::PATCH, ROOM, "room-update"),
+    route(Method::DELETE, ROOM, "room-delete"),
+    route(Method::GET, MESSAGES, "messages-list"),
+    route(Method::POST, MESSAGES, "chat"),
+    route(Method::POST, SUGGESTIONS, "suggest"),
+    route(Method::POST, FEEDBACK, "feedback"),
+    route(Method::POST, TRANSLATION, "translate"),
 ];
 
 pub fn matches(template: &str, path: &str) -> bool {

@@ -192,7 +192,9 @@ impl AwsAccess {
 /// A DynamoDB client for `endpoint` (any DynamoDB-compatible server, or a real table) with the
 /// credentials the environment gives, or the local ones when it gives none.
 pub async fn dynamodb_client_for(endpoint: &str) -> Result<aws_sdk_dynamodb::Client, StartupError> {
-    Ok(AwsAccess::find(Some(endpoint)).await?.dynamodb(Some(endpoint)))
+    Ok(AwsAccess::find(Some(endpoint))
+        .await?
+        .dynamodb(Some(endpoint)))
 }
 
 /// A client for a local DynamoDB-compatible endpoint, which accepts any credentials. Building it

@@ -41,7 +41,8 @@ impl FieldErrors {
 
     /// Each field and what is wrong with it.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0.iter().map(|(field, problem)| (*field, problem.as_str()))
+        self.0
+            .iter()
+            .map(|(field, problem)| (*field, problem.as_str()))
     }
 }
-

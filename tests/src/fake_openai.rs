@@ -272,7 +272,10 @@ async fn complete(
             }
             sse(frames, Duration::ZERO, Duration::ZERO)
         }
-        Behaviour::StallAfter { pieces: count, silence } => {
+        Behaviour::StallAfter {
+            pieces: count,
+            silence,
+        } => {
             let words = pieces("This reply stalls in the middle of it");
             let (before, after) = words.split_at(count.min(words.len()));
             let frames = |words: &[String]| -> Vec<Result<Bytes, std::io::Error>> {

@@ -715,9 +715,14 @@ async fn clients_that_leave_mid_stream_end_only_their_own_streams() {
                        "my_role": "a customer", "gpt_role": "a bookseller"});
     let mut rooms = Vec::new();
     for _ in 0..6 {
-        let room = send(Method::POST, "/rooms", Some(&token), Some(setup.to_string()))
-            .await
-            .json();
+        let room = send(
+            Method::POST,
+            "/rooms",
+            Some(&token),
+            Some(setup.to_string()),
+        )
+        .await
+        .json();
         rooms.push(room["id"].as_str().unwrap().to_owned());
     }
     let stream = |room: &str, client: &Client| {
@@ -731,16 +736,24 @@ async fn clients_that_leave_mid_stream_end_only_their_own_streams() {
     };
 
     // One learner reads the first event, then closes the tab.
-    let mut response = stream(&rooms[0], &Client::new()).await.expect("the stream starts");
+    let mut response = stream(&rooms[0], &Client::new())
+        .await
+        .expect("the stream starts");
     assert_eq!(response.status(), 200);
-    let first = response.chunk().await.expect("a first piece").expect("bytes");
+    let first = response
+        .chunk()
+        .await
+        .expect("a first piece")
+        .expect("bytes");
     assert!(String::from_utf8_lossy(&first).contains("user_message"));
     drop(response);
     // Then many leave at once, some before the first byte.
     for round in 0..4u64 {
         let leaving = rooms.iter().enumerate().map(|(n, room)| {
             let client = Client::builder()
-                .timeout(std::time::Duration::from_millis(5 + 10 * ((n as u64 + round) % 6)))
+                .timeout(std::time::Duration::from_millis(
+                    5 + 10 * ((n as u64 + round) % 6),
+                ))
                 .build()
                 .unwrap();
             async move { drop(stream(room, &client).await) }

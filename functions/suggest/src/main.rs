@@ -1,4 +1,8 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run(rolechat::http::Secrets::Read, rolechat::handlers::suggest::handle).await
+    rolechat::http::run(
+        rolechat::http::Secrets::Read,
+        rolechat::handlers::suggest::handle,
+    )
+    .await
 }

@@ -2,10 +2,10 @@
 
 use lambda_http::Request;
 
+use super::rooms::path_id;
 use crate::error::ApiError;
-use crate::http::{query, request_path};
+use crate::http::query;
 use crate::room::UiLanguage;
-use crate::routes::path_param;
 use crate::session::Owner;
 use crate::store::{BeginError, MessageRecord, RoomRecord};
 use crate::turn::{refusal_error, usage_today};
@@ -19,13 +19,8 @@ pub async fn locate(
     req: &Request,
     template: &str,
 ) -> Result<(RoomRecord, MessageRecord), ApiError> {
-    let id = |name: &str| {
-        path_param(template, request_path(req), name)
-            .and_then(|id| ulid::Ulid::from_string(id).ok())
-            .map(|id| id.to_string())
-            .ok_or(ApiError::NotFound)
-    };
-    let (room_id, message_id) = (id("id")?, id("message_id")?);
+    let room_id = path_id(req, template, "id")?;
+    let message_id = path_id(req, template, "message_id")?;
     match state
         .store
         .room_and_message(owner, &room_id, &message_id)
@@ -58,7 +53,9 @@ pub fn ui_language(
     default: Option<UiLanguage>,
 ) -> Result<UiLanguage, ApiError> {
     match (query(req).first(name), default) {
-        (Some(code), _) => UiLanguage::parse(code).map_err(|problem| ApiError::field(name, problem)),
+        (Some(code), _) => {
+            UiLanguage::parse(code).map_err(|problem| ApiError::field(name, problem))
+        }
         (None, Some(default)) => Ok(default),
         (None, None) => Err(ApiError::field(name, "is required: one of ko, en, ja")),
     }

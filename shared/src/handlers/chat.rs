@@ -16,10 +16,9 @@ use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
 use crate::room::Role;
+use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
-use crate::store::{
-    BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart,
-};
+use crate::store::{BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart};
 use crate::turn::{event, refusal_error, usage_today};
 use crate::tutor::{Finish, Piece, TurnKind, TutorRequest, prompt};
 use crate::{AppState, time};
@@ -43,7 +42,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
 }
 
 async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatResult {
-    let room_id = room_id(&req, "/rooms/{id}/messages")?;
+    let room_id = room_id(&req, paths::MESSAGES)?;
     let (content, idempotency_key) = turn_input(&req)?;
     let streaming = wants_events(&req);
     let owner = user.owner;

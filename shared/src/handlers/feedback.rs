@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::room::{Feedback, Role, UiLanguage};
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 use crate::tutor::{TutorError, prompt};
 
@@ -30,13 +31,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
     let explain_in = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
-    let (room, message) = locate(
-        &state,
-        owner,
-        &req,
-        "/rooms/{id}/messages/{message_id}/feedback",
-    )
-    .await?;
+    let (room, message) = locate(&state, owner, &req, paths::FEEDBACK).await?;
     if message.role != Role::User {
         return Err(ApiError::field(
             "message_id",

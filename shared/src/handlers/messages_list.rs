@@ -8,6 +8,7 @@ use super::rooms::{messages_list, room_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query};
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 use crate::store::{MessageRecord, Page};
 
@@ -20,7 +21,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 
 async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, "/rooms/{id}/messages")?;
+    let room_id = room_id(&req, paths::MESSAGES)?;
     let page = page_query(&req)?;
     let list = messages_list(&room_id);
 
@@ -34,8 +35,11 @@ async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
                 .messages
         }
         Some(cursor) => {
-            let [before] = <[String; 1]>::try_from(state.cursors.decode(cursor, owner.key(), &list)?)
-                .map_err(|_| ApiError::internal("a signed messages cursor has the wrong shape"))?;
+            let [before] =
+                <[String; 1]>::try_from(state.cursors.decode(cursor, owner.key(), &list)?)
+                    .map_err(|_| {
+                        ApiError::internal("a signed messages cursor has the wrong shape")
+                    })?;
             let older = state
                 .store
                 .older_messages(owner, &room_id, &before, page.limit)
@@ -49,9 +53,11 @@ async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
         }
     };
     let next_cursor = match messages.items.last() {
-        Some(oldest) if messages.more => {
-            Some(state.cursors.encode(owner.key(), &list, vec![oldest.sk.clone()]))
-        }
+        Some(oldest) if messages.more => Some(state.cursors.encode(
+            owner.key(),
+            &list,
+            vec![oldest.sk.clone()],
+        )),
         _ => None,
     };
     let items: Vec<_> = messages.items.iter().rev().map(|m| m.public()).collect();

@@ -101,7 +101,10 @@ impl AuthGuard {
                 limit: self.limit,
             })
             .collect();
-        let limits = [self.limit, self.limit.saturating_mul(USERNAME_CEILING_FACTOR)];
+        let limits = [
+            self.limit,
+            self.limit.saturating_mul(USERNAME_CEILING_FACTOR),
+        ];
         let checked: Vec<Ceiling> = self
             .failure_keys()
             .into_iter()

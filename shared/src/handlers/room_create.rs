@@ -37,7 +37,11 @@ async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         deleting: false,
     };
     let max_rooms = state.config.max_rooms;
-    if !state.store.create_room(&user.owner, &room, max_rooms).await? {
+    if !state
+        .store
+        .create_room(&user.owner, &room, max_rooms)
+        .await?
+    {
         return Err(ApiError::Conflict(
             "This account has as many rooms as it may have; delete one to make another.",
         ));

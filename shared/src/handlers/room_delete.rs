@@ -7,6 +7,7 @@ use super::rooms::room_id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, no_content};
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 
 /// `DELETE /rooms/{id}`: the room and all its messages are gone; later reads are `404`.
@@ -15,7 +16,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 }
 
 async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    let room_id = room_id(&req, "/rooms/{id}")?;
+    let room_id = room_id(&req, paths::ROOM)?;
     if state.store.delete_room(&user.owner, &room_id).await? {
         Ok(no_content())
     } else {

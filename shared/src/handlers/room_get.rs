@@ -8,6 +8,7 @@ use super::rooms::{messages_list, room_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 
 /// How many of the latest messages opening a room shows.
@@ -21,7 +22,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 
 async fn open(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, "/rooms/{id}")?;
+    let room_id = room_id(&req, paths::ROOM)?;
     let opened = state
         .store
         .open_room(owner, &room_id, OPEN_MESSAGES)

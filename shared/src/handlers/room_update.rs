@@ -7,6 +7,7 @@ use super::rooms::room_id;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
 use crate::room::RoomFields;
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 use crate::{AppState, time};
 
@@ -17,7 +18,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 
 async fn update(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, "/rooms/{id}")?;
+    let room_id = room_id(&req, paths::ROOM)?;
     let patch = parse_json::<RoomFields>(&req)?.into_patch()?;
     let room = if patch.is_empty() {
         state.store.get_room(owner, &room_id).await?

@@ -26,7 +26,9 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         return Err(ApiError::Validation(errors));
     };
     // A new name has no failures to count: the guard counts the attempt against the address.
-    super::AuthGuard::new(&state, &req, None).admit(&state).await?;
+    super::AuthGuard::new(&state, &req, None)
+        .admit(&state)
+        .await?;
 
     let now = time::now();
     let user = UserRecord {

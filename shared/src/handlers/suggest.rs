@@ -9,6 +9,7 @@ use super::rooms::room_id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 use crate::tutor::{TurnKind, TutorRequest, prompt};
 
@@ -20,7 +21,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 }
 
 async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    let room_id = room_id(&req, "/rooms/{id}/suggestions")?;
+    let room_id = room_id(&req, paths::SUGGESTIONS)?;
     let window = state.config.tutor.history_messages;
     let opened = state
         .store

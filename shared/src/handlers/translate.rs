@@ -9,6 +9,7 @@ use super::aids::{charge, locate, ui_language};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
+use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 use crate::tutor::{TutorError, prompt};
 
@@ -26,13 +27,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
     let to = ui_language(&req, "to", None)?;
-    let (room, message) = locate(
-        &state,
-        owner,
-        &req,
-        "/rooms/{id}/messages/{message_id}/translation",
-    )
-    .await?;
+    let (room, message) = locate(&state, owner, &req, paths::TRANSLATION).await?;
     let reply = |text: &str| {
         json_response(
             StatusCode::OK,

@@ -10,6 +10,7 @@ use crate::room::{Feedback, UiLanguage};
 impl Store {
     /// A room and one of its messages, in one read. Either is `None` when it does not exist
     /// under this owner (a room being deleted counts as gone).
+    #[tracing::instrument(name = "store.room_and_message", skip_all)]
     pub async fn room_and_message(
         &self,
         owner: &Owner,
@@ -33,6 +34,7 @@ impl Store {
 
     /// Stores feedback on a message unless it has some; returns what is stored afterwards
     /// (`None` if the message is gone).
+    #[tracing::instrument(name = "store.store_feedback", skip_all)]
     pub async fn store_feedback(
         &self,
         owner: &Owner,
@@ -49,6 +51,7 @@ impl Store {
 
     /// Stores a translation of a message unless it has one in that language; returns what is
     /// stored afterwards (`None` if the message is gone).
+    #[tracing::instrument(name = "store.store_translation", skip_all)]
     pub async fn store_translation(
         &self,
         owner: &Owner,

@@ -25,6 +25,7 @@ impl Store {
     /// In one transaction: counts this minute's attempt against each of `counted` and checks
     /// that each of `checked` is still under its limit, counting nothing there. `false`, with
     /// nothing counted, when any counter has reached its limit.
+    #[tracing::instrument(name = "store.admit_attempt", skip_all)]
     pub async fn admit_attempt(
         &self,
         counted: &[Ceiling],
@@ -69,6 +70,7 @@ impl Store {
     }
 
     /// Counts one failure against each key for the current minute, whatever the counts are.
+    #[tracing::instrument(name = "store.count_failure", skip_all)]
     pub async fn count_failure(&self, keys: &[String], now_unix: i64) -> Result<(), StoreError> {
         let minute = now_unix.div_euclid(60);
         let expires_at = (minute + 2) * 60;

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
-    WriteRequest,
+    AttributeValue, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
+    Update, WriteRequest,
 };
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +144,8 @@ impl MessageRecord {
             created_at: self.created_at.clone(),
             feedback: self.feedback.clone(),
             translations: UiLanguage::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .filter_map(|to| self.translation(to).map(|text| (to.code(), text.clone())))
                 .collect(),
             cut: self.cut,
@@ -181,6 +182,7 @@ pub struct OpenedRoom {
 impl Store {
     /// Creates the room in its owner's partition and counts it on the owner's user item, in one
     /// transaction: `false`, creating nothing, when the owner already has `max_rooms` rooms.
+    #[tracing::instrument(name = "store.create_room", skip_all)]
     pub async fn create_room(
         &self,
         owner: &Owner,
@@ -226,6 +228,7 @@ impl Store {
     /// Adds messages to a room in one transaction with the room's bookkeeping: its message count,
     /// last message time, and activity (which moves it to the top of its owner's list). `false`
     /// when the room does not exist under this owner or is being deleted; then nothing is written.
+    #[tracing::instrument(name = "store.append_messages", skip_all)]
     pub async fn append_messages(
         &self,
         owner: &Owner,
@@ -272,6 +275,7 @@ impl Store {
 
     /// The owner's rooms, most recently active first, after `start` (`[sk, activity]` of the
     /// last room of the previous page).
+    #[tracing::instrument(name = "store.list_rooms", skip_all)]
     pub async fn list_rooms(
         &self,
         owner: &Owner,
@@ -305,6 +309,7 @@ impl Store {
 
     /// The room and its latest `limit` messages in one query: the room's item sorts above its
     /// messages. `None` when the room does not exist under this owner or is being deleted.
+    #[tracing::instrument(name = "store.open_room", skip_all)]
     pub async fn open_room(
         &self,
         owner: &Owner,
@@ -343,6 +348,7 @@ impl Store {
     }
 
     /// Messages of a room older than the one whose sort key is `before_sk`, newest first.
+    #[tracing::instrument(name = "store.older_messages", skip_all)]
     pub async fn older_messages(
         &self,
         owner: &Owner,
@@ -350,7 +356,10 @@ impl Store {
         before_sk: &str,
         limit: usize,
     ) -> Result<Page<MessageRecord>, StoreError> {
-        let start = HashMap::from([("pk".to_owned(), s(owner.key())), ("sk".to_owned(), s(before_sk))]);
+        let start = HashMap::from([
+            ("pk".to_owned(), s(owner.key())),
+            ("sk".to_owned(), s(before_sk)),
+        ]);
         let output = self
             .messages_query(owner, room_id)
             .scan_index_forward(false)
@@ -366,6 +375,7 @@ impl Store {
     }
 
     /// The room, unless it does not exist under this owner or is being deleted.
+    #[tracing::instrument(name = "store.get_room", skip_all)]
     pub async fn get_room(
         &self,
         owner: &Owner,
@@ -386,6 +396,7 @@ impl Store {
     }
 
     /// Applies `patch` to the room; `None` when it does not exist under this owner.
+    #[tracing::instrument(name = "store.update_room", skip_all)]
     pub async fn update_room(
         &self,
         owner: &Owner,
@@ -454,6 +465,7 @@ impl Store {
     /// and taken off the list, so it is gone for every reader at once and no new message can be
     /// added; then the messages go in batches; then the room itself. If this stops half way, the
     /// room stays invisible and deleting it again finishes the job. `false` if there is no room.
+    #[tracing::instrument(name = "store.delete_room", skip_all)]
     pub async fn delete_room(&self, owner: &Owner, room_id: &str) -> Result<bool, StoreError> {
         let marked = self
             .client

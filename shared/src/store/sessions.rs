@@ -25,6 +25,7 @@ impl SessionRecord {
 }
 
 impl Store {
+    #[tracing::instrument(name = "store.put_session", skip_all)]
     pub async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
         self.client
             .put_item()
@@ -37,6 +38,7 @@ impl Store {
     }
 
     /// A strongly consistent read, so a session deleted by logout is gone for the next request.
+    #[tracing::instrument(name = "store.get_session", skip_all)]
     pub async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let output = self
             .client
@@ -55,6 +57,7 @@ impl Store {
     }
 
     /// Deletes the session if it exists and belongs to `user_key`; `false` when it did not.
+    #[tracing::instrument(name = "store.delete_session", skip_all)]
     pub async fn delete_session(&self, id: &str, user_key: &str) -> Result<bool, StoreError> {
         let result = self
             .client

@@ -176,6 +176,7 @@ impl Store {
 
     /// Charges one model call that stores nothing (a suggestion), if the session is live and the
     /// daily limit allows it: one transaction.
+    #[tracing::instrument(name = "store.charge_usage", skip_all)]
     pub async fn charge_usage(
         &self,
         owner: &Owner,
@@ -203,6 +204,7 @@ impl Store {
     /// (only if no other turn holds it and none finished since the room was read), stores the
     /// learner's message, counts the call against the daily limit, and records the idempotency
     /// key. All of it happens, or none.
+    #[tracing::instrument(name = "store.begin_turn", skip_all)]
     pub async fn begin_turn(&self, start: &TurnStart) -> Result<(), BeginError> {
         match self.try_begin_turn(start).await {
             // Leases of turns whose function died may fill the set: drop the lapsed, try again.
@@ -316,6 +318,7 @@ impl Store {
 
     /// Stores the complete reply and releases the turn, in one transaction. `false` (and nothing
     /// stored) when the turn no longer holds the room: it was deleted meanwhile.
+    #[tracing::instrument(name = "store.finish_turn", skip_all)]
     pub async fn finish_turn(
         &self,
         start: &TurnStart,
@@ -369,6 +372,7 @@ impl Store {
 
     /// Releases the turn after the model failed, and records the failure for a repeated request.
     /// The learner's message stays. Best effort: a lock or lease left behind lapses by itself.
+    #[tracing::instrument(name = "store.abandon_turn", skip_all)]
     pub async fn abandon_turn(&self, start: &TurnStart, failure: TurnFailure) {
         if let Err(error) = self.try_abandon_turn(start, failure).await {
             tracing::warn!(%error, "a failed turn's lock was not released; it will lapse");
@@ -438,7 +442,10 @@ impl Store {
             Some(AttributeValue::Ss(leases)) => leases
                 .iter()
                 .filter(|lease| {
-                    let until = lease.split('#').next().and_then(|ms| ms.parse::<i64>().ok());
+                    let until = lease
+                        .split('#')
+                        .next()
+                        .and_then(|ms| ms.parse::<i64>().ok());
                     until.is_none_or(|until| until < now_ms)
                 })
                 .cloned()
@@ -461,6 +468,7 @@ impl Store {
         Ok(true)
     }
 
+    #[tracing::instrument(name = "store.get_idempotency", skip_all)]
     pub async fn get_idempotency(
         &self,
         owner: &Owner,
@@ -480,6 +488,7 @@ impl Store {
     }
 
     /// Messages of a room by id, in one read.
+    #[tracing::instrument(name = "store.get_messages", skip_all)]
     pub async fn get_messages(
         &self,
         owner: &Owner,

@@ -42,6 +42,7 @@ pub enum CreateUserError {
 impl Store {
     /// Stores a new user and their first session in one transaction, so a signup either logs the
     /// user in or leaves nothing behind. Fails with `UsernameTaken` when the key exists.
+    #[tracing::instrument(name = "store.create_user", skip_all)]
     pub async fn create_user(
         &self,
         user: &UserRecord,
@@ -74,6 +75,7 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(name = "store.get_user", skip_all)]
     pub async fn get_user(&self, key: &str) -> Result<Option<UserRecord>, StoreError> {
         let output = self
             .client

@@ -163,7 +163,10 @@ pub fn feedback(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<Pr
          - explanation: one or two short sentences in {explain}, saying what was wrong and why, \
          or what is good about it.",
         level = room.level.as_str(),
-        scene = scene(&[("situation", &room.situation), ("learner_role", &room.my_role)]),
+        scene = scene(&[
+            ("situation", &room.situation),
+            ("learner_role", &room.my_role)
+        ]),
         explain = explain_in.english_name(),
     );
     vec![

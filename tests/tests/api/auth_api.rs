@@ -645,7 +645,9 @@ async fn signups_and_logins_are_limited_per_ip_and_per_username() {
     // An attacker hammers rita's name from one address: refused after three failures, even
     // with the right password, and nothing is logged in.
     for n in 0..3 {
-        let response = app.send(login("rita", &format!("guess {n}"), "198.51.100.66")).await;
+        let response = app
+            .send(login("rita", &format!("guess {n}"), "198.51.100.66"))
+            .await;
         assert_eq!(response.status, 401, "{}", response.text());
     }
     for password in ["guess 3", "rita's password"] {
@@ -663,7 +665,9 @@ async fn signups_and_logins_are_limited_per_ip_and_per_username() {
         assert!(!refused.text().contains("access_token"));
     }
     // Meanwhile rita, from her own address, logs in.
-    let owner = app.send(login("rita", "rita's password", "203.0.113.1")).await;
+    let owner = app
+        .send(login("rita", "rita's password", "203.0.113.1"))
+        .await;
     assert_eq!(owner.status, 200, "{}", owner.text());
 
     // Guesses at sam's name spread over many addresses reach the username's ceiling (ten times
@@ -673,7 +677,9 @@ async fn signups_and_logins_are_limited_per_ip_and_per_username() {
         let response = app.send(login("sam", &format!("guess {n}"), &ip)).await;
         assert_eq!(response.status, 401, "guess {n}: {}", response.text());
     }
-    let refused = app.send(login("sam", "sam's password", "192.0.2.200")).await;
+    let refused = app
+        .send(login("sam", "sam's password", "192.0.2.200"))
+        .await;
     assert_eq!(refused.status, 429, "{}", refused.text());
 
     // One address trying many usernames: refused after three, whatever the names.

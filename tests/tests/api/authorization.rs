@@ -215,6 +215,9 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
     println!("authorization matrix: {cases} cases");
 }
 
+/// One request of the early-exit matrix: what differs, the path and query, headers, body.
+type Variant = (String, String, Vec<(&'static str, &'static str)>, Option<String>);
+
 /// Every way a protected route can answer early (a replay, a conflict, a validation error, a
 /// missing room or message, a tutor message where a learner's is needed) must come after the
 /// session check: a token whose session ended gets `401`, on its own data too, whatever the path,
@@ -245,8 +248,7 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
     let reply = turn["reply"]["id"].as_str().unwrap().to_owned();
     let checked = app
         .send(
-            TestRequest::post(&format!("/rooms/{room_id}/messages/{said}/feedback"))
-                .token(&token),
+            TestRequest::post(&format!("/rooms/{room_id}/messages/{said}/feedback")).token(&token),
         )
         .await;
     assert_eq!(checked.status, 200);
@@ -256,14 +258,19 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
         .json();
     // A live session for comparing, then the one whose session ends.
     let live = app
-        .send(TestRequest::post("/auth").json(&json!({"username": "ilse", "password": "ilse's password"})))
+        .send(
+            TestRequest::post("/auth")
+                .json(&json!({"username": "ilse", "password": "ilse's password"})),
+        )
         .await
         .json()["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(
-        app.send(TestRequest::delete("/auth").token(&token)).await.status,
+        app.send(TestRequest::delete("/auth").token(&token))
+            .await
+            .status,
         204
     );
     let claims = app.state.tokens.verify(&live).unwrap();
@@ -286,17 +293,42 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
     let model_calls = app.model.requests().len();
     for op in operations().iter().filter(|op| op.protected) {
         let ids = |room: &str, message: &str| {
-            op.path.replace("{id}", room).replace("{message_id}", message)
+            op.path
+                .replace("{id}", room)
+                .replace("{message_id}", message)
         };
-        let own_message = if op.path.ends_with("/feedback") { &said } else { &reply };
+        let own_message = if op.path.ends_with("/feedback") {
+            &said
+        } else {
+            &reply
+        };
         let path = ids(&room_id, own_message);
         let body = body_for(&op.method, &op.path);
-        // (what differs, path and query, headers, body)
-        let mut variants: Vec<(String, String, Vec<(&str, &str)>, Option<String>)> = vec![
-            ("as accepted".into(), path.clone(), vec![], body.as_ref().map(Value::to_string)),
-            ("an empty object".into(), path.clone(), vec![], Some("{}".into())),
-            ("a body that is not JSON".into(), path.clone(), vec![], Some("not json".into())),
-            ("a JSON array".into(), path.clone(), vec![], Some("[1]".into())),
+        let mut variants: Vec<Variant> = vec![
+            (
+                "as accepted".into(),
+                path.clone(),
+                vec![],
+                body.as_ref().map(Value::to_string),
+            ),
+            (
+                "an empty object".into(),
+                path.clone(),
+                vec![],
+                Some("{}".into()),
+            ),
+            (
+                "a body that is not JSON".into(),
+                path.clone(),
+                vec![],
+                Some("not json".into()),
+            ),
+            (
+                "a JSON array".into(),
+                path.clone(),
+                vec![],
+                Some("[1]".into()),
+            ),
             (
                 "wrong types".into(),
                 path.clone(),
@@ -318,7 +350,10 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
             (
                 "a replayed key, streamed".into(),
                 path.clone(),
-                vec![("idempotency-key", "ilse-turn-1"), ("accept", "text/event-stream")],
+                vec![
+                    ("idempotency-key", "ilse-turn-1"),
+                    ("accept", "text/event-stream"),
+                ],
                 Some("{}".into()),
             ),
             (
@@ -330,17 +365,52 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
             ("a bad ui".into(), format!("{path}?ui=xx"), vec![], None),
             ("a bad to".into(), format!("{path}?to=xx"), vec![], None),
             ("no to".into(), path.clone(), vec![], None),
-            ("a bad limit".into(), format!("{path}?limit=0"), vec![], None),
-            ("a forged cursor".into(), format!("{path}?cursor=garbage"), vec![], None),
+            (
+                "a bad limit".into(),
+                format!("{path}?limit=0"),
+                vec![],
+                None,
+            ),
+            (
+                "a forged cursor".into(),
+                format!("{path}?cursor=garbage"),
+                vec![],
+                None,
+            ),
         ];
         if op.path.contains("{id}") {
-            variants.push(("a missing room".into(), ids(&missing_room, own_message), vec![], None));
-            variants.push(("a room id that is no id".into(), ids("not-an-id", own_message), vec![], None));
+            variants.push((
+                "a missing room".into(),
+                ids(&missing_room, own_message),
+                vec![],
+                None,
+            ));
+            variants.push((
+                "a room id that is no id".into(),
+                ids("not-an-id", own_message),
+                vec![],
+                None,
+            ));
         }
         if op.path.contains("{message_id}") {
-            variants.push(("a missing message".into(), ids(&room_id, &missing_message), vec![], None));
-            variants.push(("the tutor's message".into(), ids(&room_id, &reply), vec![], None));
-            variants.push(("a checked line".into(), format!("{}?to=ko", ids(&room_id, &said)), vec![], None));
+            variants.push((
+                "a missing message".into(),
+                ids(&room_id, &missing_message),
+                vec![],
+                None,
+            ));
+            variants.push((
+                "the tutor's message".into(),
+                ids(&room_id, &reply),
+                vec![],
+                None,
+            ));
+            variants.push((
+                "a checked line".into(),
+                format!("{}?to=ko", ids(&room_id, &said)),
+                vec![],
+                None,
+            ));
         }
         for (what, path, headers, body) in &variants {
             for (kind, authorization) in &bad {
@@ -365,11 +435,18 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
                     op.path,
                     response.text()
                 );
-                assert!(!response.text().contains(&said), "{what}: a message id leaked");
+                assert!(
+                    !response.text().contains(&said),
+                    "{what}: a message id leaked"
+                );
             }
         }
     }
-    assert_eq!(app.model.requests().len(), model_calls, "no refused request reached the model");
+    assert_eq!(
+        app.model.requests().len(),
+        model_calls,
+        "no refused request reached the model"
+    );
     let after = app
         .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&live))
         .await

@@ -651,7 +651,9 @@ async fn suggestions_are_in_the_rooms_language_and_change_nothing() {
     );
     let transcript = sent["messages"][1]["content"].as_str().unwrap();
     assert!(
-        transcript.contains(r#"{"line":"This is reply number 1 from the fake model.","speaker":"other person"}"#),
+        transcript.contains(
+            r#"{"line":"This is reply number 1 from the fake model.","speaker":"other person"}"#
+        ),
         "{transcript}"
     );
 }

@@ -94,7 +94,12 @@ async fn drive_every_function() -> Permissions {
     // Accounts: signup, a taken name, login right and wrong, who am I, logout.
     let credentials = json!({"username": "mina", "password": "mina's password"});
     let token = j
-        .expect(TestRequest::post("/signup").json(&credentials).from_ip("203.0.113.5"), 201)
+        .expect(
+            TestRequest::post("/signup")
+                .json(&credentials)
+                .from_ip("203.0.113.5"),
+            201,
+        )
         .await["access_token"]
         .as_str()
         .unwrap()
@@ -107,7 +112,12 @@ async fn drive_every_function() -> Permissions {
     )
     .await;
     let second = j
-        .expect(TestRequest::post("/auth").json(&credentials).from_ip("203.0.113.5"), 200)
+        .expect(
+            TestRequest::post("/auth")
+                .json(&credentials)
+                .from_ip("203.0.113.5"),
+            200,
+        )
         .await["access_token"]
         .as_str()
         .unwrap()
@@ -440,9 +450,15 @@ async fn each_function_is_granted_exactly_what_it_uses() {
     for function in ["chat", "suggest", "feedback", "translate"] {
         let writes: Vec<_> = granted[function]
             .iter()
-            .filter(|(action, table)| table == "sessions" && action != "dynamodb:GetItem"
-                && action != "dynamodb:ConditionCheckItem")
+            .filter(|(action, table)| {
+                table == "sessions"
+                    && action != "dynamodb:GetItem"
+                    && action != "dynamodb:ConditionCheckItem"
+            })
             .collect();
-        assert!(writes.is_empty(), "{function} may write sessions: {writes:?}");
+        assert!(
+            writes.is_empty(),
+            "{function} may write sessions: {writes:?}"
+        );
     }
 }

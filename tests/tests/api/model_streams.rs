@@ -37,7 +37,10 @@ async fn take_turn(app: &TestApp, token: &str, room: &str, streaming: bool) -> V
     assert_eq!(response.status, 200);
     let events = events(&response.body);
     let (last, reply) = events.last().unwrap();
-    assert_eq!(last, "reply", "the stream ends with the stored reply: {events:?}");
+    assert_eq!(
+        last, "reply",
+        "the stream ends with the stored reply: {events:?}"
+    );
     let streamed: String = events
         .iter()
         .filter(|(name, _)| name == "delta")
@@ -236,7 +239,10 @@ async fn a_model_that_stalls_mid_reply_is_cut_off_by_the_idle_timeout() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let events = events(&response.body);
     assert_eq!(events.iter().filter(|(n, _)| n == "delta").count(), 3);
-    assert_eq!(events.last().unwrap().1["error"]["code"], "upstream_timeout");
+    assert_eq!(
+        events.last().unwrap().1["error"]["code"],
+        "upstream_timeout"
+    );
     // No partial reply was stored; the learner's line was.
     let opened = app
         .send(TestRequest::get(&format!("/rooms/{room}")).token(&token))

@@ -48,7 +48,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = data_dir.join("dynamodb.sqlite3");
     let db = Database::new(&path.to_string_lossy())
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    for file in ["dynamodb.sqlite3", "dynamodb.sqlite3-wal", "dynamodb.sqlite3-shm"] {
+    for file in [
+        "dynamodb.sqlite3",
+        "dynamodb.sqlite3-wal",
+        "dynamodb.sqlite3-shm",
+    ] {
         private_file(&data_dir.join(file))?;
     }
     let server = LocalDynamo::start(db, SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
