@@ -9,7 +9,7 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   test: {
-    include: ["tests/unit/**/*.test.ts"],
+    include: ["tests/unit/**/*.test.ts", "tests/unit/**/*.test.mjs"],
     environment: "jsdom",
   },
 });

@@ -66,23 +66,23 @@ export function fileFor(rootDir, requestUrl) {
 function serve() {
   writeFileSync(join(root, "config.json"), `${JSON.stringify({ api_base_url: api })}\n`);
   createServer((request, response) => {
-  let file = fileFor(root, request.url);
-  if (file === null) {
-    response.writeHead(400, { ...headers, "content-type": "text/plain; charset=utf-8" });
-    response.end("Bad request path.\n");
-    return;
-  }
-  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
-  response.writeHead(200, {
-    ...headers,
-    "content-type": types[extname(file)] ?? "application/octet-stream",
-    "cache-control":
-      file.endsWith("config.json") || file.endsWith(".html") ? "no-cache" : "public, max-age=3600",
+    let file = fileFor(root, request.url);
+    if (file === null) {
+      response.writeHead(400, { ...headers, "content-type": "text/plain; charset=utf-8" });
+      response.end("Bad request path.\n");
+      return;
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
+    response.writeHead(200, {
+      ...headers,
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      "cache-control":
+        file.endsWith("config.json") || file.endsWith(".html") ? "no-cache" : "public, max-age=3600",
+    });
+    createReadStream(file).pipe(response);
+  }).listen(port, "127.0.0.1", () => {
+    console.log(`Rolechat site on http://127.0.0.1:${port} (API ${api})`);
   });
-  createReadStream(file).pipe(response);
-}).listen(port, "127.0.0.1", () => {
-  console.log(`Rolechat site on http://127.0.0.1:${port} (API ${api})`);
-});
 }
 
 if (isMain) serve();

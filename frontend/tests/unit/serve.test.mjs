@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ describe("the local site server's paths", () => {
   writeFileSync(join(base, "dist-private", "secret.txt"), "not for the site");
 
   it("serves files under the root", () => {
-    expect(fileFor(root, "/")).toBe(root);
+    expect(fileFor(root, "/")).toBe(`${root}/`);
     expect(fileFor(root, "/assets/app.js")).toBe(join(root, "assets", "app.js"));
     expect(fileFor(root, "/rooms/01ABC?x=1")).toBe(join(root, "rooms", "01ABC"));
   });
