@@ -216,7 +216,12 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
 }
 
 /// One request of the early-exit matrix: what differs, the path and query, headers, body.
-type Variant = (String, String, Vec<(&'static str, &'static str)>, Option<String>);
+type Variant = (
+    String,
+    String,
+    Vec<(&'static str, &'static str)>,
+    Option<String>,
+);
 
 /// Every way a protected route can answer early (a replay, a conflict, a validation error, a
 /// missing room or message, a tutor message where a learner's is needed) must come after the
