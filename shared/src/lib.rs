@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod http;
 pub mod room;
 pub mod routes;
+pub mod scenarios;
 pub mod session;
 pub mod state;
 pub mod store;

@@ -100,22 +100,24 @@ impl Language {
     strum::VariantArray,
 )]
 #[serde(into = "String", try_from = "String")]
+/// A CEFR level. The former `beginner`, `intermediate` and `advanced` are still read, on input
+/// and from stored rooms, as A1, B1 and C1.
 pub enum Level {
-    #[strum(serialize = "beginner")]
-    Beginner,
-    #[strum(serialize = "intermediate")]
-    Intermediate,
-    #[strum(serialize = "advanced")]
-    Advanced,
+    #[strum(to_string = "A1", serialize = "beginner")]
+    A1,
+    #[strum(to_string = "A2")]
+    A2,
+    #[strum(to_string = "B1", serialize = "intermediate")]
+    B1,
+    #[strum(to_string = "B2")]
+    B2,
+    #[strum(to_string = "C1", serialize = "advanced")]
+    C1,
+    #[strum(to_string = "C2")]
+    C2,
 }
 
 text_enum!(Level);
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        self.code()
-    }
-}
 
 pub const SETUP_MAX_CHARS: usize = 200;
 pub const TITLE_MAX_CHARS: usize = 80;
@@ -162,6 +164,56 @@ pub struct RoomSetup {
     pub situation: String,
     pub my_role: String,
     pub gpt_role: String,
+    /// The catalogue scenario the room was made from, if any.
+    pub scenario: Option<String>,
+    pub goals: Vec<Goal>,
+    pub auto_feedback: bool,
+}
+
+pub const MAX_GOALS: usize = 5;
+pub const GOAL_MAX_CHARS: usize = 120;
+
+/// Something the learner aims to do in the conversation, and whether they have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Goal {
+    pub id: String,
+    pub text: String,
+    #[serde(default)]
+    pub done: bool,
+    #[serde(default)]
+    pub done_at: Option<String>,
+}
+
+impl Goal {
+    fn open(id: String, text: String) -> Self {
+        Goal {
+            id,
+            text,
+            done: false,
+            done_at: None,
+        }
+    }
+}
+
+/// Goals the learner wrote: 0 to 5, each 1 to 120 characters after trimming, not yet done. Their
+/// ids are `g1`, `g2`, ... in order.
+fn custom_goals(raw: &[String]) -> Result<Vec<Goal>, String> {
+    if raw.len() > MAX_GOALS {
+        return Err(format!("must be at most {MAX_GOALS} goals"));
+    }
+    raw.iter()
+        .enumerate()
+        .map(|(n, text)| {
+            let text = text.trim();
+            match text.chars().count() {
+                0 => Err("each goal must not be empty".to_owned()),
+                n if n > GOAL_MAX_CHARS => {
+                    Err(format!("each goal must be at most {GOAL_MAX_CHARS} characters"))
+                }
+                _ => Ok(Goal::open(format!("g{}", n + 1), text.to_owned())),
+            }
+        })
+        .collect()
 }
 
 /// The writable fields of a room as they arrive. Types are checked by serde (a wrong type is
@@ -180,6 +232,16 @@ pub struct RoomFields {
     pub my_role: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     pub gpt_role: Option<Option<String>>,
+    /// A catalogue scenario's id: its texts and goals fill what the body leaves out.
+    #[serde(default, deserialize_with = "present")]
+    pub scenario: Option<Option<String>>,
+    /// The language of the scenario's texts (`ko` by default).
+    #[serde(default, deserialize_with = "present")]
+    pub ui: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub goals: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub auto_feedback: Option<Option<bool>>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one not sent at all (`None`).
@@ -201,6 +263,9 @@ pub struct RoomPatch {
     pub situation: Option<String>,
     pub my_role: Option<String>,
     pub gpt_role: Option<String>,
+    /// New goals, whose progress starts again.
+    pub goals: Option<Vec<Goal>>,
+    pub auto_feedback: Option<bool>,
 }
 
 impl RoomPatch {
@@ -210,32 +275,61 @@ impl RoomPatch {
 }
 
 impl RoomFields {
-    /// A new room: every field but the title is required.
+    /// A new room. Every field but the title is required, unless the room is made from a
+    /// catalogue scenario: then its texts (in `ui`) and goals fill what is not given.
     pub fn into_setup(self) -> Result<RoomSetup, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut required = |field: &'static str, value: Option<Option<String>>| {
-            let value = value.flatten();
+        let ui = match self.ui.flatten() {
+            None => Some(UiLanguage::Ko),
+            Some(code) => errors.check("ui", UiLanguage::parse(&code)),
+        };
+        let scenario = match self.scenario.flatten() {
+            None => None,
+            Some(id) => errors.check(
+                "scenario",
+                crate::scenarios::find(&id).ok_or("is not a scenario of the catalogue"),
+            ),
+        };
+        let ui = ui.unwrap_or(UiLanguage::Ko);
+        let from_scenario = |texts: fn(&crate::scenarios::Scenario) -> &crate::scenarios::Texts| {
+            scenario.map(|scenario| texts(scenario).get(ui).to_owned())
+        };
+        let mut required = |field: &'static str, value: Option<Option<String>>, default: Option<String>| {
+            let value = value.flatten().or(default);
             if value.is_none() {
                 errors.add(field, "is required");
             }
             value
         };
-        let language = required("language", self.language);
-        let level = required("level", self.level);
-        let situation = required("situation", self.situation);
-        let my_role = required("my_role", self.my_role);
-        let gpt_role = required("gpt_role", self.gpt_role);
+        let language = required("language", self.language, None);
+        let level = required("level", self.level, None);
+        let situation = required("situation", self.situation, from_scenario(|s| &s.situation));
+        let my_role = required("my_role", self.my_role, from_scenario(|s| &s.my_role));
+        let gpt_role = required("gpt_role", self.gpt_role, from_scenario(|s| &s.gpt_role));
 
-        let title = errors.check(
-            "title",
-            self.title.flatten().as_deref().map(title).transpose(),
-        );
+        let title = match self.title.flatten() {
+            Some(raw) => errors.check("title", title(&raw)),
+            None => Some(from_scenario(|s| &s.title)),
+        };
+        let goals = match (self.goals.flatten(), scenario) {
+            (Some(raw), _) => errors.check("goals", custom_goals(&raw)),
+            (None, Some(scenario)) => Some(
+                scenario
+                    .goals
+                    .iter()
+                    .map(|goal| Goal::open(goal.id.clone(), goal.text.get(ui).to_owned()))
+                    .collect(),
+            ),
+            (None, None) => Some(Vec::new()),
+        };
         let language = language.and_then(|v| errors.check("language", Language::parse(&v)));
         let level = level.and_then(|v| errors.check("level", Level::parse(&v)));
         let situation = situation.and_then(|v| errors.check("situation", setup_text(&v)));
         let my_role = my_role.and_then(|v| errors.check("my_role", setup_text(&v)));
         let gpt_role = gpt_role.and_then(|v| errors.check("gpt_role", setup_text(&v)));
-        match (title, language, level, situation, my_role, gpt_role) {
+        // Feedback without asking is on by default for a scenario: it is a lesson.
+        let auto_feedback = self.auto_feedback.flatten().unwrap_or(scenario.is_some());
+        match (title, language, level, situation, my_role, gpt_role, goals) {
             (
                 Some(title),
                 Some(language),
@@ -243,13 +337,17 @@ impl RoomFields {
                 Some(situation),
                 Some(my_role),
                 Some(gpt_role),
+                Some(goals),
             ) if errors.is_empty() => Ok(RoomSetup {
-                title: title.flatten(),
+                title,
                 language,
                 level,
                 situation,
                 my_role,
                 gpt_role,
+                scenario: scenario.map(|scenario| scenario.id.clone()),
+                goals,
+                auto_feedback,
             }),
             _ => Err(errors),
         }
@@ -264,6 +362,19 @@ impl RoomFields {
             gpt_role: changed(&mut errors, "gpt_role", self.gpt_role, setup_text),
             language: changed(&mut errors, "language", self.language, Language::parse),
             level: changed(&mut errors, "level", self.level, Level::parse),
+            goals: match self.goals {
+                None => None,
+                Some(None) => Some(Vec::new()),
+                Some(Some(raw)) => errors.check("goals", custom_goals(&raw)),
+            },
+            auto_feedback: match self.auto_feedback {
+                None => None,
+                Some(None) => {
+                    errors.add("auto_feedback", "must not be null");
+                    None
+                }
+                Some(Some(on)) => Some(on),
+            },
             // `null` clears the title, so it is derived from the situation again.
             title: match self.title {
                 None => None,
@@ -309,6 +420,9 @@ pub struct Room {
     pub updated_at: String,
     pub last_message_at: Option<String>,
     pub message_count: u64,
+    pub scenario: Option<String>,
+    pub goals: Vec<Goal>,
+    pub auto_feedback: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,7 +515,7 @@ mod tests {
         assert_eq!(setup.situation, "카페에서 커피 주문하기");
         assert_eq!(
             (setup.language, setup.level, setup.title),
-            (Language::KoKr, Level::Beginner, None)
+            (Language::KoKr, Level::A1, None)
         );
     }
 
@@ -418,10 +532,80 @@ mod tests {
         assert_eq!(
             body["error"]["fields"],
             json!({"language": "must be one of en-US, ja-JP, ko-KR, zh-CN, es-ES, fr-FR, de-DE",
-                   "level": "must be one of beginner, intermediate, advanced",
+                   "level": "must be one of A1, A2, B1, B2, C1, C2",
                    "situation": "must not be empty", "my_role": "is required",
                    "gpt_role": "must be at most 200 characters", "title": "must be at most 80 characters"})
         );
+    }
+
+    #[test]
+    fn levels_are_cefr_and_the_former_names_still_read() {
+        for (given, read) in [
+            ("A1", Level::A1),
+            ("C2", Level::C2),
+            ("beginner", Level::A1),
+            ("intermediate", Level::B1),
+            ("advanced", Level::C1),
+        ] {
+            assert_eq!(Level::parse(given), Ok(read), "{given}");
+            let stored: Level = serde_json::from_value(json!(given)).unwrap();
+            assert_eq!(stored, read, "a stored {given}");
+            assert_eq!(serde_json::to_value(stored).unwrap(), json!(read.code()));
+        }
+        assert!(Level::parse("a1").is_err());
+        assert!(Level::parse("expert").is_err());
+    }
+
+    #[test]
+    fn a_scenario_fills_what_is_not_given() {
+        let setup = fields(json!({"scenario": "cafe-order", "ui": "en", "language": "ja-JP", "level": "A2"}))
+            .into_setup()
+            .unwrap();
+        assert_eq!(setup.scenario.as_deref(), Some("cafe-order"));
+        assert_eq!(setup.title.as_deref(), Some("Ordering at a café"));
+        assert!(setup.situation.starts_with("It is a busy morning"), "{}", setup.situation);
+        assert_eq!(setup.my_role, "a customer");
+        let ids: Vec<_> = setup.goals.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(ids, ["order", "price", "here"]);
+        assert!(setup.goals.iter().all(|g| !g.done && g.done_at.is_none()));
+        assert!(setup.auto_feedback, "on by default for a scenario");
+
+        let korean = fields(json!({"scenario": "cafe-order", "language": "en-US", "level": "A1",
+                                    "gpt_role": "  a grumpy barista ", "goals": ["Ask for oat milk"],
+                                    "auto_feedback": false}))
+            .into_setup()
+            .unwrap();
+        assert_eq!(korean.title.as_deref(), Some("카페에서 주문하기"), "ko by default");
+        assert_eq!(korean.gpt_role, "a grumpy barista", "given fields override");
+        assert_eq!(korean.goals, [Goal::open("g1".into(), "Ask for oat milk".into())]);
+        assert!(!korean.auto_feedback);
+
+        let errors = fields(json!({"scenario": "no-such", "ui": "fr", "language": "en-US", "level": "A1"}))
+            .into_setup()
+            .unwrap_err();
+        let named: Vec<_> = errors.iter().map(|(field, _)| field).collect();
+        assert!(named.contains(&"scenario") && named.contains(&"ui"), "{named:?}");
+    }
+
+    #[test]
+    fn custom_rooms_may_have_up_to_five_goals() {
+        let mut body = valid();
+        assert!(fields(body.clone()).into_setup().unwrap().goals.is_empty());
+        assert!(!fields(body.clone()).into_setup().unwrap().auto_feedback);
+        body["goals"] = json!(["a", "b", "c", "d", "e"]);
+        assert_eq!(fields(body.clone()).into_setup().unwrap().goals.len(), 5);
+        for bad in [json!(["a", "b", "c", "d", "e", "f"]), json!([" "]), json!(["x".repeat(121)])] {
+            body["goals"] = bad.clone();
+            let errors = fields(body.clone()).into_setup().unwrap_err();
+            assert!(errors.iter().any(|(field, _)| field == "goals"), "{bad}");
+        }
+        let patch = fields(json!({"goals": ["Say hello"], "auto_feedback": true}))
+            .into_patch()
+            .unwrap();
+        assert_eq!(patch.goals.unwrap()[0].text, "Say hello");
+        assert_eq!(patch.auto_feedback, Some(true));
+        assert_eq!(fields(json!({"goals": null})).into_patch().unwrap().goals, Some(vec![]));
+        assert!(fields(json!({"auto_feedback": null})).into_patch().is_err());
     }
 
     #[test]
@@ -439,7 +623,7 @@ mod tests {
             .into_patch()
             .unwrap();
         assert_eq!(patch.title, Some(None));
-        assert_eq!(patch.level, Some(Level::Advanced));
+        assert_eq!(patch.level, Some(Level::C1), "a former level name, mapped");
         assert_eq!(
             fields(json!({"title": "  "})).into_patch().unwrap().title,
             Some(None)

@@ -8,14 +8,13 @@ use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody as FrameStream};
 use lambda_http::Request;
 use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::Role;
+use crate::room::{Message, Role};
 use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::{BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart};
@@ -29,6 +28,19 @@ const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
 #[derive(Deserialize)]
 struct TurnBody {
     content: Option<String>,
+}
+
+/// The JSON mode's reply: the learner's stored message (none for `{}`) and the tutor's.
+#[derive(Serialize)]
+struct TurnReply {
+    user_message: Option<Message>,
+    reply: Message,
+}
+
+/// A `delta` event: the next piece of the reply's text.
+#[derive(Serialize)]
+struct Delta<'a> {
+    text: &'a str,
 }
 
 type ChatResult = Result<Response<StreamBody>, ApiError>;
@@ -204,7 +216,10 @@ async fn reply_turn(state: &AppState, start: &TurnStart, request: &TutorRequest)
         return Err(ApiError::NotFound);
     }
     let user_message = start.user_message.as_ref().map(MessageRecord::public);
-    let body = json!({"user_message": user_message, "reply": reply.public()});
+    let body = TurnReply {
+        user_message,
+        reply: reply.public(),
+    };
     Ok(json_response(StatusCode::CREATED, &body).map(StreamBody::buffered))
 }
 
@@ -234,7 +249,7 @@ fn stream_turn(
             while let Some(piece) = pieces.next().await {
                 match piece? {
                     Piece::Text(piece) => {
-                        send(event("delta", &json!({"text": piece}))).await;
+                        send(event("delta", &Delta { text: &piece })).await;
                         text.push_str(&piece);
                     }
                     Piece::Finished(finished) => finish = finished,
@@ -315,7 +330,7 @@ async fn replay(
     let (user_message, reply) = (find(&record.user_message_id), find(&record.reply_id));
     let reply = reply.ok_or(ApiError::NotFound)?;
     if !streaming {
-        let body = json!({"user_message": user_message, "reply": reply});
+        let body = TurnReply { user_message, reply };
         return Ok(Some(
             json_response(StatusCode::CREATED, &body).map(StreamBody::buffered),
         ));
@@ -325,7 +340,12 @@ async fn replay(
         .iter()
         .map(|message| event("user_message", message))
         .chain([
-            event("delta", &json!({"text": reply.content})),
+            event(
+                "delta",
+                &Delta {
+                    text: &reply.content,
+                },
+            ),
             event("reply", &reply),
         ])
     {

@@ -35,6 +35,9 @@ async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         message_count: 0,
         activity: Some(id),
         deleting: false,
+        scenario: setup.scenario,
+        goals: setup.goals,
+        auto_feedback: setup.auto_feedback,
     };
     let max_rooms = state.config.max_rooms;
     if !state

@@ -16,7 +16,7 @@ use super::{
     Owner, Store, StoreError, failed_condition, first_condition_failed, is_condition_failure, s,
 };
 use crate::room::{
-    Feedback, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
+    Feedback, Goal, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -53,9 +53,20 @@ pub struct RoomRecord {
     pub activity: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleting: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goals: Vec<Goal>,
+    #[serde(default)]
+    pub auto_feedback: bool,
 }
 
 impl RoomRecord {
+    /// Goals not done yet.
+    pub fn open_goals(&self) -> impl Iterator<Item = &Goal> {
+        self.goals.iter().filter(|goal| !goal.done)
+    }
+
     pub fn public(&self) -> Room {
         Room {
             id: self.id.clone(),
@@ -72,6 +83,9 @@ impl RoomRecord {
             updated_at: self.updated_at.clone(),
             last_message_at: self.last_message_at.clone(),
             message_count: self.message_count,
+            scenario: self.scenario.clone(),
+            goals: self.goals.clone(),
+            auto_feedback: self.auto_feedback,
         }
     }
 }
@@ -418,7 +432,7 @@ impl Store {
             set("language", s(language.code()));
         }
         if let Some(level) = patch.level {
-            set("level", s(level.as_str()));
+            set("level", s(level.code()));
         }
         for (field, value) in [
             ("situation", &patch.situation),
@@ -428,6 +442,12 @@ impl Store {
             if let Some(value) = value {
                 set(field, s(value));
             }
+        }
+        if let Some(goals) = &patch.goals {
+            set("goals", serde_dynamo::to_attribute_value(goals)?);
+        }
+        if let Some(on) = patch.auto_feedback {
+            set("auto_feedback", AttributeValue::Bool(on));
         }
         let mut expression = String::new();
         match &patch.title {
