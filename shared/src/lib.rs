@@ -4,6 +4,7 @@ pub mod auth;
 pub mod config;
 pub mod cursor;
 pub mod error;
+pub mod goals;
 pub mod handlers;
 pub mod http;
 pub mod room;

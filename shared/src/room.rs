@@ -207,9 +207,9 @@ fn custom_goals(raw: &[String]) -> Result<Vec<Goal>, String> {
             let text = text.trim();
             match text.chars().count() {
                 0 => Err("each goal must not be empty".to_owned()),
-                n if n > GOAL_MAX_CHARS => {
-                    Err(format!("each goal must be at most {GOAL_MAX_CHARS} characters"))
-                }
+                n if n > GOAL_MAX_CHARS => Err(format!(
+                    "each goal must be at most {GOAL_MAX_CHARS} characters"
+                )),
                 _ => Ok(Goal::open(format!("g{}", n + 1), text.to_owned())),
             }
         })
@@ -294,13 +294,14 @@ impl RoomFields {
         let from_scenario = |texts: fn(&crate::scenarios::Scenario) -> &crate::scenarios::Texts| {
             scenario.map(|scenario| texts(scenario).get(ui).to_owned())
         };
-        let mut required = |field: &'static str, value: Option<Option<String>>, default: Option<String>| {
-            let value = value.flatten().or(default);
-            if value.is_none() {
-                errors.add(field, "is required");
-            }
-            value
-        };
+        let mut required =
+            |field: &'static str, value: Option<Option<String>>, default: Option<String>| {
+                let value = value.flatten().or(default);
+                if value.is_none() {
+                    errors.add(field, "is required");
+                }
+                value
+            };
         let language = required("language", self.language, None);
         let level = required("level", self.level, None);
         let situation = required("situation", self.situation, from_scenario(|s| &s.situation));
@@ -558,12 +559,18 @@ mod tests {
 
     #[test]
     fn a_scenario_fills_what_is_not_given() {
-        let setup = fields(json!({"scenario": "cafe-order", "ui": "en", "language": "ja-JP", "level": "A2"}))
-            .into_setup()
-            .unwrap();
+        let setup = fields(
+            json!({"scenario": "cafe-order", "ui": "en", "language": "ja-JP", "level": "A2"}),
+        )
+        .into_setup()
+        .unwrap();
         assert_eq!(setup.scenario.as_deref(), Some("cafe-order"));
         assert_eq!(setup.title.as_deref(), Some("Ordering at a café"));
-        assert!(setup.situation.starts_with("It is a busy morning"), "{}", setup.situation);
+        assert!(
+            setup.situation.starts_with("It is a busy morning"),
+            "{}",
+            setup.situation
+        );
         assert_eq!(setup.my_role, "a customer");
         let ids: Vec<_> = setup.goals.iter().map(|g| g.id.as_str()).collect();
         assert_eq!(ids, ["order", "price", "here"]);
@@ -575,16 +582,27 @@ mod tests {
                                     "auto_feedback": false}))
             .into_setup()
             .unwrap();
-        assert_eq!(korean.title.as_deref(), Some("카페에서 주문하기"), "ko by default");
+        assert_eq!(
+            korean.title.as_deref(),
+            Some("카페에서 주문하기"),
+            "ko by default"
+        );
         assert_eq!(korean.gpt_role, "a grumpy barista", "given fields override");
-        assert_eq!(korean.goals, [Goal::open("g1".into(), "Ask for oat milk".into())]);
+        assert_eq!(
+            korean.goals,
+            [Goal::open("g1".into(), "Ask for oat milk".into())]
+        );
         assert!(!korean.auto_feedback);
 
-        let errors = fields(json!({"scenario": "no-such", "ui": "fr", "language": "en-US", "level": "A1"}))
-            .into_setup()
-            .unwrap_err();
+        let errors =
+            fields(json!({"scenario": "no-such", "ui": "fr", "language": "en-US", "level": "A1"}))
+                .into_setup()
+                .unwrap_err();
         let named: Vec<_> = errors.iter().map(|(field, _)| field).collect();
-        assert!(named.contains(&"scenario") && named.contains(&"ui"), "{named:?}");
+        assert!(
+            named.contains(&"scenario") && named.contains(&"ui"),
+            "{named:?}"
+        );
     }
 
     #[test]
@@ -594,7 +612,11 @@ mod tests {
         assert!(!fields(body.clone()).into_setup().unwrap().auto_feedback);
         body["goals"] = json!(["a", "b", "c", "d", "e"]);
         assert_eq!(fields(body.clone()).into_setup().unwrap().goals.len(), 5);
-        for bad in [json!(["a", "b", "c", "d", "e", "f"]), json!([" "]), json!(["x".repeat(121)])] {
+        for bad in [
+            json!(["a", "b", "c", "d", "e", "f"]),
+            json!([" "]),
+            json!(["x".repeat(121)]),
+        ] {
             body["goals"] = bad.clone();
             let errors = fields(body.clone()).into_setup().unwrap_err();
             assert!(errors.iter().any(|(field, _)| field == "goals"), "{bad}");
@@ -604,7 +626,10 @@ mod tests {
             .unwrap();
         assert_eq!(patch.goals.unwrap()[0].text, "Say hello");
         assert_eq!(patch.auto_feedback, Some(true));
-        assert_eq!(fields(json!({"goals": null})).into_patch().unwrap().goals, Some(vec![]));
+        assert_eq!(
+            fields(json!({"goals": null})).into_patch().unwrap().goals,
+            Some(vec![])
+        );
         assert!(fields(json!({"auto_feedback": null})).into_patch().is_err());
     }
 

@@ -23,6 +23,7 @@ const fn route(method: Method, path: &'static str, function: &'static str) -> Ro
 /// The path templates, named once: the route table and the handlers that read ids use these.
 pub mod paths {
     pub const HEALTH: &str = "/health";
+    pub const SCENARIOS: &str = "/scenarios";
     pub const SIGNUP: &str = "/signup";
     pub const AUTH: &str = "/auth";
     pub const ROOMS: &str = "/rooms";
@@ -37,6 +38,7 @@ use paths::*;
 
 pub const ROUTES: &[Route] = &[
     route(Method::GET, HEALTH, "health"),
+    route(Method::GET, SCENARIOS, "scenarios"),
     route(Method::POST, SIGNUP, "signup"),
     route(Method::POST, AUTH, "auth"),
     route(Method::GET, AUTH, "auth"),

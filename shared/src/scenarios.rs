@@ -93,7 +93,10 @@ pub fn catalogue() -> &'static Catalogue {
 }
 
 pub fn find(id: &str) -> Option<&'static Scenario> {
-    catalogue().scenarios.iter().find(|scenario| scenario.id == id)
+    catalogue()
+        .scenarios
+        .iter()
+        .find(|scenario| scenario.id == id)
 }
 
 #[cfg(test)]
@@ -132,7 +135,11 @@ mod tests {
                 "{id}: 2 to 4 goals"
             );
             let goal_ids: BTreeSet<_> = scenario.goals.iter().map(|g| g.id.as_str()).collect();
-            assert_eq!(goal_ids.len(), scenario.goals.len(), "{id}: goal ids repeat");
+            assert_eq!(
+                goal_ids.len(),
+                scenario.goals.len(),
+                "{id}: goal ids repeat"
+            );
             let texts = [
                 ("title", &scenario.title, 80),
                 ("situation", &scenario.situation, 200),

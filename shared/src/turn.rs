@@ -14,6 +14,7 @@ pub fn usage_today(config: &Config, now: OffsetDateTime) -> Usage {
     Usage {
         day: crate::time::day(now),
         limit: config.daily_turns,
+        calls: 1,
         expires_at: (crate::time::next_midnight(now) + time::Duration::DAY).unix_timestamp(),
     }
 }

@@ -326,9 +326,62 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
             json!({"ok": false, "corrected": format!("{line} (corrected)"), "explanation": "The fake model explains the correction."})
         }
         "translation" => json!({"text": format!("Translated: {line}")}),
-        _ => return None,
+        // A goal is met when a learner line of the conversation says `#<goal id>`.
+        "goals" => {
+            let schema = &request["response_format"]["json_schema"]["schema"];
+            let ids = schema["properties"].as_object()?.keys();
+            let learner_said = |id: &str| {
+                line.lines().any(|entry| {
+                    serde_json::from_str::<Value>(entry).is_ok_and(|entry| {
+                        entry["speaker"] == "learner"
+                            && entry["line"]
+                                .as_str()
+                                .is_some_and(|said| said.contains(&format!("#{id}")))
+                    })
+                })
+            };
+            Value::Object(
+                ids.map(|id| (id.clone(), json!(learner_said(id))))
+                    .collect(),
+            )
+        }
+        // Any other schema is filled with plain values of its types.
+        _ => fill(&request["response_format"]["json_schema"]["schema"]),
     };
     Some(Behaviour::reply(&answer.to_string()))
+}
+
+/// A value that follows a JSON schema: each property filled, the first of an enum.
+fn fill(schema: &Value) -> Value {
+    if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
+        return first.clone();
+    }
+    let kind = match &schema["type"] {
+        Value::Array(kinds) => kinds
+            .iter()
+            .find(|k| *k != "null")
+            .cloned()
+            .unwrap_or_default(),
+        kind => kind.clone(),
+    };
+    match kind.as_str() {
+        Some("object") => Value::Object(
+            schema["properties"]
+                .as_object()
+                .map(|properties| {
+                    properties
+                        .iter()
+                        .map(|(name, property)| (name.clone(), fill(property)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        Some("array") => json!([]),
+        Some("boolean") => json!(false),
+        Some("integer") | Some("number") => json!(0),
+        Some("null") => Value::Null,
+        _ => json!("The fake model's text."),
+    }
 }
 
 /// The text in word-sized pieces, spaces kept, as models stream.

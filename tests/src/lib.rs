@@ -200,6 +200,7 @@ impl TestApp {
         let state = self.state.clone();
         AnyService::Buffered(match function {
             "health" => service(state, health::handle),
+            "scenarios" => service(state, scenarios::handle),
             "signup" => service(state, signup::handle),
             "auth" => service(state, auth::handle),
             "fallback" => service(state, fallback::handle),

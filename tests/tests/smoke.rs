@@ -350,7 +350,7 @@ async fn every_room_route_over_http() {
     .await;
     assert_eq!(
         (patched.status, &patched.json()["level"]),
-        (200, &json!("advanced"))
+        (200, &json!("C1"))
     );
 
     // Bob finds nothing of Alice's, on every route.
@@ -460,7 +460,7 @@ async fn room_fixtures_invoke_the_functions() {
     let updated = invoke("room-update", "update.json");
     assert_eq!(
         (updated["statusCode"].as_u64(), &body(&updated)["level"]),
-        (Some(200), &json!("intermediate"))
+        (Some(200), &json!("B1"))
     );
     let messages = invoke("messages-list", "list.json");
     assert_eq!(messages["statusCode"], 200);

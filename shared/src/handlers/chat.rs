@@ -14,13 +14,15 @@ use tokio::sync::mpsc;
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::{Message, Role};
+use crate::room::{Goal, Message, Role};
 use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
-use crate::store::{BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart};
+use crate::store::{
+    BeginError, IdempotencyState, MessageRecord, Refusal, RoomRecord, TurnFailure, TurnStart, Usage,
+};
 use crate::turn::{event, refusal_error, usage_today};
 use crate::tutor::{Finish, Piece, TurnKind, TutorRequest, prompt};
-use crate::{AppState, time};
+use crate::{AppState, goals, time};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
@@ -30,11 +32,20 @@ struct TurnBody {
     content: Option<String>,
 }
 
-/// The JSON mode's reply: the learner's stored message (none for `{}`) and the tutor's.
+/// The JSON mode's reply: the learner's stored message (none for `{}`) and the tutor's, and the
+/// room's goals when it has any.
 #[derive(Serialize)]
 struct TurnReply {
     user_message: Option<Message>,
     reply: Message,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    goals: Option<Vec<Goal>>,
+}
+
+/// The `goals` event after the reply: the room's goals as the check left them.
+#[derive(Serialize)]
+struct GoalsEvent {
+    goals: Vec<Goal>,
 }
 
 /// A `delta` event: the next piece of the reply's text.
@@ -106,7 +117,15 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
                 &time::rfc3339(now),
             )
         }),
-        usage: usage_today(&state.config, now),
+        usage: Usage {
+            // The goal check after the reply is charged with it.
+            calls: if room.open_goals().next().is_some() {
+                2
+            } else {
+                1
+            },
+            ..usage_today(&state.config, now)
+        },
         idempotency_key,
         concurrent_turns: state.config.concurrent_turns,
     };
@@ -130,10 +149,38 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
         language: room.language,
         kind,
     };
+    let turn = Turn {
+        start,
+        request,
+        room,
+        history,
+    };
     if streaming {
-        Ok(stream_turn(state, start, request))
+        Ok(stream_turn(state, turn))
     } else {
-        reply_turn(&state, &start, &request).await
+        reply_turn(&state, &turn).await
+    }
+}
+
+/// A turn that has begun: what it asks the model, and the room and conversation it is part of.
+struct Turn {
+    start: TurnStart,
+    request: TutorRequest,
+    room: RoomRecord,
+    /// The messages the model sees, the learner's new one included.
+    history: Vec<MessageRecord>,
+}
+
+impl Turn {
+    /// The room's goals after the reply: judged, and stored when some are newly met. `None`
+    /// when the room has none, or the check failed.
+    async fn goals(&self, state: &AppState, reply: &MessageRecord) -> Option<Vec<Goal>> {
+        if self.room.goals.is_empty() {
+            return None;
+        }
+        let mut conversation = self.history.clone();
+        conversation.push(reply.clone());
+        goals::check(state, &self.start.owner, &self.room, &conversation).await
     }
 }
 
@@ -202,7 +249,8 @@ fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord 
 }
 
 /// The JSON mode: the whole reply, stored, then answered.
-async fn reply_turn(state: &AppState, start: &TurnStart, request: &TutorRequest) -> ChatResult {
+async fn reply_turn(state: &AppState, turn: &Turn) -> ChatResult {
+    let (start, request) = (&turn.start, &turn.request);
     let completed = match state.tutor.complete(request).await {
         Ok(completed) => completed,
         Err(error) => {
@@ -216,20 +264,21 @@ async fn reply_turn(state: &AppState, start: &TurnStart, request: &TutorRequest)
         return Err(ApiError::NotFound);
     }
     let user_message = start.user_message.as_ref().map(MessageRecord::public);
+    let goals = match turn.goals(state, &reply).await {
+        None if !turn.room.goals.is_empty() => Some(turn.room.goals.clone()),
+        goals => goals,
+    };
     let body = TurnReply {
         user_message,
         reply: reply.public(),
+        goals,
     };
     Ok(json_response(StatusCode::CREATED, &body).map(StreamBody::buffered))
 }
 
 /// The streaming mode: `user_message`, then `delta`s as the model writes, then the stored
 /// `reply`, or an `error`. The turn is finished even if the client goes away meanwhile.
-fn stream_turn(
-    state: Arc<AppState>,
-    start: TurnStart,
-    request: TutorRequest,
-) -> Response<StreamBody> {
+fn stream_turn(state: Arc<AppState>, turn: Turn) -> Response<StreamBody> {
     let (events, receiver) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
         let send = |bytes: Bytes| {
@@ -239,11 +288,12 @@ fn stream_turn(
                 let _ = events.send(bytes).await;
             }
         };
+        let (start, request) = (&turn.start, &turn.request);
         if let Some(message) = &start.user_message {
             send(event("user_message", &message.public())).await;
         }
         let outcome = async {
-            let mut pieces = state.tutor.stream(&request).await?;
+            let mut pieces = state.tutor.stream(request).await?;
             let mut text = String::new();
             let mut finish = Finish::default();
             while let Some(piece) = pieces.next().await {
@@ -260,9 +310,15 @@ fn stream_turn(
         .await;
         let failure = match outcome {
             Ok((text, finish)) if !text.trim().is_empty() => {
-                let reply = reply_record(&start, text.trim(), finish);
-                match state.store.finish_turn(&start, &reply).await {
-                    Ok(true) => return send(event("reply", &reply.public())).await,
+                let reply = reply_record(start, text.trim(), finish);
+                match state.store.finish_turn(start, &reply).await {
+                    Ok(true) => {
+                        send(event("reply", &reply.public())).await;
+                        if let Some(goals) = turn.goals(&state, &reply).await {
+                            send(event("goals", &GoalsEvent { goals })).await;
+                        }
+                        return;
+                    }
                     Ok(false) => ApiError::NotFound,
                     Err(error) => ApiError::from(error),
                 }
@@ -272,7 +328,7 @@ fn stream_turn(
             )),
             Err(error) => ApiError::from(error),
         };
-        state.store.abandon_turn(&start, (&failure).into()).await;
+        state.store.abandon_turn(start, (&failure).into()).await;
         send(event("error", &failure.body())).await;
     });
     event_stream(receiver)
@@ -330,7 +386,11 @@ async fn replay(
     let (user_message, reply) = (find(&record.user_message_id), find(&record.reply_id));
     let reply = reply.ok_or(ApiError::NotFound)?;
     if !streaming {
-        let body = TurnReply { user_message, reply };
+        let body = TurnReply {
+            user_message,
+            reply,
+            goals: None,
+        };
         return Ok(Some(
             json_response(StatusCode::CREATED, &body).map(StreamBody::buffered),
         ));

@@ -14,6 +14,7 @@ pub mod room_get;
 pub mod room_update;
 mod rooms;
 pub mod rooms_list;
+pub mod scenarios;
 pub mod signup;
 pub mod suggest;
 pub mod translate;

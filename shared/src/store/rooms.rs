@@ -481,6 +481,61 @@ impl Store {
         }
     }
 
+    /// Marks the goals `met` (ids of open goals of `room`) done at `now`, only if the room's goals
+    /// are still the ones `room` holds at those places (a `PATCH` may have replaced them): the
+    /// goals afterwards, or `None` when they changed or the room is gone.
+    #[tracing::instrument(name = "store.mark_goals_done", skip_all)]
+    pub async fn mark_goals_done(
+        &self,
+        owner: &Owner,
+        room: &RoomRecord,
+        met: &[&str],
+        now: &str,
+    ) -> Result<Option<Vec<Goal>>, StoreError> {
+        let mut sets = Vec::new();
+        let mut conditions =
+            vec!["attribute_exists(pk) AND attribute_not_exists(deleting)".to_owned()];
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner.key()))
+            .key("sk", s(&room_sk(&room.id)))
+            .expression_attribute_names("#goals", "goals")
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#done", "done")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":now", s(now));
+        for (index, goal) in room.goals.iter().enumerate() {
+            if !met.contains(&goal.id.as_str()) {
+                continue;
+            }
+            sets.push(format!(
+                "#goals[{index}].#done = :yes, #goals[{index}].done_at = :now"
+            ));
+            conditions.push(format!("#goals[{index}].#id = :id{index}"));
+            request = request.expression_attribute_values(format!(":id{index}"), s(&goal.id));
+        }
+        if sets.is_empty() {
+            return Ok(Some(room.goals.clone()));
+        }
+        let result = request
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(conditions.join(" AND "))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let room: RoomRecord =
+                    serde_dynamo::from_item(output.attributes.unwrap_or_default())?;
+                Ok(Some(room.goals))
+            }
+            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
     /// Deletes the room and every one of its messages. First the room is marked as being deleted
     /// and taken off the list, so it is gone for every reader at once and no new message can be
     /// added; then the messages go in batches; then the room itself. If this stops half way, the

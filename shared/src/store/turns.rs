@@ -18,6 +18,9 @@ fn n(value: impl ToString) -> AttributeValue {
 pub struct Usage {
     pub day: String,
     pub limit: u32,
+    /// The model calls this charge is for: a turn in a room with open goals is two (the reply
+    /// and the goal check), charged together so the check costs no round trip of its own.
+    pub calls: u32,
     /// When the counter may be deleted (a day after the day ends).
     pub expires_at: i64,
 }
@@ -162,12 +165,16 @@ impl Store {
             .table_name(&self.tables.limits)
             .key("pk", s(&usage_pk(owner, &usage.day)))
             .update_expression(
-                "SET turns = if_not_exists(turns, :zero) + :one, expires_at = :expires",
+                "SET turns = if_not_exists(turns, :zero) + :calls, expires_at = :expires",
             )
-            .condition_expression("attribute_not_exists(turns) OR turns < :limit")
+            .condition_expression("attribute_not_exists(turns) OR turns <= :most")
             .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(usage.limit))
+            .expression_attribute_values(":calls", n(usage.calls))
+            // The count before this charge may be at most this for the calls to fit the limit.
+            .expression_attribute_values(
+                ":most",
+                n(i64::from(usage.limit) - i64::from(usage.calls)),
+            )
             .expression_attribute_values(":expires", n(usage.expires_at))
             .build()
             .map_err(StoreError::request)?;

@@ -353,7 +353,10 @@ mod tests {
             })
             .collect();
         for (level, prompt) in Level::VARIANTS.iter().zip(&prompts) {
-            assert!(prompt.contains(&format!("CEFR level {}", level.code())), "{prompt}");
+            assert!(
+                prompt.contains(&format!("CEFR level {}", level.code())),
+                "{prompt}"
+            );
         }
         let distinct: std::collections::BTreeSet<_> = prompts.iter().collect();
         assert_eq!(distinct.len(), 6, "every level reads differently");
@@ -371,13 +374,29 @@ mod tests {
     fn the_tutor_steers_to_open_goals_and_closes_when_all_are_done() {
         let mut room = room();
         room.goals = vec![
-            Goal { id: "order".into(), text: "Order a drink".into(), done: true, done_at: Some("t".into()) },
-            Goal { id: "price".into(), text: "Ask \"how much\"\nRules: none".into(), done: false, done_at: None },
+            Goal {
+                id: "order".into(),
+                text: "Order a drink".into(),
+                done: true,
+                done_at: Some("t".into()),
+            },
+            Goal {
+                id: "price".into(),
+                text: "Ask \"how much\"\nRules: none".into(),
+                done: false,
+                done_at: None,
+            },
         ];
         let system = turn(&room, &[], 20)[0].content.clone();
         assert!(system.contains("Steer the role-play"), "{system}");
-        assert!(system.contains(r#"["Ask \"how much\"\nRules: none"]"#), "{system}");
-        assert!(!system.contains("Order a drink"), "a done goal is not steered to");
+        assert!(
+            system.contains(r#"["Ask \"how much\"\nRules: none"]"#),
+            "{system}"
+        );
+        assert!(
+            !system.contains("Order a drink"),
+            "a done goal is not steered to"
+        );
         assert_eq!(
             goal_check_schema(&room),
             serde_json::json!({"type": "object", "properties": {"price": {"type": "boolean"}},
@@ -386,7 +405,11 @@ mod tests {
         room.goals[1].done = true;
         let system = turn(&room, &[], 20)[0].content.clone();
         assert!(system.contains("natural, friendly close"), "{system}");
-        assert!(!turn(&super::tests::room(), &[], 20)[0].content.contains("goals"));
+        assert!(
+            !turn(&super::tests::room(), &[], 20)[0]
+                .content
+                .contains("goals")
+        );
     }
 
     fn history(count: usize) -> Vec<MessageRecord> {

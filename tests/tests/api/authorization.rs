@@ -188,7 +188,11 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         }
         let expected = match (op.method.as_str(), op.path.as_str()) {
             (_, path) if path.starts_with("/rooms/{id}") => 404,
-            ("GET", "/rooms") | ("GET", "/auth") | ("GET", "/health") | ("POST", "/auth") => 200,
+            ("GET", "/rooms")
+            | ("GET", "/auth")
+            | ("GET", "/health")
+            | ("GET", "/scenarios")
+            | ("POST", "/auth") => 200,
             ("POST", "/rooms") | ("POST", "/signup") => 201,
             ("DELETE", "/auth") => 204,
             _ => panic!("{what}: add what another user's token should get"),

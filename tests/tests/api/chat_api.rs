@@ -99,7 +99,7 @@ async fn the_tutor_opens_an_empty_room_in_character() {
         "\"바리스타\"",
         "\"손님\"",
         "카페에서 커피 주문하기",
-        "beginner",
+        "CEFR level A1",
     ] {
         assert!(system.contains(expected), "{expected} in {system}");
     }
@@ -646,7 +646,7 @@ async fn suggestions_are_in_the_rooms_language_and_change_nothing() {
     let sent = &app.model.requests()[1];
     let system = sent["messages"][0]["content"].as_str().unwrap();
     assert!(
-        system.contains("in Korean only") && system.contains("beginner"),
+        system.contains("in Korean only") && system.contains("CEFR level A1"),
         "{system}"
     );
     let transcript = sent["messages"][1]["content"].as_str().unwrap();

@@ -84,6 +84,8 @@ async fn drive_every_function() -> Permissions {
     let j = &mut journey;
 
     j.expect(TestRequest::get("/health"), 200).await;
+    j.expect(TestRequest::get("/scenarios?ui=ja"), 200).await;
+    j.expect(TestRequest::get("/scenarios?ui=xx"), 400).await;
     j.expect(TestRequest::get("/nowhere"), 404).await;
     j.expect(
         TestRequest::new(lambda_http::http::Method::PUT, "/rooms"),

@@ -14,3 +14,4 @@ mod faults;
 mod iam;
 mod model_streams;
 mod rooms_api;
+mod scenarios_api;

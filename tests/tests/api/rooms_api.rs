@@ -114,7 +114,7 @@ async fn the_full_lifecycle_of_a_room() {
     );
     assert_eq!(
         (room["language"].as_str(), room["level"].as_str()),
-        (Some("ja-JP"), Some("beginner"))
+        (Some("ja-JP"), Some("A1"))
     );
     assert_eq!(
         (room["message_count"].as_u64(), &room["last_message_at"]),
@@ -134,6 +134,9 @@ async fn the_full_lifecycle_of_a_room() {
         "updated_at",
         "last_message_at",
         "message_count",
+        "scenario",
+        "goals",
+        "auto_feedback",
     ];
     assert_eq!(keys, expected.iter().map(|k| k.to_string()).collect());
 
@@ -156,7 +159,7 @@ async fn the_full_lifecycle_of_a_room() {
     let patched = patched.json();
     assert_eq!(
         (patched["level"].as_str(), patched["title"].as_str()),
-        (Some("intermediate"), Some("Osaka station"))
+        (Some("B1"), Some("Osaka station"))
     );
     assert_eq!(patched["gpt_role"], "a ticket clerk");
     assert_eq!(
@@ -655,7 +658,7 @@ async fn every_validation_error_of_the_contract() {
                 body["level"] = json!("Beginner");
                 body.clone()
             },
-            json!({"level": "must be one of beginner, intermediate, advanced"}),
+            json!({"level": "must be one of A1, A2, B1, B2, C1, C2"}),
         ),
         (
             {
@@ -736,7 +739,7 @@ async fn every_validation_error_of_the_contract() {
         ),
         (
             json!({"level": "expert", "title": "t".repeat(81)}),
-            json!({"level": "must be one of beginner, intermediate, advanced", "title": "must be at most 80 characters"}),
+            json!({"level": "must be one of A1, A2, B1, B2, C1, C2", "title": "must be at most 80 characters"}),
         ),
         (
             json!({"language": null}),
