@@ -2,7 +2,20 @@
 // as an ApiError in the contract's shape, and chat turns read as server-sent events.
 
 import { parseSse } from "./sse";
-import type { Feedback, Login, Message, OpenedRoom, Page, Room, RoomSetup, Turn, User } from "./types";
+import type {
+  Feedback,
+  Goal,
+  Login,
+  Message,
+  OpenedRoom,
+  Page,
+  Room,
+  RoomSetup,
+  Scenario,
+  ScenarioRoom,
+  Turn,
+  User,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -19,6 +32,9 @@ export class ApiError extends Error {
 export interface TurnEvents {
   onUserMessage?(message: Message): void;
   onDelta?(text: string): void;
+  /** The stored reply, before the events that may follow it (the goals). */
+  onReply?(reply: Message): void;
+  onGoals?(goals: Goal[]): void;
 }
 
 export interface ApiOptions {
@@ -82,7 +98,9 @@ export function createApi(options: ApiOptions) {
     me: () => json<{ user: User }>("GET", "/auth"),
     logout: () => json<void>("DELETE", "/auth"),
     listRooms: (cursor?: string | null) => json<Page<Room>>("GET", `/rooms${page(20, cursor)}`),
-    createRoom: (setup: RoomSetup) => json<Room>("POST", "/rooms", setup),
+    createRoom: (setup: RoomSetup | ScenarioRoom) => json<Room>("POST", "/rooms", setup),
+    scenarios: (ui: string) =>
+      json<{ items: Scenario[]; categories: string[] }>("GET", `/scenarios?ui=${encodeURIComponent(ui)}`),
     openRoom: (id: string) => json<OpenedRoom>("GET", room(id)),
     updateRoom: (id: string, changes: Partial<RoomSetup>) => json<Room>("PATCH", room(id), changes),
     deleteRoom: (id: string) => json<void>("DELETE", room(id)),
@@ -106,20 +124,31 @@ export function createApi(options: ApiOptions) {
       const response = await send("POST", `${room(id)}/messages`, body, "text/event-stream");
       if (!response.body) throw new ApiError(0, "network", "The reply did not arrive.");
       let userMessage: Message | null = null;
-      for await (const event of parseSse(response.body)) {
-        const data = JSON.parse(event.data);
-        if (event.event === "user_message") {
-          userMessage = data;
-          events.onUserMessage?.(data);
-        } else if (event.event === "delta") {
-          events.onDelta?.(data.text);
-        } else if (event.event === "reply") {
-          return { user_message: userMessage, reply: data };
-        } else if (event.event === "error") {
-          throw new ApiError(response.status, data.error.code, data.error.message);
+      let turn: Turn | null = null;
+      try {
+        for await (const event of parseSse(response.body)) {
+          const data = JSON.parse(event.data);
+          if (event.event === "user_message") {
+            userMessage = data;
+            events.onUserMessage?.(data);
+          } else if (event.event === "delta") {
+            events.onDelta?.(data.text);
+          } else if (event.event === "reply") {
+            turn = { user_message: userMessage, reply: data };
+            events.onReply?.(data);
+          } else if (event.event === "goals" && turn) {
+            turn.goals = data.goals;
+            events.onGoals?.(data.goals);
+          } else if (event.event === "error") {
+            throw new ApiError(response.status, data.error.code, data.error.message);
+          }
         }
+      } catch (error) {
+        // After the reply, only extras can be lost: the turn itself is whole.
+        if (turn === null || error instanceof ApiError) throw error;
       }
-      throw new ApiError(0, "network", "The reply was cut off.");
+      if (turn === null) throw new ApiError(0, "network", "The reply was cut off.");
+      return turn;
     },
   };
 }

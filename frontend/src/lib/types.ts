@@ -14,8 +14,40 @@ export interface Login {
 
 export const LANGUAGES = ["en-US", "ja-JP", "ko-KR", "zh-CN", "es-ES", "fr-FR", "de-DE"] as const;
 export type Language = (typeof LANGUAGES)[number];
-export const LEVELS = ["beginner", "intermediate", "advanced"] as const;
+/** CEFR levels, from A1 (beginner) to C2 (proficient). */
+export const LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"] as const;
 export type Level = (typeof LEVELS)[number];
+
+export interface Goal {
+  id: string;
+  text: string;
+  done: boolean;
+  done_at: string | null;
+}
+
+export const CATEGORIES = [
+  "daily",
+  "food",
+  "travel",
+  "shopping",
+  "work",
+  "social",
+  "health",
+  "emergency",
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** A ready role-play of the catalogue, its texts in the interface's language. */
+export interface Scenario {
+  id: string;
+  category: Category;
+  title: string;
+  situation: string;
+  my_role: string;
+  gpt_role: string;
+  goals: string[];
+  levels: Level[];
+}
 
 export interface Room {
   id: string;
@@ -29,6 +61,17 @@ export interface Room {
   updated_at: string;
   last_message_at: string | null;
   message_count: number;
+  scenario: string | null;
+  goals: Goal[];
+  auto_feedback: boolean;
+}
+
+/** A new room from a catalogue scenario: its texts and goals fill in the rest. */
+export interface ScenarioRoom {
+  scenario: string;
+  ui: "ko" | "en" | "ja";
+  language: Language;
+  level: Level;
 }
 
 export interface RoomSetup {
@@ -70,6 +113,8 @@ export interface OpenedRoom {
 export interface Turn {
   user_message: Message | null;
   reply: Message;
+  /** The room's goals after the reply, when it has goals and they were judged. */
+  goals?: Goal[];
 }
 
 /** The limits the API enforces, shown before submit. */

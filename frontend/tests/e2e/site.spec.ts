@@ -25,7 +25,7 @@ async function createRoom(
 ) {
   await page.getByRole("link", { name: "New room" }).click();
   await page.getByLabel("Conversation language").selectOption("en-US");
-  await page.getByLabel("Your level").selectOption("beginner");
+  await page.getByLabel("Your level").selectOption("A1");
   await page.getByLabel("Situation").fill(situation);
   await page.getByLabel("Your role").fill(roles.mine);
   await page.getByLabel("The tutor's role").fill(roles.theirs);
@@ -95,7 +95,7 @@ test("a learner signs up, talks with the tutor, edits and deletes the room, and 
   // Edit the room.
   await page.getByRole("link", { name: "Edit" }).click();
   await expect(page.getByLabel("Situation")).toHaveValue("Ordering coffee in Seattle");
-  await page.getByLabel("Your level").selectOption("advanced");
+  await page.getByLabel("Your level").selectOption("C1");
   await page.getByLabel("Title (optional)").fill("Seattle café");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("heading", { name: "Seattle café" })).toBeVisible();
@@ -310,3 +310,73 @@ test("screenshots of the room list and the chat at desktop and phone widths", as
     expect(overflow).toBeLessThanOrEqual(0);
   }
 });
+
+for (const [ui, width] of [
+  ["en", 1280],
+  ["ko", 375],
+] as const) {
+  test(`a new learner starts a scenario in two clicks and sees its goals tick (${ui}, ${width} px)`, async ({
+    page,
+  }) => {
+    const words =
+      ui === "en"
+        ? { username: "Username", password: "Password", signup: "Sign up", gallery: "Start a role-play" }
+        : { username: "아이디", password: "비밀번호", signup: "가입하기", gallery: "역할극 시작하기" };
+    await page.addInitScript((language) => localStorage.setItem("rolechat.ui", language), ui);
+    await page.setViewportSize({ width, height: 812 });
+    await page.goto("/#/signup");
+    await page.getByLabel(words.username).fill(unique("scener"));
+    await page.getByLabel(words.password).fill("a long passphrase");
+    await page.getByRole("button", { name: words.signup }).click();
+
+    // A learner with no rooms sees the gallery first, in their language; the filters narrow it.
+    await expect(page.getByRole("heading", { name: words.gallery })).toBeVisible();
+    const cards = page.locator("button.scenario");
+    await expect(cards.first()).toBeVisible();
+    const all = await cards.count();
+    expect(all).toBeGreaterThanOrEqual(30);
+    await page.locator(".filters select").first().selectOption("food");
+    await page.locator(".filters select").nth(1).selectOption("A1");
+    await expect(page.locator('[data-scenario="cafe-order"]')).toBeVisible();
+    await expect(page.locator('[data-scenario="job-interview"]')).toHaveCount(0);
+    expect(await cards.count()).toBeLessThan(all);
+    await page.screenshot({ path: `${SCREENSHOTS}/scenarios-${ui}-${width}.png` });
+    if (width <= 375) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    }
+
+    // Two clicks: the scene, then Start (the language and level come preset).
+    await page.locator('[data-scenario="cafe-order"]').click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.locator("#start-level")).toHaveValue("A1");
+    await dialog.locator("button.primary").click();
+    await expect(page).toHaveURL(/#\/rooms\/[0-9A-Z]{26}$/);
+
+    // The tutor speaks first; the goals show as a checklist, none done yet.
+    await expect(bubbles(page)).toHaveCount(1);
+    await expect(bubbles(page).first()).toContainText("fake model");
+    const goals = page.locator(".goals li");
+    await expect(goals).toHaveCount(3);
+    await expect(page.locator(".goals li.done")).toHaveCount(0);
+
+    // Meeting a goal (the fake model judges `#order` met) ticks it once the reply is in.
+    const input = page.locator("#message");
+    await input.fill("One latte, please #order");
+    await input.press("Enter");
+    await expect(bubbles(page)).toHaveCount(3);
+    await expect(page.locator('.goals li[data-goal="order"]')).toHaveClass(/done/);
+    await expect(page.locator(".goals li.done")).toHaveCount(1);
+    await expect(page.locator(".scene-complete")).toHaveCount(0);
+    await page.screenshot({ path: `${SCREENSHOTS}/goals-${ui}-${width}.png` });
+
+    // Every goal met: the scene is complete, and stays so on reopening.
+    await input.fill("How much is it? To take away. #price #here");
+    await input.press("Enter");
+    await expect(bubbles(page)).toHaveCount(5);
+    await expect(page.locator(".scene-complete")).toBeVisible();
+    await page.reload();
+    await expect(page.locator(".goals li.done")).toHaveCount(3);
+    await expect(page.locator(".scene-complete")).toBeVisible();
+  });
+}

@@ -49,7 +49,7 @@ describe("the API client", () => {
     const { fetch } = fakeFetch([json(400, body), new Response("<html>gateway</html>", { status: 502 })]);
     const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
     await expect(
-      api.createRoom({ language: "en-US", level: "beginner", situation: "", my_role: "a", gpt_role: "b" }),
+      api.createRoom({ language: "en-US", level: "A1", situation: "", my_role: "a", gpt_role: "b" }),
     ).rejects.toMatchObject({
       status: 400,
       code: "validation_failed",
@@ -93,6 +93,31 @@ describe("the API client", () => {
     expect(turn.user_message?.id).toBe("1");
     expect(JSON.parse(String(calls[0].init.body))).toEqual({ content: "hi" });
     expect((calls[0].init.headers as Record<string, string>).accept).toBe("text/event-stream");
+  });
+
+  it("reads the goals that follow the reply, and keeps a turn whose stream breaks after it", async () => {
+    const reply = 'event: reply\ndata: {"id":"2","role":"assistant","content":"Hello","created_at":"t"}\n\n';
+    const goals =
+      'event: goals\ndata: {"goals":[{"id":"order","text":"Order","done":true,"done_at":"t"}]}\n\n';
+    let pulls = 0;
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(new TextEncoder().encode(reply));
+        else controller.error(new TypeError("network lost"));
+      },
+    });
+    const { fetch } = fakeFetch([events(reply + goals), new Response(broken, { status: 200 })]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
+    const order: string[] = [];
+    const turn = await api.turn("room1", "hi", {
+      onReply: () => order.push("reply"),
+      onGoals: (updated) => order.push(`goals:${updated.filter((g) => g.done).length}`),
+    });
+    expect(order).toEqual(["reply", "goals:1"]);
+    expect(turn.goals?.[0].done).toBe(true);
+    const whole = await api.turn("room1", "hi");
+    expect(whole.reply.content).toBe("Hello");
+    expect(whole.goals).toBeUndefined();
   });
 
   it("a null turn asks the tutor to speak, and an error event fails the turn", async () => {
