@@ -288,6 +288,71 @@ async fn chat(bench: &Bench) -> Value {
     })
 }
 
+/// What goal tracking costs a turn: the first streamed text in a room with open goals against
+/// one without (the check runs after the reply, so the two should match), the extra model calls,
+/// and the size of the goal check's prompt and answer.
+async fn goals(bench: &Bench) -> Value {
+    bench.app.model.answer_by_default(Behaviour::Reply {
+        text: REPLY.into(),
+        first_delay: MODEL_FIRST_TOKEN,
+        delay: Duration::from_millis(1),
+    });
+    let plain = bench.new_room().await;
+    let scenario = json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "B1"});
+    let with_goals = bench.app.create_room(&bench.token, &scenario).await;
+    let mut first = BTreeMap::from([("with_goals", Vec::new()), ("without_goals", Vec::new())]);
+    let mut calls = BTreeMap::from([("with_goals", 0), ("without_goals", 0)]);
+    // Alternated, so that both see the same machine; no line meets a goal, so each turn checks.
+    for n in 0..40 {
+        for (name, room) in [("without_goals", &plain), ("with_goals", &with_goals)] {
+            let before = bench.app.model.requests().len();
+            let request = TestRequest::post(&format!("/rooms/{room}/messages"))
+                .token(&bench.token)
+                .header("accept", "text/event-stream")
+                .json(&json!({"content": format!("Message number {n} from the learner.")}));
+            let timed = bench.app.send_timed(request).await;
+            let first_delta = timed
+                .chunks
+                .iter()
+                .find(|(_, bytes)| bytes.starts_with(b"event: delta"))
+                .expect("a delta")
+                .0;
+            first.get_mut(name).unwrap().push(first_delta.saturating_sub(MODEL_FIRST_TOKEN));
+            *calls.get_mut(name).unwrap() += bench.app.model.requests().len() - before;
+        }
+    }
+    bench.app.model.answer_by_default(Behaviour::reply(REPLY));
+    let check = bench
+        .app
+        .model
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|request| request["response_format"]["json_schema"]["name"] == "goals")
+        .expect("a goal check was made");
+    let prompt_characters: usize = check["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap().chars().count())
+        .sum();
+    let figures = |name: &str| {
+        json!({
+            "first_delta_overhead_p50_ms": ms(percentile(&first[name], 0.5)),
+            "first_delta_overhead_p99_ms": ms(percentile(&first[name], 0.99)),
+            "model_calls_per_turn": calls[name] as f64 / first[name].len() as f64,
+        })
+    };
+    json!({
+        "turns": first["with_goals"].len(),
+        "with_goals": figures("with_goals"),
+        "without_goals": figures("without_goals"),
+        "goal_check_prompt_characters": prompt_characters,
+        // {"order": false, "price": false, "here": false}
+        "goal_check_answer_characters": 44,
+    })
+}
+
 /// A Lambda runtime API on loopback that hands out one event and notes when the answer starts.
 #[derive(Clone, Default)]
 struct RuntimeApi {
@@ -652,6 +717,22 @@ fn print_table(report: &Value) {
             prompt["messages"], prompt["characters"]
         );
     }
+    let goals = &report["goals"];
+    for name in ["without_goals", "with_goals"] {
+        let g = &goals[name];
+        println!(
+            "goals: {name:<14} first streamed text minus the model's delay: p50 {:.2} ms, p99 {:.2} ms; {:.1} model calls a turn",
+            g["first_delta_overhead_p50_ms"].as_f64().unwrap(),
+            g["first_delta_overhead_p99_ms"].as_f64().unwrap(),
+            g["model_calls_per_turn"].as_f64().unwrap()
+        );
+    }
+    println!(
+        "goals: the goal check's prompt {} characters (about {} tokens at 4 a token), its answer about {} characters",
+        goals["goal_check_prompt_characters"],
+        goals["goal_check_prompt_characters"].as_u64().unwrap() / 4,
+        goals["goal_check_answer_characters"]
+    );
     if let Some(load) = report["load"].as_object() {
         println!(
             "\n{:<40} {:>8} {:>10} {:>9} {:>9} {:>8}",
@@ -727,6 +808,8 @@ async fn main() {
     let routes = Value::Object(route_figures);
     eprintln!("bench: chat streaming and prompt size ...");
     let chat = chat(&bench).await;
+    eprintln!("bench: goal tracking ...");
+    let goals = goals(&bench).await;
     eprintln!("bench: cold starts and sizes of the release binaries ...");
     let functions = functions(&bench).await;
     let load = std::fs::read_to_string(out_dir.join("load.json"))
@@ -738,6 +821,7 @@ async fn main() {
         "machine": machine(),
         "routes": routes,
         "chat": chat,
+        "goals": goals,
         "functions": functions,
         "load": load,
         "cost": cost,
