@@ -261,6 +261,15 @@ fn committed_fixtures_invoke_the_functions() {
         (Some(200), json!({"status": "ok"}))
     );
 
+    let scenarios = invoke("scenarios", "list.json");
+    assert_eq!(scenarios["statusCode"], 200, "{scenarios}");
+    let catalogue = body(&scenarios);
+    assert!(catalogue["items"].as_array().unwrap().len() >= 30);
+    assert_eq!(
+        catalogue["items"][0]["title"], "A parcel at the neighbour's",
+        "ui=en"
+    );
+
     // The fixture user exists after the first run against a data directory; both replies are right.
     let signup = invoke("signup", "signup.json");
     match signup["statusCode"].as_u64() {
@@ -406,20 +415,19 @@ async fn every_room_route_over_http() {
 }
 
 /// The room fixtures, with a real token and room put in, through `cargo lambda invoke`.
+/// A room with `setup` for the holder of `token`; its id.
+async fn created_room(token: &str, setup: &Value) -> String {
+    let room = send(Method::POST, "/rooms", Some(token), Some(setup.to_string())).await;
+    assert_eq!(room.status, 201, "{}", String::from_utf8_lossy(&room.body));
+    room.json()["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 #[ignore = "needs the local stack: run `make smoke`"]
 async fn room_fixtures_invoke_the_functions() {
     let token = signed_up("fixtures").await;
     let setup = json!({"language": "en-US", "level": "beginner", "situation": "s", "my_role": "m", "gpt_role": "g"});
-    let room = send(
-        Method::POST,
-        "/rooms",
-        Some(&token),
-        Some(setup.to_string()),
-    )
-    .await
-    .json();
-    let id = room["id"].as_str().unwrap();
+    let id = &created_room(&token, &setup).await;
     let turn = send(
         Method::POST,
         &format!("/rooms/{id}/messages"),
@@ -715,15 +723,7 @@ async fn clients_that_leave_mid_stream_end_only_their_own_streams() {
                        "my_role": "a customer", "gpt_role": "a bookseller"});
     let mut rooms = Vec::new();
     for _ in 0..6 {
-        let room = send(
-            Method::POST,
-            "/rooms",
-            Some(&token),
-            Some(setup.to_string()),
-        )
-        .await
-        .json();
-        rooms.push(room["id"].as_str().unwrap().to_owned());
+        rooms.push(created_room(&token, &setup).await);
     }
     let stream = |room: &str, client: &Client| {
         client

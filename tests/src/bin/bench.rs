@@ -233,6 +233,18 @@ async fn routes(bench: &mut Bench, runs: usize) {
     }
 }
 
+/// When a streamed turn's first text arrived, less the fake model's own first-token delay.
+async fn first_delta_overhead(bench: &Bench, request: TestRequest) -> Duration {
+    let timed = bench.app.send_timed(request).await;
+    let first_delta = timed
+        .chunks
+        .iter()
+        .find(|(_, bytes)| bytes.starts_with(b"event: delta"))
+        .expect("a delta")
+        .0;
+    first_delta.saturating_sub(MODEL_FIRST_TOKEN)
+}
+
 /// First streamed text minus the model's first-token delay; prompt size as a room grows.
 async fn chat(bench: &Bench) -> Value {
     let room = bench.new_room().await;
@@ -248,14 +260,7 @@ async fn chat(bench: &Bench) -> Value {
             .token(&bench.token)
             .header("accept", "text/event-stream")
             .json(&json!({"content": format!("Message number {n} from the learner.")}));
-        let timed = bench.app.send_timed(request).await;
-        let first_delta = timed
-            .chunks
-            .iter()
-            .find(|(_, bytes)| bytes.starts_with(b"event: delta"))
-            .expect("a delta")
-            .0;
-        overheads.push(first_delta.saturating_sub(MODEL_FIRST_TOKEN));
+        overheads.push(first_delta_overhead(bench, request).await);
     }
     bench.app.model.answer_by_default(Behaviour::reply(REPLY));
     let before = bench.app.model.requests().len();
@@ -298,7 +303,8 @@ async fn goals(bench: &Bench) -> Value {
         delay: Duration::from_millis(1),
     });
     let plain = bench.new_room().await;
-    let scenario = json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "B1"});
+    let scenario =
+        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "B1"});
     let with_goals = bench.app.create_room(&bench.token, &scenario).await;
     let mut first = BTreeMap::from([("with_goals", Vec::new()), ("without_goals", Vec::new())]);
     let mut calls = BTreeMap::from([("with_goals", 0), ("without_goals", 0)]);
@@ -310,14 +316,8 @@ async fn goals(bench: &Bench) -> Value {
                 .token(&bench.token)
                 .header("accept", "text/event-stream")
                 .json(&json!({"content": format!("Message number {n} from the learner.")}));
-            let timed = bench.app.send_timed(request).await;
-            let first_delta = timed
-                .chunks
-                .iter()
-                .find(|(_, bytes)| bytes.starts_with(b"event: delta"))
-                .expect("a delta")
-                .0;
-            first.get_mut(name).unwrap().push(first_delta.saturating_sub(MODEL_FIRST_TOKEN));
+            let overhead = first_delta_overhead(bench, request).await;
+            first.get_mut(name).unwrap().push(overhead);
             *calls.get_mut(name).unwrap() += bench.app.model.requests().len() - before;
         }
     }
