@@ -95,11 +95,15 @@ impl Behaviour {
 #[derive(Default)]
 struct Shared {
     requests: Vec<Value>,
+    /// When each request arrived.
+    arrivals: Vec<std::time::Instant>,
     script: VecDeque<Behaviour>,
     default: Option<Behaviour>,
     /// A request whose last message contains this marker fails once (500), per distinct message.
     fail_marker: Option<String>,
     failed: std::collections::HashSet<String>,
+    /// Structured requests for this schema name answer garbage, every time.
+    broken_schema: Option<String>,
 }
 
 #[derive(Clone)]
@@ -139,6 +143,17 @@ impl FakeOpenAi {
         self.shared.lock().unwrap().fail_marker = Some(marker.to_owned());
     }
 
+    /// Makes every structured request for the schema `name` (`feedback`, `goals`, ...) answer
+    /// garbage, whatever else is scripted: one kind of call fails while the others go on.
+    pub fn break_schema(&self, name: &str) {
+        self.shared.lock().unwrap().broken_schema = Some(name.to_owned());
+    }
+
+    /// When each request so far arrived, in the order of [`FakeOpenAi::requests`].
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.shared.lock().unwrap().arrivals.clone()
+    }
+
     /// Every request received so far, as JSON.
     pub fn requests(&self) -> Vec<Value> {
         self.shared.lock().unwrap().requests.clone()
@@ -152,6 +167,7 @@ async fn complete(
     let (behaviour, number) = {
         let mut shared = shared.lock().unwrap();
         shared.requests.push(request.clone());
+        shared.arrivals.push(std::time::Instant::now());
         let number = shared.requests.len();
         let last = request["messages"]
             .as_array()
@@ -164,6 +180,16 @@ async fn complete(
             drop(shared);
             let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
             return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        }
+        let schema = request["response_format"]["json_schema"]["name"].as_str();
+        if schema.is_some() && schema == shared.broken_schema.as_deref() {
+            drop(shared);
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"choices\": [",
+            )
+                .into_response();
         }
         let behaviour = shared
             .script

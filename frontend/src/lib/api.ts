@@ -35,6 +35,8 @@ export interface TurnEvents {
   /** The stored reply, before the events that may follow it (the goals). */
   onReply?(reply: Message): void;
   onGoals?(goals: Goal[]): void;
+  /** Feedback on the learner's line, computed with the turn in a room with `auto_feedback`. */
+  onFeedback?(messageId: string, feedback: Feedback): void;
 }
 
 export interface ApiOptions {
@@ -118,10 +120,12 @@ export function createApi(options: ApiOptions) {
         `${room(id)}/messages/${encodeURIComponent(messageId)}/translation?to=${to}`,
       ),
 
-    /** A chat turn, streamed: `content` null asks the tutor to speak (opening line, or retry). */
-    async turn(id: string, content: string | null, events: TurnEvents = {}): Promise<Turn> {
+    /** A chat turn, streamed: `content` null asks the tutor to speak (opening line, or retry).
+     * Automatic feedback is explained in `ui`. */
+    async turn(id: string, content: string | null, events: TurnEvents = {}, ui = "ko"): Promise<Turn> {
       const body = content === null ? {} : { content };
-      const response = await send("POST", `${room(id)}/messages`, body, "text/event-stream");
+      const path = `${room(id)}/messages?ui=${encodeURIComponent(ui)}`;
+      const response = await send("POST", path, body, "text/event-stream");
       if (!response.body) throw new ApiError(0, "network", "The reply did not arrive.");
       let userMessage: Message | null = null;
       let turn: Turn | null = null;
@@ -136,6 +140,10 @@ export function createApi(options: ApiOptions) {
           } else if (event.event === "reply") {
             turn = { user_message: userMessage, reply: data };
             events.onReply?.(data);
+          } else if (event.event === "feedback" && turn) {
+            const line = turn.user_message;
+            if (line && line.id === data.message_id) line.feedback = data.feedback;
+            events.onFeedback?.(data.message_id, data.feedback);
           } else if (event.event === "goals" && turn) {
             turn.goals = data.goals;
             events.onGoals?.(data.goals);

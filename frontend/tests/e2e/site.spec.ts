@@ -366,6 +366,8 @@ for (const [ui, width] of [
     await input.press("Enter");
     await expect(bubbles(page)).toHaveCount(3);
     await expect(page.locator('.goals li[data-goal="order"]')).toHaveClass(/done/);
+    // A scene gives feedback without asking: the learner's line shows its correction.
+    await expect(bubbles(page).nth(1).getByTestId("feedback")).toContainText("(corrected)");
     await expect(page.locator(".goals li.done")).toHaveCount(1);
     await expect(page.locator(".scene-complete")).toHaveCount(0);
     await page.screenshot({ path: `${SCREENSHOTS}/goals-${ui}-${width}.png` });

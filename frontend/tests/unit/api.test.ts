@@ -95,8 +95,12 @@ describe("the API client", () => {
     expect((calls[0].init.headers as Record<string, string>).accept).toBe("text/event-stream");
   });
 
-  it("reads the goals that follow the reply, and keeps a turn whose stream breaks after it", async () => {
+  it("reads the feedback and goals that follow the reply, and keeps a turn whose stream breaks after it", async () => {
+    const said =
+      'event: user_message\ndata: {"id":"1","role":"user","content":"I wants","created_at":"t"}\n\n';
     const reply = 'event: reply\ndata: {"id":"2","role":"assistant","content":"Hello","created_at":"t"}\n\n';
+    const feedback =
+      'event: feedback\ndata: {"message_id":"1","feedback":{"ok":false,"corrected":"I want","explanation":"e","ui_language":"en"}}\n\n';
     const goals =
       'event: goals\ndata: {"goals":[{"id":"order","text":"Order","done":true,"done_at":"t"}]}\n\n';
     let pulls = 0;
@@ -106,15 +110,26 @@ describe("the API client", () => {
         else controller.error(new TypeError("network lost"));
       },
     });
-    const { fetch } = fakeFetch([events(reply + goals), new Response(broken, { status: 200 })]);
+    const { fetch, calls } = fakeFetch([
+      events(said + reply + feedback + goals),
+      new Response(broken, { status: 200 }),
+    ]);
     const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
     const order: string[] = [];
-    const turn = await api.turn("room1", "hi", {
-      onReply: () => order.push("reply"),
-      onGoals: (updated) => order.push(`goals:${updated.filter((g) => g.done).length}`),
-    });
-    expect(order).toEqual(["reply", "goals:1"]);
+    const turn = await api.turn(
+      "room1",
+      "hi",
+      {
+        onReply: () => order.push("reply"),
+        onFeedback: (id, verdict) => order.push(`feedback:${id}:${verdict.corrected}`),
+        onGoals: (updated) => order.push(`goals:${updated.filter((g) => g.done).length}`),
+      },
+      "en",
+    );
+    expect(order).toEqual(["reply", "feedback:1:I want", "goals:1"]);
     expect(turn.goals?.[0].done).toBe(true);
+    expect(turn.user_message?.feedback?.corrected).toBe("I want");
+    expect(calls[0].url).toBe("http://api.test/rooms/room1/messages?ui=en");
     const whole = await api.turn("room1", "hi");
     expect(whole.reply.content).toBe("Hello");
     expect(whole.goals).toBeUndefined();

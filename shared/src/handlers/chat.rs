@@ -10,11 +10,14 @@ use lambda_http::Request;
 use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
+use super::aids::ui_language;
+use super::feedback;
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::{Goal, Message, Role};
+use crate::room::{Feedback, Goal, Message, Role, UiLanguage};
 use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::{
@@ -42,6 +45,13 @@ struct TurnReply {
     goals: Option<Vec<Goal>>,
 }
 
+/// The `feedback` event after the reply: the automatic feedback on the learner's line.
+#[derive(Serialize)]
+struct FeedbackEvent<'a> {
+    message_id: &'a str,
+    feedback: Feedback,
+}
+
 /// The `goals` event after the reply: the room's goals as the check left them.
 #[derive(Serialize)]
 struct GoalsEvent {
@@ -67,6 +77,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
 async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatResult {
     let room_id = room_id(&req, paths::MESSAGES)?;
     let (content, idempotency_key) = turn_input(&req)?;
+    // The language automatic feedback explains in.
+    let explain_in = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
     let streaming = wants_events(&req);
     let owner = user.owner;
 
@@ -96,6 +108,7 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
         }
     };
 
+    let content_given = content.is_some();
     let now = time::now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
@@ -118,12 +131,10 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
             )
         }),
         usage: Usage {
-            // The goal check after the reply is charged with it.
-            calls: if room.open_goals().next().is_some() {
-                2
-            } else {
-                1
-            },
+            // The feedback beside the reply and the goal check after it are charged with it.
+            calls: 1
+                + u32::from(room.auto_feedback && content_given)
+                + u32::from(room.open_goals().next().is_some()),
             ..usage_today(&state.config, now)
         },
         idempotency_key,
@@ -149,16 +160,28 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
         language: room.language,
         kind,
     };
+    // Feedback needs only the learner's line and the room: it runs beside the reply.
+    let feedback = match (&start.user_message, room.auto_feedback) {
+        (Some(line), true) => {
+            let (state, owner, room, line) =
+                (state.clone(), owner.clone(), room.clone(), line.clone());
+            Some(tokio::spawn(async move {
+                feedback::check_line(&state, &owner, &room, &line, explain_in).await
+            }))
+        }
+        _ => None,
+    };
     let turn = Turn {
         start,
         request,
         room,
         history,
+        feedback,
     };
     if streaming {
         Ok(stream_turn(state, turn))
     } else {
-        reply_turn(&state, &turn).await
+        reply_turn(&state, turn).await
     }
 }
 
@@ -169,9 +192,30 @@ struct Turn {
     room: RoomRecord,
     /// The messages the model sees, the learner's new one included.
     history: Vec<MessageRecord>,
+    /// Automatic feedback on the learner's line, running beside the reply.
+    feedback: Option<JoinHandle<Result<Feedback, ApiError>>>,
 }
 
 impl Turn {
+    /// The automatic feedback, once it is done: `None` when the room has none or it failed (it
+    /// can still be asked for with the feedback route).
+    async fn feedback(&mut self) -> Option<Feedback> {
+        match self.feedback.take()?.await {
+            Ok(Ok(feedback)) => Some(feedback),
+            Ok(Err(error)) => {
+                tracing::warn!(
+                    code = error.code(),
+                    "automatic feedback failed; the turn stands"
+                );
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%error, "automatic feedback stopped; the turn stands");
+                None
+            }
+        }
+    }
+
     /// The room's goals after the reply: judged, and stored when some are newly met. `None`
     /// when the room has none, or the check failed.
     async fn goals(&self, state: &AppState, reply: &MessageRecord) -> Option<Vec<Goal>> {
@@ -249,7 +293,7 @@ fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord 
 }
 
 /// The JSON mode: the whole reply, stored, then answered.
-async fn reply_turn(state: &AppState, turn: &Turn) -> ChatResult {
+async fn reply_turn(state: &AppState, mut turn: Turn) -> ChatResult {
     let (start, request) = (&turn.start, &turn.request);
     let completed = match state.tutor.complete(request).await {
         Ok(completed) => completed,
@@ -263,7 +307,10 @@ async fn reply_turn(state: &AppState, turn: &Turn) -> ChatResult {
     if !state.store.finish_turn(start, &reply).await? {
         return Err(ApiError::NotFound);
     }
-    let user_message = start.user_message.as_ref().map(MessageRecord::public);
+    let mut user_message = start.user_message.as_ref().map(MessageRecord::public);
+    if let (Some(message), Some(feedback)) = (&mut user_message, turn.feedback().await) {
+        message.feedback = Some(feedback);
+    }
     let goals = match turn.goals(state, &reply).await {
         None if !turn.room.goals.is_empty() => Some(turn.room.goals.clone()),
         goals => goals,
@@ -278,7 +325,7 @@ async fn reply_turn(state: &AppState, turn: &Turn) -> ChatResult {
 
 /// The streaming mode: `user_message`, then `delta`s as the model writes, then the stored
 /// `reply`, or an `error`. The turn is finished even if the client goes away meanwhile.
-fn stream_turn(state: Arc<AppState>, turn: Turn) -> Response<StreamBody> {
+fn stream_turn(state: Arc<AppState>, mut turn: Turn) -> Response<StreamBody> {
     let (events, receiver) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
         let send = |bytes: Bytes| {
@@ -314,6 +361,19 @@ fn stream_turn(state: Arc<AppState>, turn: Turn) -> Response<StreamBody> {
                 match state.store.finish_turn(start, &reply).await {
                     Ok(true) => {
                         send(event("reply", &reply.public())).await;
+                        if let (Some(feedback), Some(line)) =
+                            (turn.feedback().await, &turn.start.user_message)
+                        {
+                            let message_id = &line.id;
+                            send(event(
+                                "feedback",
+                                &FeedbackEvent {
+                                    message_id,
+                                    feedback,
+                                },
+                            ))
+                            .await;
+                        }
                         if let Some(goals) = turn.goals(&state, &reply).await {
                             send(event("goals", &GoalsEvent { goals })).await;
                         }

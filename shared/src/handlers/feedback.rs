@@ -11,7 +11,8 @@ use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::room::{Feedback, Role, UiLanguage};
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::session::{Authenticated, Owner, signed_in};
+use crate::store::{MessageRecord, RoomRecord};
 use crate::tutor::{TutorError, prompt};
 
 #[derive(Deserialize)]
@@ -46,6 +47,21 @@ async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
     }
 
     charge(&state, owner).await?;
+    let stored = check_line(&state, owner, &room, &message, explain_in).await?;
+    Ok(json_response(StatusCode::OK, &json!({"feedback": stored})))
+}
+
+/// Feedback on a learner's line, judged by one structured model call and stored once on the
+/// message: what is stored afterwards (the first feedback, if another request stored one
+/// meanwhile). The caller has charged the call. The chat runs it beside a turn's reply when
+/// the room has `auto_feedback`.
+pub async fn check_line(
+    state: &AppState,
+    owner: &Owner,
+    room: &RoomRecord,
+    message: &MessageRecord,
+    explain_in: UiLanguage,
+) -> Result<Feedback, ApiError> {
     let schema = json!({
         "type": "object",
         "properties": {"ok": {"type": "boolean"}, "corrected": {"type": "string"}, "explanation": {"type": "string"}},
@@ -58,7 +74,7 @@ async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
         explanation:
             "(Offline demo: no language model is connected, so this line was not checked.)".into(),
     };
-    let prompt = prompt::feedback(&room, &message.content, explain_in);
+    let prompt = prompt::feedback(room, &message.content, explain_in);
     let verdict: Verdict = state
         .tutor
         .structured(&prompt, "feedback", schema, offline)
@@ -67,15 +83,15 @@ async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
         return Err(TutorError::Upstream("the model's feedback has empty fields".into()).into());
     }
     let feedback = Feedback {
-        ok: verdict.ok,
+        // A line the model "corrected" into itself was fine.
+        ok: verdict.ok || verdict.corrected.trim() == message.content.trim(),
         corrected: verdict.corrected.trim().to_owned(),
         explanation: verdict.explanation.trim().to_owned(),
         ui_language: explain_in,
     };
-    let stored = state
+    state
         .store
         .store_feedback(owner, &room.id, &message.id, &feedback)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(json_response(StatusCode::OK, &json!({"feedback": stored})))
+        .ok_or(ApiError::NotFound)
 }

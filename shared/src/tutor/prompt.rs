@@ -269,12 +269,18 @@ pub fn feedback(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<Pr
         "You are a kind, precise teacher of {language}. A learner at CEFR level {level} wrote the line in \
          the next message during a role-play. {SCENE_IS_DATA}\n\
          {scene}\n\
-         Decide whether it is correct and natural {language} for that moment and level.\n\
-         - ok: true if a native speaker would accept it as it is, false otherwise.\n\
-         - corrected: the line corrected and made natural, changing as little as possible; the \
-         line itself when ok is true.\n\
-         - explanation: one or two short sentences in {explain}, saying what was wrong and why, \
-         or what is good about it.",
+         Decide whether it is correct and natural {language} for that moment.\n\
+         Mark as wrong only real errors: grammar, a wrong word or word form, or wording a native \
+         speaker would not accept in this situation, or a register clearly wrong for it. Do not \
+         mark a simpler wording than you would choose, a style preference, missing capitals or \
+         final punctuation in a chat, or anything beyond what a learner at this level is expected \
+         to produce.\n\
+         - ok: true if the line is acceptable as it is, false only if it has such an error.\n\
+         - corrected: when ok is true, exactly the line itself. Otherwise the line with only its \
+         errors fixed: change as few words as possible and keep the learner's own words and \
+         structure.\n\
+         - explanation: one or two short sentences in {explain}: what was wrong and why, or what \
+         is good about the line.",
         level = room.level.code(),
         scene = scene(&[
             ("situation", &room.situation),
@@ -339,6 +345,22 @@ mod tests {
             scenario: None,
             goals: Vec::new(),
             auto_feedback: false,
+        }
+    }
+
+    #[test]
+    fn feedback_marks_only_real_errors_and_keeps_a_correct_line() {
+        let system = feedback(&room(), "コーヒーをください", UiLanguage::Ko)[0]
+            .content
+            .clone();
+        for expected in [
+            "only real errors",
+            "exactly the line itself",
+            "as few words as possible",
+            "in Korean",
+            "CEFR level A1",
+        ] {
+            assert!(system.contains(expected), "{expected}: {system}");
         }
     }
 

@@ -6,6 +6,7 @@
 mod aids_api;
 mod auth_api;
 mod authorization;
+mod auto_feedback;
 mod bad_input;
 mod chat_api;
 mod concurrency;

@@ -1,6 +1,7 @@
 //! Scenarios, CEFR levels and goals: the catalogue route, rooms made from scenarios, goals
 //! written and reset, and goals judged after each reply (the fake model meets a goal when a
-//! learner line says `#<goal id>`).
+//! learner line says `#<goal id>`). Automatic feedback is off in these rooms, so each turn's
+//! model calls are the reply and the goal check alone.
 
 use rolechat_tests::fake_openai::Behaviour;
 use rolechat_tests::{TestApp, TestRequest, events};
@@ -279,7 +280,8 @@ async fn goals_are_written_on_patch_and_writing_them_resets_their_progress() {
     let (_, room) = create(
         &app,
         &token,
-        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A1"}),
+        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A1",
+               "auto_feedback": false}),
     )
     .await;
     let id = room["id"].as_str().unwrap().to_owned();
@@ -320,7 +322,8 @@ async fn a_turn_that_meets_a_goal_sends_the_goals_after_the_reply_and_stores_the
     let (_, room) = create(
         &app,
         &token,
-        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A2"}),
+        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A2",
+               "auto_feedback": false}),
     )
     .await;
     let id = room["id"].as_str().unwrap().to_owned();
@@ -416,7 +419,8 @@ async fn a_failed_goal_check_leaves_the_turn_whole() {
     let (_, room) = create(
         &app,
         &token,
-        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A2"}),
+        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A2",
+               "auto_feedback": false}),
     )
     .await;
     let id = room["id"].as_str().unwrap().to_owned();
@@ -502,7 +506,8 @@ async fn goals_cost_at_most_one_round_trip_and_count_against_the_daily_limit() {
     let (_, goals) = create(
         &app,
         &token,
-        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A1"}),
+        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A1",
+               "auto_feedback": false}),
     )
     .await;
     let (plain, goals) = (plain["id"].as_str().unwrap(), goals["id"].as_str().unwrap());
