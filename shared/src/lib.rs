@@ -7,6 +7,8 @@ pub mod error;
 pub mod goals;
 pub mod handlers;
 pub mod http;
+pub mod report;
+pub mod review;
 pub mod room;
 pub mod routes;
 pub mod scenarios;

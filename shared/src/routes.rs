@@ -32,6 +32,11 @@ pub mod paths {
     pub const SUGGESTIONS: &str = "/rooms/{id}/suggestions";
     pub const FEEDBACK: &str = "/rooms/{id}/messages/{message_id}/feedback";
     pub const TRANSLATION: &str = "/rooms/{id}/messages/{message_id}/translation";
+    pub const REPORT: &str = "/rooms/{id}/report";
+    pub const VOCABULARY: &str = "/vocabulary";
+    pub const VOCABULARY_DUE: &str = "/vocabulary/due";
+    pub const VOCABULARY_ITEM: &str = "/vocabulary/{id}";
+    pub const VOCABULARY_REVIEW: &str = "/vocabulary/{id}/review";
 }
 
 use paths::*;
@@ -53,6 +58,12 @@ pub const ROUTES: &[Route] = &[
     route(Method::POST, SUGGESTIONS, "suggest"),
     route(Method::POST, FEEDBACK, "feedback"),
     route(Method::POST, TRANSLATION, "translate"),
+    route(Method::POST, REPORT, "report"),
+    route(Method::GET, VOCABULARY, "vocabulary"),
+    route(Method::POST, VOCABULARY, "vocabulary"),
+    route(Method::GET, VOCABULARY_DUE, "vocabulary"),
+    route(Method::DELETE, VOCABULARY_ITEM, "vocabulary"),
+    route(Method::POST, VOCABULARY_REVIEW, "vocabulary"),
 ];
 
 pub fn matches(template: &str, path: &str) -> bool {

@@ -371,6 +371,24 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
                     .collect(),
             )
         }
+        // A review that names the first learner line as a mistake and keeps one tutor phrase.
+        "report" => {
+            let schema = &request["response_format"]["json_schema"]["schema"];
+            let first_line = schema["properties"]["mistakes"]["items"]["properties"]["message_id"]
+                ["enum"][0]
+                .clone();
+            json!({
+                "summary": "The fake model's summary of the conversation.",
+                "strengths": ["You kept the conversation going."],
+                "mistakes": [{"message_id": first_line, "corrected": "The fake model's corrected line.",
+                              "explanation": "The fake model explains the mistake."}],
+                "vocabulary": [{"text": "fake phrase", "meaning": "a phrase the fake model chose",
+                                "example": "This is a fake phrase."}],
+                "next_steps": ["Practise with the fake model again."],
+                "cefr_estimate": "A2",
+            })
+        }
+        "meaning" => json!({"meaning": "The fake model's meaning."}),
         // Any other schema is filled with plain values of its types.
         _ => fill(&request["response_format"]["json_schema"]["schema"]),
     };

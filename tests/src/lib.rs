@@ -213,6 +213,8 @@ impl TestApp {
             "suggest" => service(state, suggest::handle),
             "feedback" => service(state, feedback::handle),
             "translate" => service(state, translate::handle),
+            "report" => service(state, report::handle),
+            "vocabulary" => service(state, vocabulary::handle),
             "chat" => return AnyService::Streaming(service(state, chat::handle)),
             other => panic!("the test harness does not know function `{other}`"),
         })

@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod feedback;
 pub mod health;
 pub mod messages_list;
+pub mod report;
 pub mod room_create;
 pub mod room_delete;
 pub mod room_get;
@@ -18,6 +19,7 @@ pub mod scenarios;
 pub mod signup;
 pub mod suggest;
 pub mod translate;
+pub mod vocabulary;
 
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};

@@ -38,6 +38,7 @@ async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         scenario: setup.scenario,
         goals: setup.goals,
         auto_feedback: setup.auto_feedback,
+        report: None,
     };
     let max_rooms = state.config.max_rooms;
     if !state

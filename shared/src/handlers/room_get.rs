@@ -45,6 +45,7 @@ async fn open(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
         .collect();
     Ok(json_response(
         StatusCode::OK,
-        &json!({"room": opened.room.public(), "messages": messages, "older_cursor": older_cursor}),
+        &json!({"room": opened.room.public(), "messages": messages, "older_cursor": older_cursor,
+                "report": opened.room.report}),
     ))
 }

@@ -10,6 +10,7 @@ pub mod schema;
 mod sessions;
 mod turns;
 mod users;
+mod vocabulary;
 
 pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
@@ -18,6 +19,7 @@ pub use turns::{
     BeginError, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart, Usage,
 };
 pub use users::{CreateUserError, UserRecord};
+pub use vocabulary::{NewItem, VocabularyRecord, due_key as vocabulary_due_key};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
@@ -80,6 +82,7 @@ pub struct Tables {
     pub sessions: String,
     pub rooms: String,
     pub limits: String,
+    pub vocabulary: String,
 }
 
 impl Tables {
@@ -89,6 +92,7 @@ impl Tables {
             sessions: schema::SESSIONS.table_name(prefix),
             rooms: schema::ROOMS.table_name(prefix),
             limits: schema::LIMITS.table_name(prefix),
+            vocabulary: schema::VOCABULARY.table_name(prefix),
         }
     }
 }

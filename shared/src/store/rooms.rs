@@ -15,6 +15,7 @@ use super::schema::BY_ACTIVITY;
 use super::{
     Owner, Store, StoreError, failed_condition, first_condition_failed, is_condition_failure, s,
 };
+use crate::report::Report;
 use crate::room::{
     Feedback, Goal, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
 };
@@ -59,6 +60,9 @@ pub struct RoomRecord {
     pub goals: Vec<Goal>,
     #[serde(default)]
     pub auto_feedback: bool,
+    /// The latest review of the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
 }
 
 impl RoomRecord {
@@ -176,7 +180,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// `fetched` holds up to `limit + 1` items: the extra one only says there is more.
-    fn of(mut fetched: Vec<T>, limit: usize) -> Self {
+    pub(crate) fn of(mut fetched: Vec<T>, limit: usize) -> Self {
         let more = fetched.len() > limit;
         fetched.truncate(limit);
         Page {
@@ -530,6 +534,40 @@ impl Store {
                 let room: RoomRecord =
                     serde_dynamo::from_item(output.attributes.unwrap_or_default())?;
                 Ok(Some(room.goals))
+            }
+            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
+    /// Stores the room's latest report: what is stored afterwards, or `None` if the room is gone.
+    #[tracing::instrument(name = "store.store_report", skip_all)]
+    pub async fn store_report(
+        &self,
+        owner: &Owner,
+        room_id: &str,
+        report: &Report,
+    ) -> Result<Option<Report>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.rooms)
+            .key("pk", s(owner.key()))
+            .key("sk", s(&room_sk(room_id)))
+            .update_expression("SET report = :report")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
+            .expression_attribute_values(":report", serde_dynamo::to_attribute_value(report)?)
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let mut attributes = output.attributes.unwrap_or_default();
+                let stored = attributes
+                    .remove("report")
+                    .map(serde_dynamo::from_attribute_value)
+                    .transpose()?;
+                Ok(stored)
             }
             Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
             Err(error) => Err(StoreError::request(error)),

@@ -81,7 +81,31 @@ pub const LIMITS: TableDef = TableDef {
     local_indexes: &[],
 };
 
-pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS, LIMITS];
+/// The vocabulary notebook, in its owner's partition: each word or phrase is `sk = "item#{id}"`
+/// (time-ordered ids: newest first is one query backwards), and `sk = "text#{language}#{text}"`
+/// holds the id of the item with that text, so a duplicate is found with one read. Only items
+/// carry `due_key` (`{due_at}#{id}`: the due ones, earliest first, are one query of `by_due`) and
+/// `language_key` (`{language}#{id}`: one language's items, newest first, from `by_language`).
+pub const VOCABULARY: TableDef = TableDef {
+    name: "vocabulary",
+    resource: "VocabularyTable",
+    partition_key: "pk",
+    sort_key: Some("sk"),
+    ttl_attribute: None,
+    local_indexes: &[BY_DUE, BY_LANGUAGE],
+};
+
+pub const BY_DUE: LocalIndex = LocalIndex {
+    name: "by_due",
+    sort_key: "due_key",
+};
+
+pub const BY_LANGUAGE: LocalIndex = LocalIndex {
+    name: "by_language",
+    sort_key: "language_key",
+};
+
+pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS, LIMITS, VOCABULARY];
 
 impl TableDef {
     pub fn table_name(&self, prefix: &str) -> String {

@@ -14,5 +14,6 @@ mod consistency;
 mod faults;
 mod iam;
 mod model_streams;
+mod report_vocabulary;
 mod rooms_api;
 mod scenarios_api;

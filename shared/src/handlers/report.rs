@@ -1,0 +1,105 @@
+use std::sync::Arc;
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::aids::{charge, ui_language};
+use super::rooms::room_id;
+use crate::error::ApiError;
+use crate::http::{HandlerResult, json_response};
+use crate::report::{Mistake, REPORT_WINDOW, Report, Review, schema};
+use crate::room::{Role, UiLanguage};
+use crate::routes::paths;
+use crate::session::{Authenticated, signed_in};
+use crate::tutor::prompt;
+use crate::{AppState, time};
+
+/// `POST /rooms/{id}/report?ui=ko|en|ja`: a review of the conversation so far. Stored on the
+/// room; asked again before any new message (in the same language) it is returned with no model
+/// call. A room where the learner has said nothing yet is `409`.
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    signed_in(state, req, &[Method::POST], report).await
+}
+
+async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let owner = &user.owner;
+    let room_id = room_id(&req, paths::REPORT)?;
+    let ui = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
+    let opened = state
+        .store
+        .open_room(owner, &room_id, REPORT_WINDOW)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let room = opened.room;
+    let messages: Vec<_> = opened.messages.items.into_iter().rev().collect();
+    let learner_lines: Vec<&str> = messages
+        .iter()
+        .filter(|m| m.role == Role::User)
+        .map(|m| m.id.as_str())
+        .collect();
+    if learner_lines.is_empty() {
+        return Err(ApiError::Conflict(
+            "There is nothing to review yet: say something in the room first.",
+        ));
+    }
+    if let Some(stored) = &room.report
+        && stored.message_count == room.message_count
+        && stored.ui_language == ui
+    {
+        return Ok(json_response(StatusCode::OK, &json!({"report": stored})));
+    }
+
+    charge(&state, owner).await?;
+    let offline = Review {
+        summary:
+            "(Offline demo: no language model is connected, so the conversation was not reviewed.)"
+                .into(),
+        strengths: Vec::new(),
+        mistakes: Vec::new(),
+        vocabulary: Vec::new(),
+        next_steps: Vec::new(),
+        cefr_estimate: None,
+    };
+    let review: Review = state
+        .tutor
+        .structured(
+            &prompt::report(&room, &messages, ui),
+            "report",
+            schema(&learner_lines),
+            offline,
+        )
+        .await?;
+    let line = |id: &str| messages.iter().find(|m| m.id == id && m.role == Role::User);
+    let report = Report {
+        created_at: time::rfc3339(time::now()),
+        message_count: room.message_count,
+        summary: review.summary.trim().to_owned(),
+        goals: room.goals.clone(),
+        strengths: review.strengths,
+        // Only the learner's real lines; the original is the stored line, not the model's copy.
+        mistakes: review
+            .mistakes
+            .into_iter()
+            .filter_map(|mistake| {
+                let original = line(&mistake.message_id)?;
+                Some(Mistake {
+                    message_id: original.id.clone(),
+                    original: original.content.clone(),
+                    corrected: mistake.corrected,
+                    explanation: mistake.explanation,
+                })
+            })
+            .collect(),
+        vocabulary: review.vocabulary,
+        next_steps: review.next_steps,
+        cefr_estimate: review.cefr_estimate,
+        ui_language: ui,
+    };
+    let stored = state
+        .store
+        .store_report(owner, &room.id, &report)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(json_response(StatusCode::OK, &json!({"report": stored})))
+}

@@ -1,0 +1,467 @@
+//! The end-of-conversation report and the vocabulary notebook with its FSRS review.
+
+use rolechat_tests::{TestApp, TestRequest};
+use serde_json::{Value, json};
+
+async fn learner_with_turn(app: &TestApp, name: &str) -> (String, String, Value) {
+    let token = app.sign_up(name, &format!("{name}'s password")).await;
+    let room = app
+        .create_room(
+            &token,
+            &json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A2",
+                    "auto_feedback": false}),
+        )
+        .await;
+    let turn = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/messages"))
+                .token(&token)
+                .json(&json!({"content": "I wants a big latte"})),
+        )
+        .await;
+    assert_eq!(turn.status, 201, "{}", turn.text());
+    (token, room, turn.json())
+}
+
+fn report(token: &str, room: &str, ui: &str) -> TestRequest {
+    TestRequest::post(&format!("/rooms/{room}/report?ui={ui}")).token(token)
+}
+
+#[tokio::test]
+async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
+    let app = TestApp::spawn().await;
+    let (token, room, turn) = learner_with_turn(&app, "rosa").await;
+    let said = turn["user_message"]["id"].as_str().unwrap();
+
+    let calls = app.model.requests().len();
+    app.round_trips.take();
+    let first = app.send(report(&token, &room, "en")).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let made = first.json()["report"].clone();
+    assert_eq!(app.model.requests().len(), calls + 1);
+    assert_eq!(app.round_trips.take(), 4, "session, room, charge, store");
+    let keys: Vec<&str> = made
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "cefr_estimate",
+            "created_at",
+            "goals",
+            "message_count",
+            "mistakes",
+            "next_steps",
+            "strengths",
+            "summary",
+            "ui_language",
+            "vocabulary"
+        ]
+    );
+    assert_eq!(made["message_count"], 2);
+    assert_eq!(made["ui_language"], "en");
+    assert_eq!(made["cefr_estimate"], "A2");
+    assert_eq!(
+        made["goals"].as_array().unwrap().len(),
+        3,
+        "the room's goals"
+    );
+    assert_eq!(
+        made["mistakes"],
+        json!([{"message_id": said, "original": "I wants a big latte",
+                "corrected": "The fake model's corrected line.",
+                "explanation": "The fake model explains the mistake."}]),
+        "linked to the learner's stored line"
+    );
+    assert_eq!(made["vocabulary"][0]["text"], "fake phrase");
+
+    // The strict schema lets a mistake name only the learner's own lines.
+    let sent = app.model.requests().last().unwrap().clone();
+    let format = &sent["response_format"]["json_schema"];
+    assert_eq!(
+        (format["name"].as_str(), format["strict"].as_bool()),
+        (Some("report"), Some(true))
+    );
+    assert_eq!(
+        format["schema"]["properties"]["mistakes"]["items"]["properties"]["message_id"]["enum"],
+        json!([said])
+    );
+    let system = sent["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("in English") && system.contains("CEFR"),
+        "{system}"
+    );
+
+    // Stored: asked again it is the same, with no model call; the room shows it too.
+    let again = app.send(report(&token, &room, "en")).await.json();
+    assert_eq!(again["report"], made);
+    assert_eq!(app.model.requests().len(), calls + 1, "reused");
+    let opened = app
+        .send(TestRequest::get(&format!("/rooms/{room}")).token(&token))
+        .await
+        .json();
+    assert_eq!(opened["report"], made);
+
+    // A new message makes it stale: the next ask makes it anew.
+    app.send(
+        TestRequest::post(&format!("/rooms/{room}/messages"))
+            .token(&token)
+            .json(&json!({"content": "To take away, please"})),
+    )
+    .await;
+    let remade = app.send(report(&token, &room, "ko")).await.json()["report"].clone();
+    assert_eq!(remade["message_count"], 4);
+    assert_eq!(remade["ui_language"], "ko");
+}
+
+#[tokio::test]
+async fn a_report_needs_a_learner_line_and_counts_against_the_limit() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "2")]).await;
+    let token = app.sign_up("empty", "empty's password").await;
+    let room = app
+        .create_room(
+            &token,
+            &json!({"language": "en-US", "level": "A1", "situation": "A shop", "my_role": "a customer",
+                    "gpt_role": "a clerk"}),
+        )
+        .await;
+    assert_eq!(
+        app.send(report(&token, &room, "en")).await.error_code(),
+        "conflict"
+    );
+    // The tutor's opening line alone is nothing to review either.
+    app.send(
+        TestRequest::post(&format!("/rooms/{room}/messages"))
+            .token(&token)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(
+        app.send(report(&token, &room, "en")).await.error_code(),
+        "conflict"
+    );
+    app.send(
+        TestRequest::post(&format!("/rooms/{room}/messages"))
+            .token(&token)
+            .json(&json!({"content": "Hello"})),
+    )
+    .await;
+    // Two turns used the two calls: the report's model call is refused.
+    let refused = app.send(report(&token, &room, "en")).await;
+    assert_eq!(refused.error_code(), "rate_limited");
+    let missing = app
+        .send(report(&token, &ulid::Ulid::new().to_string(), "en"))
+        .await;
+    assert_eq!(missing.error_code(), "not_found");
+    let bad_ui = app.send(report(&token, &room, "fr")).await;
+    assert_eq!(bad_ui.error_code(), "validation_failed");
+}
+
+fn save(token: &str, body: Value) -> TestRequest {
+    TestRequest::post("/vocabulary?ui=en")
+        .token(token)
+        .json(&body)
+}
+
+#[tokio::test]
+async fn words_are_saved_once_with_a_meaning_and_their_line() {
+    let app = TestApp::spawn().await;
+    let (token, room, turn) = learner_with_turn(&app, "wen").await;
+    let reply = turn["reply"]["id"].as_str().unwrap();
+
+    // With the learner's own meaning: no model call.
+    let calls = app.model.requests().len();
+    let given = app
+        .send(save(
+            &token,
+            json!({"text": " latte ", "language": "en-US", "meaning": "milky coffee"}),
+        ))
+        .await;
+    assert_eq!(given.status, 201, "{}", given.text());
+    let given = given.json();
+    assert_eq!(
+        (given["text"].as_str(), given["meaning"].as_str()),
+        (Some("latte"), Some("milky coffee"))
+    );
+    assert_eq!(given["state"], "new");
+    assert_eq!(given["reps"], 0);
+    assert_eq!(given["last_reviewed_at"], Value::Null);
+    assert_eq!(app.model.requests().len(), calls);
+
+    // Without one, from a tutor line: the model gives the meaning, the line is the example.
+    let from_line = app
+        .send(save(&token, json!({"text": "fake model", "language": "en-US", "room_id": room, "message_id": reply})))
+        .await;
+    assert_eq!(from_line.status, 201, "{}", from_line.text());
+    let from_line = from_line.json();
+    assert_eq!(from_line["meaning"], "The fake model's meaning.");
+    assert_eq!(from_line["example"], turn["reply"]["content"]);
+    assert_eq!(
+        (
+            from_line["room_id"].as_str(),
+            from_line["message_id"].as_str()
+        ),
+        (Some(room.as_str()), Some(reply))
+    );
+    assert_eq!(app.model.requests().len(), calls + 1);
+    let lookup = app.model.requests().last().unwrap().clone();
+    assert_eq!(lookup["response_format"]["json_schema"]["name"], "meaning");
+
+    // The same text again (any case and spacing) is the existing item, with no model call.
+    let again = app
+        .send(save(
+            &token,
+            json!({"text": "FAKE   Model", "language": "en-US"}),
+        ))
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["id"], from_line["id"]);
+    assert_eq!(app.model.requests().len(), calls + 1);
+    // In another language it is another item.
+    let other = app
+        .send(save(
+            &token,
+            json!({"text": "latte", "language": "fr-FR", "meaning": "lait"}),
+        ))
+        .await;
+    assert_eq!(other.status, 201);
+
+    // Limits and ownership.
+    for (body, field) in [
+        (json!({"text": "", "language": "en-US"}), "text"),
+        (
+            json!({"text": "x".repeat(101), "language": "en-US"}),
+            "text",
+        ),
+        (json!({"text": "x", "language": "xx"}), "language"),
+        (json!({"text": "x"}), "language"),
+        (
+            json!({"text": "x", "language": "en-US", "meaning": "m".repeat(301)}),
+            "meaning",
+        ),
+        (
+            json!({"text": "x", "language": "en-US", "example": "e".repeat(301)}),
+            "example",
+        ),
+        (
+            json!({"text": "x", "language": "en-US", "message_id": reply}),
+            "room_id",
+        ),
+    ] {
+        let refused = app.send(save(&token, body.clone())).await;
+        assert_eq!(refused.status, 400, "{body}");
+        assert!(
+            refused.json()["error"]["fields"][field].is_string(),
+            "{body}: {}",
+            refused.text()
+        );
+    }
+    let stranger = app.sign_up("stranger", "stranger's password").await;
+    for body in [
+        json!({"text": "x", "language": "en-US", "meaning": "m", "room_id": room}),
+        json!({"text": "x", "language": "en-US", "meaning": "m", "room_id": room, "message_id": reply}),
+        json!({"text": "x", "language": "en-US", "meaning": "m", "room_id": "not-an-id"}),
+    ] {
+        let refused = app.send(save(&stranger, body.clone())).await;
+        assert_eq!(refused.error_code(), "not_found", "{body}");
+    }
+    let theirs = app
+        .send(TestRequest::get("/vocabulary").token(&stranger))
+        .await
+        .json();
+    assert_eq!(
+        theirs["items"],
+        json!([]),
+        "another user's notebook is empty"
+    );
+}
+
+#[tokio::test]
+async fn the_notebook_lists_newest_first_by_language_and_pages() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_up("pager", "pager's password").await;
+    for n in 0..5 {
+        let language = if n % 2 == 0 { "ja-JP" } else { "ko-KR" };
+        let saved = app
+            .send(save(
+                &token,
+                json!({"text": format!("word {n}"), "language": language, "meaning": "m"}),
+            ))
+            .await;
+        assert_eq!(saved.status, 201);
+    }
+    let texts = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = app
+        .send(TestRequest::get("/vocabulary?limit=2").token(&token))
+        .await
+        .json();
+    assert_eq!(texts(&first), ["word 4", "word 3"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app
+        .send(TestRequest::get(&format!("/vocabulary?limit=2&cursor={cursor}")).token(&token))
+        .await
+        .json();
+    assert_eq!(texts(&second), ["word 2", "word 1"]);
+    let japanese = app
+        .send(TestRequest::get("/vocabulary?language=ja-JP&limit=2").token(&token))
+        .await
+        .json();
+    assert_eq!(texts(&japanese), ["word 4", "word 2"]);
+    let cursor = japanese["next_cursor"].as_str().unwrap();
+    let rest = app
+        .send(
+            TestRequest::get(&format!("/vocabulary?language=ja-JP&cursor={cursor}")).token(&token),
+        )
+        .await
+        .json();
+    assert_eq!(texts(&rest), ["word 0"]);
+    assert_eq!(rest["next_cursor"], Value::Null);
+    // A cursor of one list is not valid for another.
+    let crossed = app
+        .send(TestRequest::get(&format!("/vocabulary?cursor={cursor}")).token(&token))
+        .await;
+    assert_eq!(crossed.error_code(), "validation_failed");
+    let bad = app
+        .send(TestRequest::get("/vocabulary?language=xx").token(&token))
+        .await;
+    assert_eq!(bad.error_code(), "validation_failed");
+}
+
+#[tokio::test]
+async fn reviews_reschedule_as_fsrs_says_and_items_are_deleted() {
+    let app = TestApp::spawn().await;
+    let token = app.sign_up("reviewer", "reviewer's password").await;
+    let mut ids = Vec::new();
+    for text in ["uno", "dos", "tres"] {
+        let saved = app
+            .send(save(
+                &token,
+                json!({"text": text, "language": "es-ES", "meaning": "a number"}),
+            ))
+            .await
+            .json();
+        ids.push(saved["id"].as_str().unwrap().to_owned());
+    }
+    let due = app
+        .send(TestRequest::get("/vocabulary/due").token(&token))
+        .await
+        .json();
+    assert_eq!(due["due_count"], 3, "new items are due at once");
+    let due_ids: Vec<&str> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        due_ids,
+        ids.iter().map(String::as_str).collect::<Vec<_>>(),
+        "earliest due first"
+    );
+
+    let rate = |id: &str, rating: &str| {
+        TestRequest::post(&format!("/vocabulary/{id}/review"))
+            .token(&token)
+            .json(&json!({"rating": rating}))
+    };
+    let seconds = |item: &Value| {
+        time::OffsetDateTime::parse(
+            item["due_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+            - time::OffsetDateTime::now_utc()
+    };
+    let again = app.send(rate(&ids[0], "again")).await.json();
+    assert!(
+        seconds(&again) < time::Duration::hours(1),
+        "again: back the same day: {again}"
+    );
+    assert_eq!(
+        (again["state"].as_str(), again["reps"].as_u64()),
+        (Some("learning"), Some(1))
+    );
+    assert!(again["last_reviewed_at"].is_string());
+    let good = app.send(rate(&ids[1], "good")).await.json();
+    let easy = app.send(rate(&ids[2], "easy")).await.json();
+    assert!(
+        seconds(&easy) > seconds(&good),
+        "easy later than good: {easy} {good}"
+    );
+    assert!(seconds(&easy) > time::Duration::days(1), "{easy}");
+
+    // Only `again`'s item is due soon; the easy one is not due now.
+    let due = app
+        .send(TestRequest::get("/vocabulary/due").token(&token))
+        .await
+        .json();
+    assert!(due["due_count"].as_u64().unwrap() < 3, "{due}");
+    assert!(
+        !due["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == ids[2])
+    );
+
+    for (body, expect) in [(json!({"rating": "perfect"}), 400), (json!({}), 400)] {
+        let response = app
+            .send(
+                TestRequest::post(&format!("/vocabulary/{}/review", ids[0]))
+                    .token(&token)
+                    .json(&body),
+            )
+            .await;
+        assert_eq!(response.status, expect, "{body}");
+    }
+    let stranger = app.sign_up("peeker", "peeker's password").await;
+    let theirs = app
+        .send(
+            TestRequest::post(&format!("/vocabulary/{}/review", ids[0]))
+                .token(&stranger)
+                .json(&json!({"rating": "good"})),
+        )
+        .await;
+    assert_eq!(theirs.error_code(), "not_found");
+    let theirs = app
+        .send(TestRequest::delete(&format!("/vocabulary/{}", ids[0])).token(&stranger))
+        .await;
+    assert_eq!(theirs.error_code(), "not_found");
+
+    assert_eq!(
+        app.send(TestRequest::delete(&format!("/vocabulary/{}", ids[0])).token(&token))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.send(TestRequest::delete(&format!("/vocabulary/{}", ids[0])).token(&token))
+            .await
+            .status,
+        404
+    );
+    // Deleted with its lookup: the same word can be saved anew.
+    let anew = app
+        .send(save(
+            &token,
+            json!({"text": "uno", "language": "es-ES", "meaning": "one"}),
+        ))
+        .await;
+    assert_eq!(anew.status, 201);
+    assert_eq!(
+        app.send(TestRequest::new(lambda_http::http::Method::GET, "/vocabulary/x").token(&token))
+            .await
+            .status,
+        405
+    );
+}
