@@ -497,6 +497,24 @@ async fn room_fixtures_invoke_the_functions() {
         body(&translation)["translation"],
         json!({"to": "ko", "text": "Translated: Hello there"})
     );
+    let report = invoke("report", "report.json");
+    assert_eq!(report["statusCode"], 200, "{report}");
+    assert_eq!(
+        body(&report)["report"]["mistakes"][0]["original"],
+        "Hello there"
+    );
+    let saved = invoke("vocabulary", "save.json");
+    assert_eq!(saved["statusCode"], 201, "{saved}");
+    assert_eq!(
+        body(&saved)["example"],
+        "Hello there",
+        "the line is the example"
+    );
+    let due = invoke("vocabulary", "due.json");
+    assert_eq!(
+        (due["statusCode"].as_u64(), &body(&due)["due_count"]),
+        (Some(200), &json!(1))
+    );
     let deleted = invoke("room-delete", "delete.json");
     assert_eq!(deleted["statusCode"], 204);
     assert_eq!(invoke("room-get", "get.json")["statusCode"], 404);

@@ -50,6 +50,10 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             "situation": "At the bakery", "my_role": "a customer", "gpt_role": "a baker"})),
         ("PATCH", _) => Some(json!({"title": "Taken over"})),
         ("POST", "/rooms/{id}/messages") => Some(json!({"content": "Hello?"})),
+        ("POST", "/vocabulary") => {
+            Some(json!({"text": "hello", "language": "en-US", "meaning": "hi"}))
+        }
+        ("POST", "/vocabulary/{id}/review") => Some(json!({"rating": "good"})),
         _ => None,
     }
 }
@@ -73,15 +77,32 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         .json();
     let said = turn["user_message"]["id"].as_str().unwrap().to_owned();
     let reply = turn["reply"]["id"].as_str().unwrap().to_owned();
+    let word = app
+        .send(
+            TestRequest::post("/vocabulary")
+                .token(&victim)
+                .json(&json!({"text": "VALERIA-SECRET-WORD", "language": "ko-KR", "meaning": "m"})),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = app
         .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&victim))
+        .await
+        .json();
+    let notebook_before = app
+        .send(TestRequest::get("/vocabulary").token(&victim))
         .await
         .json();
     let secrets = [
         room_id.as_str(),
         said.as_str(),
+        word.as_str(),
         "VALERIA-SECRET-SITUATION",
         "VALERIA-SECRET-LINE",
+        "VALERIA-SECRET-WORD",
         "valeria",
     ];
 
@@ -138,9 +159,15 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         } else {
             &reply
         };
+        // The victim's own ids: their room's, or their notebook item's.
+        let id = if op.path.starts_with("/vocabulary/") {
+            &word
+        } else {
+            &room_id
+        };
         let mut path = op
             .path
-            .replace("{id}", &room_id)
+            .replace("{id}", id)
             .replace("{message_id}", message_id);
         // The query each learning aid requires, so that credentials are the only thing wrong.
         if op.path.ends_with("/feedback") {
@@ -188,6 +215,9 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         }
         let expected = match (op.method.as_str(), op.path.as_str()) {
             (_, path) if path.starts_with("/rooms/{id}") => 404,
+            (_, path) if path.starts_with("/vocabulary/{id}") => 404,
+            ("POST", "/vocabulary") => 201,
+            ("GET", "/vocabulary") | ("GET", "/vocabulary/due") => 200,
             ("GET", "/rooms")
             | ("GET", "/auth")
             | ("GET", "/health")
@@ -216,6 +246,14 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         .await
         .json();
     assert_eq!(after, before);
+    let notebook_after = app
+        .send(TestRequest::get("/vocabulary").token(&victim))
+        .await
+        .json();
+    assert_eq!(
+        notebook_after, notebook_before,
+        "the victim's notebook is as it was"
+    );
     println!("authorization matrix: {cases} cases");
 }
 

@@ -150,7 +150,7 @@ async fn the_full_lifecycle_of_a_room() {
     let opened = send(&app, &alice, Method::GET, &format!("/rooms/{id}"), None).await;
     assert_eq!(
         opened.json(),
-        json!({"room": room.clone(), "messages": [], "older_cursor": null})
+        json!({"room": room.clone(), "messages": [], "older_cursor": null, "report": null})
     );
 
     let patched = send(&app, &alice, Method::PATCH, &format!("/rooms/{id}"),
