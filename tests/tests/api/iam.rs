@@ -400,7 +400,7 @@ async fn drive_every_function() -> Permissions {
             .json(&json!({"rating": "good"}))
     };
     j.expect(rate(&word), 200).await;
-    j.expect(rate(&missing), 404).await;
+    j.expect(rate(missing), 404).await;
     j.expect(
         TestRequest::delete(&format!("/vocabulary/{word}")).token(&token),
         204,
