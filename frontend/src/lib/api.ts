@@ -7,14 +7,18 @@ import type {
   Goal,
   Login,
   Message,
+  NewWord,
   OpenedRoom,
   Page,
+  Rating,
+  Report,
   Room,
   RoomSetup,
   Scenario,
   ScenarioRoom,
   Turn,
   User,
+  VocabularyItem,
 } from "./types";
 
 export class ApiError extends Error {
@@ -114,6 +118,17 @@ export function createApi(options: ApiOptions) {
         "POST",
         `${room(id)}/messages/${encodeURIComponent(messageId)}/feedback?ui=${ui}`,
       ),
+    report: (id: string, ui: string) => json<{ report: Report }>("POST", `${room(id)}/report?ui=${ui}`),
+    saveWord: (word: NewWord, ui: string) => json<VocabularyItem>("POST", `/vocabulary?ui=${ui}`, word),
+    vocabulary: (language: string | null, cursor?: string | null) =>
+      json<Page<VocabularyItem>>(
+        "GET",
+        `/vocabulary${page(50, cursor)}${language ? `&language=${encodeURIComponent(language)}` : ""}`,
+      ),
+    due: () => json<{ items: VocabularyItem[]; due_count: number }>("GET", "/vocabulary/due?limit=100"),
+    review: (id: string, rating: Rating) =>
+      json<VocabularyItem>("POST", `/vocabulary/${encodeURIComponent(id)}/review`, { rating }),
+    deleteWord: (id: string) => json<void>("DELETE", `/vocabulary/${encodeURIComponent(id)}`),
     translate: (id: string, messageId: string, to: string) =>
       json<{ translation: { to: string; text: string } }>(
         "POST",

@@ -6,16 +6,24 @@ export type Route =
   | { page: "rooms" }
   | { page: "new-room" }
   | { page: "edit-room"; id: string }
-  | { page: "chat"; id: string };
+  | { page: "chat"; id: string; line?: string }
+  | { page: "report"; id: string }
+  | { page: "vocabulary" }
+  | { page: "review" };
 
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, "") || "/rooms";
+  const [path0, query = ""] = (hash.replace(/^#/, "") || "/rooms").split("?");
+  const path = path0 || "/rooms";
+  const line = new URLSearchParams(query).get("line") ?? undefined;
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "login") return { page: "login" };
   if (parts[0] === "signup") return { page: "signup" };
   if (parts[0] === "rooms" && parts[1] === "new") return { page: "new-room" };
   if (parts[0] === "rooms" && parts[1] && parts[2] === "edit") return { page: "edit-room", id: parts[1] };
-  if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1] };
+  if (parts[0] === "rooms" && parts[1] && parts[2] === "report") return { page: "report", id: parts[1] };
+  if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1], line };
+  if (parts[0] === "vocabulary") return { page: "vocabulary" };
+  if (parts[0] === "review") return { page: "review" };
   return { page: "rooms" };
 }
 

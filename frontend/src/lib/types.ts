@@ -99,6 +99,48 @@ export interface Message {
   translations?: Partial<Record<"ko" | "en" | "ja", string>>;
 }
 
+export interface Report {
+  created_at: string;
+  message_count: number;
+  summary: string;
+  goals: Goal[];
+  strengths: string[];
+  mistakes: { message_id: string; original: string; corrected: string; explanation: string }[];
+  vocabulary: { text: string; meaning: string; example: string }[];
+  next_steps: string[];
+  cefr_estimate: Level | null;
+  ui_language: "ko" | "en" | "ja";
+}
+
+export const RATINGS = ["again", "hard", "good", "easy"] as const;
+export type Rating = (typeof RATINGS)[number];
+
+/** A word or phrase in the learner's notebook, with its review schedule. */
+export interface VocabularyItem {
+  id: string;
+  text: string;
+  language: Language;
+  meaning: string;
+  example: string;
+  room_id: string | null;
+  message_id: string | null;
+  created_at: string;
+  due_at: string;
+  state: "new" | "learning" | "review" | "relearning";
+  reps: number;
+  lapses: number;
+  last_reviewed_at: string | null;
+}
+
+export interface NewWord {
+  text: string;
+  language: Language;
+  meaning?: string;
+  example?: string;
+  room_id?: string;
+  message_id?: string;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -108,6 +150,7 @@ export interface OpenedRoom {
   room: Room;
   messages: Message[];
   older_cursor: string | null;
+  report: Report | null;
 }
 
 export interface Turn {
@@ -124,4 +167,5 @@ export const LIMITS = {
   setup: 200,
   title: 80,
   content: 2000,
+  word: 100,
 } as const;

@@ -382,3 +382,108 @@ for (const [ui, width] of [
     await expect(page.locator(".scene-complete")).toBeVisible();
   });
 }
+
+for (const [ui, width] of [
+  ["en", 1280],
+  ["ko", 375],
+] as const) {
+  test(`feedback, the report, saving words and a review session (${ui}, ${width} px)`, async ({ page }) => {
+    const words =
+      ui === "en"
+        ? {
+            username: "Username",
+            password: "Password",
+            signup: "Sign up",
+            report: "Review this conversation",
+            saved: "Saved",
+            show: "Show the answer",
+            good: "Good",
+            none: "Nothing to review now",
+            notebook: "Notebook",
+            review: "Review",
+          }
+        : {
+            username: "아이디",
+            password: "비밀번호",
+            signup: "가입하기",
+            report: "이 대화 돌아보기",
+            saved: "저장됨",
+            show: "정답 보기",
+            good: "알맞음",
+            none: "지금 복습할 단어가 없어요",
+            notebook: "단어장",
+            review: "복습",
+          };
+    await page.addInitScript((language) => localStorage.setItem("rolechat.ui", language), ui);
+    await page.setViewportSize({ width, height: 812 });
+    await page.goto("/#/signup");
+    await page.getByLabel(words.username).fill(unique("reviewer"));
+    await page.getByLabel(words.password).fill("a long passphrase");
+    await page.getByRole("button", { name: words.signup }).click();
+    await page.locator('[data-scenario="cafe-order"]').click();
+    await page.getByRole("dialog").locator("button.primary").click();
+    await expect(bubbles(page)).toHaveCount(1);
+
+    // A correction arrives with the turn, without asking.
+    await page.locator("#message").fill("I wants a latte #order");
+    await page.locator("#message").press("Enter");
+    await expect(bubbles(page)).toHaveCount(3);
+    await expect(bubbles(page).nth(1).getByTestId("feedback")).toContainText(
+      "I wants a latte #order (corrected)",
+    );
+
+    // Select a phrase in the tutor's line and save it: the badge counts it as due.
+    await page.evaluate(() => {
+      const content = document.querySelector(".bubble.assistant .content");
+      const text = content?.firstChild;
+      if (!text?.textContent) throw new Error("no tutor line");
+      const start = text.textContent.indexOf("fake model");
+      const range = document.createRange();
+      range.setStart(text, start);
+      range.setEnd(text, start + "fake model".length);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+      document.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+    });
+    await page.locator(".picked button").click();
+    await expect(page.locator(".picked[role=status]")).toContainText("fake model");
+    await expect(page.getByTestId("due-badge")).toContainText("1");
+
+    // The report: the mistake linked to its line, a phrase saved from it.
+    await page.getByRole("link", { name: words.report }).click();
+    await expect(page.getByTestId("summary")).toHaveText("The fake model's summary of the conversation.");
+    const mistake = page.getByTestId("mistake").first();
+    await expect(mistake).toContainText("I wants a latte #order");
+    await expect(mistake).toContainText("The fake model's corrected line.");
+    await page.locator(".words li", { hasText: "fake phrase" }).getByRole("button").click();
+    await expect(page.locator(".words li", { hasText: "fake phrase" }).getByRole("button")).toHaveText(
+      words.saved,
+    );
+    await expect(page.getByTestId("due-badge")).toContainText("2");
+    await page.screenshot({ path: `${SCREENSHOTS}/report-${ui}-${width}.png` });
+    await mistake.getByRole("link").click();
+    await expect(page.locator(".bubble.highlight")).toContainText("I wants a latte #order");
+
+    // The notebook has both; the review goes through them and the badge goes down.
+    await page.getByRole("link", { name: words.notebook, exact: true }).click();
+    await expect(page.locator(".word-item")).toHaveCount(2);
+    await page
+      .locator("header")
+      .getByRole("link", { name: new RegExp(words.review) })
+      .click();
+    for (const left of [1, 0]) {
+      await expect(page.getByTestId("flashcard")).toBeVisible();
+      await page.getByRole("button", { name: words.show }).click();
+      await page.getByRole("button", { name: words.good }).click();
+      if (left > 0) await expect(page.getByTestId("due-badge")).toContainText(String(left));
+    }
+    await expect(page.getByText(words.none)).toBeVisible();
+    await expect(page.getByTestId("due-badge")).toHaveCount(0);
+    await page.screenshot({ path: `${SCREENSHOTS}/review-${ui}-${width}.png` });
+    if (width <= 375) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    }
+  });
+}
