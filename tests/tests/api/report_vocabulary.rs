@@ -465,3 +465,82 @@ async fn reviews_reschedule_as_fsrs_says_and_items_are_deleted() {
         405
     );
 }
+
+/// The DynamoDB round trips of each notebook route, the session check included.
+#[tokio::test]
+async fn notebook_round_trips() {
+    let app = TestApp::spawn().await;
+    let (token, room, turn) = learner_with_turn(&app, "trips").await;
+    let reply = turn["reply"]["id"].as_str().unwrap();
+    let mut taken = Vec::new();
+    let mut count = |what: &str, status: u16, response: rolechat_tests::TestResponse| {
+        assert_eq!(response.status, status, "{what}: {}", response.text());
+        taken.push((what.to_owned(), app.round_trips.take()));
+        response.json()
+    };
+    app.round_trips.take();
+    let item = count(
+        "save with a meaning",
+        201,
+        app.send(save(
+            &token,
+            json!({"text": "uno", "language": "es-ES", "meaning": "one"}),
+        ))
+        .await,
+    );
+    count(
+        "save from a line, meaning by the model",
+        201,
+        app.send(save(
+            &token,
+            json!({"text": "dos", "language": "es-ES", "room_id": room, "message_id": reply}),
+        ))
+        .await,
+    );
+    count(
+        "save again",
+        200,
+        app.send(save(&token, json!({"text": "uno", "language": "es-ES"})))
+            .await,
+    );
+    count(
+        "list",
+        200,
+        app.send(TestRequest::get("/vocabulary").token(&token))
+            .await,
+    );
+    count(
+        "due",
+        200,
+        app.send(TestRequest::get("/vocabulary/due").token(&token))
+            .await,
+    );
+    let id = item["id"].as_str().unwrap();
+    count(
+        "review",
+        200,
+        app.send(
+            TestRequest::post(&format!("/vocabulary/{id}/review"))
+                .token(&token)
+                .json(&json!({"rating": "good"})),
+        )
+        .await,
+    );
+    let deleted = app
+        .send(TestRequest::delete(&format!("/vocabulary/{id}")).token(&token))
+        .await;
+    assert_eq!(deleted.status, 204);
+    taken.push(("delete".into(), app.round_trips.take()));
+    let expected = [
+        ("save with a meaning", 3),
+        ("save from a line, meaning by the model", 5),
+        ("save again", 3),
+        ("list", 2),
+        ("due", 3),
+        ("review", 3),
+        ("delete", 3),
+    ];
+    let expected: Vec<(String, usize)> =
+        expected.iter().map(|(w, n)| (w.to_string(), *n)).collect();
+    assert_eq!(taken, expected);
+}
