@@ -303,14 +303,29 @@ async fn goals(bench: &Bench) -> Value {
         delay: Duration::from_millis(1),
     });
     let plain = bench.new_room().await;
-    let scenario =
-        json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "B1"});
+    let scenario = json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "B1",
+                          "auto_feedback": false});
     let with_goals = bench.app.create_room(&bench.token, &scenario).await;
-    let mut first = BTreeMap::from([("with_goals", Vec::new()), ("without_goals", Vec::new())]);
-    let mut calls = BTreeMap::from([("with_goals", 0), ("without_goals", 0)]);
-    // Alternated, so that both see the same machine; no line meets a goal, so each turn checks.
+    let feedback = json!({"language": "en-US", "level": "B1", "situation": "Ordering coffee in Seattle",
+                          "my_role": "a customer", "gpt_role": "a barista", "auto_feedback": true});
+    let with_feedback = bench.app.create_room(&bench.token, &feedback).await;
+    let mut first = BTreeMap::from([
+        ("with_goals", Vec::new()),
+        ("with_feedback", Vec::new()),
+        ("without_goals", Vec::new()),
+    ]);
+    let mut calls = BTreeMap::from([
+        ("with_goals", 0),
+        ("with_feedback", 0),
+        ("without_goals", 0),
+    ]);
+    // Alternated, so that all see the same machine; no line meets a goal, so each turn checks.
     for n in 0..40 {
-        for (name, room) in [("without_goals", &plain), ("with_goals", &with_goals)] {
+        for (name, room) in [
+            ("without_goals", &plain),
+            ("with_goals", &with_goals),
+            ("with_feedback", &with_feedback),
+        ] {
             let before = bench.app.model.requests().len();
             let request = TestRequest::post(&format!("/rooms/{room}/messages"))
                 .token(&bench.token)
@@ -322,20 +337,22 @@ async fn goals(bench: &Bench) -> Value {
         }
     }
     bench.app.model.answer_by_default(Behaviour::reply(REPLY));
-    let check = bench
-        .app
-        .model
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|request| request["response_format"]["json_schema"]["name"] == "goals")
-        .expect("a goal check was made");
-    let prompt_characters: usize = check["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["content"].as_str().unwrap().chars().count())
-        .sum();
+    let prompt_characters = |name: &str| -> usize {
+        let call = bench
+            .app
+            .model
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|request| request["response_format"]["json_schema"]["name"] == name)
+            .expect("such a call was made");
+        call["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["content"].as_str().unwrap().chars().count())
+            .sum()
+    };
     let figures = |name: &str| {
         json!({
             "first_delta_overhead_p50_ms": ms(percentile(&first[name], 0.5)),
@@ -346,8 +363,10 @@ async fn goals(bench: &Bench) -> Value {
     json!({
         "turns": first["with_goals"].len(),
         "with_goals": figures("with_goals"),
+        "with_feedback": figures("with_feedback"),
         "without_goals": figures("without_goals"),
-        "goal_check_prompt_characters": prompt_characters,
+        "goal_check_prompt_characters": prompt_characters("goals"),
+        "feedback_prompt_characters": prompt_characters("feedback"),
         // {"order": false, "price": false, "here": false}
         "goal_check_answer_characters": 44,
     })
@@ -718,7 +737,7 @@ fn print_table(report: &Value) {
         );
     }
     let goals = &report["goals"];
-    for name in ["without_goals", "with_goals"] {
+    for name in ["without_goals", "with_goals", "with_feedback"] {
         let g = &goals[name];
         println!(
             "goals: {name:<14} first streamed text minus the model's delay: p50 {:.2} ms, p99 {:.2} ms; {:.1} model calls a turn",
@@ -732,6 +751,11 @@ fn print_table(report: &Value) {
         goals["goal_check_prompt_characters"],
         goals["goal_check_prompt_characters"].as_u64().unwrap() / 4,
         goals["goal_check_answer_characters"]
+    );
+    println!(
+        "feedback: the automatic feedback's prompt {} characters (about {} tokens)",
+        goals["feedback_prompt_characters"],
+        goals["feedback_prompt_characters"].as_u64().unwrap() / 4
     );
     if let Some(load) = report["load"].as_object() {
         println!(
