@@ -7,6 +7,8 @@
 //!   it (the time DynamoDB calls were in flight), capacity units as DynamoDB reports them;
 //! - chat: the first streamed byte of text minus the fake model's own first-token delay; the
 //!   prompt's size at turns 20, 100 and 200;
+//! - goals and automatic feedback: the same first streamed text in a room with open goals and in
+//!   one with automatic feedback, the model calls a turn, and the extra calls' prompt sizes;
 //! - cold start of every function binary, from `exec` to its first response, through a Lambda
 //!   runtime API served on loopback, and its peak memory;
 //! - the size of every function binary, stripped and zipped;
