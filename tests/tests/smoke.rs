@@ -340,7 +340,7 @@ async fn every_room_route_over_http() {
     let opened = send(Method::GET, &format!("/rooms/{id}"), Some(&alice), None).await;
     assert_eq!(
         opened.json(),
-        json!({"room": room, "messages": [], "older_cursor": null})
+        json!({"room": room, "messages": [], "older_cursor": null, "report": null})
     );
     let messages = send(
         Method::GET,
