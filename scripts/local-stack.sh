@@ -108,6 +108,19 @@ reload=()
 start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors \
   "${watch_profile[@]}" "${reload[@]}" "${features[@]}"
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
+# Start every function once (each refuses an unauthenticated request at once), so no client's
+# first request races a function's process starting under the emulator.
+api="http://127.0.0.1:$API_PORT"
+warming=()
+for route in "GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "GET /rooms/0" \
+  "PATCH /rooms/0" "DELETE /rooms/0" "GET /rooms/0/messages" "POST /rooms/0/messages" \
+  "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback" \
+  "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /nowhere"; do
+  curl -s -o /dev/null -m 60 -X "${route%% *}" -H 'content-type: application/json' -d '{}' \
+    "$api${route#* }" &
+  warming+=("$!")
+done
+wait "${warming[@]}"
 echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
 
 if [ "$mode" = dev ]; then
