@@ -42,9 +42,6 @@ impl AppState {
     ) -> Arc<Self> {
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
-        // The dummy hash is made here, at cold start, so the first login of an unknown name
-        // takes no longer than any other.
-        crate::auth::prepare_dummy_hash();
         let tutor = Tutor::new(&config.tutor, openai_key);
         Arc::new(AppState {
             config,
