@@ -14,6 +14,11 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         .expect("a UTC date within years 0..=9999 always formats")
 }
 
+/// `rfc3339` of epoch seconds (the epoch itself for a time out of range).
+pub fn rfc3339_unix(seconds: i64) -> String {
+    rfc3339(OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}
+
 /// The UTC day of `at`, as `2026-11-22`.
 pub fn day(at: OffsetDateTime) -> String {
     let format = format_description!("[year]-[month]-[day]");

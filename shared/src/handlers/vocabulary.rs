@@ -44,13 +44,6 @@ pub struct VocabularyItem<'a> {
     last_reviewed_at: Option<String>,
 }
 
-fn rfc3339(at: i64) -> String {
-    time::rfc3339(
-        ::time::OffsetDateTime::from_unix_timestamp(at)
-            .unwrap_or(::time::OffsetDateTime::UNIX_EPOCH),
-    )
-}
-
 fn public(item: &VocabularyRecord) -> VocabularyItem<'_> {
     VocabularyItem {
         id: &item.id,
@@ -61,11 +54,11 @@ fn public(item: &VocabularyRecord) -> VocabularyItem<'_> {
         room_id: item.room_id.as_deref(),
         message_id: item.message_id.as_deref(),
         created_at: &item.created_at,
-        due_at: rfc3339(item.schedule.due),
+        due_at: time::rfc3339_unix(item.schedule.due),
         state: item.schedule.state,
         reps: item.schedule.reps,
         lapses: item.schedule.lapses,
-        last_reviewed_at: item.schedule.last_review.map(rfc3339),
+        last_reviewed_at: item.schedule.last_review.map(time::rfc3339_unix),
     }
 }
 

@@ -61,9 +61,7 @@ fn item_sk(id: &str) -> String {
 }
 
 pub fn due_key(due: i64, id: &str) -> String {
-    let at =
-        time::OffsetDateTime::from_unix_timestamp(due).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!("{}#{id}", crate::time::rfc3339(at))
+    format!("{}#{id}", crate::time::rfc3339_unix(due))
 }
 
 type Item = HashMap<String, AttributeValue>;
