@@ -53,6 +53,26 @@ pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetad
     error.code() == Some("ConditionalCheckFailedException")
 }
 
+/// The item as a conditional `UpdateItem` (asked for `ALL_NEW`) left it: `None` when its
+/// condition did not hold.
+pub(crate) fn updated<T: serde::de::DeserializeOwned>(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+            aws_sdk_dynamodb::config::http::HttpResponse,
+        >,
+    >,
+) -> Result<Option<T>, StoreError> {
+    match result {
+        Ok(output) => Ok(Some(serde_dynamo::from_item(
+            output.attributes.unwrap_or_default(),
+        )?)),
+        Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
+        Err(error) => Err(StoreError::request(error)),
+    }
+}
+
 /// The index of the first item whose condition failed in a cancelled transaction.
 pub(crate) fn failed_condition(error: &TransactWriteError) -> Option<usize> {
     match error.as_service_error() {

@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use super::schema::BY_ACTIVITY;
 use super::{
     Owner, Store, StoreError, failed_condition, first_condition_failed, is_condition_failure, s,
+    updated,
 };
 use crate::report::Report;
 use crate::room::{
@@ -476,13 +477,7 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(Some(serde_dynamo::from_item(
-                output.attributes.unwrap_or_default(),
-            )?)),
-            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
-            Err(error) => Err(StoreError::request(error)),
-        }
+        updated(result)
     }
 
     /// Marks the goals `met` (ids of open goals of `room`) done at `now`, only if the room's goals
@@ -529,15 +524,7 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                let room: RoomRecord =
-                    serde_dynamo::from_item(output.attributes.unwrap_or_default())?;
-                Ok(Some(room.goals))
-            }
-            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
-            Err(error) => Err(StoreError::request(error)),
-        }
+        Ok(updated::<RoomRecord>(result)?.map(|room| room.goals))
     }
 
     /// Stores the room's latest report: what is stored afterwards, or `None` if the room is gone.
@@ -557,21 +544,10 @@ impl Store {
             .update_expression("SET report = :report")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
             .expression_attribute_values(":report", serde_dynamo::to_attribute_value(report)?)
-            .return_values(ReturnValue::UpdatedNew)
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                let mut attributes = output.attributes.unwrap_or_default();
-                let stored = attributes
-                    .remove("report")
-                    .map(serde_dynamo::from_attribute_value)
-                    .transpose()?;
-                Ok(stored)
-            }
-            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
-            Err(error) => Err(StoreError::request(error)),
-        }
+        Ok(updated::<RoomRecord>(result)?.and_then(|room| room.report))
     }
 
     /// Deletes the room and every one of its messages. First the room is marked as being deleted

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rooms::Page;
 use super::schema::{BY_DUE, BY_LANGUAGE};
-use super::{Owner, Store, StoreError, failed_condition, is_condition_failure, s};
+use super::{Owner, Store, StoreError, failed_condition, s, updated};
 use crate::review::Schedule;
 use crate::room::Language;
 
@@ -286,13 +286,7 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(Some(serde_dynamo::from_item(
-                output.attributes.unwrap_or_default(),
-            )?)),
-            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
-            Err(error) => Err(StoreError::request(error)),
-        }
+        updated(result)
     }
 
     /// Deletes the item and its lookup in one transaction; `false` when there was no item.
