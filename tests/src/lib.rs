@@ -65,6 +65,21 @@ impl Intercept for RoundTrips {
     }
 }
 
+/// Waits, when needed, until at least `needed` is left of the current calendar window of
+/// `window_secs` (a minute, a UTC day), so a test of a per-window counter is not cut in two by
+/// the window turning over: its counts would start again from zero halfway.
+pub async fn clear_of_window_edge(window_secs: u64, needed: Duration) {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    let window = Duration::from_secs(window_secs);
+    let into_window = Duration::from_nanos((since_epoch.as_nanos() % window.as_nanos()) as u64);
+    let left = window - into_window;
+    if left < needed {
+        tokio::time::sleep(left + Duration::from_millis(50)).await;
+    }
+}
+
 /// The embedded DynamoDB of this test run, on its own thread so it outlives each test's runtime.
 pub fn embedded_dynamodb() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();

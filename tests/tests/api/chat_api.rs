@@ -466,6 +466,8 @@ async fn two_turns_racing_in_one_room_cannot_interleave() {
 
 #[tokio::test]
 async fn the_daily_quota_is_answered_429_with_retry_after() {
+    // The allowance is per UTC day: the check must not straddle midnight.
+    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
     let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "2")]).await;
     let lee = learner(&app, "lee").await;
     let room = room(&app, &lee).await;
