@@ -99,18 +99,21 @@ screenshots: tools site-tools
 bench: tools bench-tools
 	cargo build --release --locked --workspace --bins
 	rm -f target/bench/load.json
-	LOCAL_STACK_PROFILE=release ROLECHAT_DAILY_TURNS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 \
-	  FAKE_OPENAI_DELAY_MS=1 scripts/with-stack.sh 9490 node bench/load.mjs
+	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 ROLECHAT_DAILY_TURNS=100000 \
+	  ROLECHAT_MAX_ROOMS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 FAKE_OPENAI_DELAY_MS=1 \
+	  scripts/with-stack.sh 9490 node bench/load.mjs
 	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
 	./target/release/bench
 
-bench-tools: bench/node_modules/.package-lock.json
-bench/node_modules/.package-lock.json: bench/package-lock.json
-	cd bench && npm ci --no-audit --no-fund
+# The load generator: wrk, from Debian's packages.
+bench-tools:
+	@command -v wrk >/dev/null || { echo "Installing wrk ..."; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq wrk >/dev/null; }
 
 fmt:
 	cargo fmt --all
 
 clean:
 	cargo clean
-	rm -rf .local .venv frontend/node_modules frontend/dist bench/node_modules
+	rm -rf .local .venv frontend/node_modules frontend/dist

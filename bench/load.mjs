@@ -1,15 +1,17 @@
-// Load on the local stack for `make bench`: concurrent `GET /rooms` and concurrent chat turns
-// (each connection in a room of its own, as turns in one room take turns), bounded in time and
-// in count, loopback only. Writes target/bench/load.json.
-import { mkdirSync, writeFileSync } from "node:fs";
-import autocannon from "autocannon";
+// Load on the release local stack for `make bench`: wrk drives each route at 1, 8 and 32
+// connections (`BENCH_CONNECTIONS`), `BENCH_LOAD_SECONDS` each, loopback only, and this script
+// reads what the stack's processes used meanwhile (CPU per process kind, peak memory).
+// Writes target/bench/load.json.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const api = process.env.ROLECHAT_API_URL;
 if (!api?.startsWith("http://127.0.0.1:")) {
   throw new Error("ROLECHAT_API_URL must be the local stack on loopback");
 }
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const levels = (process.env.BENCH_CONNECTIONS ?? "1,8,32").split(",").map(Number);
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const script = new URL("load.lua", import.meta.url).pathname;
 
 async function call(method, path, token, body) {
   const response = await fetch(`${api}${path}`, {
@@ -21,79 +23,155 @@ async function call(method, path, token, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
+  return response.status === 204 ? null : response.json();
 }
 
-// One learner per connection, each with a room.
+const newRoom = {
+  language: "en-US",
+  level: "B1",
+  situation: "Ordering coffee in Seattle",
+  my_role: "a customer",
+  gpt_role: "a barista",
+};
 const run = Date.now().toString(36);
-const learners = [];
-for (let n = 0; n < connections; n++) {
+async function learner(n) {
   const { access_token: token } = await call("POST", "/signup", null, {
     username: `load-${run}-${n}`,
     password: "load test password",
   });
-  const room = await call("POST", "/rooms", token, {
-    language: "en-US",
-    level: "intermediate",
-    situation: "Ordering coffee in Seattle",
-    my_role: "a customer",
-    gpt_role: "a barista",
-  });
-  learners.push({ token, room: room.id });
+  return token;
 }
 
-function summary(result) {
-  return {
-    connections: result.connections,
-    seconds: result.duration,
-    requests: result.requests.total,
-    requests_per_second: result.requests.average,
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    max_ms: result.latency.max,
-    non_2xx: result.non2xx,
-    errors: result.errors,
-  };
+// The reader: 20 rooms, one of them with 50 messages (25 turns).
+const reader = await learner("reader");
+const rooms = [];
+for (let n = 0; n < 20; n++) rooms.push((await call("POST", "/rooms", reader, newRoom)).id);
+for (let n = 0; n < 25; n++) {
+  await call("POST", `/rooms/${rooms[0]}/messages`, reader, { content: `One more coffee, please (${n}).` });
+}
+// One talker per connection, each in a room of their own.
+const talkers = [];
+for (let n = 0; n < Math.max(...levels); n++) {
+  const token = await learner(`talker-${n}`);
+  talkers.push({ token, room: (await call("POST", "/rooms", token, newRoom)).id });
 }
 
-const report = {};
-report["GET /rooms"] = summary(
-  await autocannon({
-    url: `${api}/rooms`,
-    connections,
-    duration: seconds,
-    maxOverallRequests: 20000,
-    headers: { authorization: `Bearer ${learners[0].token}` },
-  }),
-);
+const turn = JSON.stringify({ content: "One more coffee, please." });
+const routes = [
+  { name: "GET /rooms (20 rooms)", requests: [`GET /rooms ${reader}`] },
+  { name: "GET /rooms/{id} (50 messages)", requests: [`GET /rooms/${rooms[0]} ${reader}`] },
+  { name: "POST /rooms", requests: talkers.map((t) => `POST /rooms ${t.token}`), body: JSON.stringify(newRoom) },
+  {
+    name: "chat turn, streamed",
+    requests: talkers.map((t) => `POST /rooms/${t.room}/messages ${t.token}`),
+    body: turn,
+    accept: "text/event-stream",
+  },
+  { name: "chat turn, JSON", requests: talkers.map((t) => `POST /rooms/${t.room}/messages ${t.token}`), body: turn },
+];
 
-let next = 0;
-report["POST /rooms/{id}/messages (turn)"] = summary(
-  await autocannon({
-    url: api,
-    connections,
-    duration: seconds,
-    maxOverallRequests: 2000,
-    requests: [
+// The stack's processes, by kind, from /proc: CPU seconds and resident memory.
+const kinds = {
+  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-openai|bench)[\w-]+$/.test(cmd.split("\0")[0]),
+  emulator: (cmd) => cmd.includes("cargo-lambda") && cmd.includes("watch"),
+  dynamodb: (cmd) => cmd.split("\0")[0].endsWith("/local-dynamodb"),
+  model: (cmd) => cmd.split("\0")[0].endsWith("/fake-openai"),
+};
+const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+function sample() {
+  const usage = Object.fromEntries(Object.keys(kinds).map((k) => [k, { cpu_s: 0, rss_mib: 0, processes: 0 }]));
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const kind = Object.keys(kinds).find((k) => kinds[k](cmd));
+      if (!kind) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      const rss = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+      usage[kind].cpu_s += (Number(stat[11]) + Number(stat[12])) / ticks;
+      usage[kind].rss_mib += rss ? Number(rss[1]) / 1024 : 0;
+      usage[kind].processes += 1;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return usage;
+}
+
+function wrk(route, connections) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "wrk",
+      ["-t", String(connections), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", script, api],
       {
-        method: "POST",
-        setupRequest: (request, context) => {
-          context.learner ??= learners[next++ % learners.length];
-          const { token, room } = context.learner;
-          return {
-            ...request,
-            path: `/rooms/${room}/messages`,
-            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-            body: JSON.stringify({ content: "One more coffee, please." }),
-          };
+        env: {
+          ...process.env,
+          BENCH_REQUESTS: route.requests.slice(0, connections).join("\n"),
+          ...(route.body ? { BENCH_BODY: route.body } : {}),
+          ...(route.accept ? { BENCH_ACCEPT: route.accept } : {}),
         },
       },
-    ],
-  }),
-);
+    );
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr.pipe(process.stderr);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (code !== 0 || !line) reject(new Error(`wrk exited ${code}: ${out}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+// BENCH_ROUTES=list,turn-json (names' first words, lower case) runs some of them only.
+const only = process.env.BENCH_ROUTES?.split(",");
+const chosen = routes.filter((r) => !only || only.some((o) => r.name.toLowerCase().includes(o)));
+
+const report = { runs: [] };
+let peakMib = 0;
+for (const route of chosen) {
+  for (const connections of levels) {
+    const before = sample();
+    const watch = setInterval(() => {
+      const total = Object.values(sample()).reduce((sum, u) => sum + u.rss_mib, 0);
+      peakMib = Math.max(peakMib, total);
+    }, 500);
+    const figures = await wrk(route, connections);
+    clearInterval(watch);
+    const after = sample();
+    // wrk stops mid-request: let turns it left go on finish before the next run uses their rooms.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const elapsed = figures.duration_us / 1e6;
+    const errors = Object.values(figures.errors).reduce((a, b) => a + b, 0);
+    const r = {
+      route: route.name,
+      connections,
+      seconds: Math.round(elapsed * 10) / 10,
+      requests: figures.requests,
+      requests_per_second: Math.round((figures.requests / elapsed) * 10) / 10,
+      p50_ms: figures.p50_us / 1000,
+      p99_ms: figures.p99_us / 1000,
+      max_ms: figures.max_us / 1000,
+      errors,
+      ...(errors ? { errors_by_kind: figures.errors } : {}),
+      cores: Object.fromEntries(
+        Object.keys(kinds).map((k) => [k, Math.round(((after[k].cpu_s - before[k].cpu_s) / elapsed) * 100) / 100]),
+      ),
+    };
+    report.runs.push(r);
+    console.log(
+      `${route.name} @${connections}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, errors ${errors}${errors ? ` ${JSON.stringify(figures.errors)}` : ""}, cores ${JSON.stringify(r.cores)}`,
+    );
+  }
+}
+const processes = sample();
+report.stack = {
+  peak_rss_mib: Math.round(peakMib),
+  processes: Object.fromEntries(Object.entries(processes).map(([k, u]) => [k, u.processes])),
+};
+console.log(`stack: peak memory ${report.stack.peak_rss_mib} MiB, processes ${JSON.stringify(report.stack.processes)}`);
 
 mkdirSync(new URL("../target/bench/", import.meta.url), { recursive: true });
 writeFileSync(new URL("../target/bench/load.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-for (const [name, figures] of Object.entries(report)) {
-  console.log(`${name}: ${figures.requests_per_second} req/s, p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, non-2xx ${figures.non_2xx}`);
-}

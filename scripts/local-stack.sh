@@ -3,7 +3,9 @@
 # `cargo lambda watch` (`api`), plus the site (`dev`). Ctrl-C stops everything it started.
 #
 # Settings (environment): API_PORT (9000), SITE_PORT (5173), ROLECHAT_DYNAMODB_PORT (8000),
-# ROLECHAT_DATA_DIR (.local). Every ROLECHAT_* and OPENAI_* variable reaches the functions.
+# ROLECHAT_DATA_DIR (.local), LOCAL_STACK_CONCURRENCY (4: instances per function, started as
+# requests wait, as Lambda does; 4 gave the most requests per second on two cores, 2 and 8 fewer,
+# see the README). Every ROLECHAT_* and OPENAI_* variable reaches the functions.
 #
 # DYNAMODB_ENDPOINT set: no embedded DynamoDB; the stack uses that endpoint (Amazon's DynamoDB
 # Local, moto, or a real table) and creates the missing tables there first. Credentials come
@@ -75,7 +77,7 @@ trap 'stop; exit 130' INT TERM
 
 wait_for() { # URL SECONDS WHAT
   for _ in $(seq 1 $(( $2 * 10 ))); do
-    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    if curl -fsS -m 2 -o /dev/null "$1" 2>/dev/null; then return 0; fi
     for pid in "${groups[@]}"; do
       kill -0 "$pid" 2>/dev/null || { echo "$3 stopped before it was ready" >&2; exit 1; }
     done
@@ -106,7 +108,7 @@ fi
 reload=()
 [ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
 start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors \
-  "${watch_profile[@]}" "${reload[@]}" "${features[@]}"
+  --concurrency "${LOCAL_STACK_CONCURRENCY:-4}" "${watch_profile[@]}" "${reload[@]}" "${features[@]}"
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
 # Start every function once (each refuses an unauthenticated request at once), so no client's
 # first request races a function's process starting under the emulator.

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -123,6 +124,11 @@ impl FakeOpenAi {
         let app = axum::Router::new()
             .route("/v1/chat/completions", post(complete))
             .with_state(shared.clone());
+        // TCP_NODELAY, as a real model server sets it: a stream is written a chunk at a time, and
+        // with Nagle's algorithm each chunk would wait for the client's delayed ACK of the last.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(FakeOpenAi { url, shared })
     }

@@ -815,3 +815,124 @@ async fn clients_that_leave_mid_stream_end_only_their_own_streams() {
         assert_eq!(next.status(), 201);
     }
 }
+
+/// The stack runs several instances of each function (`LOCAL_STACK_CONCURRENCY`): turns sent at
+/// once are spread over them, and still each room takes one turn at a time and keeps its lines
+/// in order, and no learner's line or reply lands in another's room.
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn turns_stay_whole_across_several_instances_of_a_function() {
+    let setup = json!({"language": "en-US", "level": "B1", "situation": "A ticket office",
+                       "my_role": "a traveller", "gpt_role": "a clerk"});
+    let turn = |token: String, room: String, line: String| async move {
+        let body = json!({ "content": line }).to_string();
+        send(
+            Method::POST,
+            &format!("/rooms/{room}/messages"),
+            Some(&token),
+            Some(body),
+        )
+        .await
+    };
+    let lines = |token: String, room: String| async move {
+        let opened = send(Method::GET, &format!("/rooms/{room}"), Some(&token), None).await;
+        opened.json()["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["role"].as_str().unwrap().to_owned(),
+                    m["content"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // Six learners, each in a room of their own, talk at the same moment: every turn is taken.
+    let mut learners = Vec::new();
+    for n in 0..6 {
+        let token = signed_up(&format!("crowd{n}")).await;
+        let room = created_room(&token, &setup).await;
+        learners.push((token, room));
+    }
+    let replies = futures_util::future::join_all(learners.iter().enumerate().map(|(n, (t, r))| {
+        turn(
+            t.clone(),
+            r.clone(),
+            format!("Learner {n}: one ticket, please."),
+        )
+    }))
+    .await;
+    for (n, reply) in replies.iter().enumerate() {
+        assert_eq!(
+            reply.status,
+            201,
+            "learner {n}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    for (n, (token, room)) in learners.iter().enumerate() {
+        let stored = lines(token.clone(), room.clone()).await;
+        let roles: Vec<_> = stored.iter().map(|(role, _)| role.as_str()).collect();
+        assert_eq!(roles, ["user", "assistant"], "learner {n}");
+        assert_eq!(stored[0].1, format!("Learner {n}: one ticket, please."));
+    }
+
+    // Five turns at once in one room: those taken are stored whole and in turn (a line, its
+    // reply), the others are told a turn is under way; none is lost or split.
+    let (token, room) = learners[0].clone();
+    let replies = futures_util::future::join_all(
+        (0..5).map(|n| turn(token.clone(), room.clone(), format!("At once {n}"))),
+    )
+    .await;
+    let statuses: Vec<_> = replies.iter().map(|r| r.status).collect();
+    let taken: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
+    assert!(!taken.is_empty(), "statuses: {statuses:?}");
+    for refused in replies.iter().filter(|r| r.status != 201) {
+        assert_eq!(
+            (refused.status, refused.error_code().as_str()),
+            (409, "conflict")
+        );
+    }
+    let stored = lines(token.clone(), room.clone()).await;
+    assert_eq!(stored.len(), 2 + 2 * taken.len(), "statuses: {statuses:?}");
+    for pair in stored.chunks(2) {
+        assert_eq!(
+            (pair[0].0.as_str(), pair[1].0.as_str()),
+            ("user", "assistant")
+        );
+    }
+    let mut taken_lines: Vec<_> = taken
+        .iter()
+        .map(|r| {
+            r.json()["user_message"]["content"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut stored_lines: Vec<_> = stored[2..]
+        .iter()
+        .step_by(2)
+        .map(|(_, c)| c.clone())
+        .collect();
+    taken_lines.sort();
+    stored_lines.sort();
+    assert_eq!(stored_lines, taken_lines);
+
+    // And the turns really were spread: the stack started more than one chat instance.
+    let log =
+        std::fs::read_to_string(std::env::var("ROLECHAT_STACK_LOG").expect("the stack's log"))
+            .expect("the stack's log is readable");
+    let chat_instances = log
+        .lines()
+        .filter(|line| {
+            line.contains("spawning function instance") && line.contains("function=\"chat\"")
+        })
+        .count();
+    assert!(
+        chat_instances > 1,
+        "chat instances started: {chat_instances}"
+    );
+}

@@ -62,7 +62,7 @@ impl ReplyBody for Body {
     async fn serve(
         service: BoxCloneService<Request, Response<Self>, Infallible>,
     ) -> Result<(), lambda_http::Error> {
-        keep_serving(|| lambda_http::run(service.clone())).await
+        keep_serving(|| lambda_http::run_concurrent(service.clone())).await
     }
 }
 
@@ -74,11 +74,17 @@ impl ReplyBody for StreamBody {
     async fn serve(
         service: BoxCloneService<Request, Response<Self>, Infallible>,
     ) -> Result<(), lambda_http::Error> {
-        keep_serving(|| lambda_http::run_with_streaming_response(service.clone())).await
+        keep_serving(|| lambda_http::run_with_streaming_response_concurrent(service.clone())).await
     }
 }
 
 /// Runs the Lambda runtime loop, and runs it again when it stops on a reply it could not deliver.
+///
+/// The loop is the runtime's concurrent one: where Lambda sets `AWS_LAMBDA_MAX_CONCURRENCY` above
+/// one (Lambda Managed Instances), that many invocations run at once in this process, sharing the
+/// state (the clients are safe to share, and nothing else in it changes); elsewhere, as in
+/// classic Lambda and `cargo lambda watch`, it takes one invocation at a time. There, one worker
+/// that could not deliver a reply ends, and the loop is run again once all have.
 ///
 /// The runtime ends its loop (and so the process) when posting a reply to the runtime API fails,
 /// which is what happens when a learner closes the tab while a reply streams: the local emulator

@@ -759,20 +759,38 @@ fn print_table(report: &Value) {
         goals["feedback_prompt_characters"],
         goals["feedback_prompt_characters"].as_u64().unwrap() / 4
     );
-    if let Some(load) = report["load"].as_object() {
+    if let Some(runs) = report["load"]["runs"].as_array() {
+        let load = &report["load"];
         println!(
-            "\n{:<40} {:>8} {:>10} {:>9} {:>9} {:>8}",
-            "load on the local stack", "conns", "req/s", "p50 ms", "p99 ms", "non-2xx"
+            "\n{:<32} {:>6} {:>9} {:>8} {:>8} {:>7}  {}",
+            "load on the local stack (wrk)",
+            "conns",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "cores: functions / emulator / DynamoDB / model"
         );
-        for (name, l) in load {
+        for l in runs {
+            let cores = &l["cores"];
             println!(
-                "{:<40} {:>8} {:>10.1} {:>9.1} {:>9.1} {:>8}",
-                name,
+                "{:<32} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>7}  {:.2} / {:.2} / {:.2} / {:.2}",
+                l["route"].as_str().unwrap_or_default(),
                 l["connections"],
                 l["requests_per_second"].as_f64().unwrap_or_default(),
                 l["p50_ms"].as_f64().unwrap_or_default(),
                 l["p99_ms"].as_f64().unwrap_or_default(),
-                l["non_2xx"],
+                l["errors"],
+                cores["functions"].as_f64().unwrap_or_default(),
+                cores["emulator"].as_f64().unwrap_or_default(),
+                cores["dynamodb"].as_f64().unwrap_or_default(),
+                cores["model"].as_f64().unwrap_or_default(),
+            );
+        }
+        if let Some(stack) = load.get("stack").filter(|stack| stack.is_object()) {
+            println!(
+                "the stack's peak memory under load: {} MiB ({} function processes)",
+                stack["peak_rss_mib"], stack["processes"]["functions"]
             );
         }
     }
