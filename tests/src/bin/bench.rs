@@ -762,14 +762,8 @@ fn print_table(report: &Value) {
     if let Some(runs) = report["load"]["runs"].as_array() {
         let load = &report["load"];
         println!(
-            "\n{:<32} {:>6} {:>9} {:>8} {:>8} {:>7}  {}",
-            "load on the local stack (wrk)",
-            "conns",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "errors",
-            "cores: functions / emulator / DynamoDB / model"
+            "\n{:<32} {:>6} {:>9} {:>8} {:>8} {:>7}  cores: functions / emulator / DynamoDB / model",
+            "load on the local stack (wrk)", "conns", "req/s", "p50 ms", "p99 ms", "errors"
         );
         for l in runs {
             let cores = &l["cores"];
