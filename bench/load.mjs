@@ -97,11 +97,11 @@ function sample() {
   return usage;
 }
 
-function wrk(route, connections) {
+function wrk(route, connections, duration = seconds) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       "wrk",
-      ["-t", String(connections), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", script, api],
+      ["-t", String(connections), "-c", String(connections), "-d", `${duration}s`, "--timeout", "10s", "-s", script, api],
       {
         env: {
           ...process.env,
@@ -129,9 +129,15 @@ function wrk(route, connections) {
 const only = process.env.BENCH_ROUTES?.split(",");
 const chosen = routes.filter((r) => !only || only.some((o) => r.name.toLowerCase().includes(o)));
 
+// wrk stops mid-request: turns it left go on, and must finish before the next run uses their rooms.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+
 const report = { runs: [] };
 let peakMib = 0;
 for (const route of chosen) {
+  // Untimed first: the emulator starts instances as requests wait, and that start is not load.
+  await wrk(route, Math.max(...levels), 2);
+  await settle();
   for (const connections of levels) {
     const before = sample();
     const watch = setInterval(() => {
@@ -141,8 +147,7 @@ for (const route of chosen) {
     const figures = await wrk(route, connections);
     clearInterval(watch);
     const after = sample();
-    // wrk stops mid-request: let turns it left go on finish before the next run uses their rooms.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await settle();
     const elapsed = figures.duration_us / 1e6;
     const errors = Object.values(figures.errors).reduce((a, b) => a + b, 0);
     const r = {

@@ -770,11 +770,11 @@ fn print_table(report: &Value) {
             println!(
                 "{:<32} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>7}  {:.2} / {:.2} / {:.2} / {:.2}",
                 l["route"].as_str().unwrap_or_default(),
-                l["connections"],
+                l["connections"].as_u64().unwrap_or_default(),
                 l["requests_per_second"].as_f64().unwrap_or_default(),
                 l["p50_ms"].as_f64().unwrap_or_default(),
                 l["p99_ms"].as_f64().unwrap_or_default(),
-                l["errors"],
+                l["errors"].as_u64().unwrap_or_default(),
                 cores["functions"].as_f64().unwrap_or_default(),
                 cores["emulator"].as_f64().unwrap_or_default(),
                 cores["dynamodb"].as_f64().unwrap_or_default(),

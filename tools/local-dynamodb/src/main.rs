@@ -16,7 +16,7 @@ use rolechat::state::local_dynamodb_client;
 use rolechat::store::schema::ensure_tables;
 use rolechat_local_dynamodb::{Database, LocalDynamo};
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
