@@ -110,19 +110,31 @@ reload=()
 start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors \
   --concurrency "${LOCAL_STACK_CONCURRENCY:-4}" "${watch_profile[@]}" "${reload[@]}" "${features[@]}"
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
-# Start every function once (each refuses an unauthenticated request at once), so no client's
-# first request races a function's process starting under the emulator.
+# Start every instance of every function now (each refuses an unauthenticated request at once):
+# the emulator starts another instance when a request finds none idle, and a request that meets
+# an instance still starting can get the emulator's own 500. Requests sent together while the
+# first instance starts make it start them all.
 api="http://127.0.0.1:$API_PORT"
+instances=${LOCAL_STACK_CONCURRENCY:-4}
 warming=()
-for route in "GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "GET /rooms/0" \
+for _ in $(seq 1 "$instances"); do for route in "GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "GET /rooms/0" \
   "PATCH /rooms/0" "DELETE /rooms/0" "GET /rooms/0/messages" "POST /rooms/0/messages" \
   "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback" \
   "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /nowhere"; do
   curl -s -o /dev/null -m 60 -X "${route%% *}" -H 'content-type: application/json' -d '{}' \
     "$api${route#* }" &
   warming+=("$!")
-done
+done; done
 wait "${warming[@]}"
+# Then wait for the last of them to be running (cargo starts each one): until no new function
+# process has appeared for a second and a half (the emulator starts a few fewer than asked).
+running=0 steady=0
+for _ in $(seq 1 300); do
+  now=$(pgrep -fc "^$bin_dir/[a-z-]+\$" || true)
+  if [ "$now" -gt "$running" ]; then running=$now steady=0; else steady=$((steady + 1)); fi
+  [ "$steady" -ge 15 ] && break
+  sleep 0.1
+done
 echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
 
 if [ "$mode" = dev ]; then

@@ -490,10 +490,18 @@ impl UiLanguage {
 /// Whether a learner's line is natural and correct, a corrected version, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feedback {
+    /// `false` when no model judged the line (the offline demo): then `ok` says nothing.
+    #[serde(default = "checked_by_default")]
+    pub checked: bool,
     pub ok: bool,
     pub corrected: String,
     pub explanation: String,
     pub ui_language: UiLanguage,
+}
+
+/// Feedback stored before `checked` existed was always a model's verdict.
+fn checked_by_default() -> bool {
+    true
 }
 
 #[cfg(test)]

@@ -395,6 +395,22 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
             })
         }
         "meaning" => json!({"meaning": "The fake model's meaning."}),
+        // As many lines as the prompt asks for ("Write 3 different things ...").
+        "suggestions" => {
+            let system = request["messages"][0]["content"]
+                .as_str()
+                .unwrap_or_default();
+            let count = system
+                .split("Write ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(1);
+            let lines: Vec<Value> = (1..=count)
+                .map(|n| json!({"text": format!("Fake suggestion {n}."), "translation": format!("What fake suggestion {n} means.")}))
+                .collect();
+            json!({ "suggestions": lines })
+        }
         // Any other schema is filled with plain values of its types.
         _ => fill(&request["response_format"]["json_schema"]["schema"]),
     };

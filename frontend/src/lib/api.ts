@@ -16,6 +16,7 @@ import type {
   RoomSetup,
   Scenario,
   ScenarioRoom,
+  Suggestion,
   Turn,
   User,
   VocabularyItem,
@@ -112,7 +113,11 @@ export function createApi(options: ApiOptions) {
     deleteRoom: (id: string) => json<void>("DELETE", room(id)),
     olderMessages: (id: string, cursor: string) =>
       json<Page<Message>>("GET", `${room(id)}/messages${page(50, cursor)}`),
-    suggest: (id: string) => json<{ suggestion: string }>("POST", `${room(id)}/suggestions`),
+    suggest: (id: string, count: number, ui: string) =>
+      json<{ suggestion: string; suggestions: Suggestion[] }>(
+        "POST",
+        `${room(id)}/suggestions?count=${count}&ui=${encodeURIComponent(ui)}`,
+      ),
     feedback: (id: string, messageId: string, ui: string) =>
       json<{ feedback: Feedback }>(
         "POST",

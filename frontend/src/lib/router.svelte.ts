@@ -34,6 +34,12 @@ export function navigate(hash: string) {
   else location.hash = hash;
 }
 
+/** Goes to `hash` in place of the current page, so Back skips it (a form once it is sent). */
+export function replaceWith(hash: string) {
+  history.replaceState(history.state, "", hash);
+  router.route = parseRoute(hash);
+}
+
 if (typeof window !== "undefined") {
   window.addEventListener("hashchange", () => {
     router.route = parseRoute(location.hash);

@@ -66,6 +66,12 @@ export interface Room {
   auto_feedback: boolean;
 }
 
+/** A line the learner could say next, with what it means in the interface's language. */
+export interface Suggestion {
+  text: string;
+  translation?: string;
+}
+
 /** A new room from a catalogue scenario: its texts and goals fill in the rest. */
 export interface ScenarioRoom {
   scenario: string;
@@ -84,6 +90,8 @@ export interface RoomSetup {
 }
 
 export interface Feedback {
+  /** False when no model judged the line (the offline demo): `ok` then says nothing. */
+  checked: boolean;
   ok: boolean;
   corrected: string;
   explanation: string;

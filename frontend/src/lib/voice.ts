@@ -30,11 +30,32 @@ export function dictationSupported(): boolean {
   return recognitionClass() !== null;
 }
 
-/** Listens once in `language`; `onText` gets the final transcript, `onEnd` is called when done. */
-export function dictate(language: string, onText: (text: string) => void, onEnd: () => void): () => void {
+/** Why listening stopped without words: the browser's error codes, grouped as the learner acts on them. */
+export type DictationProblem = "not-allowed" | "no-speech" | "no-microphone" | "network" | "other";
+
+export function problemOf(code: string): DictationProblem {
+  if (code === "not-allowed" || code === "service-not-allowed") return "not-allowed";
+  if (code === "no-speech" || code === "aborted") return "no-speech";
+  if (code === "audio-capture") return "no-microphone";
+  if (code === "network") return "network";
+  return "other";
+}
+
+export interface DictationEvents {
+  /** The final transcript. */
+  onText: (text: string) => void;
+  /** Listening failed; `onEnd` follows. */
+  onProblem: (problem: DictationProblem) => void;
+  /** Listening is over, whatever the outcome. */
+  onEnd: () => void;
+}
+
+/** Listens once in `language`; the returned function stops listening early. */
+export function dictate(language: string, events: DictationEvents): () => void {
   const Recognition = recognitionClass();
   if (!Recognition) {
-    onEnd();
+    events.onProblem("other");
+    events.onEnd();
     return () => {};
   }
   const recognition = new Recognition();
@@ -47,10 +68,18 @@ export function dictate(language: string, onText: (text: string) => void, onEnd:
       .map((result) => result[0].transcript)
       .join(" ")
       .trim();
-    if (text) onText(text);
+    if (text) events.onText(text);
   };
-  recognition.onerror = () => onEnd();
-  recognition.onend = () => onEnd();
-  recognition.start();
+  recognition.onerror = (event) => {
+    // Stopping early by hand is not a problem.
+    if (event.error !== "aborted") events.onProblem(problemOf(event.error));
+  };
+  recognition.onend = () => events.onEnd();
+  try {
+    recognition.start();
+  } catch {
+    events.onProblem("other");
+    events.onEnd();
+  }
   return () => recognition.stop();
 }

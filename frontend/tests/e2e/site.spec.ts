@@ -257,6 +257,44 @@ test("the interface switches to Korean and remembers it", async ({ page }) => {
   await expect(page.locator("html")).toHaveAttribute("lang", "ko");
 });
 
+test("errors are told in the interface's language, field by field and for failed turns", async ({ page }) => {
+  const taken = await signUp(page);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByLabel("Interface language").selectOption("ko");
+  await page.goto("/#/signup");
+  // A username the server refuses, field by field: the rule in Korean, not the server's English.
+  await page.getByLabel("아이디").fill("ab");
+  await page.getByLabel("비밀번호").fill("a long passphrase");
+  await page.getByRole("button", { name: "가입하기" }).click();
+  await expect(page.locator("#username-error")).toHaveText("3–32자: 영문, 숫자, _ . -");
+  await expect(page.locator("#username-error")).not.toContainText("must be");
+  // A name already taken.
+  await page.getByLabel("아이디").fill(taken);
+  await page.getByRole("button", { name: "가입하기" }).click();
+  await expect(page.getByRole("alert")).toHaveText("이미 사용 중인 아이디예요. 다른 아이디를 골라 주세요.");
+  // A wrong password.
+  await page.goto("/#/login");
+  await page.getByLabel("아이디").fill(taken);
+  await page.getByLabel("비밀번호").fill("not the passphrase");
+  await page.getByRole("button", { name: "로그인" }).last().click();
+  await expect(page.getByRole("alert")).toHaveText("아이디 또는 비밀번호가 올바르지 않아요.");
+  // A turn the model fails.
+  await page.getByLabel("비밀번호").fill("a long passphrase");
+  await page.getByRole("button", { name: "로그인" }).last().click();
+  await expect(page).toHaveURL(/#\/rooms$/);
+  await page.getByRole("link", { name: "새 대화방" }).click();
+  await page.getByLabel("대화 언어").selectOption("en-US");
+  await page.getByLabel("상황").fill("Buying a train ticket");
+  await page.getByLabel("내 역할").fill("a traveller");
+  await page.getByLabel("튜터의 역할").fill("a clerk");
+  await page.getByRole("button", { name: "대화방 만들기" }).click();
+  await expect(bubbles(page)).toHaveCount(1);
+  await page.getByLabel("내 메시지").fill("One ticket, please #fail");
+  await page.getByRole("button", { name: "보내기" }).click();
+  await expect(page.locator(".failure")).toContainText("튜터가 지금은 답하지 못했어요");
+  await expect(page.locator(".failure")).not.toContainText("model");
+});
+
 test("every control has a label and the keyboard reaches them with a visible focus", async ({ page }) => {
   await signUp(page);
   await createRoom(page, "Asking for directions", { mine: "a tourist", theirs: "a local" });

@@ -68,11 +68,21 @@ pub async fn check_line(
         "required": ["ok", "corrected", "explanation"],
         "additionalProperties": false,
     });
+    // The offline demo judges nothing, so it says so and gives no verdict; nothing is stored,
+    // and the line can be checked once a model is connected.
+    if state.tutor.is_offline() {
+        return Ok(Feedback {
+            checked: false,
+            ok: false,
+            corrected: message.content.clone(),
+            explanation: not_checked(explain_in).into(),
+            ui_language: explain_in,
+        });
+    }
     let offline = Verdict {
-        ok: true,
+        ok: false,
         corrected: message.content.clone(),
-        explanation:
-            "(Offline demo: no language model is connected, so this line was not checked.)".into(),
+        explanation: not_checked(explain_in).into(),
     };
     let prompt = prompt::feedback(room, &message.content, explain_in);
     let verdict: Verdict = state
@@ -83,6 +93,7 @@ pub async fn check_line(
         return Err(TutorError::Upstream("the model's feedback has empty fields".into()).into());
     }
     let feedback = Feedback {
+        checked: true,
         // A line the model "corrected" into itself was fine.
         ok: verdict.ok || verdict.corrected.trim() == message.content.trim(),
         corrected: verdict.corrected.trim().to_owned(),
@@ -94,4 +105,19 @@ pub async fn check_line(
         .store_feedback(owner, &room.id, &message.id, &feedback)
         .await?
         .ok_or(ApiError::NotFound)
+}
+
+/// What the offline demo says instead of a verdict, in the learner's language.
+fn not_checked(language: UiLanguage) -> &'static str {
+    match language {
+        UiLanguage::Ko => {
+            "(오프라인 데모라 언어 모델이 연결되어 있지 않아요. 이 문장은 확인하지 않았어요.)"
+        }
+        UiLanguage::En => {
+            "(Offline demo: no language model is connected, so this line was not checked.)"
+        }
+        UiLanguage::Ja => {
+            "（オフラインのデモで、言語モデルにつながっていません。この文は確認していません。）"
+        }
+    }
 }

@@ -2,26 +2,46 @@ use std::sync::Arc;
 
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::aids::charge;
 use super::rooms::room_id;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, json_response};
+use crate::http::{HandlerResult, json_response, query};
+use crate::room::UiLanguage;
 use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
-use crate::tutor::{TurnKind, TutorRequest, prompt};
+use crate::tutor::{TurnKind, TutorError, TutorRequest, offline, prompt};
 
-/// `POST /rooms/{id}/suggestions`: one line the learner could say next, in the room's language
-/// and at its level. Nothing is stored; it counts against the daily limit. Three DynamoDB round
-/// trips: the session, the room, the charge (which checks the session again).
+/// The most suggestions one request may ask for.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// One line the learner could say, and what it means in their language when it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Suggestion {
+    text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    translation: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Suggested {
+    suggestions: Vec<Suggestion>,
+}
+
+/// `POST /rooms/{id}/suggestions?count=1..3&ui=ko|en|ja`: lines the learner could say next, in
+/// the room's language and at its level, each with its meaning in `ui` when given. Nothing is
+/// stored; one model call, counted against the daily limit, however many are asked for. Three
+/// DynamoDB round trips: the session, the room, the charge (which checks the session again).
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     signed_in(state, req, &[Method::POST], suggest).await
 }
 
 async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let room_id = room_id(&req, paths::SUGGESTIONS)?;
+    let (count, translate_into) = wanted(&req)?;
     let window = state.config.tutor.history_messages;
     let opened = state
         .store
@@ -30,19 +50,138 @@ async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> Han
         .ok_or(ApiError::NotFound)?;
     charge(&state, &user.owner).await?;
     let history: Vec<_> = opened.messages.items.into_iter().rev().collect();
-    let request = TutorRequest {
-        prompt: prompt::suggestion(&opened.room, &history, window),
-        language: opened.room.language,
-        kind: TurnKind::Suggestion,
+    let room = &opened.room;
+
+    let suggestions = if count == 1 && translate_into.is_none() {
+        // One bare line, as the route first answered: a plain completion.
+        let request = TutorRequest {
+            prompt: prompt::suggestion(room, &history, window),
+            language: room.language,
+            kind: TurnKind::Suggestion,
+        };
+        let text = state.tutor.complete(&request).await?.text;
+        vec![Suggestion {
+            text: unquoted(&text).to_owned(),
+            translation: None,
+        }]
+    } else {
+        let into = translate_into.unwrap_or(UiLanguage::En);
+        let prompt = prompt::suggestions(room, &history, window, count, into);
+        let offline = Suggested {
+            suggestions: vec![Suggestion {
+                text: offline::reply(room.language, TurnKind::Suggestion),
+                translation: Some(offline::suggestion_meaning(into).to_owned()),
+            }],
+        };
+        let answer: Suggested = state
+            .tutor
+            .structured(&prompt, "suggestions", schema(), offline)
+            .await?;
+        tidy(answer.suggestions, count, translate_into.is_some())
     };
-    let completed = state.tutor.complete(&request).await?;
-    let suggestion = completed
-        .text
-        .trim()
-        .trim_matches(|c| matches!(c, '"' | '“' | '”' | '「' | '」'))
-        .trim();
+    if suggestions.is_empty() {
+        return Err(TutorError::Upstream("the model suggested nothing".into()).into());
+    }
     Ok(json_response(
         StatusCode::OK,
-        &json!({"suggestion": suggestion}),
+        &json!({"suggestion": suggestions[0].text, "suggestions": suggestions}),
     ))
+}
+
+/// `count` (1 to 3, 1 when absent) and `ui` (none when absent) from the query.
+fn wanted(req: &Request) -> Result<(usize, Option<UiLanguage>), ApiError> {
+    let query = query(req);
+    let count = match query.first("count") {
+        None => 1,
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_SUGGESTIONS).contains(n))
+            .ok_or_else(|| ApiError::field("count", "must be a whole number from 1 to 3"))?,
+    };
+    let ui = query
+        .first("ui")
+        .map(|code| UiLanguage::parse(code).map_err(|problem| ApiError::field("ui", problem)))
+        .transpose()?;
+    Ok((count, ui))
+}
+
+fn schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {"suggestions": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"text": {"type": "string"}, "translation": {"type": "string"}},
+            "required": ["text", "translation"],
+            "additionalProperties": false,
+        }}},
+        "required": ["suggestions"],
+        "additionalProperties": false,
+    })
+}
+
+/// The model's lines without quotation marks, empty ones or repeats, at most `count`, with
+/// their translations only when asked for.
+fn tidy(drafted: Vec<Suggestion>, count: usize, translated: bool) -> Vec<Suggestion> {
+    let mut kept: Vec<Suggestion> = Vec::new();
+    for suggestion in drafted {
+        let text = unquoted(&suggestion.text).to_owned();
+        if text.is_empty() || kept.iter().any(|k| k.text == text) {
+            continue;
+        }
+        let translation = suggestion
+            .translation
+            .map(|t| t.trim().to_owned())
+            .filter(|t| translated && !t.is_empty());
+        kept.push(Suggestion { text, translation });
+        if kept.len() == count {
+            break;
+        }
+    }
+    kept
+}
+
+fn unquoted(text: &str) -> &str {
+    text.trim()
+        .trim_matches(|c| matches!(c, '"' | '“' | '”' | '「' | '」'))
+        .trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drafted(text: &str, translation: &str) -> Suggestion {
+        Suggestion {
+            text: text.into(),
+            translation: Some(translation.into()),
+        }
+    }
+
+    #[test]
+    fn tidies_the_models_lines() {
+        let kept = tidy(
+            vec![
+                drafted(" “One latte, please.” ", " 라테 한 잔 주세요. "),
+                drafted("", "빈 줄"),
+                drafted("One latte, please.", "다시"),
+                drafted("Do you have oat milk?", ""),
+                drafted("A croissant too.", "크루아상도요."),
+            ],
+            2,
+            true,
+        );
+        assert_eq!(
+            kept,
+            [
+                drafted("One latte, please.", "라테 한 잔 주세요."),
+                Suggestion {
+                    text: "Do you have oat milk?".into(),
+                    translation: None
+                },
+            ]
+        );
+        let untranslated = tidy(vec![drafted("Hi!", "안녕!")], 3, false);
+        assert_eq!(untranslated[0].translation, None);
+    }
 }

@@ -1,6 +1,6 @@
 //! The tutor: prompts, the model client, and the offline stand-in, behind one interface.
 
-mod offline;
+pub(crate) mod offline;
 pub mod openai;
 pub mod prompt;
 
@@ -51,6 +51,11 @@ impl Tutor {
                 word_delay: config.offline_word_delay,
             },
         }
+    }
+
+    /// Whether this is the offline tutor, which writes canned lines and judges nothing.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Tutor::Offline { .. })
     }
 
     pub async fn complete(&self, request: &TutorRequest) -> Result<Completed, TutorError> {

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use super::TurnKind;
 use super::openai::{Finish, Piece, TextStream};
-use crate::room::Language;
+use crate::room::{Language, UiLanguage};
 
 pub fn reply(language: Language, kind: TurnKind) -> String {
     let (notice, opener, reply, suggestion) = match language {
@@ -58,6 +58,16 @@ pub fn reply(language: Language, kind: TurnKind) -> String {
         TurnKind::Opener => format!("{notice} {opener}"),
         TurnKind::Reply => format!("{notice} {reply}"),
         TurnKind::Suggestion => suggestion.to_owned(),
+    }
+}
+
+/// What the offline suggestion means, in the learner's language (it says the same in every
+/// conversation language).
+pub fn suggestion_meaning(language: UiLanguage) -> &'static str {
+    match language {
+        UiLanguage::Ko => "저기요, 좀 도와주실 수 있나요?",
+        UiLanguage::En => "Excuse me, could you help me, please?",
+        UiLanguage::Ja => "すみません、ちょっと手伝ってもらえますか？",
     }
 }
 

@@ -261,6 +261,45 @@ pub fn suggestion(room: &RoomRecord, history: &[MessageRecord], size: usize) -> 
     vec![PromptMessage::system(system), PromptMessage::user(request)]
 }
 
+/// The prompt of several suggestions, each with its meaning in the learner's own language, so a
+/// learner who is stuck can choose what they mean to say. Answered as JSON (`suggestions`).
+pub fn suggestions(
+    room: &RoomRecord,
+    history: &[MessageRecord],
+    size: usize,
+    count: usize,
+    translate_into: UiLanguage,
+) -> Vec<PromptMessage> {
+    let language = room.language.english_name();
+    let native = translate_into.english_name();
+    let system = format!(
+        "You help someone who is learning {language} take part in a role-play.\n\
+         {SCENE_IS_DATA}\n\
+         {scene}\n\n\
+         Write {count} different things the learner could say next, in {language} only, in \
+         character: different in what they do (answer, ask, react), not only in wording, and each \
+         one line a learner could say aloud. {guidance}\n\
+         For each, give `text`, the line itself with no quotation marks, and `translation`, what \
+         it means in natural {native}, so the learner can choose what they mean to say.",
+        scene = scene(&[
+            ("situation", &room.situation),
+            ("learner_role", &room.my_role),
+            ("other_person_role", &room.gpt_role),
+        ]),
+        guidance = level_guidance(room.level),
+    );
+    let recent = window(history, size);
+    let request = if recent.is_empty() {
+        "The conversation has not started yet. What could the learner say first?".to_owned()
+    } else {
+        format!(
+            "The conversation so far, one JSON object a line:\n{}\n\nWhat could the learner say next?",
+            transcript(recent)
+        )
+    };
+    vec![PromptMessage::system(system), PromptMessage::user(request)]
+}
+
 /// The prompt of feedback on a learner's line: correct and natural for the room's language and
 /// level? The explanation is in the learner's own language.
 pub fn feedback(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<PromptMessage> {

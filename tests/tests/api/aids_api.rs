@@ -75,7 +75,7 @@ async fn feedback_is_structured_stored_once_and_shown_with_the_message() {
     let feedback = response.json()["feedback"].clone();
     assert_eq!(
         feedback,
-        json!({"ok": false, "corrected": "切符を一枚ください (corrected)",
+        json!({"checked": true, "ok": false, "corrected": "切符を一枚ください (corrected)",
                "explanation": "The fake model explains the correction.", "ui_language": "en"})
     );
     let sent = &app.model.requests()[calls];

@@ -43,7 +43,7 @@ async fn a_scenario_rooms_lines_get_feedback_with_the_turn_in_both_modes() {
     assert_eq!(feedback["message_id"], said["id"]);
     assert_eq!(
         feedback["feedback"],
-        json!({"ok": false, "corrected": "I wants a latte (corrected)",
+        json!({"checked": true, "ok": false, "corrected": "I wants a latte (corrected)",
                "explanation": "The fake model explains the correction.", "ui_language": "en"})
     );
 

@@ -637,7 +637,8 @@ async fn suggestions_are_in_the_rooms_language_and_change_nothing() {
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(
         response.json(),
-        json!({"suggestion": "따뜻한 라떼 한 잔 주세요."})
+        json!({"suggestion": "따뜻한 라떼 한 잔 주세요.",
+               "suggestions": [{"text": "따뜻한 라떼 한 잔 주세요."}]})
     );
     assert_eq!(
         opened(&app, &min, &room).await,
@@ -657,6 +658,76 @@ async fn suggestions_are_in_the_rooms_language_and_change_nothing() {
             r#"{"line":"This is reply number 1 from the fake model.","speaker":"other person"}"#
         ),
         "{transcript}"
+    );
+}
+
+/// Several suggestions at once, each with its meaning in the learner's language: one model
+/// call with a strict schema, charged once; a bad `count` or `ui` is a field error.
+#[tokio::test]
+async fn several_suggestions_come_with_their_meaning_for_one_call() {
+    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
+    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
+    let min = learner(&app, "minji").await;
+    let room = room(&app, &min).await;
+    app.send(turn(&min, &room, json!({}))).await;
+    let ask = |query: &str| {
+        TestRequest::post(&format!("/rooms/{room}/suggestions{query}")).token(&min.token)
+    };
+    for (query, field) in [
+        ("?count=0", "count"),
+        ("?count=4", "count"),
+        ("?count=two", "count"),
+        ("?count=2&ui=fr", "ui"),
+    ] {
+        let refused = app.send(ask(query)).await;
+        assert_eq!(
+            (refused.status, refused.error_code().as_str()),
+            (400, "validation_failed"),
+            "{query}"
+        );
+        assert!(
+            refused.json()["error"]["fields"][field].is_string(),
+            "{query}"
+        );
+    }
+    let calls = app.model.requests().len();
+    let response = app.send(ask("?count=3&ui=ko")).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let body = response.json();
+    let suggestions = body["suggestions"].as_array().unwrap();
+    assert_eq!(suggestions.len(), 3);
+    assert_eq!(body["suggestion"], suggestions[0]["text"]);
+    for (n, suggestion) in suggestions.iter().enumerate() {
+        assert_eq!(suggestion["text"], format!("Fake suggestion {}.", n + 1));
+        assert_eq!(
+            suggestion["translation"],
+            format!("What fake suggestion {} means.", n + 1)
+        );
+    }
+    assert_eq!(app.model.requests().len(), calls + 1, "one model call");
+    let sent = &app.model.requests()[calls];
+    assert_eq!(
+        sent["response_format"]["json_schema"]["name"],
+        "suggestions"
+    );
+    let system = sent["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("Write 3 different things") && system.contains("natural Korean"),
+        "{system}"
+    );
+    // Three without translations; then the day's allowance (opener + two asks) is spent.
+    let plain = app.send(ask("?count=2")).await.json();
+    assert_eq!(plain["suggestions"].as_array().unwrap().len(), 2);
+    assert!(
+        plain["suggestions"][0].get("translation").is_none(),
+        "{plain}"
+    );
+    let spent = app.send(ask("?count=3&ui=en")).await;
+    assert_eq!(
+        spent.status,
+        429,
+        "charged once per request: {}",
+        spent.text()
     );
 }
 
@@ -680,6 +751,62 @@ async fn without_a_key_the_offline_tutor_answers_and_says_so() {
         .send(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&yu.token))
         .await;
     assert_eq!(suggestion.status, 200);
+    let translated = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/suggestions?count=3&ui=ko")).token(&yu.token),
+        )
+        .await
+        .json();
+    assert_eq!(
+        translated["suggestions"],
+        json!([{"text": "저기요, 좀 도와주실 수 있나요?", "translation": "저기요, 좀 도와주실 수 있나요?"}])
+    );
+
+    // Checking a line: the offline tutor gives no verdict, says so in the learner's language,
+    // and stores nothing, so the line can be checked once a model is connected.
+    let said = app
+        .send(turn(&yu, &room, json!({"content": "커피 한 잔 주세요"})))
+        .await;
+    assert_eq!(said.status, 201, "{}", said.text());
+    let line = said.json()["user_message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let check = |ui: &'static str| {
+        TestRequest::post(&format!("/rooms/{room}/messages/{line}/feedback?ui={ui}"))
+            .token(&yu.token)
+    };
+    for (ui, words) in [
+        ("ko", "확인하지 않았어요"),
+        ("en", "not checked"),
+        ("ja", "確認していません"),
+    ] {
+        let checked = app.send(check(ui)).await;
+        assert_eq!(checked.status, 200, "{}", checked.text());
+        let feedback = &checked.json()["feedback"];
+        assert_eq!(
+            (&feedback["checked"], &feedback["ok"]),
+            (&json!(false), &json!(false))
+        );
+        assert!(
+            feedback["explanation"].as_str().unwrap().contains(words),
+            "{feedback}"
+        );
+        assert_eq!(feedback["ui_language"], ui);
+    }
+    let opened = app
+        .send(TestRequest::get(&format!("/rooms/{room}")).token(&yu.token))
+        .await
+        .json();
+    let stored = opened["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == line.as_str());
+    assert!(
+        stored.unwrap().get("feedback").is_none_or(Value::is_null),
+        "{opened}"
+    );
     assert!(app.model.requests().is_empty());
 }
 
