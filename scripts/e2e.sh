@@ -16,7 +16,9 @@ run_site_tests() {
   local site=$!
   trap 'kill -TERM -- "-$site" 2>/dev/null || true' RETURN
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$site_port/" && break; sleep 0.1; done
-  ROLECHAT_SITE_URL="http://127.0.0.1:$site_port" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
+  # E2E_GREP=pattern runs only the tests whose titles match it.
+  ROLECHAT_SITE_URL="http://127.0.0.1:$site_port" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    npx playwright test ${E2E_GREP:+--grep "$E2E_GREP"}
 }
 export -f run_site_tests
 export site_port

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
 
 const API = process.env.ROLECHAT_API_URL ?? "http://127.0.0.1:9480";
@@ -14,7 +15,7 @@ async function signUp(page: Page, username = unique("learner")) {
   await page.getByLabel("Password").fill("a long passphrase");
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page).toHaveURL(/#\/rooms$/);
-  await expect(page.getByText(`Logged in as ${username}`)).toBeVisible();
+  await expect(page.locator(".who")).toHaveAttribute("title", `Logged in as ${username}`);
   return username;
 }
 
@@ -76,9 +77,10 @@ test("a learner signs up, talks with the tutor, edits and deletes the room, and 
   await input.press("Shift+Enter");
   await expect(bubbles(page)).toHaveCount(3);
 
-  // "Suggest" puts an example into the input box.
+  // "Suggest" shows examples apart from the box; choosing one puts it there.
   await input.fill("");
   await page.getByRole("button", { name: "Suggest" }).click();
+  await page.locator(".suggestion").first().click();
   await expect(input).not.toHaveValue("");
 
   // Reload: the whole conversation, in order.
@@ -92,7 +94,8 @@ test("a learner signs up, talks with the tutor, edits and deletes the room, and 
     "assistant",
   ]);
 
-  // Edit the room.
+  // Edit the room, from the scene's details.
+  await page.getByText("Scene, roles and settings").click();
   await page.getByRole("link", { name: "Edit" }).click();
   await expect(page.getByLabel("Situation")).toHaveValue("Ordering coffee in Seattle");
   await page.getByLabel("Your level").selectOption("C1");
@@ -168,11 +171,11 @@ test("checking a line and translating the tutor's, remembered after a reload", a
   await expect(bubbles(page).nth(1).getByRole("button", { name: "Check" })).toHaveCount(0);
 });
 
-test("the microphone dictates into the box in the room's language, and is absent without speech recognition", async ({
+test("the microphone shows when it listens, what it heard and why it failed, in the room's language", async ({
   page,
 }) => {
   // A stand-in for the browser's recognition (a headless browser has no microphone): it hears a
-  // phrase and remembers the language it was asked to listen in.
+  // phrase, or fails as `window.recognitionError` says, and remembers the language it listened in.
   await page.addInitScript(() => {
     class FakeRecognition {
       lang = "";
@@ -180,16 +183,25 @@ test("the microphone dictates into the box in the room's language, and is absent
       continuous = false;
       onresult: ((event: unknown) => void) | null = null;
       onend: (() => void) | null = null;
-      onerror: (() => void) | null = null;
+      onerror: ((event: { error: string }) => void) | null = null;
+      timer = 0;
       start() {
-        (window as unknown as { heardIn: string }).heardIn = this.lang;
-        setTimeout(() => {
-          const result = Object.assign([{ transcript: "一枚ください" }], { isFinal: true });
-          this.onresult?.({ results: [result] });
+        const scope = window as unknown as { heardIn: string; recognitionError?: string };
+        scope.heardIn = this.lang;
+        this.timer = window.setTimeout(() => {
+          if (scope.recognitionError) this.onerror?.({ error: scope.recognitionError });
+          else
+            this.onresult?.({
+              results: [Object.assign([{ transcript: "一枚ください" }], { isFinal: true })],
+            });
           this.onend?.();
-        }, 50);
+        }, 400);
       }
-      stop() {}
+      stop() {
+        window.clearTimeout(this.timer);
+        this.onerror?.({ error: "aborted" });
+        this.onend?.();
+      }
     }
     Object.assign(window, { SpeechRecognition: FakeRecognition, webkitSpeechRecognition: FakeRecognition });
   });
@@ -201,9 +213,31 @@ test("the microphone dictates into the box in the room's language, and is absent
   await page.getByLabel("The tutor's role").fill("駅員");
   await page.getByRole("button", { name: "Create room" }).click();
   await expect(bubbles(page)).toHaveCount(1);
-  await page.getByRole("button", { name: "Dictate with the microphone" }).click();
+  const mic = page.getByRole("button", { name: "Dictate with the microphone" });
+  const status = page.locator(".listening");
+  await mic.click();
+  await expect(status).toContainText("Listening");
+  await expect(page.getByRole("button", { name: "Stop listening" })).toHaveAttribute("aria-pressed", "true");
   await expect(page.getByLabel("Your message")).toHaveValue("一枚ください");
+  await expect(status).toContainText("Heard: “一枚ください”");
   expect(await page.evaluate(() => (window as unknown as { heardIn: string }).heardIn)).toBe("ja-JP");
+
+  // Tapping again while it listens stops it, quietly.
+  await mic.click();
+  await page.getByRole("button", { name: "Stop listening" }).click();
+  await expect(status).toHaveCount(0);
+
+  // A blocked microphone and silence are each told, with what to do.
+  for (const [error, told] of [
+    ["not-allowed", "The microphone is blocked"],
+    ["no-speech", "Nothing was heard"],
+    ["audio-capture", "No microphone was found"],
+  ]) {
+    await page.evaluate((code) => Object.assign(window, { recognitionError: code }), error);
+    await mic.click();
+    await expect(status).toContainText(told);
+    await expect(mic).toHaveAttribute("aria-pressed", "false");
+  }
 
   // Without speech recognition there is no microphone button.
   await page.addInitScript(() => {
@@ -260,6 +294,7 @@ test("the interface switches to Korean and remembers it", async ({ page }) => {
 test("errors are told in the interface's language, field by field and for failed turns", async ({ page }) => {
   const taken = await signUp(page);
   await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/#\/login$/);
   await page.getByLabel("Interface language").selectOption("ko");
   await page.goto("/#/signup");
   // A username the server refuses, field by field: the rule in Korean, not the server's English.
@@ -293,6 +328,219 @@ test("errors are told in the interface's language, field by field and for failed
   await page.getByRole("button", { name: "보내기" }).click();
   await expect(page.locator(".failure")).toContainText("튜터가 지금은 답하지 못했어요");
   await expect(page.locator(".failure")).not.toContainText("model");
+});
+
+test("each action fails on its own, and suggestions never overwrite what the learner wrote", async ({
+  page,
+}) => {
+  await signUp(page);
+  await createRoom(page, "Checking in at a hotel", { mine: "a guest", theirs: "a receptionist" });
+  await expect(bubbles(page)).toHaveCount(1);
+  const input = page.getByLabel("Your message");
+  // Suggestions fail once: their own error and retry, not the turn's.
+  let failures = 1;
+  await page.route("**/suggestions?*", (route) =>
+    failures-- > 0
+      ? route.fulfill({
+          status: 502,
+          contentType: "application/json",
+          body: JSON.stringify({
+            error: { code: "upstream_error", message: "The language model answered with an error." },
+          }),
+        })
+      : route.continue(),
+  );
+  await page.getByRole("button", { name: "Suggest" }).click();
+  const suggestFailure = page.locator(".suggest-failure");
+  await expect(suggestFailure).toContainText("The tutor could not answer");
+  await expect(page.locator(".turn-failure")).toHaveCount(0);
+  await suggestFailure.getByRole("button", { name: "Try again" }).click();
+  const options = page.locator(".suggestion");
+  await expect(options).toHaveCount(3);
+  await expect(options.first()).toContainText("What fake suggestion 1 means.");
+  await expect(bubbles(page)).toHaveCount(1);
+
+  // A draft of the learner's own is replaced only if they say so.
+  await input.fill("My own words");
+  await options.nth(1).click();
+  await expect(page.getByRole("alertdialog")).toContainText("Replace what you wrote");
+  await page.getByRole("button", { name: "Keep mine" }).click();
+  await expect(input).toHaveValue("My own words");
+  await options.nth(1).click();
+  await page.getByRole("button", { name: "Replace", exact: true }).click();
+  await expect(input).toHaveValue("Fake suggestion 2.");
+  await expect(input).toBeFocused();
+
+  // After a reply, a failed check has no "Try again" that would start a turn.
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(bubbles(page)).toHaveCount(3);
+  await expect(options).toHaveCount(0);
+  await page.route("**/feedback?*", (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify({
+        feedback: {
+          checked: false,
+          ok: false,
+          corrected: "Fake suggestion 2.",
+          explanation: "(Offline demo: no language model is connected, so this line was not checked.)",
+          ui_language: "en",
+        },
+      }),
+    }),
+  );
+  await bubbles(page).nth(1).getByRole("button", { name: "Check" }).click();
+  const verdict = page.getByTestId("feedback");
+  await expect(verdict).toContainText("Not checked");
+  await expect(verdict).not.toContainText("Looks good");
+});
+
+test("a message sent while reading further up is shown, and a reply that lands out of sight is announced", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 560 });
+  await signUp(page);
+  await createRoom(page, "Booking a table", { mine: "a diner", theirs: "a host" });
+  const input = page.getByLabel("Your message");
+  for (const line of ["A table for two, please.", "At seven tonight.", "By the window, if possible."]) {
+    await input.fill(line);
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+    await expect(input).toHaveValue("");
+    await expect(page.locator(".bubble.streaming")).toHaveCount(0);
+  }
+  const list = page.locator(".messages");
+  const toTop = () => list.evaluate((el) => el.scrollTo({ top: 0 }));
+  // Scrolled up, the learner sends: the list goes down to their line.
+  await toTop();
+  await input.fill("Thank you very much.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(bubbles(page).filter({ hasText: "Thank you very much." })).toBeInViewport();
+  // Scrolled up while the reply streams: it does not pull them down, a marker says it came.
+  await toTop();
+  await expect(page.locator(".bubble.streaming")).toHaveCount(0);
+  const marker = page.getByRole("button", { name: /New message/ });
+  await expect(marker).toBeVisible();
+  await marker.click();
+  await expect(bubbles(page).last()).toBeInViewport();
+  await expect(marker).toHaveCount(0);
+});
+
+test("every message carries its language, and Japanese is drawn with Japanese glyphs", async ({ page }) => {
+  await page.addInitScript(() => localStorage.setItem("rolechat.ui", "ko"));
+  await page.goto("/#/signup");
+  await page.getByLabel("아이디").fill(unique("kanji"));
+  await page.getByLabel("비밀번호").fill("a long passphrase");
+  await page.getByRole("button", { name: "가입하기" }).click();
+  await page.getByRole("link", { name: "새 대화방" }).click();
+  await page.getByLabel("대화 언어").selectOption("ja-JP");
+  await page.getByLabel("상황").fill("駅で切符を買う");
+  await page.getByLabel("내 역할").fill("旅行者");
+  await page.getByLabel("튜터의 역할").fill("駅員");
+  await page.getByRole("button", { name: "대화방 만들기" }).click();
+  await expect(bubbles(page)).toHaveCount(1);
+  const line = bubbles(page).first().locator(".content");
+  await expect(line).toHaveAttribute("lang", "ja-JP");
+  await expect(page.getByLabel("내 메시지")).toHaveAttribute("lang", "ja-JP");
+  await expect(page.locator("html")).toHaveAttribute("lang", "ko");
+  const fonts = await line.evaluate((el) => getComputedStyle(el).fontFamily);
+  expect(fonts).toContain("Noto Sans CJK JP");
+  expect(fonts).not.toContain("CJK KR");
+  const interfaceFonts = await page
+    .locator("h1")
+    .first()
+    .evaluate((el) => getComputedStyle(el).fontFamily);
+  expect(interfaceFonts).toContain("Noto Sans CJK KR");
+});
+
+test("a room while it loads, a deleted room's pages, and Back after a form", async ({ page }) => {
+  await page.addInitScript(() => localStorage.setItem("rolechat.ui", "ko"));
+  await page.goto("/#/signup");
+  await page.getByLabel("아이디").fill(unique("loader"));
+  await page.getByLabel("비밀번호").fill("a long passphrase");
+  await page.getByRole("button", { name: "가입하기" }).click();
+  await expect(page).toHaveURL(/#\/rooms$/);
+  // Back after creating a room leaves the room for the list, not for an empty form.
+  await page.getByRole("link", { name: "새 대화방" }).click();
+  await page.getByLabel("상황").fill("Buying shoes");
+  await page.getByLabel("내 역할").fill("a customer");
+  await page.getByLabel("튜터의 역할").fill("a shop assistant");
+  await page.getByRole("button", { name: "대화방 만들기" }).click();
+  await expect(bubbles(page)).toHaveCount(1);
+  const room = page.url();
+  // Focus starts in the message box, and a skip link leads there.
+  await expect(page.getByLabel("내 메시지")).toBeFocused();
+  await expect(page.locator(".skip-link")).toHaveAttribute("href", "#message");
+  await page.goBack();
+  await expect(page).toHaveURL(/#\/rooms$/);
+  // Back after saving an edit returns to where the learner was, not to the filled form.
+  await page.goto(room);
+  await page.getByText("장면, 역할과 설정").click();
+  await page.getByRole("link", { name: "수정" }).click();
+  await page.getByLabel("상황").fill("Buying running shoes");
+  await page.getByRole("button", { name: "저장" }).click();
+  await expect(page.getByTestId("situation")).toHaveText("Buying running shoes");
+  await page.goBack();
+  await expect(page).not.toHaveURL(/\/edit$/);
+
+  // While a room loads: placeholders, no half-filled texts.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/rooms\/[0-9A-Z]{26}$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/#/rooms");
+  await page.goto(room);
+  await expect(page.locator(".chat-head .skeleton")).toBeVisible();
+  await expect(page.getByLabel("내 메시지")).toHaveAttribute("placeholder", "");
+  await expect(page.getByLabel("내 메시지")).toBeDisabled();
+  release();
+  await expect(page.getByLabel("내 메시지")).toHaveAttribute("placeholder", "영어로 써 보세요…");
+  await page.unrouteAll();
+
+  // A deleted room: its chat and its edit page say so in the learner's language, with no form.
+  const id = room.split("/").pop() ?? "";
+  const token = await page.evaluate(() => localStorage.getItem("rolechat.token"));
+  const deleted = await page.request.delete(`${API}/rooms/${id}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(deleted.status()).toBe(204);
+  await page.goto(`/#/rooms/${id}/edit`);
+  await expect(page.getByRole("alert")).toHaveText("여기에는 아무것도 없어요. 삭제되었을 수 있어요.");
+  await expect(page.getByRole("button", { name: "저장" })).toHaveCount(0);
+  await expect(page.getByLabel("상황")).toHaveCount(0);
+  await page.goto(`/#/rooms/${id}`);
+  await expect(page.getByText("여기에는 아무것도 없어요. 삭제되었을 수 있어요.")).toBeVisible();
+});
+
+test("on a phone: no keyboard hints, 44 px targets, and the learner's name in full", async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 812 });
+  const name = await signUp(page);
+  await createRoom(page, "Ordering at a bakery", { mine: "a customer", theirs: "a baker" });
+  await page.getByLabel("Your message").fill("Two croissants, please.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(bubbles(page)).toHaveCount(3);
+  await expect(page.locator(".enter-hint")).toBeHidden();
+  const small = await page.evaluate(() =>
+    [...document.querySelectorAll("main button, main a.button, main select, main summary, main .back")]
+      .filter((el) => (el as HTMLElement).offsetParent !== null)
+      .map((el) => {
+        const box = el.getBoundingClientRect();
+        return {
+          what: (el.textContent ?? "").trim() || el.getAttribute("aria-label"),
+          width: box.width,
+          height: box.height,
+        };
+      })
+      .filter((box) => box.width < 44 || box.height < 44),
+  );
+  expect(small).toEqual([]);
+  const who = page.locator(".who-short");
+  await expect(who).toBeVisible();
+  await expect(who).toContainText(name);
+  expect(await who.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
 });
 
 test("every control has a label and the keyboard reaches them with a visible focus", async ({ page }) => {
@@ -339,6 +587,10 @@ test("screenshots of the room list and the chat at desktop and phone widths", as
     await page.setViewportSize(size);
     await page.goto(chat);
     await expect(bubbles(page)).toHaveCount(3);
+    // The conversation gets most of the window: the header is one line, the scene on demand.
+    const conversation = await page.locator(".messages").evaluate((el) => el.clientHeight);
+    console.log(`conversation height at ${size.width}x${size.height}: ${conversation} px`);
+    expect(conversation).toBeGreaterThan(size.height * 0.5);
     await page.screenshot({ path: `${SCREENSHOTS}/chat-${name}.png` });
     await page.goto("/#/rooms");
     await expect(page.locator(".room")).toHaveCount(2);
@@ -433,6 +685,7 @@ for (const [ui, width] of [
             password: "Password",
             signup: "Sign up",
             report: "Review this conversation",
+            details: "Scene, roles and settings",
             saved: "Saved",
             show: "Show the answer",
             good: "Good",
@@ -445,6 +698,7 @@ for (const [ui, width] of [
             password: "비밀번호",
             signup: "가입하기",
             report: "이 대화 돌아보기",
+            details: "장면, 역할과 설정",
             saved: "저장됨",
             show: "정답 보기",
             good: "알맞음",
@@ -488,7 +742,8 @@ for (const [ui, width] of [
     await expect(page.locator(".picked[role=status]")).toContainText("fake model");
     await expect(page.getByTestId("due-badge")).toContainText("1");
 
-    // The report: the mistake linked to its line, a phrase saved from it.
+    // The report (from the scene's details): the mistake linked to its line, a phrase saved from it.
+    await page.getByText(words.details).click();
     await page.getByRole("link", { name: words.report }).click();
     await expect(page.getByTestId("summary")).toHaveText("The fake model's summary of the conversation.");
     const mistake = page.getByTestId("mistake").first();
@@ -523,5 +778,70 @@ for (const [ui, width] of [
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
     }
+  });
+}
+
+/** axe-core on the page as it is now: the serious and critical violations, by rule and element. */
+async function accessibilityProblems(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map(
+      (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+    );
+}
+
+for (const [ui, width] of [
+  ["en", 1280],
+  ["ko", 375],
+] as const) {
+  test(`every page passes axe-core with no serious or critical violation (${ui}, ${width} px)`, async ({
+    page,
+  }) => {
+    await page.addInitScript((language) => localStorage.setItem("rolechat.ui", language), ui);
+    await page.setViewportSize({ width, height: 812 });
+    const report: Record<string, string[]> = {};
+    const check = async (name: string) => {
+      await page.waitForLoadState("networkidle");
+      report[name] = await accessibilityProblems(page);
+    };
+    await page.goto("/#/login");
+    await check("login");
+    await page.goto("/#/signup");
+    await check("signup");
+    await page.locator("#username").fill(unique("axe"));
+    await page.locator("#password").fill("a long passphrase");
+    await page.locator("form button[type=submit]").click();
+    await expect(page).toHaveURL(/#\/rooms$/);
+    await expect(page.locator("button.scenario").first()).toBeVisible();
+    await check("rooms, first visit (scenarios)");
+    await page.goto("/#/rooms/new");
+    await check("new room");
+    await page.locator("#situation").fill("Ordering coffee");
+    await page.locator("#my_role").fill("a customer");
+    await page.locator("#gpt_role").fill("a barista");
+    await page.locator("form button[type=submit]").click();
+    await expect(bubbles(page)).toHaveCount(1);
+    await page.locator("#message").fill("I wants a latte #order");
+    await page.locator("form.composer button[type=submit]").click();
+    await expect(bubbles(page)).toHaveCount(3);
+    await page.locator(".room-info summary").click();
+    await check("chat, details open");
+    const room = page.url();
+    await page.goto(`${room}/edit`);
+    await expect(page.locator("#situation")).toHaveValue("Ordering coffee");
+    await check("edit room");
+    await page.goto(`${room}/report`);
+    await expect(page.getByTestId("summary")).toBeVisible();
+    await check("report");
+    await page.goto("/#/rooms");
+    await expect(page.locator(".room")).toHaveCount(1);
+    await check("rooms");
+    await page.goto("/#/vocabulary");
+    await check("notebook");
+    await page.goto("/#/review");
+    await check("review");
+    console.log(`axe-core, ${ui} at ${width} px: ${JSON.stringify(report)}`);
+    expect(report).toEqual(Object.fromEntries(Object.keys(report).map((name) => [name, []])));
   });
 }
