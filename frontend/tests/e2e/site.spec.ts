@@ -497,7 +497,7 @@ test("a room while it loads, a deleted room's pages, and Back after a form", asy
   await expect(page.getByLabel("내 메시지")).toHaveAttribute("placeholder", "");
   await expect(page.getByLabel("내 메시지")).toBeDisabled();
   release();
-  await expect(page.getByLabel("내 메시지")).toHaveAttribute("placeholder", "영어로 써 보세요…");
+  await expect(page.getByLabel("내 메시지")).toHaveAttribute("placeholder", "영어 (미국)로 써 보세요…");
   await page.unrouteAll();
 
   // A deleted room: its chat and its edit page say so in the learner's language, with no form.
