@@ -7,11 +7,12 @@ use serde_json::json;
 use super::rooms::ROOMS_LIST;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, json_response, page_query};
+use crate::http::{HandlerResult, json_response, page_query, query};
 use crate::session::{Authenticated, signed_in};
 
-/// `GET /rooms`: the caller's rooms, most recently active first. Two round trips: the session,
-/// then one query of the activity index.
+/// `GET /rooms?q=`: the caller's rooms, most recently active first; with `q`, only those whose
+/// title or situation contains it (any case). Two round trips: the session, then one query of the
+/// activity index (a search reads on through the owner's rooms until it has a page).
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     signed_in(state, req, &[Method::GET], list).await
 }
@@ -32,7 +33,15 @@ async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
             }
         }
     };
-    let rooms = state.store.list_rooms(owner, page.limit, start).await?;
+    let rooms = match search_text(&req)? {
+        Some(needle) => {
+            state
+                .store
+                .search_rooms(owner, &needle, page.limit, start)
+                .await?
+        }
+        None => state.store.list_rooms(owner, page.limit, start).await?,
+    };
     let next_cursor = match rooms.items.last() {
         Some(last) if rooms.more => {
             let activity = last.activity.clone().unwrap_or_default();
@@ -49,4 +58,24 @@ async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
         StatusCode::OK,
         &json!({"items": items, "next_cursor": next_cursor}),
     ))
+}
+
+/// The most a search may be, in characters.
+const MAX_SEARCH_CHARS: usize = 100;
+
+/// `q`, trimmed: `None` when absent or blank.
+fn search_text(req: &Request) -> Result<Option<String>, ApiError> {
+    let Some(raw) = query(req).first("q").map(str::trim).map(str::to_owned) else {
+        return Ok(None);
+    };
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if raw.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::field(
+            "q",
+            format!("must be at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    Ok(Some(raw))
 }

@@ -66,7 +66,20 @@ pub struct RoomRecord {
     pub report: Option<Report>,
 }
 
+/// Every attribute of a room's item but its report, for reads that list rooms.
+const ROOM_WITHOUT_REPORT: &str = "pk, sk, id, title, #language, #level, situation, my_role, gpt_role, \
+     created_at, updated_at, last_message_at, message_count, activity, deleting, scenario, goals, \
+     auto_feedback";
+
 impl RoomRecord {
+    /// Whether the title or the situation contains `needle`, which is already lower case.
+    pub fn matches(&self, needle: &str) -> bool {
+        self.title
+            .iter()
+            .chain(std::iter::once(&self.situation))
+            .any(|text| text.to_lowercase().contains(needle))
+    }
+
     /// Goals not done yet.
     pub fn open_goals(&self) -> impl Iterator<Item = &Goal> {
         self.goals.iter().filter(|goal| !goal.done)
@@ -324,6 +337,58 @@ impl Store {
             .map_err(StoreError::request)?;
         let rooms: Vec<RoomRecord> = serde_dynamo::from_items(output.items.unwrap_or_default())?;
         Ok(Page::of(rooms, limit))
+    }
+
+    /// The owner's rooms whose title or situation contains `needle` (compared case-folded), most
+    /// recently active first, paged like `list_rooms`. DynamoDB cannot match case-insensitively,
+    /// so the owner's partition of the activity index is read in pages (without the reports,
+    /// the one large attribute) until a page of matches is found; an owner has at most
+    /// `ROLECHAT_MAX_ROOMS` rooms, so this stays a few reads.
+    #[tracing::instrument(name = "store.search_rooms", skip_all)]
+    pub async fn search_rooms(
+        &self,
+        owner: &Owner,
+        needle: &str,
+        limit: usize,
+        start: Option<(String, String)>,
+    ) -> Result<Page<RoomRecord>, StoreError> {
+        let needle = needle.to_lowercase();
+        let mut start = start.map(|(sk, activity)| {
+            HashMap::from([
+                ("pk".to_owned(), s(owner.key())),
+                ("sk".to_owned(), s(&sk)),
+                ("activity".to_owned(), s(&activity)),
+            ])
+        });
+        let mut found = Vec::new();
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tables.rooms)
+                .index_name(BY_ACTIVITY.name)
+                .key_condition_expression("pk = :owner")
+                .expression_attribute_values(":owner", s(owner.key()))
+                .projection_expression(ROOM_WITHOUT_REPORT)
+                .expression_attribute_names("#level", "level")
+                .expression_attribute_names("#language", "language")
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .limit(100)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::request)?;
+            let rooms: Vec<RoomRecord> =
+                serde_dynamo::from_items(output.items.unwrap_or_default())?;
+            found.extend(rooms.into_iter().filter(|room| room.matches(&needle)));
+            start = output.last_evaluated_key;
+            if found.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        found.truncate(limit + 1);
+        Ok(Page::of(found, limit))
     }
 
     /// The room and its latest `limit` messages in one query: the room's item sorts above its

@@ -363,6 +363,102 @@ async fn room_pages_have_no_duplicates_or_gaps() {
     );
 }
 
+/// `GET /rooms?q=`: the caller's rooms whose title or situation contains the text, in any case,
+/// newest first and paged like the list; never another user's; a blank `q` is the plain list.
+#[tokio::test]
+async fn searching_rooms_matches_title_and_situation_in_any_case() {
+    let app = TestApp::spawn().await;
+    let dana = user(&app, "dana").await;
+    let eli = user(&app, "eli").await;
+    let mut wanted = Vec::new();
+    for n in 0..130 {
+        let situation = match n % 10 {
+            0 => format!("Ordering Coffee, take {n}"),
+            5 => format!("카페에서 커피 주문 {n}"),
+            _ => format!("Buying a ticket {n}"),
+        };
+        let room = create(&app, &dana, &situation).await;
+        if n % 10 == 0 {
+            wanted.push(room["id"].as_str().unwrap().to_owned());
+        }
+    }
+    // A title matches too, and a room whose title does not but situation does.
+    let titled = create(&app, &dana, "At the station").await;
+    let id = titled["id"].as_str().unwrap().to_owned();
+    let patched = send(
+        &app,
+        &dana,
+        Method::PATCH,
+        &format!("/rooms/{id}"),
+        Some(json!({"title": "My COFFEE break"})),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    wanted.push(id);
+    create(&app, &eli, "Ordering coffee for eli").await;
+
+    let mut seen = Vec::new();
+    let mut path = "/rooms?q=cOfFeE&limit=4".to_owned();
+    loop {
+        let page = send(&app, &dana, Method::GET, &path, None).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let page = page.json();
+        for room in page["items"].as_array().unwrap() {
+            let text = format!("{} {}", room["title"], room["situation"]).to_lowercase();
+            assert!(text.contains("coffee"), "{room}");
+        }
+        seen.extend(ids(&page["items"]));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/rooms?q=cOfFeE&limit=4&cursor={cursor}"),
+            None => break,
+        }
+    }
+    wanted.reverse();
+    assert_eq!(seen, wanted, "newest first, each once, none of eli's");
+
+    let korean = send(
+        &app,
+        &dana,
+        Method::GET,
+        "/rooms?q=%EC%BB%A4%ED%94%BC&limit=100",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(korean["items"].as_array().unwrap().len(), 13);
+    let none = send(&app, &dana, Method::GET, "/rooms?q=submarine", None)
+        .await
+        .json();
+    assert_eq!(none, json!({"items": [], "next_cursor": null}));
+    let blank = send(&app, &dana, Method::GET, "/rooms?q=%20%20", None)
+        .await
+        .json();
+    assert_eq!(blank["items"].as_array().unwrap().len(), 20);
+    let long = send(
+        &app,
+        &dana,
+        Method::GET,
+        &format!("/rooms?q={}", "a".repeat(101)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (long.status, long.error_code().as_str()),
+        (400, "validation_failed")
+    );
+    assert!(long.json()["error"]["fields"]["q"].is_string());
+
+    // A search of a small account is still the session and one query.
+    let frank = user(&app, "frank").await;
+    create(&app, &frank, "Ordering coffee").await;
+    app.round_trips.take();
+    let found = send(&app, &frank, Method::GET, "/rooms?q=coffee", None)
+        .await
+        .json();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.round_trips.take(), 2);
+}
+
 #[tokio::test]
 async fn a_new_message_moves_a_room_to_the_top() {
     let app = TestApp::spawn().await;
