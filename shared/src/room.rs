@@ -421,6 +421,8 @@ pub struct Room {
     pub updated_at: String,
     pub last_message_at: Option<String>,
     pub message_count: u64,
+    /// The start of the latest message (up to 120 characters), `null` before the first.
+    pub last_line: Option<String>,
     pub scenario: Option<String>,
     pub goals: Vec<Goal>,
     pub auto_feedback: bool,

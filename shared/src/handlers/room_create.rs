@@ -33,6 +33,7 @@ async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         updated_at: now,
         last_message_at: None,
         message_count: 0,
+        last_line: None,
         activity: Some(id),
         deleting: false,
         scenario: setup.scenario,

@@ -51,6 +51,9 @@ pub struct RoomRecord {
     pub last_message_at: Option<String>,
     #[serde(default)]
     pub message_count: u64,
+    /// The start of the latest message, for the room list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_line: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -66,9 +69,21 @@ pub struct RoomRecord {
     pub report: Option<Report>,
 }
 
+/// The most of a message the room list shows, in characters.
+const LAST_LINE_CHARS: usize = 120;
+
+/// The start of a message as the room list shows it: one line, at most `LAST_LINE_CHARS`.
+pub fn last_line(content: &str) -> String {
+    let flat = content.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(LAST_LINE_CHARS) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
 /// Every attribute of a room's item but its report, for reads that list rooms.
 const ROOM_WITHOUT_REPORT: &str = "pk, sk, id, title, #language, #level, situation, my_role, gpt_role, \
-     created_at, updated_at, last_message_at, message_count, activity, deleting, scenario, goals, \
+     created_at, updated_at, last_message_at, message_count, last_line, activity, deleting, scenario, goals, \
      auto_feedback";
 
 impl RoomRecord {
@@ -101,6 +116,7 @@ impl RoomRecord {
             updated_at: self.updated_at.clone(),
             last_message_at: self.last_message_at.clone(),
             message_count: self.message_count,
+            last_line: self.last_line.clone(),
             scenario: self.scenario.clone(),
             goals: self.goals.clone(),
             auto_feedback: self.auto_feedback,
@@ -276,13 +292,14 @@ impl Store {
             .key("sk", s(&room_sk(room_id)))
             .update_expression(
                 "SET message_count = if_not_exists(message_count, :zero) + :count, \
-                 last_message_at = :at, activity = :activity",
+                 last_message_at = :at, activity = :activity, last_line = :line",
             )
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleting)")
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .expression_attribute_values(":count", AttributeValue::N(messages.len().to_string()))
             .expression_attribute_values(":at", s(&newest.created_at))
             .expression_attribute_values(":activity", s(&newest.id))
+            .expression_attribute_values(":line", s(&last_line(&newest.content)))
             .build()
             .map_err(StoreError::request)?;
         let mut request = self
@@ -776,5 +793,23 @@ impl Store {
         Err(StoreError::Request(
             "DynamoDB kept items of a batch delete unprocessed".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_line;
+
+    #[test]
+    fn the_last_line_is_one_line_of_at_most_120_characters() {
+        assert_eq!(
+            last_line("  Hello,\n\n  how are you?  "),
+            "Hello, how are you?"
+        );
+        let long = "가".repeat(130);
+        let cut = last_line(&long);
+        assert_eq!(cut.chars().count(), 121);
+        assert!(cut.ends_with('…') && cut.starts_with("가가"));
+        assert_eq!(last_line(&"a".repeat(120)), "a".repeat(120));
     }
 }

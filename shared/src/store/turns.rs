@@ -245,9 +245,10 @@ impl Store {
             .expression_attribute_values(":seen", n(start.seen_message_count))
             .expression_attribute_values(":now", n(start.now_ms));
         if let Some(message) = &start.user_message {
-            set.push_str(", message_count = message_count + :one, last_message_at = :at, activity = :activity");
+            set.push_str(", message_count = message_count + :one, last_message_at = :at, activity = :activity, last_line = :line");
             room = room
                 .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":line", s(&super::rooms::last_line(&message.content)))
                 .expression_attribute_values(":at", s(&message.created_at))
                 .expression_attribute_values(":activity", s(&message.id));
         }
@@ -342,13 +343,14 @@ impl Store {
             .key("pk", s(start.owner.key()))
             .key("sk", s(&room_sk(&start.room_id)))
             .update_expression(
-                "SET message_count = message_count + :one, last_message_at = :at, activity = :activity \
-                 REMOVE turn_id, turn_until",
+                "SET message_count = message_count + :one, last_message_at = :at, activity = :activity, \
+                 last_line = :line REMOVE turn_id, turn_until",
             )
             .condition_expression("turn_id = :turn AND attribute_not_exists(deleting)")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":at", s(&reply.created_at))
             .expression_attribute_values(":activity", s(&reply.id))
+            .expression_attribute_values(":line", s(&super::rooms::last_line(&reply.content)))
             .expression_attribute_values(":turn", s(&start.turn_id))
             .build()
             .map_err(StoreError::request)?;

@@ -455,6 +455,7 @@ mod tests {
             updated_at: "2026-11-22T10:54:00Z".into(),
             last_message_at: None,
             message_count: 0,
+            last_line: None,
             activity: Some("R".into()),
             deleting: false,
             scenario: None,

@@ -113,6 +113,10 @@ async fn the_tutor_opens_an_empty_room_in_character() {
     assert_eq!(room["room"]["message_count"], 1);
     assert_eq!(room["messages"][0], body["reply"]);
     assert_eq!(room["room"]["last_message_at"], body["reply"]["created_at"]);
+    assert_eq!(
+        room["room"]["last_line"], body["reply"]["content"],
+        "the room list shows it"
+    );
 }
 
 #[tokio::test]

@@ -134,6 +134,7 @@ async fn the_full_lifecycle_of_a_room() {
         "updated_at",
         "last_message_at",
         "message_count",
+        "last_line",
         "scenario",
         "goals",
         "auto_feedback",
