@@ -104,7 +104,11 @@ export function createApi(options: ApiOptions) {
     login: (username: string, password: string) => json<Login>("POST", "/auth", { username, password }),
     me: () => json<{ user: User }>("GET", "/auth"),
     logout: () => json<void>("DELETE", "/auth"),
-    listRooms: (cursor?: string | null) => json<Page<Room>>("GET", `/rooms${page(20, cursor)}`),
+    listRooms: (cursor?: string | null, search = "") =>
+      json<Page<Room>>(
+        "GET",
+        `/rooms${page(20, cursor)}${search.trim() ? `&q=${encodeURIComponent(search.trim())}` : ""}`,
+      ),
     createRoom: (setup: RoomSetup | ScenarioRoom) => json<Room>("POST", "/rooms", setup),
     scenarios: (ui: string) =>
       json<{ items: Scenario[]; categories: string[] }>("GET", `/scenarios?ui=${encodeURIComponent(ui)}`),

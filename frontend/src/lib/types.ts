@@ -61,6 +61,8 @@ export interface Room {
   updated_at: string;
   last_message_at: string | null;
   message_count: number;
+  /** The start of the latest message, null before the first. */
+  last_line: string | null;
   scenario: string | null;
   goals: Goal[];
   auto_feedback: boolean;

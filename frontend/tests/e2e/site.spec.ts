@@ -543,6 +543,58 @@ test("on a phone: no keyboard hints, 44 px targets, and the learner's name in fu
   expect(await who.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
 });
 
+test("finding rooms by title or situation, and deleting several at once with one confirmation", async ({
+  page,
+}) => {
+  await signUp(page);
+  const token = await page.evaluate(() => localStorage.getItem("rolechat.token"));
+  // Rooms made through the API, as a learner would have over time.
+  for (const situation of [
+    "Ordering coffee in Seattle",
+    "Buying a train ticket",
+    "A coffee tasting in Kyoto",
+    "Returning shoes",
+  ]) {
+    const made = await page.request.post(`${API}/rooms`, {
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      data: { language: "en-US", level: "B1", situation, my_role: "a customer", gpt_role: "a clerk" },
+    });
+    expect(made.status()).toBe(201);
+  }
+  await page.goto("/#/rooms");
+  await expect(page.locator(".room")).toHaveCount(4);
+  await expect(page.locator(".room").first()).toContainText("0 messages");
+  const search = page.getByRole("searchbox", { name: "Search my rooms" });
+  await search.fill("COFFEE");
+  await expect(page.locator(".room")).toHaveCount(2);
+  await expect(page.locator(".room", { hasText: "Buying a train ticket" })).toHaveCount(0);
+  await search.fill("submarine");
+  await expect(page.getByText("No room matches “submarine”.")).toBeVisible();
+  await search.fill("");
+  await expect(page.locator(".room")).toHaveCount(4);
+
+  await page.getByRole("button", { name: "Select" }).click();
+  await page.getByRole("checkbox", { name: "Select “Buying a train ticket”" }).check();
+  await page.getByRole("checkbox", { name: "Select “Returning shoes”" }).check();
+  await page.getByRole("button", { name: "Delete selected (2)" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText("Delete these 2 rooms?");
+  await expect(dialog).toContainText("Returning shoes");
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await expect(page.locator(".room")).toHaveCount(2);
+  await page.reload();
+  await expect(page.locator(".room")).toHaveCount(2);
+  await expect(page.locator(".room", { hasText: "Returning shoes" })).toHaveCount(0);
+
+  // A room's card shows its latest line once it has one.
+  await page.locator(".room-link").first().click();
+  await expect(bubbles(page)).toHaveCount(1);
+  const opening = await bubbles(page).first().locator(".content").textContent();
+  await page.goto("/#/rooms");
+  await expect(page.locator(".room").first().locator(".last-line")).toHaveText((opening ?? "").slice(0, 120));
+  await expect(page.locator(".room").first()).toContainText("1 message");
+});
+
 test("every control has a label and the keyboard reaches them with a visible focus", async ({ page }) => {
   await signUp(page);
   await createRoom(page, "Asking for directions", { mine: "a tourist", theirs: "a local" });
