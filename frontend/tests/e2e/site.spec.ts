@@ -95,7 +95,7 @@ test("a learner signs up, talks with the tutor, edits and deletes the room, and 
   ]);
 
   // Edit the room, from the scene's details.
-  await page.getByText("Scene, roles and settings").click();
+  await page.getByText("Scene & settings").click();
   await page.getByRole("link", { name: "Edit" }).click();
   await expect(page.getByLabel("Situation")).toHaveValue("Ordering coffee in Seattle");
   await page.getByLabel("Your level").selectOption("C1");
@@ -476,7 +476,7 @@ test("a room while it loads, a deleted room's pages, and Back after a form", asy
   await expect(page).toHaveURL(/#\/rooms$/);
   // Back after saving an edit returns to where the learner was, not to the filled form.
   await page.goto(room);
-  await page.getByText("장면, 역할과 설정").click();
+  await page.getByText("장면과 설정").click();
   await page.getByRole("link", { name: "수정" }).click();
   await page.getByLabel("상황").fill("Buying running shoes");
   await page.getByRole("button", { name: "저장" }).click();
@@ -561,7 +561,7 @@ test("finding rooms by title or situation, and deleting several at once with one
     });
     expect(made.status()).toBe(201);
   }
-  await page.goto("/#/rooms");
+  await page.reload();
   await expect(page.locator(".room")).toHaveCount(4);
   await expect(page.locator(".room").first()).toContainText("0 messages");
   const search = page.getByRole("searchbox", { name: "Search my rooms" });
@@ -642,8 +642,8 @@ test("screenshots of the room list and the chat at desktop and phone widths", as
     // The conversation gets most of the window: the header is one line, the scene on demand.
     const conversation = await page.locator(".messages").evaluate((el) => el.clientHeight);
     console.log(`conversation height at ${size.width}x${size.height}: ${conversation} px`);
-    expect(conversation).toBeGreaterThan(size.height * 0.5);
     await page.screenshot({ path: `${SCREENSHOTS}/chat-${name}.png` });
+    expect(conversation).toBeGreaterThan(size.height * 0.5);
     await page.goto("/#/rooms");
     await expect(page.locator(".room")).toHaveCount(2);
     await page.screenshot({ path: `${SCREENSHOTS}/rooms-${name}.png` });
@@ -737,7 +737,7 @@ for (const [ui, width] of [
             password: "Password",
             signup: "Sign up",
             report: "Review this conversation",
-            details: "Scene, roles and settings",
+            details: "Scene & settings",
             saved: "Saved",
             show: "Show the answer",
             good: "Good",
@@ -750,7 +750,7 @@ for (const [ui, width] of [
             password: "비밀번호",
             signup: "가입하기",
             report: "이 대화 돌아보기",
-            details: "장면, 역할과 설정",
+            details: "장면과 설정",
             saved: "저장됨",
             show: "정답 보기",
             good: "알맞음",
