@@ -107,8 +107,15 @@ fi
 # LOCAL_STACK_RELOAD=0 (the test suites) keeps functions running while files change.
 reload=()
 [ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
-start cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors \
-  --concurrency "${LOCAL_STACK_CONCURRENCY:-4}" "${watch_profile[@]}" "${reload[@]}" "${features[@]}"
+# The functions' JSON logs (and the emulator's) go to a file, unless LOCAL_STACK_LOGS=stdout.
+log_file="$ROLECHAT_DATA_DIR/functions.log"
+watch=(cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors
+  --concurrency "${LOCAL_STACK_CONCURRENCY:-4}" "${watch_profile[@]}" "${reload[@]}" "${features[@]}")
+if [ "${LOCAL_STACK_LOGS:-file}" = stdout ]; then
+  start "${watch[@]}"
+else
+  start "${watch[@]}" >> "$log_file" 2>&1
+fi
 wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
 # Start every instance of every function now (each refuses an unauthenticated request at once):
 # the emulator starts another instance when a request finds none idle, and a request that meets
@@ -135,13 +142,16 @@ for _ in $(seq 1 300); do
   [ "$steady" -ge 15 ] && break
   sleep 0.1
 done
-echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
-
+logs_at="function logs in $log_file"
+[ "${LOCAL_STACK_LOGS:-file}" = stdout ] && logs_at="function logs below"
 if [ "$mode" = dev ]; then
   # The built site, with config.json pointing at this API and the site's security headers.
-  start node frontend/scripts/serve.mjs "$SITE_PORT" "http://127.0.0.1:$API_PORT"
+  start node frontend/scripts/serve.mjs "$SITE_PORT" "http://127.0.0.1:$API_PORT" > /dev/null
   wait_for "http://127.0.0.1:$SITE_PORT/" 30 "The site"
-  echo "Rolechat site on http://127.0.0.1:$SITE_PORT"
+  echo "Rolechat is ready: open http://127.0.0.1:$SITE_PORT and sign up."
+  echo "(API on http://127.0.0.1:$API_PORT, data in $ROLECHAT_DATA_DIR, $logs_at; Ctrl-C stops everything.)"
+else
+  echo "Rolechat API on http://127.0.0.1:$API_PORT (DynamoDB at $DYNAMODB_ENDPOINT, data in $ROLECHAT_DATA_DIR)"
+  echo "($logs_at; Ctrl-C stops everything.)"
 fi
-echo "Press Ctrl-C to stop."
 wait

@@ -11,7 +11,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 base=$1
 shift
 data=$(mktemp -d)
-export API_PORT=$base ROLECHAT_DYNAMODB_PORT=$((base + 1)) ROLECHAT_DATA_DIR=$data LOCAL_STACK_RELOAD=0
+# The functions' logs in the stack's output, which the command reads as ROLECHAT_STACK_LOG.
+export API_PORT=$base ROLECHAT_DYNAMODB_PORT=$((base + 1)) ROLECHAT_DATA_DIR=$data LOCAL_STACK_RELOAD=0 \
+  LOCAL_STACK_LOGS=stdout
 model_port=$((base + 2))
 log="$data/stack.log"
 
