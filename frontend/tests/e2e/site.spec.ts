@@ -595,6 +595,34 @@ test("finding rooms by title or situation, and deleting several at once with one
   await expect(page.locator(".room").first()).toContainText("1 message");
 });
 
+test("tutor lines are read aloud at the speed the learner chose, remembered", async ({ page }) => {
+  // Records what would be spoken (a headless browser has no voices to hear).
+  await page.addInitScript(() => {
+    const spoken: { text: string; lang: string; rate: number }[] = [];
+    Object.assign(window, { spoken });
+    window.speechSynthesis.speak = (utterance: SpeechSynthesisUtterance) => {
+      spoken.push({ text: utterance.text, lang: utterance.lang, rate: utterance.rate });
+    };
+  });
+  await signUp(page);
+  await createRoom(page, "Asking the way in Madrid", { mine: "a visitor", theirs: "a local" });
+  await expect(bubbles(page)).toHaveCount(1);
+  await page.getByText("Scene & settings").click();
+  await page.getByLabel("Speed").selectOption("0.6");
+  await page.getByText("Scene & settings").click();
+  await bubbles(page).first().getByRole("button", { name: "Read aloud" }).click();
+  const spoken = () =>
+    page.evaluate(() => (window as unknown as { spoken: { lang: string; rate: number }[] }).spoken);
+  const [said, ...more] = await spoken();
+  expect(more).toEqual([]);
+  expect(said.lang).toBe("en-US");
+  expect(said.rate).toBeCloseTo(0.6, 5);
+  await page.reload();
+  await expect(bubbles(page)).toHaveCount(1);
+  await page.getByText("Scene & settings").click();
+  await expect(page.getByLabel("Speed")).toHaveValue("0.6");
+});
+
 test("every control has a label and the keyboard reaches them with a visible focus", async ({ page }) => {
   await signUp(page);
   await createRoom(page, "Asking for directions", { mine: "a tourist", theirs: "a local" });
@@ -639,6 +667,9 @@ test("screenshots of the room list and the chat at desktop and phone widths", as
     await page.setViewportSize(size);
     await page.goto(chat);
     await expect(bubbles(page)).toHaveCount(3);
+    // Times are shown once per stretch of conversation, not on every bubble.
+    await expect(page.locator(".messages .when")).toHaveCount(1);
+    await expect(page.locator(".bubble time")).toHaveCount(0);
     // The conversation gets most of the window: the header is one line, the scene on demand.
     const conversation = await page.locator(".messages").evaluate((el) => el.clientHeight);
     console.log(`conversation height at ${size.width}x${size.height}: ${conversation} px`);
