@@ -79,6 +79,7 @@ pub async fn check_line(
             ui_language: explain_in,
         });
     }
+    // Never given (the offline tutor returned above); `structured` asks for one.
     let offline = Verdict {
         ok: false,
         corrected: message.content.clone(),
