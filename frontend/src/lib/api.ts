@@ -22,6 +22,9 @@ import type {
   VocabularyItem,
 } from "./types";
 
+/** The pause before a read that failed on the way is asked again. */
+const RETRY_PAUSE_MS = 300;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -66,16 +69,25 @@ export function createApi(options: ApiOptions) {
     const token = options.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    let response: Response;
-    try {
-      response = await doFetch(`${base}${path}`, {
+    const attempt = () =>
+      doFetch(`${base}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-    } catch {
-      throw new ApiError(0, "network", "The server cannot be reached.");
+    let response: Response | null = null;
+    // A read that met a passing failure (the connection dropped, a 5xx from a gateway) is asked
+    // once more: it changes nothing. Writes are never repeated here.
+    for (let tries = method === "GET" ? 2 : 1; tries > 0; tries--) {
+      try {
+        response = await attempt();
+        if (response.status < 500 || tries === 1) break;
+      } catch {
+        if (tries === 1) throw new ApiError(0, "network", "The server cannot be reached.");
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
     }
+    if (!response) throw new ApiError(0, "network", "The server cannot be reached.");
     if (!response.ok) throw await errorOf(response);
     return response;
   }

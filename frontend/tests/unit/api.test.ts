@@ -42,11 +42,47 @@ describe("the API client", () => {
     expect((calls[0].init.headers as Record<string, string>).authorization).toBe("Bearer secret-token");
   });
 
+  it("asks a read once more after a passing failure, and never repeats a write", async () => {
+    const gateway = () => new Response("bad gateway", { status: 502 });
+    const reads = fakeFetch([gateway(), json(200, { items: [], next_cursor: null })]);
+    const api = createApi({
+      baseUrl: "http://api.test",
+      token: () => "t",
+      onUnauthorized: vi.fn(),
+      fetch: reads.fetch,
+    });
+    await expect(api.listRooms()).resolves.toEqual({ items: [], next_cursor: null });
+    expect(reads.calls).toHaveLength(2);
+
+    const dropped = fakeFetch([]);
+    const reader = createApi({
+      baseUrl: "http://api.test",
+      token: () => "t",
+      onUnauthorized: vi.fn(),
+      fetch: dropped.fetch,
+    });
+    await expect(reader.listRooms()).rejects.toMatchObject({ code: "network" });
+    expect(dropped.calls).toHaveLength(2);
+
+    const writes = fakeFetch([gateway(), json(201, {})]);
+    const writer = createApi({
+      baseUrl: "http://api.test",
+      token: () => "t",
+      onUnauthorized: vi.fn(),
+      fetch: writes.fetch,
+    });
+    await expect(
+      writer.createRoom({ language: "en-US", level: "A1", situation: "s", my_role: "a", gpt_role: "b" }),
+    ).rejects.toMatchObject({ status: 502 });
+    expect(writes.calls).toHaveLength(1);
+  });
+
   it("turns error replies into ApiError with the contract's fields", async () => {
     const body = {
       error: { code: "validation_failed", message: "Bad.", fields: { situation: "must not be empty" } },
     };
-    const { fetch } = fakeFetch([json(400, body), new Response("<html>gateway</html>", { status: 502 })]);
+    const gateway = () => new Response("<html>gateway</html>", { status: 502 });
+    const { fetch } = fakeFetch([json(400, body), gateway(), gateway()]);
     const api = createApi({ baseUrl: "http://api.test", token: () => "t", onUnauthorized: vi.fn(), fetch });
     await expect(
       api.createRoom({ language: "en-US", level: "A1", situation: "", my_role: "a", gpt_role: "b" }),
