@@ -123,15 +123,18 @@ wait_for "http://127.0.0.1:$API_PORT/health" 300 "The API"
 # first instance starts make it start them all.
 api="http://127.0.0.1:$API_PORT"
 instances=${LOCAL_STACK_CONCURRENCY:-4}
+routes=("GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "GET /rooms/0"
+  "PATCH /rooms/0" "DELETE /rooms/0" "GET /rooms/0/messages" "POST /rooms/0/messages"
+  "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback"
+  "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /nowhere")
 warming=()
-for _ in $(seq 1 "$instances"); do for route in "GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "GET /rooms/0" \
-  "PATCH /rooms/0" "DELETE /rooms/0" "GET /rooms/0/messages" "POST /rooms/0/messages" \
-  "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback" \
-  "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /nowhere"; do
-  curl -s -o /dev/null -m 60 -X "${route%% *}" -H 'content-type: application/json' -d '{}' \
-    "$api${route#* }" &
-  warming+=("$!")
-done; done
+for _ in $(seq 1 "$instances"); do
+  for route in "${routes[@]}"; do
+    curl -s -o /dev/null -m 60 -X "${route%% *}" -H 'content-type: application/json' -d '{}' \
+      "$api${route#* }" &
+    warming+=("$!")
+  done
+done
 wait "${warming[@]}"
 # Then wait for the last of them to be running (cargo starts each one): until no new function
 # process has appeared for a second and a half (the emulator starts a few fewer than asked).
