@@ -10,12 +10,10 @@ end
 local body = os.getenv("BENCH_BODY")
 local accept = os.getenv("BENCH_ACCEPT") or "application/json"
 
-local threads = {}
 local next_thread = 0
 function setup(thread)
   next_thread = next_thread + 1
   thread:set("slot", next_thread)
-  table.insert(threads, thread)
 end
 
 local prepared

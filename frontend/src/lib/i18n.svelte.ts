@@ -204,7 +204,6 @@ const en = {
   translating: "Translating…",
   translation: "Translation",
   dictate: "Dictate with the microphone",
-  dictating: "Listening…",
   aid_failed: "Could not do that: {reason}",
 };
 
@@ -414,7 +413,6 @@ const ko: Record<Key, string> = {
   translating: "번역 중…",
   translation: "번역",
   dictate: "마이크로 받아쓰기",
-  dictating: "듣고 있어요…",
   aid_failed: "하지 못했어요: {reason}",
 };
 

@@ -35,7 +35,7 @@ export type DictationProblem = "not-allowed" | "no-speech" | "no-microphone" | "
 
 export function problemOf(code: string): DictationProblem {
   if (code === "not-allowed" || code === "service-not-allowed") return "not-allowed";
-  if (code === "no-speech" || code === "aborted") return "no-speech";
+  if (code === "no-speech") return "no-speech";
   if (code === "audio-capture") return "no-microphone";
   if (code === "network") return "network";
   return "other";

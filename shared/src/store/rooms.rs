@@ -81,6 +81,20 @@ pub fn last_line(content: &str) -> String {
     }
 }
 
+/// Where a page of the activity index starts: after the room `[sk, activity]` of the owner.
+fn activity_start(
+    owner: &Owner,
+    after: Option<(String, String)>,
+) -> Option<HashMap<String, AttributeValue>> {
+    after.map(|(sk, activity)| {
+        HashMap::from([
+            ("pk".to_owned(), s(owner.key())),
+            ("sk".to_owned(), s(&sk)),
+            ("activity".to_owned(), s(&activity)),
+        ])
+    })
+}
+
 /// Every attribute of a room's item but its report, for reads that list rooms.
 const ROOM_WITHOUT_REPORT: &str = "pk, sk, id, title, #language, #level, situation, my_role, gpt_role, \
      created_at, updated_at, last_message_at, message_count, last_line, activity, deleting, scenario, goals, \
@@ -331,13 +345,7 @@ impl Store {
         limit: usize,
         start: Option<(String, String)>,
     ) -> Result<Page<RoomRecord>, StoreError> {
-        let start = start.map(|(sk, activity)| {
-            HashMap::from([
-                ("pk".to_owned(), s(owner.key())),
-                ("sk".to_owned(), s(&sk)),
-                ("activity".to_owned(), s(&activity)),
-            ])
-        });
+        let start = activity_start(owner, start);
         let output = self
             .client
             .query()
@@ -370,13 +378,7 @@ impl Store {
         start: Option<(String, String)>,
     ) -> Result<Page<RoomRecord>, StoreError> {
         let needle = needle.to_lowercase();
-        let mut start = start.map(|(sk, activity)| {
-            HashMap::from([
-                ("pk".to_owned(), s(owner.key())),
-                ("sk".to_owned(), s(&sk)),
-                ("activity".to_owned(), s(&activity)),
-            ])
-        });
+        let mut start = activity_start(owner, start);
         let mut found = Vec::new();
         loop {
             let output = self

@@ -232,6 +232,28 @@ fn transcript(messages: &[MessageRecord]) -> String {
         .join("\n")
 }
 
+/// The scene as the suggestion prompts show it, from the learner's side.
+fn learner_scene(room: &RoomRecord) -> String {
+    scene(&[
+        ("situation", &room.situation),
+        ("learner_role", &room.my_role),
+        ("other_person_role", &room.gpt_role),
+    ])
+}
+
+/// What the suggestion prompts ask: the learner's next line, after the recent conversation.
+fn next_line_request(history: &[MessageRecord], size: usize) -> String {
+    let recent = window(history, size);
+    if recent.is_empty() {
+        "The conversation has not started yet. What could the learner say first?".to_owned()
+    } else {
+        format!(
+            "The conversation so far, one JSON object a line:\n{}\n\nWhat could the learner say next?",
+            transcript(recent)
+        )
+    }
+}
+
 /// The prompt of a suggestion: one line the learner could say next. The conversation is shown as
 /// a transcript, so the model writes for the learner's side, not its own.
 pub fn suggestion(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
@@ -242,23 +264,13 @@ pub fn suggestion(room: &RoomRecord, history: &[MessageRecord], size: usize) -> 
          {scene}\n\n\
          Write one thing the learner could say next, in {language} only, in character. {guidance}\n\
          Answer with that line alone: no translation, no explanation, no quotation marks.",
-        scene = scene(&[
-            ("situation", &room.situation),
-            ("learner_role", &room.my_role),
-            ("other_person_role", &room.gpt_role),
-        ]),
+        scene = learner_scene(room),
         guidance = level_guidance(room.level),
     );
-    let recent = window(history, size);
-    let request = if recent.is_empty() {
-        "The conversation has not started yet. What could the learner say first?".to_owned()
-    } else {
-        format!(
-            "The conversation so far, one JSON object a line:\n{}\n\nWhat could the learner say next?",
-            transcript(recent)
-        )
-    };
-    vec![PromptMessage::system(system), PromptMessage::user(request)]
+    vec![
+        PromptMessage::system(system),
+        PromptMessage::user(next_line_request(history, size)),
+    ]
 }
 
 /// The prompt of several suggestions, each with its meaning in the learner's own language, so a
@@ -281,23 +293,13 @@ pub fn suggestions(
          one line a learner could say aloud. {guidance}\n\
          For each, give `text`, the line itself with no quotation marks, and `translation`, what \
          it means in natural {native}, so the learner can choose what they mean to say.",
-        scene = scene(&[
-            ("situation", &room.situation),
-            ("learner_role", &room.my_role),
-            ("other_person_role", &room.gpt_role),
-        ]),
+        scene = learner_scene(room),
         guidance = level_guidance(room.level),
     );
-    let recent = window(history, size);
-    let request = if recent.is_empty() {
-        "The conversation has not started yet. What could the learner say first?".to_owned()
-    } else {
-        format!(
-            "The conversation so far, one JSON object a line:\n{}\n\nWhat could the learner say next?",
-            transcript(recent)
-        )
-    };
-    vec![PromptMessage::system(system), PromptMessage::user(request)]
+    vec![
+        PromptMessage::system(system),
+        PromptMessage::user(next_line_request(history, size)),
+    ]
 }
 
 /// The prompt of feedback on a learner's line: correct and natural for the room's language and
