@@ -37,6 +37,20 @@ pub struct Config {
     pub concurrent_turns: u32,
     /// `ROLECHAT_MAX_ROOMS`: rooms one user may own (500 by default).
     pub max_rooms: u32,
+    pub deletion: DeletionConfig,
+}
+
+/// How the deletion worker paces itself.
+#[derive(Debug, Clone)]
+pub struct DeletionConfig {
+    /// `ROLECHAT_DELETION_ROUND_SECONDS`: how long one run of the worker deletes before it hands
+    /// the rest to the next run (40 s by default, inside the function's 60 s).
+    pub round_time: Duration,
+    /// `ROLECHAT_DELETION_ROUND_ITEMS`: the most items one run deletes (100,000 by default).
+    pub round_items: u64,
+    /// `ROLECHAT_DELETION_SWEEP_AFTER_SECONDS`: a job no run has touched for this long is taken
+    /// up by the sweep (15 minutes by default; the local stack, which has no stream, uses 0).
+    pub sweep_after: Duration,
 }
 
 /// The language model and the limits on what a turn may cost.
@@ -192,12 +206,22 @@ impl Config {
         let auth_rate_per_minute = number("ROLECHAT_AUTH_RATE_PER_MINUTE", 30, 0..=100_000)? as u32;
         let concurrent_turns = number("ROLECHAT_CONCURRENT_TURNS", 3, 1..=100)? as u32;
         let max_rooms = number("ROLECHAT_MAX_ROOMS", 500, 1..=100_000)? as u32;
+        let deletion = DeletionConfig {
+            round_time: Duration::from_secs(number("ROLECHAT_DELETION_ROUND_SECONDS", 40, 1..=840)?),
+            round_items: number("ROLECHAT_DELETION_ROUND_ITEMS", 100_000, 25..=10_000_000)?,
+            sweep_after: Duration::from_secs(number(
+                "ROLECHAT_DELETION_SWEEP_AFTER_SECONDS",
+                900,
+                0..=86_400,
+            )?),
+        };
 
         Ok(Config {
             tutor,
             daily_turns,
             concurrent_turns,
             max_rooms,
+            deletion,
             auth_rate_per_minute,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
             table_prefix: get("ROLECHAT_TABLE_PREFIX")

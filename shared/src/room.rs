@@ -245,7 +245,7 @@ pub struct RoomFields {
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one not sent at all (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

@@ -26,6 +26,10 @@ pub mod paths {
     pub const SCENARIOS: &str = "/scenarios";
     pub const SIGNUP: &str = "/signup";
     pub const AUTH: &str = "/auth";
+    pub const ME: &str = "/me";
+    pub const ME_PASSWORD: &str = "/me/password";
+    pub const ME_SESSIONS: &str = "/me/sessions";
+    pub const ME_EXPORT: &str = "/me/export";
     pub const ROOMS: &str = "/rooms";
     pub const ROOM: &str = "/rooms/{id}";
     pub const MESSAGES: &str = "/rooms/{id}/messages";
@@ -48,6 +52,12 @@ pub const ROUTES: &[Route] = &[
     route(Method::POST, AUTH, "auth"),
     route(Method::GET, AUTH, "auth"),
     route(Method::DELETE, AUTH, "auth"),
+    route(Method::GET, ME, "me"),
+    route(Method::PATCH, ME, "me"),
+    route(Method::DELETE, ME, "me"),
+    route(Method::POST, ME_PASSWORD, "me-password"),
+    route(Method::DELETE, ME_SESSIONS, "me-sessions"),
+    route(Method::GET, ME_EXPORT, "me-export"),
     route(Method::GET, ROOMS, "rooms-list"),
     route(Method::POST, ROOMS, "room-create"),
     route(Method::GET, ROOM, "room-get"),

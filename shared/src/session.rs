@@ -24,13 +24,25 @@ use crate::store::{SessionRecord, UserRecord};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
     key: String,
+    user_key: String,
     session_id: String,
+    generation: u64,
 }
 
 impl Owner {
-    /// The user's key (the case-folded username): the partition their rooms live in.
+    /// The user's stable id: the partition their rooms and notebook live in.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// The key of the user's record (the case-folded username).
+    pub fn user_key(&self) -> &str {
+        &self.user_key
+    }
+
+    /// The user's session generation this session belongs to.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The session the request came with, which a model call checks again in its transaction.
@@ -39,11 +51,19 @@ impl Owner {
     }
 }
 
-/// A request whose session is live: who it acts for, and the session record.
+/// A request whose session is live: who it acts for, the session and the user as stored.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub owner: Owner,
     pub session: SessionRecord,
+    pub user: UserRecord,
+}
+
+impl Authenticated {
+    /// The language explanations and translations are written in when a request names none.
+    pub fn native_language(&self) -> crate::room::UiLanguage {
+        self.user.native_language
+    }
 }
 
 /// A new session for `user` and the access token that names it. Nothing is stored yet.
@@ -53,8 +73,8 @@ pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (Sessi
     let session = SessionRecord {
         pk: ulid::Ulid::new().to_string(),
         user_key: user.pk.clone(),
-        username: user.username.clone(),
-        user_created_at: user.created_at.clone(),
+        user_id: user.id.clone(),
+        generation: user.session_generation,
         expires_at: issued_at + ttl.as_secs() as i64,
     };
     let token = state
@@ -63,25 +83,33 @@ pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (Sessi
     (session, token)
 }
 
-/// The live session behind the request's bearer token: one strongly consistent read.
+/// The live session behind the request's bearer token, and its user: one strongly consistent
+/// batch read of both. A session is live while it has not expired, and its user record exists,
+/// is the same user (not a new one of that name) and has the session's generation.
 pub async fn authenticate(state: &AppState, req: &Request) -> Result<Authenticated, ApiError> {
     let claims = state.tokens.verify(bearer_token(req)?)?;
-    let session = state
+    let (session, user) = state
         .store
-        .get_session(&claims.sid)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+        .session_and_user(&claims.sid, &claims.sub)
+        .await?;
+    let (Some(session), Some(user)) = (session, user) else {
+        return Err(ApiError::Unauthorized);
+    };
     // DynamoDB's TTL deletes expired items late, so expiry is checked here too.
     let live = session.expires_at > crate::time::now().unix_timestamp();
-    if session.user_key != claims.sub || !live {
+    let same_user = session.user_key == claims.sub && session.user_id == user.id;
+    if !live || !same_user || session.generation != user.session_generation {
         return Err(ApiError::Unauthorized);
     }
     Ok(Authenticated {
         owner: Owner {
-            key: session.user_key.clone(),
+            key: user.id.clone(),
+            user_key: user.pk.clone(),
             session_id: session.pk.clone(),
+            generation: session.generation,
         },
         session,
+        user,
     })
 }
 

@@ -79,6 +79,23 @@ impl Password {
 pub struct User {
     pub username: String,
     pub created_at: String,
+    pub display_name: Option<String>,
+    /// The language of explanations and translations when a request names none.
+    pub native_language: crate::room::UiLanguage,
+    /// How the user can log in.
+    pub login_methods: Vec<&'static str>,
+}
+
+/// A display name: 1 to 40 characters once trimmed, no control characters.
+pub fn display_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    if !(1..=40).contains(&name.chars().count()) {
+        return Err("must be 1 to 40 characters");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters");
+    }
+    Ok(name.to_owned())
 }
 
 #[cfg(test)]

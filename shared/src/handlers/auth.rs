@@ -20,7 +20,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
             let user = session::authenticate(&state, &req).await?;
             Ok(json_response(
                 StatusCode::OK,
-                &json!({"user": user.session.user()}),
+                &json!({"user": user.user.public()}),
             ))
         }
         Method::DELETE => {

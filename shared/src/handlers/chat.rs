@@ -17,7 +17,7 @@ use super::feedback;
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::{Feedback, Goal, Message, Role, UiLanguage};
+use crate::room::{Feedback, Goal, Message, Role};
 use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::{
@@ -78,7 +78,7 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
     let room_id = room_id(&req, paths::MESSAGES)?;
     let (content, idempotency_key) = turn_input(&req)?;
     // The language automatic feedback explains in.
-    let explain_in = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
+    let explain_in = ui_language(&req, "ui", Some(user.native_language()))?;
     let streaming = wants_events(&req);
     let owner = user.owner;
 

@@ -31,7 +31,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 
 async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let explain_in = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
+    let explain_in = ui_language(&req, "ui", Some(user.native_language()))?;
     let (room, message) = locate(&state, owner, &req, paths::FEEDBACK).await?;
     if message.role != Role::User {
         return Err(ApiError::field(

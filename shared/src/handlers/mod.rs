@@ -7,6 +7,10 @@ pub mod chat;
 pub mod fallback;
 pub mod feedback;
 pub mod health;
+pub mod me;
+pub mod me_export;
+pub mod me_password;
+pub mod me_sessions;
 pub mod messages_list;
 pub mod report;
 pub mod room_create;
@@ -35,6 +39,9 @@ use crate::user::{User, Username};
 struct Credentials {
     username: Option<String>,
     password: Option<String>,
+    /// Signup only: the learner's own language (`ko`, `en`, `ja`).
+    #[serde(default)]
+    native_language: Option<String>,
 }
 
 /// The reply to a successful signup or login.

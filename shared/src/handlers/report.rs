@@ -9,7 +9,7 @@ use super::rooms::room_id;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::report::{Mistake, REPORT_WINDOW, Report, Review, schema};
-use crate::room::{Role, UiLanguage};
+use crate::room::Role;
 use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 use crate::tutor::prompt;
@@ -25,7 +25,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
     let room_id = room_id(&req, paths::REPORT)?;
-    let ui = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
+    let ui = ui_language(&req, "ui", Some(user.native_language()))?;
     let opened = state
         .store
         .open_room(owner, &room_id, REPORT_WINDOW)

@@ -10,14 +10,19 @@ use crate::http::{HandlerResult, no_content};
 use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
 
-/// `DELETE /rooms/{id}`: the room and all its messages are gone; later reads are `404`.
+/// `DELETE /rooms/{id}`: the room is gone for every reader at once (later reads are `404`);
+/// its messages are removed by the deletion worker, however many there are.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     signed_in(state, req, &[Method::DELETE], delete).await
 }
 
 async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let room_id = room_id(&req, paths::ROOM)?;
-    if state.store.delete_room(&user.owner, &room_id).await? {
+    if state
+        .store
+        .delete_room(&user.owner, &room_id, crate::time::now())
+        .await?
+    {
         Ok(no_content())
     } else {
         Err(ApiError::NotFound)

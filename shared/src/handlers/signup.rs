@@ -7,6 +7,7 @@ use super::{Credentials, LoginReply};
 use crate::AppState;
 use crate::auth::hash_password;
 use crate::error::{ApiError, FieldErrors};
+use crate::room::UiLanguage;
 use crate::http::{HandlerResult, allow, json_response, parse_json};
 use crate::store::{CreateUserError, UserRecord};
 use crate::user::{Password, Username};
@@ -22,7 +23,14 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         .and_then(|raw| errors.check("username", Username::parse(&raw)));
     let password = required(&mut errors, "password", body.password)
         .and_then(|raw| errors.check("password", Password::parse(&raw, username.as_ref())));
-    let (Some(username), Some(password)) = (username, password) else {
+    // The language the learner signed up in (what the site shows them), Korean if none.
+    let native_language = match body.native_language {
+        None => Some(UiLanguage::Ko),
+        Some(code) => errors.check("native_language", UiLanguage::parse(&code)),
+    };
+    let (Some(username), Some(password), Some(native_language)) =
+        (username, password, native_language)
+    else {
         return Err(ApiError::Validation(errors));
     };
     // A new name has no failures to count: the guard counts the attempt against the address.
@@ -33,9 +41,13 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     let now = time::now();
     let user = UserRecord {
         pk: username.key(),
+        id: UserRecord::new_id(),
         username: username.as_str().to_owned(),
         password_hash: hash_password(&password).await?,
         created_at: time::rfc3339(now),
+        display_name: None,
+        native_language,
+        session_generation: 0,
     };
     let (session, token) = session::start(&state, &user, now);
     state

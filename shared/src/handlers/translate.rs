@@ -26,7 +26,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 
 async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let to = ui_language(&req, "to", None)?;
+    let to = ui_language(&req, "to", Some(user.native_language()))?;
     let (room, message) = locate(&state, owner, &req, paths::TRANSLATION).await?;
     let reply = |text: &str| {
         json_response(

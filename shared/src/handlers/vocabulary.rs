@@ -44,7 +44,7 @@ pub struct VocabularyItem<'a> {
     last_reviewed_at: Option<String>,
 }
 
-fn public(item: &VocabularyRecord) -> VocabularyItem<'_> {
+pub(crate) fn public(item: &VocabularyRecord) -> VocabularyItem<'_> {
     VocabularyItem {
         id: &item.id,
         text: &item.text,

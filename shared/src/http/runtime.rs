@@ -174,3 +174,30 @@ where
     .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
     B::serve(service(state, handler)).await
 }
+
+/// The `main` of a function that no route reaches (the deletion worker): logging, state built
+/// once without secrets, then the runtime loop over JSON events.
+pub async fn run_worker<H, Fut, E>(handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(&AppState, serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, E>> + Send,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let state = AppState::from_env_without_secrets()
+        .await
+        .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
+    lambda_http::lambda_runtime::run(service_fn(
+        move |event: lambda_http::LambdaEvent<serde_json::Value>| {
+            let (state, handler) = (state.clone(), handler.clone());
+            async move {
+                let outcome = handler(&state, event.payload).await;
+                outcome.map_err(|error| {
+                    tracing::error!(%error, "the run failed");
+                    lambda_http::Error::from(Box::new(error))
+                })
+            }
+        },
+    ))
+    .await
+}

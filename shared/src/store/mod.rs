@@ -4,6 +4,7 @@
 //! session gives, so no caller can reach room data before the session check.
 
 mod aids;
+mod deletions;
 mod limits;
 mod rooms;
 pub mod schema;
@@ -12,13 +13,14 @@ mod turns;
 mod users;
 mod vocabulary;
 
+pub use deletions::{Budget, DeletionJob, JobKind, Part, Progress};
 pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
 pub use turns::{
     BeginError, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart, Usage,
 };
-pub use users::{CreateUserError, UserRecord};
+pub use users::{AccountError, CreateUserError, ProfileChange, UserRecord};
 pub use vocabulary::{NewItem, VocabularyRecord, due_key as vocabulary_due_key};
 
 use aws_sdk_dynamodb::Client;
@@ -103,6 +105,7 @@ pub struct Tables {
     pub rooms: String,
     pub limits: String,
     pub vocabulary: String,
+    pub deletions: String,
 }
 
 impl Tables {
@@ -113,6 +116,7 @@ impl Tables {
             rooms: schema::ROOMS.table_name(prefix),
             limits: schema::LIMITS.table_name(prefix),
             vocabulary: schema::VOCABULARY.table_name(prefix),
+            deletions: schema::DELETIONS.table_name(prefix),
         }
     }
 }

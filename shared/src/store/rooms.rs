@@ -1,21 +1,16 @@
 //! Rooms and messages in the owner's partition of the rooms table (see `schema::ROOMS`).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
-    Update, WriteRequest,
+    AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
-use super::{
-    Owner, Store, StoreError, failed_condition, first_condition_failed, is_condition_failure, s,
-    updated,
-};
+use super::{Owner, Store, StoreError, first_condition_failed, s, updated};
 use crate::report::Report;
 use crate::room::{
     Feedback, Goal, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
@@ -256,13 +251,17 @@ impl Store {
                 "a room is created only in its owner's partition".into(),
             ));
         }
+        let (live, values) = super::users::live_user_condition(owner);
         let count = Update::builder()
             .table_name(&self.tables.users)
-            .key("pk", s(owner.key()))
+            .key("pk", s(owner.user_key()))
             .update_expression("ADD room_count :one")
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(room_count) OR room_count < :max)",
-            )
+            .condition_expression(format!(
+                "{live} AND (attribute_not_exists(room_count) OR room_count < :max)"
+            ))
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ))
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":max", AttributeValue::N(max_rooms.to_string()))
             .build()
@@ -477,6 +476,31 @@ impl Store {
         Ok(Page::of(messages, limit))
     }
 
+    /// Messages of a room oldest first, after `after_sk` when given: for the export.
+    #[tracing::instrument(name = "store.messages_in_order", skip_all)]
+    pub async fn messages_in_order(
+        &self,
+        owner: &Owner,
+        room_id: &str,
+        after_sk: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<MessageRecord>, StoreError> {
+        let start = after_sk.map(|sk| {
+            HashMap::from([("pk".to_owned(), s(owner.key())), ("sk".to_owned(), s(sk))])
+        });
+        let output = self
+            .messages_query(owner, room_id)
+            .consistent_read(true)
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let messages: Vec<MessageRecord> =
+            serde_dynamo::from_items(output.items.unwrap_or_default())?;
+        Ok(Page::of(messages, limit))
+    }
+
     /// The room, unless it does not exist under this owner or is being deleted.
     #[tracing::instrument(name = "store.get_room", skip_all)]
     pub async fn get_room(
@@ -634,91 +658,6 @@ impl Store {
         Ok(updated::<RoomRecord>(result)?.and_then(|room| room.report))
     }
 
-    /// Deletes the room and every one of its messages. First the room is marked as being deleted
-    /// and taken off the list, so it is gone for every reader at once and no new message can be
-    /// added; then the messages go in batches; then the room itself. If this stops half way, the
-    /// room stays invisible and deleting it again finishes the job. `false` if there is no room.
-    #[tracing::instrument(name = "store.delete_room", skip_all)]
-    pub async fn delete_room(&self, owner: &Owner, room_id: &str) -> Result<bool, StoreError> {
-        let marked = self
-            .client
-            .update_item()
-            .table_name(&self.tables.rooms)
-            .key("pk", s(owner.key()))
-            .key("sk", s(&room_sk(room_id)))
-            .update_expression("SET deleting = :yes REMOVE activity")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .send()
-            .await;
-        match marked {
-            Ok(_) => {}
-            Err(error) if error.as_service_error().is_some_and(is_condition_failure) => {
-                return Ok(false);
-            }
-            Err(error) => return Err(StoreError::request(error)),
-        }
-
-        loop {
-            let page = self
-                .messages_query(owner, room_id)
-                .projection_expression("pk, sk")
-                .consistent_read(true)
-                .limit(500)
-                .send()
-                .await
-                .map_err(StoreError::request)?;
-            let keys = page.items.unwrap_or_default();
-            if keys.is_empty() {
-                break;
-            }
-            for chunk in keys.chunks(25) {
-                self.delete_batch(chunk.to_vec()).await?;
-            }
-        }
-
-        // The room goes, and its owner's count with it, once: a second delete finds no room.
-        let delete = Delete::builder()
-            .table_name(&self.tables.rooms)
-            .key("pk", s(owner.key()))
-            .key("sk", s(&room_sk(room_id)))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .map_err(StoreError::request)?;
-        let count = Update::builder()
-            .table_name(&self.tables.users)
-            .key("pk", s(owner.key()))
-            .update_expression("ADD room_count :minus_one")
-            .condition_expression("room_count > :zero")
-            .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
-            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .build()
-            .map_err(StoreError::request)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            // Deleted meanwhile by another request, or an owner counted before rooms were.
-            Err(error) if failed_condition(&error).is_some() => {
-                self.client
-                    .delete_item()
-                    .table_name(&self.tables.rooms)
-                    .key("pk", s(owner.key()))
-                    .key("sk", s(&room_sk(room_id)))
-                    .send()
-                    .await
-                    .map_err(StoreError::request)?;
-                Ok(true)
-            }
-            Err(error) => Err(StoreError::request(error)),
-        }
-    }
-
     /// Items of the owner's partition by sort key, in one consistent read (up to 100 keys).
     pub(crate) async fn batch_get_rooms(
         &self,
@@ -759,42 +698,6 @@ impl Store {
             .key_condition_expression("pk = :owner AND begins_with(sk, :messages)")
             .expression_attribute_values(":owner", s(owner.key()))
             .expression_attribute_values(":messages", s(&message_sk(room_id, "")))
-    }
-
-    /// Deletes up to 25 items by key, retrying what DynamoDB leaves unprocessed (throttling)
-    /// with a growing pause, a bounded number of times.
-    async fn delete_batch(&self, keys: Vec<Item>) -> Result<(), StoreError> {
-        let mut requests: Vec<WriteRequest> = keys
-            .into_iter()
-            .map(|key| {
-                DeleteRequest::builder()
-                    .set_key(Some(key))
-                    .build()
-                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
-                    .map_err(StoreError::request)
-            })
-            .collect::<Result<_, _>>()?;
-        for attempt in 0..8u32 {
-            let output = self
-                .client
-                .batch_write_item()
-                .request_items(&self.tables.rooms, requests)
-                .send()
-                .await
-                .map_err(StoreError::request)?;
-            requests = output
-                .unprocessed_items
-                .unwrap_or_default()
-                .remove(&self.tables.rooms)
-                .unwrap_or_default();
-            if requests.is_empty() {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
-        }
-        Err(StoreError::Request(
-            "DynamoDB kept items of a batch delete unprocessed".into(),
-        ))
     }
 }
 

@@ -3,8 +3,9 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification,
 };
 
 use super::StoreError;
@@ -22,6 +23,18 @@ pub struct TableDef {
     pub ttl_attribute: Option<&'static str>,
     /// Local secondary indexes: same partition key, another string sort key, all attributes.
     pub local_indexes: &'static [LocalIndex],
+    /// Global secondary indexes: another string partition key, keys only. Sparse: only items
+    /// that carry the attribute are in them.
+    pub global_indexes: &'static [GlobalIndex],
+    /// Whether the table has a stream of new images (the deployed template wires it to a
+    /// function; the local stack reads the table instead).
+    pub stream: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GlobalIndex {
+    pub name: &'static str,
+    pub partition_key: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +51,12 @@ pub const USERS: TableDef = TableDef {
     sort_key: None,
     ttl_attribute: None,
     local_indexes: &[],
+    global_indexes: &[],
+    stream: false,
 };
 
-/// Login sessions, keyed by session id; they expire by TTL and logout deletes them.
+/// Login sessions, keyed by session id; they expire by TTL and logout deletes them. `by_user`
+/// finds a user's sessions (by their stable id) without a scan, for deleting an account.
 pub const SESSIONS: TableDef = TableDef {
     name: "sessions",
     resource: "SessionsTable",
@@ -48,6 +64,13 @@ pub const SESSIONS: TableDef = TableDef {
     sort_key: None,
     ttl_attribute: Some("expires_at"),
     local_indexes: &[],
+    global_indexes: &[BY_USER],
+    stream: false,
+};
+
+pub const BY_USER: GlobalIndex = GlobalIndex {
+    name: "by_user",
+    partition_key: "user_id",
 };
 
 /// Rooms and their messages, in their owner's partition (`pk` = the owner's user key), so
@@ -62,6 +85,8 @@ pub const ROOMS: TableDef = TableDef {
     sort_key: Some("sk"),
     ttl_attribute: None,
     local_indexes: &[BY_ACTIVITY],
+    global_indexes: &[],
+    stream: false,
 };
 
 pub const BY_ACTIVITY: LocalIndex = LocalIndex {
@@ -71,7 +96,8 @@ pub const BY_ACTIVITY: LocalIndex = LocalIndex {
 
 /// Short-lived counters and records, keyed by purpose (`usage#`, `rate#`, `idem#`, `turns#`),
 /// expired by TTL. Apart from sessions, so the functions that call the model, which write
-/// these, hold no write on any session.
+/// these, hold no write on any session. The ones of one user (usage, turns, idempotency) carry
+/// `owner`, their user's id, so `by_owner` finds them when the account is deleted.
 pub const LIMITS: TableDef = TableDef {
     name: "limits",
     resource: "LimitsTable",
@@ -79,6 +105,27 @@ pub const LIMITS: TableDef = TableDef {
     sort_key: None,
     ttl_attribute: Some("expires_at"),
     local_indexes: &[],
+    global_indexes: &[BY_OWNER],
+    stream: false,
+};
+
+pub const BY_OWNER: GlobalIndex = GlobalIndex {
+    name: "by_owner",
+    partition_key: "owner",
+};
+
+/// Deletions still to finish, one item a job (`user#{id}`, `room#{owner}#{room}`), written in the
+/// same transaction that hides what is deleted. Its stream starts the deletion worker; the
+/// worker rewrites the item to go on where one run could not finish, and removes it when done.
+pub const DELETIONS: TableDef = TableDef {
+    name: "deletions",
+    resource: "DeletionsTable",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: None,
+    local_indexes: &[],
+    global_indexes: &[],
+    stream: true,
 };
 
 /// The vocabulary notebook, in its owner's partition: each word or phrase is `sk = "item#{id}"`
@@ -93,6 +140,8 @@ pub const VOCABULARY: TableDef = TableDef {
     sort_key: Some("sk"),
     ttl_attribute: None,
     local_indexes: &[BY_DUE, BY_LANGUAGE],
+    global_indexes: &[],
+    stream: false,
 };
 
 pub const BY_DUE: LocalIndex = LocalIndex {
@@ -105,7 +154,7 @@ pub const BY_LANGUAGE: LocalIndex = LocalIndex {
     sort_key: "language_key",
 };
 
-pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS, LIMITS, VOCABULARY];
+pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS, LIMITS, VOCABULARY, DELETIONS];
 
 impl TableDef {
     pub fn table_name(&self, prefix: &str) -> String {
@@ -121,6 +170,7 @@ impl TableDef {
     pub fn key_attribute_names(&self) -> Vec<&'static str> {
         let mut names: Vec<_> = self.key_attributes().map(|(name, _)| name).collect();
         names.extend(self.local_indexes.iter().map(|index| index.sort_key));
+        names.extend(self.global_indexes.iter().map(|index| index.partition_key));
         names
     }
 
@@ -152,6 +202,29 @@ impl TableDef {
                             .projection_type(ProjectionType::All)
                             .build(),
                     )
+                    .build()
+                    .map_err(StoreError::request)?,
+            );
+        }
+        for index in self.global_indexes {
+            request = request.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.partition_key, KeyType::Hash)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(StoreError::request)?,
+            );
+        }
+        if self.stream {
+            request = request.stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewImage)
                     .build()
                     .map_err(StoreError::request)?,
             );

@@ -2,25 +2,32 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, is_condition_failure};
-use crate::user::User;
 
-/// A login session. It carries the user's public fields so an authenticated request needs one
-/// read for both the session check and `GET /auth`. `expires_at` (epoch seconds) is the TTL.
+/// A login session. `user_key` is the user record's key (the folded username), `user_id` the
+/// user's stable id, and `generation` the user's session generation when it started: a session
+/// is live while its user record still has that id and generation. `expires_at` (epoch seconds)
+/// is the TTL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {
     pub pk: String,
     pub user_key: String,
-    pub username: String,
-    pub user_created_at: String,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub generation: u64,
     pub expires_at: i64,
 }
 
 impl SessionRecord {
-    pub fn user(&self) -> User {
-        User {
-            username: self.username.clone(),
-            created_at: self.user_created_at.clone(),
+    /// As read: a session stored before ids belongs to the user whose id is their key.
+    pub(crate) fn from_item(
+        item: std::collections::HashMap<String, AttributeValue>,
+    ) -> Result<Self, StoreError> {
+        let mut session: SessionRecord = serde_dynamo::from_item(item)?;
+        if session.user_id.is_empty() {
+            session.user_id = session.user_key.clone();
         }
+        Ok(session)
     }
 }
 
@@ -35,25 +42,6 @@ impl Store {
             .await
             .map_err(StoreError::request)?;
         Ok(())
-    }
-
-    /// A strongly consistent read, so a session deleted by logout is gone for the next request.
-    #[tracing::instrument(name = "store.get_session", skip_all)]
-    pub async fn get_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.sessions)
-            .key("pk", AttributeValue::S(id.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::request)?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(StoreError::from)
     }
 
     /// Deletes the session if it exists and belongs to `user_key`; `false` when it did not.

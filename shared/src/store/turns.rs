@@ -120,6 +120,9 @@ impl TurnFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
     pub pk: String,
+    /// The user's id, for `by_owner`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     pub state: IdempotencyState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_message_id: Option<String>,
@@ -147,17 +150,31 @@ fn usage_pk(owner: &Owner, day: &str) -> String {
 
 impl Store {
     /// The session is still live: checked again in the transaction that charges a model call,
-    /// so a logout between the request's check and the charge stops the call.
-    fn session_check(&self, owner: &Owner, now_s: i64) -> Result<TransactWriteItem, StoreError> {
-        let check = ConditionCheck::builder()
+    /// so a logout, an ending of every session or the account's deletion between the request's
+    /// check and the charge stops the call. Two items: the session, then its user.
+    fn session_checks(&self, owner: &Owner, now_s: i64) -> Result<[TransactWriteItem; 2], StoreError> {
+        let session = ConditionCheck::builder()
             .table_name(&self.tables.sessions)
             .key("pk", s(owner.session_id()))
             .condition_expression("attribute_exists(pk) AND user_key = :user AND expires_at > :now")
-            .expression_attribute_values(":user", s(owner.key()))
+            .expression_attribute_values(":user", s(owner.user_key()))
             .expression_attribute_values(":now", n(now_s))
             .build()
             .map_err(StoreError::request)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+        let (condition, values) = super::users::live_user_condition(owner);
+        let user = ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ))
+            .build()
+            .map_err(StoreError::request)?;
+        Ok([
+            TransactWriteItem::builder().condition_check(session).build(),
+            TransactWriteItem::builder().condition_check(user).build(),
+        ])
     }
 
     fn usage_charge(&self, owner: &Owner, usage: &Usage) -> Result<TransactWriteItem, StoreError> {
@@ -165,8 +182,10 @@ impl Store {
             .table_name(&self.tables.limits)
             .key("pk", s(&usage_pk(owner, &usage.day)))
             .update_expression(
-                "SET turns = if_not_exists(turns, :zero) + :calls, expires_at = :expires",
+                "SET turns = if_not_exists(turns, :zero) + :calls, expires_at = :expires, #owner = :owner",
             )
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(owner.key()))
             .condition_expression("attribute_not_exists(turns) OR turns <= :most")
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":calls", n(usage.calls))
@@ -190,17 +209,19 @@ impl Store {
         usage: &Usage,
         now_s: i64,
     ) -> Result<(), BeginError> {
+        let [session, user] = self.session_checks(owner, now_s)?;
         let result = self
             .client
             .transact_write_items()
-            .transact_items(self.session_check(owner, now_s)?)
+            .transact_items(session)
+            .transact_items(user)
             .transact_items(self.usage_charge(owner, usage)?)
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
             Err(error) => match failed_condition(&error) {
-                Some(0) => Err(BeginError::Refused(Refusal::LoggedOut)),
+                Some(0 | 1) => Err(BeginError::Refused(Refusal::LoggedOut)),
                 Some(_) => Err(BeginError::Refused(Refusal::QuotaExhausted)),
                 None => Err(StoreError::request(error).into()),
             },
@@ -225,11 +246,13 @@ impl Store {
     }
 
     async fn try_begin_turn(&self, start: &TurnStart) -> Result<(), BeginError> {
-        let mut purposes = vec![Refusal::LoggedOut, Refusal::RoomGone];
+        let mut purposes = vec![Refusal::LoggedOut, Refusal::LoggedOut, Refusal::RoomGone];
+        let [session, user] = self.session_checks(&start.owner, start.now_ms / 1000)?;
         let mut request = self
             .client
             .transact_write_items()
-            .transact_items(self.session_check(&start.owner, start.now_ms / 1000)?);
+            .transact_items(session)
+            .transact_items(user);
 
         let mut set = "SET turn_id = :turn, turn_until = :until".to_owned();
         let mut room = Update::builder()
@@ -277,6 +300,7 @@ impl Store {
         if let Some(key) = &start.idempotency_key {
             let record = IdempotencyRecord {
                 pk: idempotency_pk(&start.owner, &start.room_id, key),
+                owner: Some(start.owner.key().to_owned()),
                 state: IdempotencyState::Pending,
                 user_message_id: start.user_message.as_ref().map(|m| m.id.clone()),
                 reply_id: None,
@@ -299,7 +323,9 @@ impl Store {
         let lease = Update::builder()
             .table_name(&self.tables.limits)
             .key("pk", s(&turns_pk(&start.owner)))
-            .update_expression("ADD leases :lease SET expires_at = :expires")
+            .update_expression("ADD leases :lease SET expires_at = :expires, #owner = :owner")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(start.owner.key()))
             .condition_expression("attribute_not_exists(leases) OR size(leases) < :max")
             .expression_attribute_values(":lease", AttributeValue::Ss(vec![start.lease()]))
             .expression_attribute_values(":max", n(start.concurrent_turns))

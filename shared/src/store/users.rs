@@ -1,40 +1,121 @@
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::{SessionRecord, Store, StoreError, first_condition_failed};
+use super::{SessionRecord, Store, StoreError, TransactWriteError, failed_condition, s};
+use crate::room::UiLanguage;
+use crate::session::Owner;
 use crate::user::User;
 
-/// A user as stored. `pk` is the case-folded username; `password_hash` is an argon2id PHC string.
+/// A user as stored, at the case-folded username (`pk`), so a name is unique by construction.
+/// `id` is the user's stable id: their rooms, notebook and counters live under it, so deleting
+/// an account frees the name at once while what it owned is removed in the background, and a new
+/// user of the same name starts with nothing of it. (A user stored before ids has none: their id
+/// is their `pk`, which is where their data already is.) `session_generation` ends every session
+/// at once when raised: a session is live only while it carries the user's current generation.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     pub pk: String,
+    #[serde(default)]
+    pub id: String,
     pub username: String,
     pub password_hash: String,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default = "default_native_language")]
+    pub native_language: UiLanguage,
+    #[serde(default)]
+    pub session_generation: u64,
+}
+
+fn default_native_language() -> UiLanguage {
+    UiLanguage::Ko
 }
 
 impl std::fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserRecord")
             .field("pk", &self.pk)
+            .field("id", &self.id)
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
     }
 }
 
 impl UserRecord {
+    /// A new user of `key` (the folded name), with a fresh id. The `U` keeps every new id apart
+    /// from every folded name, which has no capital letters.
+    pub fn new_id() -> String {
+        format!("U{}", ulid::Ulid::new())
+    }
+
     pub fn public(&self) -> User {
         User {
             username: self.username.clone(),
             created_at: self.created_at.clone(),
+            display_name: self.display_name.clone(),
+            native_language: self.native_language,
+            login_methods: vec!["password"],
         }
     }
+
+    /// As read: a user stored before ids gets the id their data is kept under.
+    pub(crate) fn from_item(
+        item: std::collections::HashMap<String, AttributeValue>,
+    ) -> Result<Self, StoreError> {
+        let mut user: UserRecord = serde_dynamo::from_item(item)?;
+        if user.id.is_empty() {
+            user.id = user.pk.clone();
+        }
+        Ok(user)
+    }
+}
+
+/// The condition, on the owner's user record, that it is still theirs (not deleted, its name not
+/// taken by a new user) and that their sessions were not all ended since this one was checked.
+/// Values `:uid` and `:gen`.
+pub(crate) fn live_user_condition(owner: &Owner) -> (String, [(&'static str, AttributeValue); 2]) {
+    let generation = if owner.generation() == 0 {
+        "(attribute_not_exists(session_generation) OR session_generation = :gen)"
+    } else {
+        "session_generation = :gen"
+    };
+    (
+        format!(
+            "attribute_exists(pk) AND (id = :uid OR (attribute_not_exists(id) AND pk = :uid)) AND {generation}"
+        ),
+        [
+            (":uid", s(owner.key())),
+            (":gen", AttributeValue::N(owner.generation().to_string())),
+        ],
+    )
+}
+
+/// The profile fields `PATCH /me` may change; `None` leaves one as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    /// `Some(None)` removes the display name.
+    pub display_name: Option<Option<String>>,
+    pub native_language: Option<UiLanguage>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
     #[error("the username is taken")]
     UsernameTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a change to the account was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The user is gone, or every session was ended meanwhile: the request's own included.
+    #[error("the session is no longer live")]
+    SessionEnded,
+    /// The password changed between the check and the write.
+    #[error("the account changed meanwhile")]
+    Conflict,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -54,23 +135,18 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(StoreError::request)?;
-        let put_session = Put::builder()
-            .table_name(&self.tables.sessions)
-            .set_item(Some(
-                serde_dynamo::to_item(session).map_err(StoreError::from)?,
-            ))
-            .build()
-            .map_err(StoreError::request)?;
         let result = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put_user).build())
-            .transact_items(TransactWriteItem::builder().put(put_session).build())
+            .transact_items(self.put_session_item(session)?)
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if first_condition_failed(&error) => Err(CreateUserError::UsernameTaken),
+            Err(error) if super::first_condition_failed(&error) => {
+                Err(CreateUserError::UsernameTaken)
+            }
             Err(error) => Err(StoreError::request(error).into()),
         }
     }
@@ -82,13 +158,210 @@ impl Store {
             .get_item()
             .table_name(&self.tables.users)
             .key("pk", AttributeValue::S(key.to_owned()))
+            .consistent_read(true)
             .send()
             .await
             .map_err(StoreError::request)?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(StoreError::from)
+        output.item.map(UserRecord::from_item).transpose()
+    }
+
+    /// The session and the user a token names, in one strongly consistent round trip, so a
+    /// logout, an ended generation or a deleted account is seen by the very next request.
+    #[tracing::instrument(name = "store.session_and_user", skip_all)]
+    pub async fn session_and_user(
+        &self,
+        session_id: &str,
+        user_key: &str,
+    ) -> Result<(Option<SessionRecord>, Option<UserRecord>), StoreError> {
+        let keys = |table: &str, key: &str| {
+            KeysAndAttributes::builder()
+                .keys([("pk".to_owned(), s(key))].into())
+                .consistent_read(true)
+                .build()
+                .map(|keys| (table.to_owned(), keys))
+                .map_err(StoreError::request)
+        };
+        let mut asked = std::collections::HashMap::from([
+            keys(&self.tables.sessions, session_id)?,
+            keys(&self.tables.users, user_key)?,
+        ]);
+        let (mut session, mut user) = (None, None);
+        // A batch may leave keys unprocessed under throttling: ask for those again, a few times.
+        for _ in 0..4 {
+            let output = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(asked))
+                .send()
+                .await
+                .map_err(StoreError::request)?;
+            let mut responses = output.responses.unwrap_or_default();
+            if let Some(item) = responses
+                .remove(&self.tables.sessions)
+                .and_then(|items| items.into_iter().next())
+            {
+                session = Some(SessionRecord::from_item(item)?);
+            }
+            if let Some(item) = responses
+                .remove(&self.tables.users)
+                .and_then(|items| items.into_iter().next())
+            {
+                user = Some(UserRecord::from_item(item)?);
+            }
+            asked = output.unprocessed_keys.unwrap_or_default();
+            if asked.is_empty() {
+                return Ok((session, user));
+            }
+        }
+        Err(StoreError::Request(
+            "the session lookup was throttled".into(),
+        ))
+    }
+
+    /// Changes the display name or the native language (at least one: the caller answers an
+    /// empty change itself).
+    #[tracing::instrument(name = "store.update_profile", skip_all)]
+    pub async fn update_profile(
+        &self,
+        owner: &Owner,
+        change: &ProfileChange,
+    ) -> Result<UserRecord, AccountError> {
+        let (condition, values) = live_user_condition(owner);
+        let mut set = Vec::new();
+        let mut remove = Vec::new();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        match &change.display_name {
+            Some(Some(name)) => {
+                set.push("display_name = :name");
+                request = request.expression_attribute_values(":name", s(name));
+            }
+            Some(None) => remove.push("display_name"),
+            None => {}
+        }
+        if let Some(language) = change.native_language {
+            set.push("native_language = :language");
+            request = request.expression_attribute_values(":language", s(language.code()));
+        }
+        let mut expression = String::new();
+        if !set.is_empty() {
+            expression += &format!("SET {}", set.join(", "));
+        }
+        if !remove.is_empty() {
+            expression += &format!(" REMOVE {}", remove.join(", "));
+        }
+        match request.update_expression(expression.trim()).send().await {
+            Ok(output) => UserRecord::from_item(output.attributes.unwrap_or_default())
+                .map_err(AccountError::from),
+            Err(error) if error.as_service_error().is_some_and(super::is_condition_failure) => {
+                Err(AccountError::SessionEnded)
+            }
+            Err(error) => Err(StoreError::request(error).into()),
+        }
+    }
+
+    /// Stores a new password hash and ends every session of the user but `session`, which is
+    /// started in the same transaction, under the next generation: one step, so no old session
+    /// outlives the change. `Conflict` when the hash changed since `old_hash` was read.
+    #[tracing::instrument(name = "store.change_password", skip_all)]
+    pub async fn change_password(
+        &self,
+        owner: &Owner,
+        old_hash: &str,
+        new_hash: &str,
+        session: &SessionRecord,
+    ) -> Result<(), AccountError> {
+        let (condition, values) = live_user_condition(owner);
+        let update = Update::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .update_expression("SET password_hash = :new, session_generation = :next")
+            .condition_expression(format!("{condition} AND password_hash = :old"))
+            .set_expression_attribute_values(Some(values.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+            .expression_attribute_values(":new", s(new_hash))
+            .expression_attribute_values(":old", s(old_hash))
+            .expression_attribute_values(":next", AttributeValue::N(session.generation.to_string()))
+            .build()
+            .map_err(StoreError::request)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(self.put_session_item(session)?)
+            .send()
+            .await;
+        self.account_outcome(result, owner).await
+    }
+
+    /// Ends every session of the user, the request's own included: one write.
+    #[tracing::instrument(name = "store.end_sessions", skip_all)]
+    pub async fn end_sessions(&self, owner: &Owner) -> Result<(), AccountError> {
+        let (condition, values) = live_user_condition(owner);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .update_expression("SET session_generation = :next")
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+            .expression_attribute_values(
+                ":next",
+                AttributeValue::N((owner.generation() + 1).to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.as_service_error().is_some_and(super::is_condition_failure) => {
+                Err(AccountError::SessionEnded)
+            }
+            Err(error) => Err(StoreError::request(error).into()),
+        }
+    }
+
+    /// A cancelled account transaction whose first item is the user record: the session ended
+    /// (the user or the generation is not what it was) or, with the user still live, a conflict.
+    async fn account_outcome(
+        &self,
+        result: Result<
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
+            TransactWriteError,
+        >,
+        owner: &Owner,
+    ) -> Result<(), AccountError> {
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if failed_condition(&error) == Some(0) => {
+                match self.get_user(owner.user_key()).await? {
+                    Some(user)
+                        if user.id == owner.key()
+                            && user.session_generation == owner.generation() =>
+                    {
+                        Err(AccountError::Conflict)
+                    }
+                    _ => Err(AccountError::SessionEnded),
+                }
+            }
+            Err(error) => Err(StoreError::request(error).into()),
+        }
+    }
+
+    pub(crate) fn put_session_item(
+        &self,
+        session: &SessionRecord,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.tables.sessions)
+            .set_item(Some(serde_dynamo::to_item(session)?))
+            .build()
+            .map_err(StoreError::request)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 }

@@ -1,0 +1,148 @@
+//! The deletion worker: the function that finishes what `DELETE /me` and `DELETE /rooms/{id}`
+//! start. In AWS it runs on the deletions table's stream (each new or rewritten job) and, every
+//! hour, as a sweep of the jobs no run has touched for a while (a run whose retries were all
+//! used up, its record sent to the dead-letter queue). The local stack has no stream: it runs the
+//! same sweep every second with no wait, which takes up every job as soon as it is written.
+
+use std::time::Instant;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+use crate::store::{Budget, DeletionJob, Progress, StoreError};
+
+/// Runs one job as far as its budget allows, then records where it is: finished (the job goes)
+/// or not (the job is rewritten, which starts the next run).
+pub async fn run_job(state: &AppState, job: &DeletionJob) -> Result<Progress, StoreError> {
+    // The image may be older than the job: it may have been finished by another run.
+    let Some(job) = state.store.get_deletion(&job.pk).await? else {
+        return Ok(Progress::Done { removed: 0 });
+    };
+    let budget = Budget {
+        until: Instant::now() + state.config.deletion.round_time,
+        items: state.config.deletion.round_items,
+    };
+    let progress = state.store.run_deletion(&job, budget).await?;
+    match progress {
+        Progress::Done { removed } => {
+            state.store.finish_deletion(&job).await?;
+            tracing::info!(job = %job.pk, removed = job.removed + removed, rounds = job.rounds + 1, "deletion finished");
+        }
+        Progress::Unfinished { removed } => {
+            let now = crate::time::now().unix_timestamp();
+            state.store.continue_deletion(&job, removed, now).await?;
+            tracing::info!(job = %job.pk, removed, "deletion goes on in another run");
+        }
+    }
+    Ok(progress)
+}
+
+/// A DynamoDB stream record, as much of it as the worker reads.
+#[derive(Debug, Deserialize)]
+struct StreamRecord {
+    #[serde(rename = "eventName")]
+    event_name: String,
+    dynamodb: StreamImage,
+}
+
+#[derive(Debug, Deserialize)]
+struct StreamImage {
+    #[serde(rename = "NewImage", default)]
+    new_image: Option<serde_dynamo::Item>,
+    #[serde(rename = "SequenceNumber", default)]
+    sequence_number: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("the event is neither a stream batch nor a sweep: {0}")]
+    Event(String),
+    #[error("{0} deletion job(s) failed; they stay to be retried")]
+    Failed(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The worker's handler. A stream batch answers with the records that failed, so Lambda retries
+/// from the first of them (and, when its retries are spent, sends it to the dead-letter queue);
+/// a sweep fails as a whole when any job failed, which the errors alarm sees.
+pub async fn handle(state: &AppState, event: Value) -> Result<Value, WorkerError> {
+    if let Some(records) = event.get("Records") {
+        let records: Vec<StreamRecord> = serde_json::from_value(records.clone())
+            .map_err(|error| WorkerError::Event(error.to_string()))?;
+        let mut failures = Vec::new();
+        for record in records {
+            if failures.is_empty() {
+                match run_record(state, &record).await {
+                    Ok(()) => continue,
+                    Err(error) => tracing::error!(%error, "a deletion run failed"),
+                }
+            }
+            // This record failed, or one before it did: all from here are retried.
+            failures.push(json!({"itemIdentifier": record.dynamodb.sequence_number}));
+        }
+        return Ok(json!({"batchItemFailures": failures}));
+    }
+    if event.get("source").and_then(Value::as_str) == Some("aws.events")
+        || event.get("sweep").is_some()
+    {
+        return sweep(state).await.map(|done| json!({"jobs": done}));
+    }
+    Err(WorkerError::Event("no `Records` and no `source`".into()))
+}
+
+/// Runs the job of a new or rewritten job item; the removal of one (a finished job) is nothing
+/// to do.
+async fn run_record(state: &AppState, record: &StreamRecord) -> Result<(), StoreError> {
+    let (true, Some(image)) = (
+        matches!(record.event_name.as_str(), "INSERT" | "MODIFY"),
+        &record.dynamodb.new_image,
+    ) else {
+        return Ok(());
+    };
+    let job: DeletionJob = serde_dynamo::from_item(image.clone())?;
+    run_job(state, &job).await.map(|_| ())
+}
+
+/// Runs every job no run has touched for the configured while. Returns how many it ran.
+pub async fn sweep(state: &AppState) -> Result<usize, WorkerError> {
+    let now = crate::time::now().unix_timestamp();
+    let before = now - state.config.deletion.sweep_after.as_secs() as i64;
+    let jobs = state.store.stalled_deletions(before).await?;
+    let mut failed = 0;
+    for job in &jobs {
+        if let Err(error) = run_job(state, job).await {
+            tracing::error!(job = %job.pk, %error, "a swept deletion failed");
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        return Err(WorkerError::Failed(failed));
+    }
+    Ok(jobs.len())
+}
+
+/// The stream batch DynamoDB would send for these jobs just written: for tests and fixtures of
+/// the stream path.
+pub fn stream_event(jobs: &[DeletionJob]) -> Result<Value, StoreError> {
+    let records = jobs
+        .iter()
+        .enumerate()
+        .map(|(n, job)| {
+            let image: serde_dynamo::Item = serde_dynamo::to_item(job)?;
+            Ok(json!({
+                "eventID": format!("{n}"),
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "dynamodb": {
+                    "Keys": {"pk": {"S": job.pk}},
+                    "NewImage": image,
+                    "SequenceNumber": format!("{:021}", n + 1),
+                    "StreamViewType": "NEW_IMAGE",
+                },
+            }))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(json!({"Records": records}))
+}
