@@ -230,7 +230,11 @@ impl TestApp {
             "translate" => service(state, translate::handle),
             "report" => service(state, report::handle),
             "vocabulary" => service(state, vocabulary::handle),
+            "me" => service(state, me::handle),
+            "me-password" => service(state, me_password::handle),
+            "me-sessions" => service(state, me_sessions::handle),
             "chat" => return AnyService::Streaming(service(state, chat::handle)),
+            "me-export" => return AnyService::Streaming(service(state, me_export::handle)),
             other => panic!("the test harness does not know function `{other}`"),
         })
     }
@@ -328,6 +332,33 @@ impl TestApp {
             .await
             .expect("a live session")
             .owner
+    }
+
+    /// Runs the deletion worker as the deletions table's stream would: each pending job's image
+    /// in a stream batch, again after each run rewrote it, until no job is left. Returns how many
+    /// batches it took; panics if the worker fails or does not finish within `max_batches`.
+    pub async fn drain_deletions(&self, max_batches: usize) -> usize {
+        for batch in 0..max_batches {
+            let jobs = self
+                .state
+                .store
+                .stalled_deletions(i64::MAX)
+                .await
+                .expect("the jobs can be read");
+            if jobs.is_empty() {
+                return batch;
+            }
+            let event = rolechat::deletion::stream_event(&jobs).expect("jobs serialize");
+            let answer = rolechat::deletion::handle(&self.state, event)
+                .await
+                .expect("the worker runs");
+            assert_eq!(
+                answer["batchItemFailures"],
+                serde_json::json!([]),
+                "the worker reported failures"
+            );
+        }
+        panic!("the deletions did not finish in {max_batches} batches");
     }
 
     /// Signs up `username` with `password`; panics unless it succeeds. Returns the access token.

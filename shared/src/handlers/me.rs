@@ -114,9 +114,6 @@ pub(super) async fn check_password(
 pub(super) fn account_error(error: AccountError) -> ApiError {
     match error {
         AccountError::SessionEnded => ApiError::Unauthorized,
-        AccountError::Conflict => {
-            ApiError::Conflict("The account was changed by another request; try again.")
-        }
         AccountError::Store(error) => error.into(),
     }
 }

@@ -40,15 +40,18 @@ async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
                     .map_err(|_| {
                         ApiError::internal("a signed messages cursor has the wrong shape")
                     })?;
-            let older = state
-                .store
-                .older_messages(owner, &room_id, &before, page.limit)
-                .await?;
-            // A cursor is only given out when older messages exist, so an empty page means the
-            // room is gone; one more read tells.
-            if older.items.is_empty() && state.store.get_room(owner, &room_id).await?.is_none() {
+            // The room is read alongside: a room being deleted keeps its messages until the
+            // worker removes them, and none may be shown meanwhile.
+            let (older, room) = tokio::join!(
+                state
+                    .store
+                    .older_messages(owner, &room_id, &before, page.limit),
+                state.store.get_room(owner, &room_id)
+            );
+            if room?.is_none() {
                 return Err(ApiError::NotFound);
             }
+            let older = older?;
             older
         }
     };

@@ -319,7 +319,8 @@ impl Store {
                 if removed >= budget.items || std::time::Instant::now() >= budget.until {
                     return Ok(Progress::Unfinished { removed });
                 }
-                let (table, keys, next) = self.page_of(&part, start.take()).await?;
+                let page_size = (budget.items - removed).min(500) as i32;
+                let (table, keys, next) = self.page_of(&part, start.take(), page_size).await?;
                 for chunk in keys.chunks(25) {
                     self.delete_keys(table, chunk.to_vec()).await?;
                 }
@@ -338,6 +339,7 @@ impl Store {
         &self,
         part: &Part,
         start: Option<Item>,
+        page_size: i32,
     ) -> Result<(&str, Vec<Item>, Option<Item>), StoreError> {
         let (table, index, key_names, condition, values): (
             &str,
@@ -396,7 +398,7 @@ impl Store {
                     .join(", "),
             )
             .set_exclusive_start_key(start)
-            .limit(500);
+            .limit(page_size);
         for name in key_names {
             query = query.expression_attribute_names(format!("#{name}"), *name);
         }

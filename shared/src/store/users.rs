@@ -1,7 +1,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::{SessionRecord, Store, StoreError, TransactWriteError, failed_condition, s};
+use super::{SessionRecord, Store, StoreError, failed_condition, s};
 use crate::room::UiLanguage;
 use crate::session::Owner;
 use crate::user::User;
@@ -113,9 +113,6 @@ pub enum AccountError {
     /// The user is gone, or every session was ended meanwhile: the request's own included.
     #[error("the session is no longer live")]
     SessionEnded,
-    /// The password changed between the check and the write.
-    #[error("the account changed meanwhile")]
-    Conflict,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -268,7 +265,8 @@ impl Store {
 
     /// Stores a new password hash and ends every session of the user but `session`, which is
     /// started in the same transaction, under the next generation: one step, so no old session
-    /// outlives the change. `Conflict` when the hash changed since `old_hash` was read.
+    /// outlives the change. `SessionEnded` when the user, their generation or their hash changed
+    /// since this request's check (another change won).
     #[tracing::instrument(name = "store.change_password", skip_all)]
     pub async fn change_password(
         &self,
@@ -296,7 +294,13 @@ impl Store {
             .transact_items(self.put_session_item(session)?)
             .send()
             .await;
-        self.account_outcome(result, owner).await
+        match result {
+            Ok(_) => Ok(()),
+            // A change of password raises the generation too: whatever changed, this session
+            // is no longer live.
+            Err(error) if failed_condition(&error) == Some(0) => Err(AccountError::SessionEnded),
+            Err(error) => Err(StoreError::request(error).into()),
+        }
     }
 
     /// Ends every session of the user, the request's own included: one write.
@@ -321,33 +325,6 @@ impl Store {
             Ok(_) => Ok(()),
             Err(error) if error.as_service_error().is_some_and(super::is_condition_failure) => {
                 Err(AccountError::SessionEnded)
-            }
-            Err(error) => Err(StoreError::request(error).into()),
-        }
-    }
-
-    /// A cancelled account transaction whose first item is the user record: the session ended
-    /// (the user or the generation is not what it was) or, with the user still live, a conflict.
-    async fn account_outcome(
-        &self,
-        result: Result<
-            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
-            TransactWriteError,
-        >,
-        owner: &Owner,
-    ) -> Result<(), AccountError> {
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if failed_condition(&error) == Some(0) => {
-                match self.get_user(owner.user_key()).await? {
-                    Some(user)
-                        if user.id == owner.key()
-                            && user.session_generation == owner.generation() =>
-                    {
-                        Err(AccountError::Conflict)
-                    }
-                    _ => Err(AccountError::SessionEnded),
-                }
             }
             Err(error) => Err(StoreError::request(error).into()),
         }

@@ -148,12 +148,29 @@ async fn translations_are_stored_per_language_and_reused() {
     let messages = stored(&app, &ren, &room).await;
     assert_eq!(messages[0]["translations"], json!({"ko": text, "ja": text}));
 
-    for query in ["", "?to=fr", "?to=KO"] {
+    for query in ["?to=fr", "?to=KO", "?to="] {
         let response = app
             .send(aid(&ren, &room, &opener, "translation", query))
             .await;
         assert_error(&response, 400, "validation_failed");
     }
+    // With no `to`, the learner's native language (Korean unless they chose another).
+    let native = app
+        .send(aid(&ren, &room, &opener, "translation", ""))
+        .await;
+    assert_eq!(native.json()["translation"]["to"], "ko");
+    let changed = app
+        .send(
+            TestRequest::patch("/me")
+                .token(&ren.token)
+                .json(&json!({"native_language": "en"})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let english = app
+        .send(aid(&ren, &room, &opener, "translation", ""))
+        .await;
+    assert_eq!(english.json()["translation"]["to"], "en");
     let bad_ui = app
         .send(aid(&ren, &room, &opener, "feedback", "?ui=de"))
         .await;

@@ -45,11 +45,22 @@ async fn signup_logs_the_new_user_in() {
             .is_ok()
     );
     assert!(created_at.ends_with('Z'), "{created_at}");
+    let mut fields: Vec<_> = body["user"].as_object().unwrap().keys().collect();
+    fields.sort();
     assert_eq!(
-        body["user"].as_object().unwrap().len(),
-        2,
-        "a user shows only its name and date"
+        fields,
+        [
+            "created_at",
+            "display_name",
+            "login_methods",
+            "native_language",
+            "username"
+        ],
+        "a user shows its public fields only"
     );
+    assert_eq!(body["user"]["display_name"], Value::Null);
+    assert_eq!(body["user"]["native_language"], "ko");
+    assert_eq!(body["user"]["login_methods"], serde_json::json!(["password"]));
     assert_eq!(body.as_object().unwrap().len(), 4);
 
     let token = body["access_token"].as_str().unwrap();
@@ -426,9 +437,10 @@ async fn an_expired_session_is_refused_before_dynamodb_deletes_it() {
     let session = app
         .state
         .store
-        .get_session(&claims.sid)
+        .session_and_user(&claims.sid, &claims.sub)
         .await
         .unwrap()
+        .0
         .unwrap();
     let lapsed = SessionRecord {
         expires_at: unix_now() - 1,

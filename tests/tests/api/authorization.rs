@@ -54,6 +54,11 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             Some(json!({"text": "hello", "language": "en-US", "meaning": "hi"}))
         }
         ("POST", "/vocabulary/{id}/review") => Some(json!({"rating": "good"})),
+        // The victim's password: with another user's token it is simply wrong.
+        ("DELETE", "/me") => Some(json!({"password": "valeria's password"})),
+        ("POST", "/me/password") => Some(
+            json!({"current_password": "valeria's password", "new_password": "taken over at last"}),
+        ),
         _ => None,
     }
 }
@@ -107,7 +112,7 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
     ];
 
     // The attacker's credentials, good and bad.
-    let mallory = app.sign_up("mallory", "mallory's password").await;
+    let mut mallory = app.sign_up("mallory", "mallory's password").await;
     let login = json!({"username": "mallory", "password": "mallory's password"});
     let logged_out = app
         .send(TestRequest::post("/auth").json(&login))
@@ -150,9 +155,12 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
 
     let mut cases = 0;
     let model_calls = app.model.requests().len();
-    // DELETE /auth with mallory's own token logs her out, so it goes last.
+    // DELETE /auth and DELETE /me/sessions with mallory's own token log her out, so they go
+    // last (she logs in again between them).
     let mut operations = operations();
-    operations.sort_by_key(|op| op.method == Method::DELETE && op.path == "/auth");
+    operations.sort_by_key(|op| {
+        op.method == Method::DELETE && (op.path == "/auth" || op.path == "/me/sessions")
+    });
     for op in &operations {
         let message_id = if op.path.ends_with("/feedback") {
             &said
@@ -225,9 +233,20 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
             | ("POST", "/auth") => 200,
             ("POST", "/rooms") | ("POST", "/signup") => 201,
             ("DELETE", "/auth") => 204,
+            // Her own account: her profile and export, none of the victim's.
+            ("GET", "/me") | ("PATCH", "/me") | ("GET", "/me/export") => 200,
+            ("DELETE", "/me") | ("POST", "/me/password") => 401,
+            ("DELETE", "/me/sessions") => 204,
             _ => panic!("{what}: add what another user's token should get"),
         };
         assert_eq!(response.status, expected, "{what} as another user: {text}");
+        if op.method == Method::DELETE && (op.path == "/auth" || op.path == "/me/sessions") {
+            mallory = app.send(TestRequest::post("/auth").json(&login)).await.json()
+                ["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
         if expected >= 400 {
             assert_error_shape(response.status, &response.headers, &response.body);
         }

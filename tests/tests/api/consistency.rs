@@ -281,6 +281,39 @@ fn the_template_declares_the_tables_of_the_schema() {
             .collect();
         assert_eq!(indexes, expected, "{} local indexes", table.name);
 
+        let global: BTreeSet<_> = properties["GlobalSecondaryIndexes"]
+            .as_sequence()
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .map(|index| {
+                        let keys: Vec<_> = index["KeySchema"]
+                            .as_sequence()
+                            .unwrap()
+                            .iter()
+                            .map(|k| (text(&k["AttributeName"]), text(&k["KeyType"])))
+                            .collect();
+                        assert_eq!(keys.len(), 1, "{} global index has one key", table.name);
+                        assert_eq!(keys[0].1, "HASH");
+                        assert_eq!(text(&index["Projection"]["ProjectionType"]), "KEYS_ONLY");
+                        (text(&index["IndexName"]), keys[0].0)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let expected: BTreeSet<_> = table
+            .global_indexes
+            .iter()
+            .map(|index| (index.name, index.partition_key))
+            .collect();
+        assert_eq!(global, expected, "{} global indexes", table.name);
+        let stream = &properties["StreamSpecification"]["StreamViewType"];
+        if table.stream {
+            assert_eq!(stream, "NEW_IMAGE", "{} stream", table.name);
+        } else {
+            assert!(stream.is_null(), "{} has no stream in the schema", table.name);
+        }
+
         let ttl = &properties["TimeToLiveSpecification"];
         match table.ttl_attribute {
             Some(attribute) => {

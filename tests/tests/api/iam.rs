@@ -38,7 +38,11 @@ impl Journey {
         let asked = self.asked.entry(function.to_owned()).or_default();
         let accesses = self.app.accesses.take();
         // Whoever reads or writes sessions verifies or issues tokens: it needs the signing key.
-        if accesses.iter().any(|(_, table)| table == "sessions") {
+        // (The deletion worker only deletes them, by key, and reads no token.)
+        if accesses
+            .iter()
+            .any(|(action, table)| table == "sessions" && action != "dynamodb:BatchWriteItem")
+        {
             asked.insert((READ_SECRET.into(), SIGNING_KEY.into()));
         }
         if self.app.model.requests().len() > model_calls {
@@ -75,6 +79,8 @@ async fn drive_every_function() -> Permissions {
     let app = TestApp::spawn_with(&[
         ("ROLECHAT_DAILY_TURNS", "40"),
         ("ROLECHAT_MODEL_RETRIES", "0"),
+        // Deletion runs of a few items, so the worker also hands jobs on to a next run.
+        ("ROLECHAT_DELETION_ROUND_ITEMS", "25"),
     ])
     .await;
     let mut journey = Journey {
@@ -471,6 +477,86 @@ async fn drive_every_function() -> Permissions {
     )
     .await;
 
+    // The account: profile, export, password right and wrong and raced, sessions, deletion.
+    j.expect(TestRequest::get("/me").token(&token), 200).await;
+    j.expect(
+        TestRequest::patch("/me")
+            .token(&token)
+            .json(&json!({"display_name": "Mina", "native_language": "ja"})),
+        200,
+    )
+    .await;
+    j.expect(TestRequest::patch("/me").token(&token).json(&json!({})), 200)
+        .await;
+    j.expect(
+        TestRequest::patch("/me")
+            .token(&token)
+            .json(&json!({"native_language": "fr"})),
+        400,
+    )
+    .await;
+    j.expect(TestRequest::get("/me/export").token(&token), 200)
+        .await;
+    j.expect(
+        TestRequest::post("/me/password")
+            .token(&token)
+            .json(&json!({"current_password": "wrong guess!", "new_password": "mina's new password"})),
+        401,
+    )
+    .await;
+    let change = |token: &str| {
+        TestRequest::post("/me/password").token(token).json(
+            &json!({"current_password": "mina's password", "new_password": "mina's new password"}),
+        )
+    };
+    // Two changes at once: one wins; the other's session ended with it (401).
+    let function = TestApp::function_for(&lambda_http::http::Method::POST, "/me/password");
+    let (a, b) = tokio::join!(j.app.send(change(&token)), j.app.send(change(&second)));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401]);
+    j.record(function, j.app.model.requests().len());
+    let token = [a, b]
+        .into_iter()
+        .find(|r| r.status == 200)
+        .unwrap()
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let login = json!({"username": "mina", "password": "mina's new password"});
+    let other = j.expect(TestRequest::post("/auth").json(&login), 200).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    j.expect(TestRequest::delete("/me/sessions").token(&other), 204)
+        .await;
+    j.expect(TestRequest::get("/me").token(&token), 401).await;
+    let token = j.expect(TestRequest::post("/auth").json(&login), 200).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    j.expect(
+        TestRequest::delete("/me")
+            .token(&token)
+            .json(&json!({"password": "not it at all"})),
+        401,
+    )
+    .await;
+    j.expect(
+        TestRequest::delete("/me")
+            .token(&token)
+            .json(&json!({"password": "mina's new password"})),
+        204,
+    )
+    .await;
+
+    // The deletion worker: the stream's batches until every job is done, and a sweep.
+    let model_calls = j.app.model.requests().len();
+    j.app.drain_deletions(10).await;
+    rolechat::deletion::sweep(&j.app.state).await.unwrap();
+    j.record("deletion-worker", model_calls);
+
     journey.asked
 }
 
@@ -555,7 +641,7 @@ async fn each_function_is_granted_exactly_what_it_uses() {
             .iter()
             .filter(|(action, table)| {
                 table == "sessions"
-                    && action != "dynamodb:GetItem"
+                    && action != "dynamodb:BatchGetItem"
                     && action != "dynamodb:ConditionCheckItem"
             })
             .collect();

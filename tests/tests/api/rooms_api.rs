@@ -22,7 +22,7 @@ struct User {
 async fn user(app: &TestApp, name: &str) -> User {
     let token = app.sign_up(name, &format!("{name}'s password")).await;
     User {
-        key: name.to_lowercase(),
+        key: app.owner(&token).await.key().to_owned(),
         token,
     }
 }
@@ -590,7 +590,7 @@ async fn message_pages_go_back_in_time_without_gaps() {
 
 #[tokio::test]
 async fn deleting_a_room_of_3000_messages_leaves_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(&[("ROLECHAT_DELETION_ROUND_ITEMS", "1000")]).await;
     let frank = user(&app, "frank").await;
     let id = create(&app, &frank, "Doomed").await["id"]
         .as_str()
@@ -650,6 +650,16 @@ async fn deleting_a_room_of_3000_messages_leaves_nothing() {
 
     let deleted = send(&app, &frank, Method::DELETE, &format!("/rooms/{id}"), None).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text());
+    assert_eq!(
+        send(&app, &frank, Method::GET, &format!("/rooms/{id}"), None)
+            .await
+            .status,
+        404,
+        "gone for readers before the worker runs"
+    );
+    // Runs of at most 1,000 items: the job is taken up again three times.
+    let batches = app.drain_deletions(10).await;
+    assert_eq!(batches, 4, "3,001 items in runs of 1,000");
     assert_eq!(items_of(id.clone()).await, 0, "no item of the room is left");
     assert_eq!(
         items_of(kept.clone()).await,
@@ -663,7 +673,7 @@ async fn deleting_a_room_of_3000_messages_leaves_nothing() {
 }
 
 #[tokio::test]
-async fn a_delete_that_stopped_half_way_is_invisible_and_can_be_finished() {
+async fn a_room_waiting_for_the_worker_is_invisible_and_deleted_once() {
     let app = TestApp::spawn().await;
     let grace = user(&app, "grace").await;
     let id = create(&app, &grace, "Interrupted").await["id"]
@@ -671,17 +681,13 @@ async fn a_delete_that_stopped_half_way_is_invisible_and_can_be_finished() {
         .unwrap()
         .to_owned();
     append(&app, &grace, &id, &messages(&grace.key, &id, 30)).await;
-    // The first step of a delete, as if the function stopped right after it.
-    app.dynamodb
-        .update_item()
-        .table_name(&app.tables.rooms)
-        .key("pk", AttributeValue::S(grace.key.clone()))
-        .key("sk", AttributeValue::S(format!("{id}#room")))
-        .update_expression("SET deleting = :yes REMOVE activity")
-        .expression_attribute_values(":yes", AttributeValue::Bool(true))
-        .send()
-        .await
-        .unwrap();
+    // The request's part of a delete, the worker not run yet (stopped, or failing).
+    assert_eq!(
+        send(&app, &grace, Method::DELETE, &format!("/rooms/{id}"), None)
+            .await
+            .status,
+        204
+    );
     assert_eq!(
         send(&app, &grace, Method::GET, &format!("/rooms/{id}"), None)
             .await
@@ -714,12 +720,15 @@ async fn a_delete_that_stopped_half_way_is_invisible_and_can_be_finished() {
         "no message can be added to a room being deleted"
     );
 
+    // Deleting it again finds nothing to delete; the job is there once, and the worker ends it.
     assert_eq!(
         send(&app, &grace, Method::DELETE, &format!("/rooms/{id}"), None)
             .await
             .status,
-        204
+        404
     );
+    assert_eq!(app.state.store.stalled_deletions(i64::MAX).await.unwrap().len(), 1);
+    app.drain_deletions(3).await;
     let left = app
         .dynamodb
         .scan()
@@ -1025,8 +1034,8 @@ async fn dynamodb_round_trips_per_route() {
     .await;
     assert_eq!(
         app.round_trips.take(),
-        2,
-        "GET /rooms/{{id}}/messages with a cursor"
+        3,
+        "GET /rooms/{{id}}/messages with a cursor: session, then the page and the room at once"
     );
 
     create(&app, &judy, "one more").await;
@@ -1058,10 +1067,17 @@ async fn dynamodb_round_trips_per_route() {
         "a missing room costs the same as a found one"
     );
     send(&app, &judy, Method::DELETE, &format!("/rooms/{id}"), None).await;
-    // session + mark + (query + 4 batches of 25) + empty query + delete the room
     assert_eq!(
         app.round_trips.take(),
-        1 + 1 + 1 + 4 + 1 + 1,
-        "DELETE of a room of 80 messages"
+        2,
+        "DELETE of a room of 80 messages: session + one transaction (mark, uncount, job)"
+    );
+    app.drain_deletions(5).await;
+    // The worker: the job read again, one query of 81 keys, 4 batches of 25, the job removed,
+    // and the drain's own read of the jobs table before and after.
+    assert_eq!(
+        app.round_trips.take(),
+        1 + 1 + 4 + 1 + 2,
+        "the deletion worker's run for that room"
     );
 }

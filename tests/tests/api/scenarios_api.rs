@@ -240,7 +240,7 @@ async fn former_level_names_are_accepted_and_read_back_as_cefr() {
         .table_name(&app.tables.rooms)
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("lev".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(app.owner(&token).await.key().to_owned()),
         )
         .key(
             "sk",
