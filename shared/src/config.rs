@@ -207,7 +207,11 @@ impl Config {
         let concurrent_turns = number("ROLECHAT_CONCURRENT_TURNS", 3, 1..=100)? as u32;
         let max_rooms = number("ROLECHAT_MAX_ROOMS", 500, 1..=100_000)? as u32;
         let deletion = DeletionConfig {
-            round_time: Duration::from_secs(number("ROLECHAT_DELETION_ROUND_SECONDS", 40, 1..=840)?),
+            round_time: Duration::from_secs(number(
+                "ROLECHAT_DELETION_ROUND_SECONDS",
+                40,
+                1..=840,
+            )?),
             round_items: number("ROLECHAT_DELETION_ROUND_ITEMS", 100_000, 25..=10_000_000)?,
             sweep_after: Duration::from_secs(number(
                 "ROLECHAT_DELETION_SWEEP_AFTER_SECONDS",

@@ -92,6 +92,12 @@ pub async fn handle(state: &AppState, event: Value) -> Result<Value, WorkerError
     Err(WorkerError::Event("no `Records` and no `source`".into()))
 }
 
+/// `handle` as the worker function runs it, owning its share of the state.
+pub async fn serve(state: std::sync::Arc<AppState>, event: Value) -> Result<Value, WorkerError> {
+    // Boxed: the run's future is deep enough to overflow the compiler's layout limit inline.
+    Box::pin(handle(&state, event)).await
+}
+
 /// Runs the job of a new or rewritten job item; the removal of one (a finished job) is nothing
 /// to do.
 async fn run_record(state: &AppState, record: &StreamRecord) -> Result<(), StoreError> {

@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use bytes::Bytes;
 use fake_openai::FakeOpenAi;
 use faults::Faults;
+use futures_util::StreamExt;
 use http_body_util::BodyExt;
 use lambda_http::Body;
 use lambda_http::http::{HeaderMap, Method, header};
@@ -359,6 +360,93 @@ impl TestApp {
             );
         }
         panic!("the deletions did not finish in {max_batches} batches");
+    }
+
+    /// Writes `count` messages into a room straight to the table (alternating learner and tutor,
+    /// oldest first), many batches at once: for seeding large rooms quickly.
+    pub async fn seed_messages(
+        &self,
+        owner: &str,
+        room_id: &str,
+        count: usize,
+    ) -> Vec<rolechat::store::MessageRecord> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut ids = ulid::Generator::new();
+        let messages: Vec<_> = (0..count)
+            .map(|n| {
+                let role = if n % 2 == 0 {
+                    rolechat::room::Role::User
+                } else {
+                    rolechat::room::Role::Assistant
+                };
+                rolechat::store::MessageRecord::new(
+                    owner,
+                    room_id,
+                    &ids.generate().unwrap().to_string(),
+                    role,
+                    &format!("message {n} of a long conversation"),
+                    "2026-11-22T10:54:00Z",
+                )
+            })
+            .collect();
+        let batches = messages.chunks(25).map(|chunk| {
+            let writes: Vec<_> = chunk
+                .iter()
+                .map(|m| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(serde_dynamo::to_item(m).unwrap()))
+                        .build()
+                        .unwrap();
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            let client = self.dynamodb.clone();
+            let table = self.tables.rooms.clone();
+            async move {
+                let output = client
+                    .batch_write_item()
+                    .request_items(table, writes)
+                    .send()
+                    .await
+                    .expect("a seeding batch is written");
+                assert!(
+                    output
+                        .unprocessed_items()
+                        .is_none_or(|left| left.is_empty()),
+                    "the embedded DynamoDB does not throttle"
+                );
+            }
+        });
+        futures_util::stream::iter(batches)
+            .buffer_unordered(8)
+            .collect::<Vec<()>>()
+            .await;
+        messages
+    }
+
+    /// Every item of a table, read with a paged scan.
+    pub async fn scan_all(
+        &self,
+        table: &str,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .expect("a scan of a test table");
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return items,
+            }
+        }
     }
 
     /// Signs up `username` with `password`; panics unless it succeeds. Returns the access token.

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, StreamBody as FrameStream};
 use http_body::Frame;
+use http_body_util::{BodyExt, StreamBody as FrameStream};
 use lambda_http::Request;
 use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
 use serde_json::{Value, json};
@@ -100,7 +100,11 @@ async fn write_document(
             let object = object.to_string();
             let separator = if first_room { "" } else { "," };
             first_room = false;
-            send(chunks, format!("{separator}{},\"messages\":[", &object[..object.len() - 1])).await?;
+            send(
+                chunks,
+                format!("{separator}{},\"messages\":[", &object[..object.len() - 1]),
+            )
+            .await?;
             write_messages(state, owner, &room.id, chunks).await?;
             send(chunks, "]}".into()).await?;
         }

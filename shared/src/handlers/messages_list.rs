@@ -51,8 +51,7 @@ async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> Handle
             if room?.is_none() {
                 return Err(ApiError::NotFound);
             }
-            let older = older?;
-            older
+            older?
         }
     };
     let next_cursor = match messages.items.last() {

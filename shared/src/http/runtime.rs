@@ -179,7 +179,7 @@ where
 /// once without secrets, then the runtime loop over JSON events.
 pub async fn run_worker<H, Fut, E>(handler: H) -> Result<(), lambda_http::Error>
 where
-    H: Fn(&AppState, serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
+    H: Fn(Arc<AppState>, serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<serde_json::Value, E>> + Send,
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -191,7 +191,7 @@ where
         move |event: lambda_http::LambdaEvent<serde_json::Value>| {
             let (state, handler) = (state.clone(), handler.clone());
             async move {
-                let outcome = handler(&state, event.payload).await;
+                let outcome = handler(state, event.payload).await;
                 outcome.map_err(|error| {
                     tracing::error!(%error, "the run failed");
                     lambda_http::Error::from(Box::new(error))

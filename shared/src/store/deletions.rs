@@ -106,6 +106,15 @@ pub enum Part {
     Room(String, String),
 }
 
+/// The query that finds the keys of one part.
+struct PartQuery<'a> {
+    table: &'a str,
+    index: Option<&'static str>,
+    key_names: &'static [&'static str],
+    condition: &'static str,
+    values: Vec<(&'static str, String)>,
+}
+
 /// How far one run got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -288,7 +297,13 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if error.as_service_error().is_some_and(super::is_condition_failure) => Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(super::is_condition_failure) =>
+            {
+                Ok(())
+            }
             Err(error) => Err(StoreError::request(error)),
         }
     }
@@ -341,49 +356,13 @@ impl Store {
         start: Option<Item>,
         page_size: i32,
     ) -> Result<(&str, Vec<Item>, Option<Item>), StoreError> {
-        let (table, index, key_names, condition, values): (
-            &str,
-            Option<&str>,
-            &[&str],
-            &str,
-            Vec<(&str, String)>,
-        ) = match part {
-            Part::Sessions(user) => (
-                &self.tables.sessions,
-                Some(schema::BY_USER.name),
-                &["pk"],
-                "user_id = :key",
-                vec![(":key", user.clone())],
-            ),
-            Part::Counters(user) => (
-                &self.tables.limits,
-                Some(schema::BY_OWNER.name),
-                &["pk"],
-                "#owner = :key",
-                vec![(":key", user.clone())],
-            ),
-            Part::Notebook(user) => (
-                &self.tables.vocabulary,
-                None,
-                &["pk", "sk"],
-                "pk = :key",
-                vec![(":key", user.clone())],
-            ),
-            Part::Rooms(user) => (
-                &self.tables.rooms,
-                None,
-                &["pk", "sk"],
-                "pk = :key",
-                vec![(":key", user.clone())],
-            ),
-            Part::Room(user, room) => (
-                &self.tables.rooms,
-                None,
-                &["pk", "sk"],
-                "pk = :key AND begins_with(sk, :room)",
-                vec![(":key", user.clone()), (":room", format!("{room}#"))],
-            ),
-        };
+        let PartQuery {
+            table,
+            index,
+            key_names,
+            condition,
+            values,
+        } = self.query_of(part);
         let mut query = self
             .client
             .query()
@@ -426,6 +405,53 @@ impl Store {
             })
             .collect();
         Ok((table, keys, output.last_evaluated_key))
+    }
+
+    /// Where a part's items are and how to find them.
+    fn query_of(&self, part: &Part) -> PartQuery<'_> {
+        let (table, index, key_names, condition) = match part {
+            Part::Sessions(_) => (
+                &self.tables.sessions,
+                Some(schema::BY_USER.name),
+                &["pk"][..],
+                "user_id = :key",
+            ),
+            Part::Counters(_) => (
+                &self.tables.limits,
+                Some(schema::BY_OWNER.name),
+                &["pk"][..],
+                "#owner = :key",
+            ),
+            Part::Notebook(_) => (
+                &self.tables.vocabulary,
+                None,
+                &["pk", "sk"][..],
+                "pk = :key",
+            ),
+            Part::Rooms(_) => (&self.tables.rooms, None, &["pk", "sk"][..], "pk = :key"),
+            Part::Room(..) => (
+                &self.tables.rooms,
+                None,
+                &["pk", "sk"][..],
+                "pk = :key AND begins_with(sk, :room)",
+            ),
+        };
+        let values = match part {
+            Part::Sessions(user)
+            | Part::Counters(user)
+            | Part::Notebook(user)
+            | Part::Rooms(user) => {
+                vec![(":key", user.clone())]
+            }
+            Part::Room(user, room) => vec![(":key", user.clone()), (":room", format!("{room}#"))],
+        };
+        PartQuery {
+            table,
+            index,
+            key_names,
+            condition,
+            values,
+        }
     }
 
     /// Deletes up to 25 items of `table` by key, retrying what DynamoDB leaves unprocessed

@@ -485,9 +485,8 @@ impl Store {
         after_sk: Option<&str>,
         limit: usize,
     ) -> Result<Page<MessageRecord>, StoreError> {
-        let start = after_sk.map(|sk| {
-            HashMap::from([("pk".to_owned(), s(owner.key())), ("sk".to_owned(), s(sk))])
-        });
+        let start = after_sk
+            .map(|sk| HashMap::from([("pk".to_owned(), s(owner.key())), ("sk".to_owned(), s(sk))]));
         let output = self
             .messages_query(owner, room_id)
             .consistent_read(true)

@@ -152,7 +152,11 @@ impl Store {
     /// The session is still live: checked again in the transaction that charges a model call,
     /// so a logout, an ending of every session or the account's deletion between the request's
     /// check and the charge stops the call. Two items: the session, then its user.
-    fn session_checks(&self, owner: &Owner, now_s: i64) -> Result<[TransactWriteItem; 2], StoreError> {
+    fn session_checks(
+        &self,
+        owner: &Owner,
+        now_s: i64,
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
         let session = ConditionCheck::builder()
             .table_name(&self.tables.sessions)
             .key("pk", s(owner.session_id()))
@@ -172,7 +176,9 @@ impl Store {
             .build()
             .map_err(StoreError::request)?;
         Ok([
-            TransactWriteItem::builder().condition_check(session).build(),
+            TransactWriteItem::builder()
+                .condition_check(session)
+                .build(),
             TransactWriteItem::builder().condition_check(user).build(),
         ])
     }

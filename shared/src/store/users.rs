@@ -232,7 +232,9 @@ impl Store {
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
             .condition_expression(condition)
-            .set_expression_attribute_values(Some(values.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            ))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
         match &change.display_name {
             Some(Some(name)) => {
@@ -256,7 +258,11 @@ impl Store {
         match request.update_expression(expression.trim()).send().await {
             Ok(output) => UserRecord::from_item(output.attributes.unwrap_or_default())
                 .map_err(AccountError::from),
-            Err(error) if error.as_service_error().is_some_and(super::is_condition_failure) => {
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(super::is_condition_failure) =>
+            {
                 Err(AccountError::SessionEnded)
             }
             Err(error) => Err(StoreError::request(error).into()),
@@ -281,7 +287,9 @@ impl Store {
             .key("pk", s(owner.user_key()))
             .update_expression("SET password_hash = :new, session_generation = :next")
             .condition_expression(format!("{condition} AND password_hash = :old"))
-            .set_expression_attribute_values(Some(values.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            ))
             .expression_attribute_values(":new", s(new_hash))
             .expression_attribute_values(":old", s(old_hash))
             .expression_attribute_values(":next", AttributeValue::N(session.generation.to_string()))
@@ -314,7 +322,9 @@ impl Store {
             .key("pk", s(owner.user_key()))
             .update_expression("SET session_generation = :next")
             .condition_expression(condition)
-            .set_expression_attribute_values(Some(values.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            ))
             .expression_attribute_values(
                 ":next",
                 AttributeValue::N((owner.generation() + 1).to_string()),
@@ -323,7 +333,11 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if error.as_service_error().is_some_and(super::is_condition_failure) => {
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(super::is_condition_failure) =>
+            {
                 Err(AccountError::SessionEnded)
             }
             Err(error) => Err(StoreError::request(error).into()),

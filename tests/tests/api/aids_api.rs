@@ -155,9 +155,7 @@ async fn translations_are_stored_per_language_and_reused() {
         assert_error(&response, 400, "validation_failed");
     }
     // With no `to`, the learner's native language (Korean unless they chose another).
-    let native = app
-        .send(aid(&ren, &room, &opener, "translation", ""))
-        .await;
+    let native = app.send(aid(&ren, &room, &opener, "translation", "")).await;
     assert_eq!(native.json()["translation"]["to"], "ko");
     let changed = app
         .send(
@@ -167,9 +165,7 @@ async fn translations_are_stored_per_language_and_reused() {
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.text());
-    let english = app
-        .send(aid(&ren, &room, &opener, "translation", ""))
-        .await;
+    let english = app.send(aid(&ren, &room, &opener, "translation", "")).await;
     assert_eq!(english.json()["translation"]["to"], "en");
     let bad_ui = app
         .send(aid(&ren, &room, &opener, "feedback", "?ui=de"))

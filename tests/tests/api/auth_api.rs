@@ -60,7 +60,10 @@ async fn signup_logs_the_new_user_in() {
     );
     assert_eq!(body["user"]["display_name"], Value::Null);
     assert_eq!(body["user"]["native_language"], "ko");
-    assert_eq!(body["user"]["login_methods"], serde_json::json!(["password"]));
+    assert_eq!(
+        body["user"]["login_methods"],
+        serde_json::json!(["password"])
+    );
     assert_eq!(body.as_object().unwrap().len(), 4);
 
     let token = body["access_token"].as_str().unwrap();

@@ -241,8 +241,10 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         };
         assert_eq!(response.status, expected, "{what} as another user: {text}");
         if op.method == Method::DELETE && (op.path == "/auth" || op.path == "/me/sessions") {
-            mallory = app.send(TestRequest::post("/auth").json(&login)).await.json()
-                ["access_token"]
+            mallory = app
+                .send(TestRequest::post("/auth").json(&login))
+                .await
+                .json()["access_token"]
                 .as_str()
                 .unwrap()
                 .to_owned();

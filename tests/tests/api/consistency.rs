@@ -311,7 +311,11 @@ fn the_template_declares_the_tables_of_the_schema() {
         if table.stream {
             assert_eq!(stream, "NEW_IMAGE", "{} stream", table.name);
         } else {
-            assert!(stream.is_null(), "{} has no stream in the schema", table.name);
+            assert!(
+                stream.is_null(),
+                "{} has no stream in the schema",
+                table.name
+            );
         }
 
         let ttl = &properties["TimeToLiveSpecification"];

@@ -145,3 +145,171 @@ async fn dynamodb_down_mid_turn_keeps_the_learners_line_and_stores_no_half_reply
     assert_eq!(elsewhere.status, 201, "{}", elsewhere.text());
     app.sign_up("wes", "wes's password").await;
 }
+
+/// A user with `rooms` rooms of `per_room` messages and a word in the notebook. Returns
+/// (token, user id).
+async fn account_with_data(
+    app: &TestApp,
+    name: &str,
+    rooms: usize,
+    per_room: usize,
+) -> (String, String) {
+    let token = app.sign_up(name, &format!("{name}'s password")).await;
+    let owner = app.owner(&token).await;
+    for n in 0..rooms {
+        let setup = json!({"language": "en-US", "level": "A2", "situation": format!("Scene {n}"),
+                           "my_role": "a guest", "gpt_role": "a host"});
+        let room = app.create_room(&token, &setup).await;
+        app.seed_messages(owner.key(), &room, per_room).await;
+    }
+    let word = json!({"text": format!("{name} word"), "language": "en-US", "meaning": "낱말"});
+    let saved = app
+        .send(TestRequest::post("/vocabulary").token(&token).json(&word))
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.text());
+    (token, owner.key().to_owned())
+}
+
+/// How many items of all the tables name `id`.
+async fn items_naming(app: &TestApp, id: &str) -> usize {
+    let mut count = 0;
+    for table in [
+        &app.tables.users,
+        &app.tables.sessions,
+        &app.tables.rooms,
+        &app.tables.limits,
+        &app.tables.vocabulary,
+    ] {
+        count += app
+            .scan_all(table)
+            .await
+            .iter()
+            .filter(|item| format!("{item:?}").contains(id))
+            .count();
+    }
+    count
+}
+
+async fn delete_account(app: &TestApp, token: &str, password: &str) {
+    let deleted = app
+        .send(
+            TestRequest::delete("/me")
+                .token(token)
+                .json(&json!({"password": password})),
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+}
+
+#[tokio::test]
+async fn a_deletion_worker_failing_midway_is_retried_and_touches_no_one_else() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_DELETION_ROUND_ITEMS", "200")]).await;
+    let (token, id) = account_with_data(&app, "sven", 6, 100).await;
+    let (other, other_id) = account_with_data(&app, "tove", 2, 50).await;
+    let tove_items = items_naming(&app, &other_id).await;
+    delete_account(&app, &token, "sven's password").await;
+
+    // The store goes down after a few requests of the run: the run fails, and says which record.
+    let jobs = app.state.store.stalled_deletions(i64::MAX).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let before = items_naming(&app, &id).await;
+    app.faults.inject(Fault::Down, 12, None);
+    let event = rolechat::deletion::stream_event(&jobs).unwrap();
+    let answer = rolechat::deletion::handle(&app.state, event).await.unwrap();
+    assert!(app.faults.heal() > 0);
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{"itemIdentifier": "000000000000000000001"}]),
+        "the failed record is reported, for the stream to retry"
+    );
+    let midway = items_naming(&app, &id).await;
+    assert!(midway < before && midway > 0, "{before} then {midway}");
+    assert_eq!(
+        app.state
+            .store
+            .stalled_deletions(i64::MAX)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the job stays until it is done"
+    );
+    assert_eq!(
+        app.send(TestRequest::get("/rooms").token(&token))
+            .await
+            .status,
+        401
+    );
+
+    // The worker stopped: nothing more happens, and nothing is visible. Then it runs again.
+    app.drain_deletions(20).await;
+    assert_eq!(items_naming(&app, &id).await, 0, "nothing of sven is left");
+    assert_eq!(
+        items_naming(&app, &other_id).await,
+        tove_items,
+        "tove is untouched"
+    );
+    let listed = app
+        .send(TestRequest::get("/rooms").token(&other))
+        .await
+        .json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_deletion_run_twice_at_once_or_swept_later_deletes_the_same_and_no_more() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_DELETION_SWEEP_AFTER_SECONDS", "0")]).await;
+    let (token, id) = account_with_data(&app, "ulla", 4, 60).await;
+    let (_, other_id) = account_with_data(&app, "vera", 1, 30).await;
+    let vera_items = items_naming(&app, &other_id).await;
+    delete_account(&app, &token, "ulla's password").await;
+    // The same deletion asked again: the account is gone, so it cannot be.
+    let again = app
+        .send(
+            TestRequest::delete("/me")
+                .token(&token)
+                .json(&json!({"password": "ulla's password"})),
+        )
+        .await;
+    assert_eq!(again.status, 401);
+
+    // Two runs of the one job at once (a stream retry racing the sweep), then the sweep.
+    let jobs = app.state.store.stalled_deletions(i64::MAX).await.unwrap();
+    let event = rolechat::deletion::stream_event(&jobs).unwrap();
+    let (a, b) = tokio::join!(
+        rolechat::deletion::handle(&app.state, event.clone()),
+        rolechat::deletion::handle(&app.state, event)
+    );
+    for answer in [a.unwrap(), b.unwrap()] {
+        assert_eq!(answer["batchItemFailures"], json!([]));
+    }
+    let swept = rolechat::deletion::sweep(&app.state).await.unwrap();
+    assert_eq!(swept, 0, "nothing was left for the sweep");
+    assert_eq!(items_naming(&app, &id).await, 0);
+    assert_eq!(items_naming(&app, &other_id).await, vera_items);
+    assert!(
+        app.state
+            .store
+            .stalled_deletions(i64::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_finishes_a_job_the_stream_gave_up_on() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_DELETION_SWEEP_AFTER_SECONDS", "0")]).await;
+    let (token, id) = account_with_data(&app, "wim", 3, 40).await;
+    delete_account(&app, &token, "wim's password").await;
+    // No stream event ever arrives (its retries were used up); the hourly sweep finds the job.
+    let swept = rolechat::deletion::sweep(&app.state).await.unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(items_naming(&app, &id).await, 0);
+    // An event the worker does not know is refused, not taken for a sweep.
+    assert!(
+        rolechat::deletion::handle(&app.state, json!({"hello": "world"}))
+            .await
+            .is_err()
+    );
+}

@@ -486,8 +486,11 @@ async fn drive_every_function() -> Permissions {
         200,
     )
     .await;
-    j.expect(TestRequest::patch("/me").token(&token).json(&json!({})), 200)
-        .await;
+    j.expect(
+        TestRequest::patch("/me").token(&token).json(&json!({})),
+        200,
+    )
+    .await;
     j.expect(
         TestRequest::patch("/me")
             .token(&token)
@@ -498,9 +501,9 @@ async fn drive_every_function() -> Permissions {
     j.expect(TestRequest::get("/me/export").token(&token), 200)
         .await;
     j.expect(
-        TestRequest::post("/me/password")
-            .token(&token)
-            .json(&json!({"current_password": "wrong guess!", "new_password": "mina's new password"})),
+        TestRequest::post("/me/password").token(&token).json(
+            &json!({"current_password": "wrong guess!", "new_password": "mina's new password"}),
+        ),
         401,
     )
     .await;
@@ -516,11 +519,7 @@ async fn drive_every_function() -> Permissions {
     statuses.sort();
     assert_eq!(statuses, [200, 401]);
     j.record(function, j.app.model.requests().len());
-    let token = [a, b]
-        .into_iter()
-        .find(|r| r.status == 200)
-        .unwrap()
-        .json()["access_token"]
+    let token = [a, b].into_iter().find(|r| r.status == 200).unwrap().json()["access_token"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -3,6 +3,7 @@
 //! drives the real function binaries, and the environment test, which sets the process's
 //! environment, are binaries of their own.)
 
+mod account_api;
 mod aids_api;
 mod auth_api;
 mod authorization;

@@ -727,7 +727,15 @@ async fn a_room_waiting_for_the_worker_is_invisible_and_deleted_once() {
             .status,
         404
     );
-    assert_eq!(app.state.store.stalled_deletions(i64::MAX).await.unwrap().len(), 1);
+    assert_eq!(
+        app.state
+            .store
+            .stalled_deletions(i64::MAX)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     app.drain_deletions(3).await;
     let left = app
         .dynamodb
