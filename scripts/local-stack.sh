@@ -104,6 +104,10 @@ else
   wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
 fi
 
+# There is no DynamoDB stream here: the deletion worker's sweep runs every second instead,
+# taking up each deletion job as soon as it is written (the same worker code, the same jobs).
+export ROLECHAT_DELETION_SWEEP_AFTER_SECONDS=${ROLECHAT_DELETION_SWEEP_AFTER_SECONDS:-0}
+
 # LOCAL_STACK_RELOAD=0 (the test suites) keeps functions running while files change.
 reload=()
 [ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
@@ -126,7 +130,8 @@ instances=${LOCAL_STACK_CONCURRENCY:-4}
 routes=("GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "GET /rooms/0"
   "PATCH /rooms/0" "DELETE /rooms/0" "GET /rooms/0/messages" "POST /rooms/0/messages"
   "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback"
-  "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /nowhere")
+  "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /me"
+  "POST /me/password" "DELETE /me/sessions" "GET /me/export" "GET /nowhere")
 warming=()
 for _ in $(seq 1 "$instances"); do
   for route in "${routes[@]}"; do
@@ -145,6 +150,9 @@ for _ in $(seq 1 300); do
   [ "$steady" -ge 15 ] && break
   sleep 0.1
 done
+# The deletion worker's sweep, once a second, as the local stand-in for the table's stream.
+start bash -c "while sleep 1; do curl -s -o /dev/null -m 300 -X POST -d '{\"sweep\": true}' \
+  '$api/2015-03-31/functions/deletion-worker/invocations'; done"
 logs_at="function logs in $log_file"
 [ "${LOCAL_STACK_LOGS:-file}" = stdout ] && logs_at="function logs below"
 if [ "$mode" = dev ]; then

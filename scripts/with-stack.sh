@@ -49,5 +49,6 @@ for _ in $(seq 1 6000); do
 done
 grep -q "^Rolechat API on" "$log" || { cat "$log"; echo "the local stack did not start in time" >&2; exit 1; }
 
-export ROLECHAT_API_URL="http://127.0.0.1:$API_PORT" ROLECHAT_STACK_LOG="$log"
+export ROLECHAT_API_URL="http://127.0.0.1:$API_PORT" ROLECHAT_STACK_LOG="$log" \
+  ROLECHAT_DYNAMODB_URL="http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT"
 "$@" || { status=$?; tail -40 "$log"; exit "$status"; }

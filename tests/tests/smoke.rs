@@ -294,6 +294,13 @@ fn committed_fixtures_invoke_the_functions() {
         (me["statusCode"].as_u64(), &body(&me)["error"]["code"]),
         (Some(401), &json!("unauthorized"))
     );
+    // The deletion worker, as the stream and the schedule call it: a job already finished (or
+    // never written) is nothing to do; a sweep reports how many jobs it ran.
+    let stream = invoke("deletion-worker", "stream.json");
+    assert_eq!(stream, json!({"batchItemFailures": []}));
+    let sweep = invoke("deletion-worker", "sweep.json");
+    assert!(sweep["jobs"].is_u64(), "{sweep}");
+
     let unknown = invoke("fallback", "unknown-route.json");
     assert_eq!(
         (
@@ -934,5 +941,140 @@ async fn turns_stay_whole_across_several_instances_of_a_function() {
     assert!(
         chat_instances > 1,
         "chat instances started: {chat_instances}"
+    );
+}
+
+/// The account routes through the real functions, and a deletion finished by the real worker
+/// binary, which the local stack's sweep runs: afterwards no table holds an item of the user.
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn an_account_is_exported_and_deleted_completely_over_the_real_stack() {
+    let name = unique("leaver");
+    let password = "a leaver's password";
+    let body = json!({"username": name, "password": "smoke password"}).to_string();
+    let token = send(Method::POST, "/signup", None, Some(body)).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let room = created_room(
+        &token,
+        &json!({"language": "ja-JP", "level": "A2", "situation": "駅で道を聞く",
+                "my_role": "旅行者", "gpt_role": "駅員"}),
+    )
+    .await;
+    let turn = send(
+        Method::POST,
+        &format!("/rooms/{room}/messages"),
+        Some(&token),
+        Some(json!({"content": "すみません、駅はどこですか"}).to_string()),
+    )
+    .await;
+    assert_eq!(turn.status, 201);
+    let word = json!({"text": "駅", "language": "ja-JP", "meaning": "station"}).to_string();
+    assert_eq!(
+        send(Method::POST, "/vocabulary", Some(&token), Some(word))
+            .await
+            .status,
+        201
+    );
+
+    let export = send(Method::GET, "/me/export", Some(&token), None).await;
+    assert_eq!(export.status, 200);
+    assert!(
+        export.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let document = export.json();
+    assert_eq!(
+        document["rooms"][0]["messages"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(document["vocabulary"][0]["text"], "駅");
+
+    let profile = send(
+        Method::PATCH,
+        "/me",
+        Some(&token),
+        Some(json!({"display_name": "Leaver", "native_language": "en"}).to_string()),
+    )
+    .await;
+    assert_eq!(profile.json()["user"]["display_name"], "Leaver");
+    let changed = send(
+        Method::POST,
+        "/me/password",
+        Some(&token),
+        Some(json!({"current_password": "smoke password", "new_password": password}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        changed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&changed.body)
+    );
+    assert_eq!(
+        send(Method::GET, "/me", Some(&token), None).await.status,
+        401
+    );
+    let token = changed.json()["access_token"].as_str().unwrap().to_owned();
+
+    let dynamodb = rolechat::state::local_dynamodb_client(
+        &std::env::var("ROLECHAT_DYNAMODB_URL").expect("make smoke sets ROLECHAT_DYNAMODB_URL"),
+    );
+    let tables = rolechat::store::Tables::with_prefix(rolechat::config::DEFAULT_TABLE_PREFIX);
+    let user = dynamodb
+        .get_item()
+        .table_name(&tables.users)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(name.to_lowercase()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the user is stored");
+    let id = user["id"].as_s().unwrap().clone();
+
+    let deleted = send(
+        Method::DELETE,
+        "/me",
+        Some(&token),
+        Some(json!({"password": password}).to_string()),
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        send(Method::GET, "/rooms", Some(&token), None).await.status,
+        401
+    );
+
+    let started = std::time::Instant::now();
+    let mut left = usize::MAX;
+    while left > 0 && started.elapsed() < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        left = 0;
+        for table in [
+            &tables.users,
+            &tables.sessions,
+            &tables.rooms,
+            &tables.limits,
+            &tables.vocabulary,
+            &tables.deletions,
+        ] {
+            let items = dynamodb.scan().table_name(table).send().await.unwrap();
+            left += items
+                .items()
+                .iter()
+                .filter(|item| format!("{item:?}").contains(&id))
+                .count();
+        }
+    }
+    assert_eq!(left, 0, "items of the deleted user remain after a minute");
+    println!(
+        "the worker removed the account in {:.1} s",
+        started.elapsed().as_secs_f64()
     );
 }
