@@ -112,10 +112,25 @@ export function createApi(options: ApiOptions) {
     `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
 
   return {
-    signup: (username: string, password: string) => json<Login>("POST", "/signup", { username, password }),
+    signup: (username: string, password: string, native_language: string) =>
+      json<Login>("POST", "/signup", { username, password, native_language }),
     login: (username: string, password: string) => json<Login>("POST", "/auth", { username, password }),
     me: () => json<{ user: User }>("GET", "/auth"),
     logout: () => json<void>("DELETE", "/auth"),
+    profile: () => json<{ user: User }>("GET", "/me"),
+    updateProfile: (changes: { display_name?: string | null; native_language?: string }) =>
+      json<{ user: User }>("PATCH", "/me", changes),
+    changePassword: (current_password: string, new_password: string) =>
+      json<Login>("POST", "/me/password", { current_password, new_password }),
+    logOutEverywhere: () => json<void>("DELETE", "/me/sessions"),
+    deleteAccount: (password: string) => json<void>("DELETE", "/me", { password }),
+    /** The export document as a file, with the name the server gave it. */
+    async exportData(): Promise<{ file: Blob; name: string }> {
+      const response = await send("GET", "/me/export");
+      const disposition = response.headers.get("content-disposition") ?? "";
+      const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "rolechat-export.json";
+      return { file: await response.blob(), name };
+    },
     listRooms: (cursor?: string | null, search = "") =>
       json<Page<Room>>(
         "GET",

@@ -31,6 +31,9 @@ const FIELD_RULES: Record<string, Key> = {
   content: "field_rule_content",
   language: "field_rule_language",
   level: "field_rule_level",
+  display_name: "display_name_hint",
+  new_password: "password_hint",
+  native_language: "field_rule_language",
 };
 
 /** A field's problem as the interface says it: its rule, or that it is required. */

@@ -1,7 +1,7 @@
 // Hash routes, so the site is plain files on any static host.
 
 export type Route =
-  | { page: "login" }
+  | { page: "login"; notice?: "account_deleted" }
   | { page: "signup" }
   | { page: "rooms" }
   | { page: "new-room" }
@@ -9,14 +9,16 @@ export type Route =
   | { page: "chat"; id: string; line?: string }
   | { page: "report"; id: string }
   | { page: "vocabulary" }
-  | { page: "review" };
+  | { page: "review" }
+  | { page: "account" };
 
 export function parseRoute(hash: string): Route {
   const [path0, query = ""] = (hash.replace(/^#/, "") || "/rooms").split("?");
   const path = path0 || "/rooms";
   const line = new URLSearchParams(query).get("line") ?? undefined;
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === "login") return { page: "login" };
+  if (parts[0] === "login")
+    return parts[1] === "deleted" ? { page: "login", notice: "account_deleted" } : { page: "login" };
   if (parts[0] === "signup") return { page: "signup" };
   if (parts[0] === "rooms" && parts[1] === "new") return { page: "new-room" };
   if (parts[0] === "rooms" && parts[1] && parts[2] === "edit") return { page: "edit-room", id: parts[1] };
@@ -24,6 +26,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1], line };
   if (parts[0] === "vocabulary") return { page: "vocabulary" };
   if (parts[0] === "review") return { page: "review" };
+  if (parts[0] === "account") return { page: "account" };
   return { page: "rooms" };
 }
 

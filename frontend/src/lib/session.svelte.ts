@@ -33,3 +33,9 @@ export function forget() {
   localStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(USER_KEY);
 }
+
+/** The logged-in user as the server now shows them (after a profile change). */
+export function updateUser(user: User) {
+  session.user = user;
+  localStorage.setItem(USER_KEY, JSON.stringify(user));
+}

@@ -3,6 +3,10 @@
 export interface User {
   username: string;
   created_at: string;
+  display_name: string | null;
+  /** The language of explanations and translations. */
+  native_language: "ko" | "en" | "ja";
+  login_methods: string[];
 }
 
 export interface Login {
@@ -178,4 +182,5 @@ export const LIMITS = {
   title: 80,
   content: 2000,
   word: 100,
+  displayName: 40,
 } as const;

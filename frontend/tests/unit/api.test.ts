@@ -188,6 +188,6 @@ describe("the API client", () => {
   it("a network failure is an ApiError too", async () => {
     const { fetch } = fakeFetch([]);
     const api = createApi({ baseUrl: "http://api.test", token: () => null, onUnauthorized: vi.fn(), fetch });
-    await expect(api.signup("abc", "password1")).rejects.toMatchObject({ status: 0, code: "network" });
+    await expect(api.signup("abc", "password1", "en")).rejects.toMatchObject({ status: 0, code: "network" });
   });
 });

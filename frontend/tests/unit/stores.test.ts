@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { detectLanguage, i18n, setLanguage, t } from "../../src/lib/i18n.svelte";
+import { detectLanguage, dictionaries, i18n, setLanguage, t } from "../../src/lib/i18n.svelte";
 import { parseRoute } from "../../src/lib/router.svelte";
 import { forget, logIn, session } from "../../src/lib/session.svelte";
 import { voiceFor } from "../../src/lib/speech";
@@ -11,7 +11,27 @@ describe("the interface language", () => {
     expect(detectLanguage(null, ["ko-KR", "en-US"])).toBe("ko");
     expect(detectLanguage(null, ["en-GB"])).toBe("en");
     expect(detectLanguage("en", ["ko-KR"])).toBe("en");
-    expect(detectLanguage("xx", ["ja-JP"])).toBe("en");
+    expect(detectLanguage("xx", ["ja-JP"])).toBe("ja");
+    expect(detectLanguage(null, ["fr-FR", "ja", "ko"])).toBe("ja");
+    expect(detectLanguage(null, ["de-DE"])).toBe("en");
+  });
+
+  it("has every text in every language, with the same placeholders", () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [language, dictionary] of Object.entries(dictionaries)) {
+      for (const [key, english] of Object.entries(dictionaries.en)) {
+        const text = (dictionary as Record<string, string>)[key];
+        expect(text, `${language} ${key}`).toBeTruthy();
+        expect(placeholders(text), `${language} ${key}`).toEqual(placeholders(english));
+      }
+    }
+  });
+
+  it("speaks Japanese", () => {
+    setLanguage("ja");
+    expect(t("logged_in_as", { name: "mina" })).toBe("mina さんでログイン中");
+    expect(t("delete_account_confirm", { name: "mina" })).toContain("mina");
+    setLanguage("en");
   });
 
   it("switches, is remembered, and fills placeholders", () => {
@@ -30,7 +50,13 @@ describe("the session", () => {
       access_token: "tok",
       token_type: "Bearer",
       expires_in: 60,
-      user: { username: "mina", created_at: "t" },
+      user: {
+        username: "mina",
+        created_at: "t",
+        display_name: null,
+        native_language: "ko",
+        login_methods: ["password"],
+      },
     });
     expect(session.token).toBe("tok");
     expect(localStorage.getItem("rolechat.token")).toBe("tok");

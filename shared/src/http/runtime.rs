@@ -35,7 +35,7 @@ fn cors_layer(config: &Config) -> CorsLayer {
             header::ACCEPT,
             HeaderName::from_static("idempotency-key"),
         ])
-        .expose_headers([header::RETRY_AFTER])
+        .expose_headers([header::RETRY_AFTER, header::CONTENT_DISPOSITION])
         .max_age(Duration::from_secs(600))
 }
 
