@@ -93,13 +93,18 @@ export function createApi(options: ApiOptions) {
   }
 
   async function errorOf(response: Response): Promise<ApiError> {
-    if (response.status === 401 && options.token()) options.onUnauthorized();
+    let error: ApiError;
     try {
-      const { error } = await response.json();
-      return new ApiError(response.status, error.code, error.message, error.fields ?? {});
+      const { error: body } = await response.json();
+      error = new ApiError(response.status, body.code, body.message, body.fields ?? {});
     } catch {
-      return new ApiError(response.status, "internal", `The server answered ${response.status}.`);
+      error = new ApiError(response.status, "internal", `The server answered ${response.status}.`);
     }
+    // A wrong password typed while logged in (changing it, deleting the account) is not the
+    // session ending.
+    if (response.status === 401 && error.code !== "invalid_credentials" && options.token())
+      options.onUnauthorized();
+    return error;
   }
 
   async function json<T>(method: string, path: string, body?: unknown): Promise<T> {

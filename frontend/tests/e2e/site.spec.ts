@@ -924,7 +924,105 @@ for (const [ui, width] of [
     await check("notebook");
     await page.goto("/#/review");
     await check("review");
+    await page.goto("/#/account");
+    await expect(page.locator("#display-name")).toBeVisible();
+    await check("account");
     console.log(`axe-core, ${ui} at ${width} px: ${JSON.stringify(report)}`);
     expect(report).toEqual(Object.fromEntries(Object.keys(report).map((name) => [name, []])));
   });
 }
+
+for (const width of [1280, 375]) {
+  test(`the account page end to end: profile, password, download, log out everywhere, delete (${width} px)`, async ({
+    page,
+  }) => {
+    await page.setViewportSize({ width, height: 812 });
+    const name = await signUp(page);
+    await createRoom(page, "Buying a train ticket", { mine: "a traveller", theirs: "a clerk" });
+    await page.getByLabel("Your message").fill("One ticket to the coast, please.");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(bubbles(page)).toHaveCount(3);
+
+    await page.locator("a.who").click();
+    await expect(page).toHaveURL(/#\/account$/);
+    await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+    // The profile: the name is shown at the top, and both fields are kept.
+    await page.getByLabel("Display name").fill("Mina Park");
+    await page.getByLabel("Your language").selectOption("ja");
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await expect(page.getByText("Your profile is saved.")).toBeVisible();
+    await expect(page.locator(".who")).toHaveAttribute("title", "Logged in as Mina Park");
+    await page.reload();
+    await expect(page.getByLabel("Display name")).toHaveValue("Mina Park");
+    await expect(page.getByLabel("Your language")).toHaveValue("ja");
+
+    // The password: the wrong current one is refused; the right one keeps this browser logged in.
+    await page.getByLabel("Current password").fill("not my passphrase");
+    await page.getByLabel("New password").fill("a newer passphrase");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByText("The username or password is incorrect.")).toBeVisible();
+    await page.getByLabel("Current password").fill("a long passphrase");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByText("Every other device was logged out.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+
+    // The download: one JSON file with the room and its conversation.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download my data" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^rolechat-export-\d{4}-\d{2}-\d{2}\.json$/);
+    const path = await download.path();
+    const { readFile } = await import("node:fs/promises");
+    const document = JSON.parse(await readFile(path, "utf8"));
+    expect(document.user.username).toBe(name);
+    expect(document.user.display_name).toBe("Mina Park");
+    expect(document.rooms).toHaveLength(1);
+    expect(document.rooms[0].messages).toHaveLength(3);
+    expect(JSON.stringify(document)).not.toContain("argon2");
+
+    // Logging out everywhere ends this session too; the new password logs in again.
+    await page.getByRole("button", { name: "Log out everywhere" }).click();
+    await expect(page).toHaveURL(/#\/login$/);
+    await page.getByLabel("Username").fill(name);
+    await page.getByLabel("Password").fill("a newer passphrase");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page).toHaveURL(/#\/rooms$/);
+
+    // Deleting: only with the password and the username typed exactly.
+    await page.goto("/#/account");
+    const remove = page.getByRole("button", { name: "Delete my account for good" });
+    await page.locator("#delete-password").fill("a newer passphrase");
+    await page.locator("#delete-confirm").fill(name.toUpperCase());
+    await expect(page.getByText("Type your username exactly as shown.")).toBeVisible();
+    await expect(remove).toBeDisabled();
+    await page.locator("#delete-confirm").fill(name);
+    await expect(remove).toBeEnabled();
+    await remove.click();
+    await expect(page).toHaveURL(/#\/login\/deleted$/);
+    await expect(page.getByText("Your account and everything in it are deleted.")).toBeVisible();
+    await page.getByLabel("Username").fill(name);
+    await page.getByLabel("Password").fill("a newer passphrase");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByText("The username or password is incorrect.")).toBeVisible();
+  });
+}
+
+test("the interface speaks Japanese, and a new learner's language is the one they signed up in", async ({
+  page,
+}) => {
+  await page.goto("/#/signup");
+  await page.getByLabel("Interface language").selectOption("ja");
+  await expect(page.getByRole("heading", { name: "アカウントを作成" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "ja");
+  await page.getByLabel("ユーザー名").fill(unique("hana"));
+  await page.getByLabel("パスワード").fill("a long passphrase");
+  await page.getByRole("button", { name: "登録する" }).click();
+  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(page.getByRole("heading", { name: "ロールプレイを始める" })).toBeVisible();
+  await page.goto("/#/account");
+  await expect(page.getByLabel("あなたの言語")).toHaveValue("ja");
+});

@@ -102,6 +102,16 @@ describe("the API client", () => {
     expect(onUnauthorized).toHaveBeenCalledOnce();
   });
 
+  it("a wrong password typed while logged in is not a session ending", async () => {
+    const onUnauthorized = vi.fn();
+    const { fetch } = fakeFetch([json(401, { error: { code: "invalid_credentials", message: "No." } })]);
+    const api = createApi({ baseUrl: "http://api.test", token: () => "live", onUnauthorized, fetch });
+    await expect(api.changePassword("wrong", "a new passphrase")).rejects.toMatchObject({
+      code: "invalid_credentials",
+    });
+    expect(onUnauthorized).not.toHaveBeenCalled();
+  });
+
   it("a wrong password while logged out is not a session ending", async () => {
     const onUnauthorized = vi.fn();
     const { fetch } = fakeFetch([json(401, { error: { code: "invalid_credentials", message: "No." } })]);
