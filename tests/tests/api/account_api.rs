@@ -681,3 +681,90 @@ async fn a_room_of_20000_messages_is_deleted_completely() {
     assert_eq!(of(&big), 0);
     assert_eq!(of(&kept), 11, "the other room and its messages");
 }
+
+/// The DynamoDB round trips of each account route, and the capacity DynamoDB reports for them.
+#[tokio::test]
+async fn dynamodb_round_trips_and_units_per_account_route() {
+    let app = TestApp::spawn().await;
+    app.store_meter.count_capacity();
+    let token = app.sign_up("sami", "sami's password").await;
+    let owner = app.owner(&token).await;
+    for n in 0..3 {
+        let room = app.create_room(&token, &setup(&format!("Scene {n}"))).await;
+        app.seed_messages(owner.key(), &room, 150).await;
+    }
+    app.round_trips.take();
+    app.store_meter.take();
+    let mut figures = Vec::new();
+    let mut measure = |what: &str, expected: usize| {
+        let trips = app.round_trips.take();
+        let cost = app.store_meter.take();
+        figures.push(format!(
+            "{what}: {trips} round trips, {:.1} RCU, {:.1} WCU",
+            cost.read_units, cost.write_units
+        ));
+        assert_eq!(trips, expected, "{what}");
+    };
+
+    app.send(TestRequest::get("/me").token(&token)).await;
+    measure("GET /me (session and user, one batch read)", 1);
+    app.send(
+        TestRequest::patch("/me")
+            .token(&token)
+            .json(&json!({"display_name": "Sami"})),
+    )
+    .await;
+    measure("PATCH /me (+ one conditional update)", 2);
+    app.send(TestRequest::get("/me/export").token(&token)).await;
+    // The batch read, one page of rooms, two pages of messages for each of 3 rooms of 150, one
+    // page of the notebook.
+    measure(
+        "GET /me/export (3 rooms of 150 messages)",
+        1 + 1 + 3 * 2 + 1,
+    );
+    let changed = app
+        .send(TestRequest::post("/me/password").token(&token).json(
+            &json!({"current_password": "sami's password", "new_password": "sami's new password"}),
+        ))
+        .await;
+    // The batch read, the attempt counted (one transaction), the change with the new session.
+    measure("POST /me/password", 3);
+    let token = changed.json()["access_token"].as_str().unwrap().to_owned();
+    app.send(
+        TestRequest::post("/me/password")
+            .token(&token)
+            .json(&json!({"current_password": "wrong!", "new_password": "whatever it is"})),
+    )
+    .await;
+    measure(
+        "POST /me/password, wrong password (+ the failure counted)",
+        3,
+    );
+    let again = token_of(&app, "sami", "sami's new password").await;
+    app.round_trips.take();
+    app.store_meter.take();
+    app.send(TestRequest::delete("/me/sessions").token(&again))
+        .await;
+    measure("DELETE /me/sessions (one update, however many sessions)", 2);
+    let last = token_of(&app, "sami", "sami's new password").await;
+    app.round_trips.take();
+    app.store_meter.take();
+    app.send(
+        TestRequest::delete("/me")
+            .token(&last)
+            .json(&json!({"password": "sami's new password"})),
+    )
+    .await;
+    measure(
+        "DELETE /me (the attempt counted, then user and job in one transaction)",
+        3,
+    );
+    let runs = app.drain_deletions(5).await;
+    let trips = app.round_trips.take();
+    let cost = app.store_meter.take();
+    figures.push(format!(
+        "deletion worker, {runs} run(s) for 3 rooms of 150 messages: {trips} round trips, {:.1} RCU, {:.1} WCU",
+        cost.read_units, cost.write_units
+    ));
+    println!("{}", figures.join("\n"));
+}
