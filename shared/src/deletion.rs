@@ -152,3 +152,59 @@ pub fn stream_event(jobs: &[DeletionJob]) -> Result<Value, StoreError> {
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(json!({"Records": records}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{JobKind, Part};
+
+    #[test]
+    fn the_committed_stream_record_is_a_room_job() {
+        let event: Value = serde_json::from_str(include_str!(
+            "../../functions/deletion-worker/events/stream.json"
+        ))
+        .unwrap();
+        let records: Vec<StreamRecord> = serde_json::from_value(event["Records"].clone()).unwrap();
+        let image = records[0].dynamodb.new_image.clone().unwrap();
+        let job: DeletionJob = serde_dynamo::from_item(image).unwrap();
+        assert_eq!(job.kind, JobKind::Room);
+        assert_eq!(
+            job.parts(),
+            [Part::Room(
+                "U01JD6Z5YV3N1J0Q8M9K2W7R4TA".into(),
+                "01JD6Z5YV3N1J0Q8M9K2W7R4TB".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_event_made_for_jobs_reads_back_as_those_jobs() {
+        let job = DeletionJob {
+            pk: "account#U1".into(),
+            kind: JobKind::Account,
+            owner: "U1".into(),
+            room_id: None,
+            requested_at: "2026-12-01T00:00:00Z".into(),
+            updated_at: 1,
+            rounds: 2,
+            removed: 30,
+        };
+        let event = stream_event(std::slice::from_ref(&job)).unwrap();
+        let records: Vec<StreamRecord> = serde_json::from_value(event["Records"].clone()).unwrap();
+        let image = records[0].dynamodb.new_image.clone().unwrap();
+        assert_eq!(
+            serde_dynamo::from_item::<_, DeletionJob>(image).unwrap(),
+            job
+        );
+        // An account's sessions and counters go first, its rooms last.
+        assert_eq!(
+            job.parts(),
+            [
+                Part::Sessions("U1".into()),
+                Part::Counters("U1".into()),
+                Part::Notebook("U1".into()),
+                Part::Rooms("U1".into())
+            ]
+        );
+    }
+}
