@@ -196,14 +196,14 @@ mod tests {
             serde_dynamo::from_item::<_, DeletionJob>(image).unwrap(),
             job
         );
-        // An account's sessions and counters go first, its rooms last.
+        // An account's rooms go first, what an index finds last.
         assert_eq!(
             job.parts(),
             [
+                Part::Rooms("U1".into()),
+                Part::Notebook("U1".into()),
                 Part::Sessions("U1".into()),
                 Part::Counters("U1".into()),
-                Part::Notebook("U1".into()),
-                Part::Rooms("U1".into())
             ]
         );
     }

@@ -95,6 +95,8 @@ impl Behaviour {
 
 #[derive(Default)]
 struct Shared {
+    /// How long every answer waits before it starts.
+    pause: Duration,
     requests: Vec<Value>,
     /// When each request arrived.
     arrivals: Vec<std::time::Instant>,
@@ -134,6 +136,12 @@ impl FakeOpenAi {
     }
 
     /// Answers the next request so; later ones follow the script, then the default.
+    /// Makes every answer wait `pause` before it starts (`ZERO` again to stop): so that requests
+    /// sent together all reach the model before any of them stores what it answered.
+    pub fn pause_answers(&self, pause: Duration) {
+        self.shared.lock().unwrap().pause = pause;
+    }
+
     pub fn then(&self, behaviour: Behaviour) {
         self.shared.lock().unwrap().script.push_back(behaviour);
     }
@@ -170,7 +178,7 @@ async fn complete(
     State(shared): State<Arc<Mutex<Shared>>>,
     Json(request): Json<Value>,
 ) -> Response {
-    let (behaviour, number) = {
+    let (behaviour, number, pause) = {
         let mut shared = shared.lock().unwrap();
         shared.requests.push(request.clone());
         shared.arrivals.push(std::time::Instant::now());
@@ -207,8 +215,9 @@ async fn complete(
                     "This is reply number {number} from the fake model."
                 ))
             });
-        (behaviour, number)
+        (behaviour, number, shared.pause)
     };
+    tokio::time::sleep(pause).await;
     let streaming = request["stream"] == true;
     match behaviour {
         Behaviour::Status(status) => {

@@ -67,7 +67,10 @@ async fn login(state: &AppState, req: &Request) -> HandlerResult {
     let user = user.ok_or(ApiError::InvalidCredentials)?;
 
     let (session, token) = session::start(state, &user, time::now());
-    state.store.put_session(&session).await?;
+    if !state.store.start_session(&user, &session).await? {
+        // Deleted, or its password changed, while this one was being checked.
+        return Err(ApiError::InvalidCredentials);
+    }
     Ok(json_response(
         StatusCode::OK,
         &LoginReply::new(state, token, user.public()),

@@ -19,7 +19,7 @@ use crate::room::{Language, UiLanguage};
 use crate::routes::{matches, paths};
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::vocabulary_due_key;
-use crate::store::{NewItem, VocabularyRecord};
+use crate::store::{Added, NewItem, VocabularyRecord};
 use crate::tutor::{TutorError, prompt};
 use crate::{AppState, time};
 
@@ -189,8 +189,10 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
         },
         time::now(),
     );
-    if state.store.add_vocabulary(owner, &record).await? {
-        return Ok(json_response(StatusCode::CREATED, &public(&record)));
+    match state.store.add_vocabulary(owner, &record).await? {
+        Added::New => return Ok(json_response(StatusCode::CREATED, &public(&record))),
+        Added::OwnerGone => return Err(ApiError::Unauthorized),
+        Added::Exists => {}
     }
     // Saved meanwhile by another request: that one is the item.
     let existing = state

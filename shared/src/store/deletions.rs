@@ -76,16 +76,19 @@ impl DeletionJob {
         }
     }
 
-    /// What the job deletes, in order: the things that let the user act first, their rooms last.
+    /// What the job deletes, in order. Rooms first: once a room is gone, a turn that was running
+    /// in it can store nothing more, not even its counters. The parts found through an index go
+    /// last, which gives the index the most time to show the latest items (its reads lag the
+    /// table's); the user's tokens were refused from the moment the job was written anyway.
     pub fn parts(&self) -> Vec<Part> {
         match (self.kind, &self.room_id) {
             (JobKind::Room, Some(room_id)) => vec![Part::Room(self.owner.clone(), room_id.clone())],
             (JobKind::Room, None) => Vec::new(),
             (JobKind::Account, _) => vec![
+                Part::Rooms(self.owner.clone()),
+                Part::Notebook(self.owner.clone()),
                 Part::Sessions(self.owner.clone()),
                 Part::Counters(self.owner.clone()),
-                Part::Notebook(self.owner.clone()),
-                Part::Rooms(self.owner.clone()),
             ],
         }
     }

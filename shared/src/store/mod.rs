@@ -21,7 +21,7 @@ pub use turns::{
     BeginError, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart, Usage,
 };
 pub use users::{AccountError, CreateUserError, ProfileChange, UserRecord};
-pub use vocabulary::{NewItem, VocabularyRecord, due_key as vocabulary_due_key};
+pub use vocabulary::{Added, NewItem, VocabularyRecord, due_key as vocabulary_due_key};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;

@@ -344,6 +344,39 @@ impl Store {
         }
     }
 
+    /// Starts a session for a user found at login, if the user is still that user: an account
+    /// deleted (or a password changed) while the password was checked gets no session. `false`
+    /// then.
+    #[tracing::instrument(name = "store.start_session", skip_all)]
+    pub async fn start_session(
+        &self,
+        user: &UserRecord,
+        session: &SessionRecord,
+    ) -> Result<bool, StoreError> {
+        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(&user.pk))
+            .condition_expression(
+                "attribute_exists(pk) AND (id = :uid OR (attribute_not_exists(id) AND pk = :uid)) AND password_hash = :hash",
+            )
+            .expression_attribute_values(":uid", s(&user.id))
+            .expression_attribute_values(":hash", s(&user.password_hash))
+            .build()
+            .map_err(StoreError::request)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(check).build())
+            .transact_items(self.put_session_item(session)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if failed_condition(&error) == Some(0) => Ok(false),
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
     pub(crate) fn put_session_item(
         &self,
         session: &SessionRecord,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, Select, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,16 @@ pub fn due_key(due: i64, id: &str) -> String {
 }
 
 type Item = HashMap<String, AttributeValue>;
+
+/// What became of a new notebook item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New,
+    /// An item with the same text and language exists (made meanwhile by another request).
+    Exists,
+    /// The owner's session ended, or the account was deleted, meanwhile.
+    OwnerGone,
+}
 
 impl VocabularyRecord {
     pub fn new(owner: &Owner, item: NewItem, now: time::OffsetDateTime) -> Self {
@@ -136,14 +146,14 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// Stores a new item and its lookup in one transaction: `false`, storing nothing, when an
-    /// item with the same text and language exists (made meanwhile by another request).
+    /// Stores a new item and its lookup in one transaction, if the owner is still there; stores
+    /// nothing when an item with the same text and language exists or the owner is gone.
     #[tracing::instrument(name = "store.add_vocabulary", skip_all)]
     pub async fn add_vocabulary(
         &self,
         owner: &Owner,
         record: &VocabularyRecord,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Added, StoreError> {
         let lookup = Put::builder()
             .table_name(&self.tables.vocabulary)
             .item("pk", s(owner.key()))
@@ -158,17 +168,33 @@ impl Store {
             .condition_expression("attribute_not_exists(sk)")
             .build()
             .map_err(StoreError::request)?;
+        // The owner still there: a word whose meaning was being looked up while the account was
+        // deleted is not stored behind the deletion worker's back.
+        let (live, values) = super::users::live_user_condition(owner);
+        let check = ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .condition_expression(live)
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ))
+            .build()
+            .map_err(StoreError::request)?;
         let result = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(lookup).build())
             .transact_items(TransactWriteItem::builder().put(item).build())
+            .transact_items(TransactWriteItem::builder().condition_check(check).build())
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
-            Err(error) if failed_condition(&error) == Some(0) => Ok(false),
-            Err(error) => Err(StoreError::request(error)),
+            Ok(_) => Ok(Added::New),
+            Err(error) => match failed_condition(&error) {
+                Some(2) => Ok(Added::OwnerGone),
+                Some(_) => Ok(Added::Exists),
+                None => Err(StoreError::request(error)),
+            },
         }
     }
 

@@ -213,7 +213,7 @@ async fn a_deletion_worker_failing_midway_is_retried_and_touches_no_one_else() {
     let jobs = app.state.store.stalled_deletions(i64::MAX).await.unwrap();
     assert_eq!(jobs.len(), 1);
     let before = items_naming(&app, &id).await;
-    app.faults.inject(Fault::Down, 12, None);
+    app.faults.inject(Fault::Down, 5, None);
     let event = rolechat::deletion::stream_event(&jobs).unwrap();
     let answer = rolechat::deletion::handle(&app.state, event).await.unwrap();
     assert!(app.faults.heal() > 0);

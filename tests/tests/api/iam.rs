@@ -51,11 +51,16 @@ impl Journey {
         asked.extend(accesses);
     }
 
-    /// Sends two requests to one function at once, so one of them loses the race to store.
+    /// Sends two requests to one function at once, so one of them loses the race to store: the
+    /// model waits a little before it answers, so both have read before either stores.
     async fn race(&mut self, first: TestRequest, second: TestRequest) {
         let function = TestApp::function_for(&first.method, &first.path);
         let model_calls = self.app.model.requests().len();
+        self.app
+            .model
+            .pause_answers(std::time::Duration::from_millis(200));
         let (a, b) = tokio::join!(self.app.send(first), self.app.send(second));
+        self.app.model.pause_answers(std::time::Duration::ZERO);
         // Both succeed: the winner stores (200, or 201 for a new item), the loser reads it.
         assert!(
             [a.status, b.status].iter().all(|s| *s == 200 || *s == 201),
