@@ -150,9 +150,7 @@ impl Store {
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
             .condition_expression(format!("{condition} AND password_hash = :hash"))
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            ))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":hash", s(password_hash))
             .build()
             .map_err(StoreError::request)?;

@@ -259,9 +259,7 @@ impl Store {
             .condition_expression(format!(
                 "{live} AND (attribute_not_exists(room_count) OR room_count < :max)"
             ))
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            ))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":max", AttributeValue::N(max_rooms.to_string()))
             .build()

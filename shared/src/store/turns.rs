@@ -165,21 +165,11 @@ impl Store {
             .expression_attribute_values(":now", n(now_s))
             .build()
             .map_err(StoreError::request)?;
-        let (condition, values) = super::users::live_user_condition(owner);
-        let user = ConditionCheck::builder()
-            .table_name(&self.tables.users)
-            .key("pk", s(owner.user_key()))
-            .condition_expression(condition)
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            ))
-            .build()
-            .map_err(StoreError::request)?;
         Ok([
             TransactWriteItem::builder()
                 .condition_check(session)
                 .build(),
-            TransactWriteItem::builder().condition_check(user).build(),
+            self.live_user_check(owner)?,
         ])
     }
 

@@ -1,4 +1,10 @@
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{SessionRecord, Store, StoreError, failed_condition, s};
@@ -72,9 +78,9 @@ impl UserRecord {
 }
 
 /// The condition, on the owner's user record, that it is still theirs (not deleted, its name not
-/// taken by a new user) and that their sessions were not all ended since this one was checked.
-/// Values `:uid` and `:gen`.
-pub(crate) fn live_user_condition(owner: &Owner) -> (String, [(&'static str, AttributeValue); 2]) {
+/// taken by a new user) and that their sessions were not all ended since this one was checked;
+/// with its values (`:uid`, `:gen`).
+pub(crate) fn live_user_condition(owner: &Owner) -> (String, HashMap<String, AttributeValue>) {
     let generation = if owner.generation() == 0 {
         "(attribute_not_exists(session_generation) OR session_generation = :gen)"
     } else {
@@ -84,11 +90,25 @@ pub(crate) fn live_user_condition(owner: &Owner) -> (String, [(&'static str, Att
         format!(
             "attribute_exists(pk) AND (id = :uid OR (attribute_not_exists(id) AND pk = :uid)) AND {generation}"
         ),
-        [
-            (":uid", s(owner.key())),
-            (":gen", AttributeValue::N(owner.generation().to_string())),
-        ],
+        HashMap::from([
+            (":uid".to_owned(), s(owner.key())),
+            (
+                ":gen".to_owned(),
+                AttributeValue::N(owner.generation().to_string()),
+            ),
+        ]),
     )
+}
+
+/// A failed single-item write to the user record: its condition failing means the session ended.
+fn account_error<E>(error: SdkError<E, HttpResponse>) -> AccountError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match error.as_service_error() {
+        Some(service) if super::is_condition_failure(service) => AccountError::SessionEnded,
+        _ => StoreError::request(error).into(),
+    }
 }
 
 /// The profile fields `PATCH /me` may change; `None` leaves one as it is.
@@ -232,9 +252,7 @@ impl Store {
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
             .condition_expression(condition)
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-            ))
+            .set_expression_attribute_values(Some(values))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
         match &change.display_name {
             Some(Some(name)) => {
@@ -255,18 +273,14 @@ impl Store {
         if !remove.is_empty() {
             expression += &format!(" REMOVE {}", remove.join(", "));
         }
-        match request.update_expression(expression.trim()).send().await {
-            Ok(output) => UserRecord::from_item(output.attributes.unwrap_or_default())
-                .map_err(AccountError::from),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(super::is_condition_failure) =>
-            {
-                Err(AccountError::SessionEnded)
-            }
-            Err(error) => Err(StoreError::request(error).into()),
-        }
+        let output = request
+            .update_expression(expression.trim())
+            .send()
+            .await
+            .map_err(account_error)?;
+        Ok(UserRecord::from_item(
+            output.attributes.unwrap_or_default(),
+        )?)
     }
 
     /// Stores a new password hash and ends every session of the user but `session`, which is
@@ -287,9 +301,7 @@ impl Store {
             .key("pk", s(owner.user_key()))
             .update_expression("SET password_hash = :new, session_generation = :next")
             .condition_expression(format!("{condition} AND password_hash = :old"))
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-            ))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":new", s(new_hash))
             .expression_attribute_values(":old", s(old_hash))
             .expression_attribute_values(":next", AttributeValue::N(session.generation.to_string()))
@@ -315,33 +327,21 @@ impl Store {
     #[tracing::instrument(name = "store.end_sessions", skip_all)]
     pub async fn end_sessions(&self, owner: &Owner) -> Result<(), AccountError> {
         let (condition, values) = live_user_condition(owner);
-        let result = self
-            .client
+        self.client
             .update_item()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
             .update_expression("SET session_generation = :next")
             .condition_expression(condition)
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-            ))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(
                 ":next",
                 AttributeValue::N((owner.generation() + 1).to_string()),
             )
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(super::is_condition_failure) =>
-            {
-                Err(AccountError::SessionEnded)
-            }
-            Err(error) => Err(StoreError::request(error).into()),
-        }
+            .await
+            .map_err(account_error)?;
+        Ok(())
     }
 
     /// Starts a session for a user found at login, if the user is still that user: an account
@@ -353,7 +353,7 @@ impl Store {
         user: &UserRecord,
         session: &SessionRecord,
     ) -> Result<bool, StoreError> {
-        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        let check = ConditionCheck::builder()
             .table_name(&self.tables.users)
             .key("pk", s(&user.pk))
             .condition_expression(
@@ -375,6 +375,19 @@ impl Store {
             Err(error) if failed_condition(&error) == Some(0) => Ok(false),
             Err(error) => Err(StoreError::request(error)),
         }
+    }
+
+    /// The live-user condition as an item of a transaction.
+    pub(crate) fn live_user_check(&self, owner: &Owner) -> Result<TransactWriteItem, StoreError> {
+        let (condition, values) = live_user_condition(owner);
+        let check = ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(StoreError::request)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     pub(crate) fn put_session_item(

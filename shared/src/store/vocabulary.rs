@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, Select, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -170,22 +170,12 @@ impl Store {
             .map_err(StoreError::request)?;
         // The owner still there: a word whose meaning was being looked up while the account was
         // deleted is not stored behind the deletion worker's back.
-        let (live, values) = super::users::live_user_condition(owner);
-        let check = ConditionCheck::builder()
-            .table_name(&self.tables.users)
-            .key("pk", s(owner.user_key()))
-            .condition_expression(live)
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            ))
-            .build()
-            .map_err(StoreError::request)?;
         let result = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(lookup).build())
             .transact_items(TransactWriteItem::builder().put(item).build())
-            .transact_items(TransactWriteItem::builder().condition_check(check).build())
+            .transact_items(self.live_user_check(owner)?)
             .send()
             .await;
         match result {
