@@ -18,16 +18,32 @@ login=$(curl -fsS -X POST "$api/signup" -H 'content-type: application/json' \
   -d '{"username": "contract-tester", "password": "contract tester password"}')
 token=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' <<< "$login")
 
-.venv/bin/st run openapi.yaml --url "$api" \
-  --header "Authorization: Bearer $token" \
-  --checks all \
-  --exclude-checks positive_data_acceptance \
-  --mode positive \
-  --exclude-name "DELETE /auth" \
-  --exclude-name "DELETE /me/sessions" \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" \
-  --seed "${SCHEMATHESIS_SEED:-20261122}" \
-  --generation-deterministic \
-  --request-timeout 30 \
-  --workers 1 \
-  --report junit --report-dir target/schemathesis
+contract() {
+  .venv/bin/st run openapi.yaml --url "$api" \
+    --header "Authorization: Bearer $token" \
+    --checks all \
+    --exclude-checks positive_data_acceptance \
+    --mode positive \
+    --exclude-name "DELETE /auth" \
+    --exclude-name "DELETE /me/sessions" \
+    --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" \
+    --seed "${SCHEMATHESIS_SEED:-20261122}" \
+    --generation-deterministic \
+    --request-timeout 30 \
+    --workers 1 \
+    --report junit --report-dir target/schemathesis
+}
+
+# `cargo lambda watch` itself now and then answers a request with its own 500 (a problem+json
+# body, `httpstatuses.com/500`) though no function failed, which API Gateway never does. A run
+# whose failures include that reply is run once more; the generation is deterministic, so a
+# failure of the service fails both runs.
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
+if contract 2>&1 | tee "$output"; then exit 0; fi
+if grep -q 'httpstatuses.com/500' "$output"; then
+  echo "The local emulator answered with its own 500; running the contract once more." >&2
+  contract
+else
+  exit 1
+fi
