@@ -138,10 +138,46 @@ async fn routes(bench: &mut Bench, runs: usize) {
             )
             .await;
         let session = login["access_token"].as_str().unwrap().to_owned();
+        // A wrong current password costs the same argon2id work as the right one.
         bench
             .sample(
-                "DELETE /auth",
-                TestRequest::delete("/auth").token(&session),
+                "POST /me/password (wrong current)",
+                TestRequest::post("/me/password").token(&session).json(
+                    &json!({"current_password": "not the password", "new_password": "a new bench password"}),
+                ),
+                401,
+            )
+            .await;
+        let changed = bench
+            .sample(
+                "POST /me/password",
+                TestRequest::post("/me/password").token(&session).json(
+                    &json!({"current_password": "bench password", "new_password": "a new bench password"}),
+                ),
+                200,
+            )
+            .await;
+        let session = changed["access_token"].as_str().unwrap().to_owned();
+        bench
+            .sample(
+                "DELETE /me/sessions",
+                TestRequest::delete("/me/sessions").token(&session),
+                204,
+            )
+            .await;
+        let again = json!({"username": format!("bench-{n}"), "password": "a new bench password"});
+        let login = bench
+            .app
+            .send(TestRequest::post("/auth").json(&again))
+            .await
+            .json();
+        let session = login["access_token"].as_str().unwrap().to_owned();
+        bench
+            .sample(
+                "DELETE /me",
+                TestRequest::delete("/me")
+                    .token(&session)
+                    .json(&json!({"password": "a new bench password"})),
                 204,
             )
             .await;
@@ -160,6 +196,18 @@ async fn routes(bench: &mut Bench, runs: usize) {
             .await;
         bench
             .sample("GET /rooms", TestRequest::get("/rooms").token(&token), 200)
+            .await;
+        bench
+            .sample("GET /me", TestRequest::get("/me").token(&token), 200)
+            .await;
+        bench
+            .sample(
+                "PATCH /me",
+                TestRequest::patch("/me")
+                    .token(&token)
+                    .json(&json!({"display_name": format!("Bench {n}")})),
+                200,
+            )
             .await;
         let created = bench
             .sample(
@@ -223,6 +271,17 @@ async fn routes(bench: &mut Bench, runs: usize) {
         bench
             .sample(label, TestRequest::post(&feedback).token(&token), 200)
             .await;
+        if n % 10 == 0 {
+            // The whole account: its rooms (a conversation of 64 messages, and the bench's
+            // own rooms as they come and go) and notebook, streamed.
+            bench
+                .sample(
+                    "GET /me/export",
+                    TestRequest::get("/me/export").token(&token),
+                    200,
+                )
+                .await;
+        }
         let translation = format!("/rooms/{room}/messages/{said}/translation?to=ko");
         let label = if n == 0 {
             "translation (fresh)"
