@@ -38,6 +38,8 @@ pub struct Config {
     /// `ROLECHAT_MAX_ROOMS`: rooms one user may own (500 by default).
     pub max_rooms: u32,
     pub deletion: DeletionConfig,
+    /// The social logins (see `oauth`).
+    pub oauth: crate::oauth::OAuthConfig,
 }
 
 /// How the deletion worker paces itself.
@@ -220,7 +222,9 @@ impl Config {
             )?),
         };
 
+        let oauth = crate::oauth::OAuthConfig::from_lookup(get)?;
         Ok(Config {
+            oauth,
             tutor,
             daily_turns,
             concurrent_turns,

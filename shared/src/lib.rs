@@ -8,6 +8,7 @@ pub mod error;
 pub mod goals;
 pub mod handlers;
 pub mod http;
+pub mod oauth;
 pub mod report;
 pub mod review;
 pub mod room;

@@ -26,6 +26,11 @@ pub mod paths {
     pub const SCENARIOS: &str = "/scenarios";
     pub const SIGNUP: &str = "/signup";
     pub const AUTH: &str = "/auth";
+    pub const OAUTH_PROVIDERS: &str = "/auth/oauth/providers";
+    pub const OAUTH_START: &str = "/auth/oauth/{provider}/start";
+    pub const OAUTH_CALLBACK: &str = "/auth/oauth/{provider}/callback";
+    pub const OAUTH_EXCHANGE: &str = "/auth/oauth/exchange";
+    pub const ME_IDENTITY: &str = "/me/identities/{provider}";
     pub const ME: &str = "/me";
     pub const ME_PASSWORD: &str = "/me/password";
     pub const ME_SESSIONS: &str = "/me/sessions";
@@ -52,6 +57,12 @@ pub const ROUTES: &[Route] = &[
     route(Method::POST, AUTH, "auth"),
     route(Method::GET, AUTH, "auth"),
     route(Method::DELETE, AUTH, "auth"),
+    route(Method::GET, OAUTH_PROVIDERS, "oauth"),
+    route(Method::GET, OAUTH_START, "oauth"),
+    route(Method::GET, OAUTH_CALLBACK, "oauth"),
+    route(Method::POST, OAUTH_EXCHANGE, "oauth"),
+    route(Method::POST, ME_IDENTITY, "me-identities"),
+    route(Method::DELETE, ME_IDENTITY, "me-identities"),
     route(Method::GET, ME, "me"),
     route(Method::PATCH, ME, "me"),
     route(Method::DELETE, ME, "me"),

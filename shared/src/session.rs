@@ -51,6 +51,18 @@ impl Owner {
     }
 }
 
+/// The owner a provider link acts for when it comes back: the user who started it, as their
+/// checked session was then. A link started by one session is refused once that user's sessions
+/// were all ended, or the account deleted, as any of their requests would be.
+pub(crate) fn linking_owner(user_id: &str, user_key: &str, generation: u64) -> Owner {
+    Owner {
+        key: user_id.to_owned(),
+        user_key: user_key.to_owned(),
+        session_id: String::new(),
+        generation,
+    }
+}
+
 /// A request whose session is live: who it acts for, the session and the user as stored.
 #[derive(Debug, Clone)]
 pub struct Authenticated {

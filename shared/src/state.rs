@@ -18,6 +18,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub cursors: CursorKeys,
     pub tutor: Tutor,
+    pub oauth: crate::oauth::OAuth,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +44,9 @@ impl AppState {
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
         let tutor = Tutor::new(&config.tutor, openai_key);
+        let oauth = crate::oauth::OAuth::new(config.oauth.clone());
         Arc::new(AppState {
+            oauth,
             config,
             store,
             tokens,
@@ -74,6 +77,14 @@ impl AppState {
                 Some(read_secret(&aws, secret_id).await?)
             }
         };
+        let mut config = config;
+        if let Some(secret_id) = config.oauth.secrets_arn.clone() {
+            let secrets = read_secret(&aws, &secret_id).await?;
+            config.oauth = config
+                .oauth
+                .with_secrets(secrets.expose_secret())
+                .map_err(StartupError::Secret)?;
+        }
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
         Ok(AppState::new(config, store, &secret, openai_key))
     }
@@ -85,7 +96,10 @@ impl AppState {
         let throwaway: SecretString = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new()).into();
         let config = Config::from_lookup(|name| match name {
             "ROLECHAT_JWT_SECRET" => Some(throwaway.expose_secret().to_owned()),
-            "ROLECHAT_JWT_SECRET_ARN" | "OPENAI_API_KEY" | "ROLECHAT_OPENAI_KEY_SECRET_ARN" => None,
+            "ROLECHAT_JWT_SECRET_ARN"
+            | "OPENAI_API_KEY"
+            | "ROLECHAT_OPENAI_KEY_SECRET_ARN"
+            | "ROLECHAT_OAUTH_SECRETS_ARN" => None,
             _ => std::env::var(name).ok(),
         })?;
         let endpoint = config.dynamodb_endpoint.as_deref();

@@ -82,8 +82,10 @@ pub struct User {
     pub display_name: Option<String>,
     /// The language of explanations and translations when a request names none.
     pub native_language: crate::room::UiLanguage,
-    /// How the user can log in.
-    pub login_methods: Vec<&'static str>,
+    /// How the user can log in: `password`, and each linked provider.
+    pub login_methods: Vec<String>,
+    /// Whether the (generated) username may still be changed, once.
+    pub username_changeable: bool,
 }
 
 /// A display name: 1 to 40 characters once trimmed, no control characters.

@@ -59,7 +59,7 @@ async fn login(state: &AppState, req: &Request) -> HandlerResult {
         Some(username) => state.store.get_user(&username.key()).await?,
         None => None,
     };
-    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let stored_hash = user.as_ref().and_then(|user| user.password_hash.clone());
     if !verify_password(stored_hash, password).await {
         guard.failed(state).await?;
         return Err(ApiError::InvalidCredentials);

@@ -12,7 +12,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
 use crate::room::UiLanguage;
 use crate::session::{Authenticated, signed_in};
-use crate::store::{AccountError, ProfileChange};
+use crate::store::{AccountError, ProfileChange, RenameError};
 use crate::user::{Username, display_name};
 
 /// `/me`: `GET` the profile, `PATCH` it, `DELETE` the whole account.
@@ -34,6 +34,9 @@ fn profile(user: &crate::store::UserRecord) -> lambda_http::Response<lambda_http
 
 #[derive(Deserialize)]
 struct ProfileFields {
+    /// Only for a generated username (an account made through a provider), once.
+    #[serde(default)]
+    username: Option<String>,
     #[serde(default, deserialize_with = "crate::room::present")]
     display_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::room::present")]
@@ -58,7 +61,30 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
             Some(Some(code)) => errors.check("native_language", UiLanguage::parse(&code)),
         },
     };
+    let username = match fields.username {
+        None => None,
+        Some(_) if !user.user.username_changeable => {
+            errors.add(
+                "username",
+                "can be changed only once, after signing up through a provider",
+            );
+            None
+        }
+        Some(raw) => errors
+            .check("username", Username::parse(&raw))
+            .and_then(|name| {
+                if name.key() == user.user.pk {
+                    errors.add("username", "is already your username");
+                    None
+                } else {
+                    Some(name)
+                }
+            }),
+    };
     errors.finish()?;
+    if let Some(username) = username {
+        return rename(state, user, username, change).await;
+    }
     if change == ProfileChange::default() {
         return Ok(profile(&user.user));
     }
@@ -70,23 +96,69 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
     Ok(profile(&updated))
 }
 
+/// The once-only change of a generated username, with any other change asked with it. The name is
+/// the record's key, so the record moves; every other session ends, and the reply carries the
+/// request's new token with the user.
+async fn rename(
+    state: &AppState,
+    user: &Authenticated,
+    username: Username,
+    change: ProfileChange,
+) -> HandlerResult {
+    let mut renamed = user.user.clone();
+    renamed.pk = username.key();
+    renamed.username = username.as_str().to_owned();
+    renamed.username_changeable = false;
+    renamed.session_generation += 1;
+    if let Some(name) = change.display_name {
+        renamed.display_name = name;
+    }
+    if let Some(language) = change.native_language {
+        renamed.native_language = language;
+    }
+    let (session, token) = crate::session::start(state, &renamed, crate::time::now());
+    match state
+        .store
+        .rename_user(&user.owner, &renamed, &session)
+        .await
+    {
+        Ok(()) => Ok(json_response(
+            StatusCode::OK,
+            &super::LoginReply::new(state, token, renamed.public()),
+        )),
+        Err(RenameError::Taken) => Err(ApiError::UsernameTaken),
+        Err(RenameError::Account(error)) => Err(account_error(error)),
+    }
+}
+
 #[derive(Deserialize)]
 struct DeleteFields {
     password: Option<String>,
+    confirm: Option<String>,
 }
 
-/// Checks the password as login does (the same work, counted by the same guard), then deletes
-/// the account: gone at once for every reader, removed in the background.
+/// Deletes the account: gone at once for every reader, removed in the background. An account
+/// with a password is confirmed by it, checked as login checks it (the same work, counted by the
+/// same guard); one made through a provider, which has none, by its username typed out.
 async fn delete(state: &AppState, user: &Authenticated, req: &Request) -> HandlerResult {
     let fields: DeleteFields = parse_json(req)?;
-    let password = fields
-        .password
-        .filter(|password| !password.is_empty())
-        .ok_or_else(|| ApiError::field("password", "is required"))?;
-    check_password(state, user, req, password).await?;
+    match &user.user.password_hash {
+        Some(_) => {
+            let password = fields
+                .password
+                .filter(|password| !password.is_empty())
+                .ok_or_else(|| ApiError::field("password", "is required"))?;
+            check_password(state, user, req, password).await?;
+        }
+        None => {
+            if fields.confirm.as_deref() != Some(user.user.username.as_str()) {
+                return Err(ApiError::field("confirm", "must be your username"));
+            }
+        }
+    }
     state
         .store
-        .delete_account(&user.owner, &user.user.password_hash, crate::time::now())
+        .delete_account(&user.owner, &user.user, crate::time::now())
         .await
         .map_err(account_error)?;
     Ok(no_content())
@@ -103,7 +175,7 @@ pub(super) async fn check_password(
     let username = Username::parse(&user.user.username).ok();
     let guard = AuthGuard::new(state, req, username.as_ref());
     guard.admit(state).await?;
-    if verify_password(Some(user.user.password_hash.clone()), password).await {
+    if verify_password(user.user.password_hash.clone(), password).await {
         Ok(())
     } else {
         guard.failed(state).await?;

@@ -27,8 +27,10 @@ struct PasswordChange {
 async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let body: PasswordChange = parse_json(&req)?;
     let mut errors = FieldErrors::new();
+    // An account made through a provider has no password yet: it may set one.
+    let has_password = user.user.password_hash.is_some();
     let current = body.current_password.filter(|p| !p.is_empty());
-    if current.is_none() {
+    if current.is_none() && has_password {
         errors.add("current_password", "is required");
     }
     let username = Username::parse(&user.user.username).ok();
@@ -43,18 +45,25 @@ async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         }
         Some(raw) => errors.check("new_password", Password::parse(&raw, username.as_ref())),
     };
-    let (Some(current), Some(new)) = (current, new) else {
-        return Err(ApiError::Validation(errors));
-    };
-    check_password(&state, &user, &req, current).await?;
+    errors.finish()?;
+    let new = new.ok_or_else(|| ApiError::internal("a new password passed validation unset"))?;
+    if has_password {
+        check_password(&state, &user, &req, current.unwrap_or_default()).await?;
+    }
 
     let new_hash = hash_password(&new).await?;
     let mut next = user.user.clone();
     next.session_generation += 1;
+    next.password_hash = Some(new_hash.clone());
     let (session, token) = session::start(&state, &next, crate::time::now());
     state
         .store
-        .change_password(&user.owner, &user.user.password_hash, &new_hash, &session)
+        .change_password(
+            &user.owner,
+            user.user.password_hash.as_deref(),
+            &new_hash,
+            &session,
+        )
         .await
         .map_err(account_error)?;
     Ok(json_response(

@@ -43,11 +43,14 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         pk: username.key(),
         id: UserRecord::new_id(),
         username: username.as_str().to_owned(),
-        password_hash: hash_password(&password).await?,
+        password_hash: Some(hash_password(&password).await?),
         created_at: time::rfc3339(now),
         display_name: None,
         native_language,
         session_generation: 0,
+        identities: Vec::new(),
+        username_changeable: false,
+        room_count: None,
     };
     let (session, token) = session::start(&state, &user, now);
     state

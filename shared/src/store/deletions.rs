@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::rooms::room_sk;
 use super::users::live_user_condition;
-use super::{AccountError, Owner, Store, StoreError, failed_condition, s};
+use super::{
+    AccountError, IdentityRecord, Owner, Store, StoreError, UserRecord, failed_condition, s,
+};
 use crate::store::schema;
 
 type Item = HashMap<String, AttributeValue>;
@@ -135,32 +137,45 @@ pub struct Budget {
 }
 
 impl Store {
-    /// Deletes the account: the user record goes (the name is free, every token of theirs is
-    /// refused from the next request) and the job to remove the rest is written, in one
-    /// transaction. `SessionEnded` if the user is gone or their sessions ended meanwhile.
+    /// Deletes the account: the user record and its provider identities go (the name and the
+    /// identities are free, every token of theirs is refused from the next request) and the job
+    /// to remove the rest is written, in one transaction. `SessionEnded` if the user is gone or
+    /// their sessions ended meanwhile.
     #[tracing::instrument(name = "store.delete_account", skip_all)]
     pub async fn delete_account(
         &self,
         owner: &Owner,
-        password_hash: &str,
+        user: &UserRecord,
         now: time::OffsetDateTime,
     ) -> Result<(), AccountError> {
-        let (condition, values) = live_user_condition(owner);
+        let (condition, mut values) = live_user_condition(owner);
+        let (password, password_values) =
+            super::users::same_password(user.password_hash.as_deref());
+        values.extend(password_values);
         let delete = Delete::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
-            .condition_expression(format!("{condition} AND password_hash = :hash"))
+            .condition_expression(format!("{condition} AND {password}"))
             .set_expression_attribute_values(Some(values))
-            .expression_attribute_values(":hash", s(password_hash))
             .build()
             .map_err(StoreError::request)?;
-        let result = self
+        let mut request = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(self.put_job(&DeletionJob::account(owner, now))?)
-            .send()
-            .await;
+            .transact_items(self.put_job(&DeletionJob::account(owner, now))?);
+        for linked in &user.identities {
+            let identity = Delete::builder()
+                .table_name(&self.tables.users)
+                .key(
+                    "pk",
+                    s(&IdentityRecord::key(&linked.provider, &linked.subject)),
+                )
+                .build()
+                .map_err(StoreError::request)?;
+            request = request.transact_items(TransactWriteItem::builder().delete(identity).build());
+        }
+        let result = request.send().await;
         match result {
             Ok(_) => Ok(()),
             Err(error) if failed_condition(&error) == Some(0) => Err(AccountError::SessionEnded),

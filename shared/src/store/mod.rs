@@ -5,6 +5,7 @@
 
 mod aids;
 mod deletions;
+mod identities;
 mod limits;
 mod rooms;
 pub mod schema;
@@ -14,13 +15,16 @@ mod users;
 mod vocabulary;
 
 pub use deletions::{Budget, DeletionJob, JobKind, Part, Progress};
+pub use identities::{LinkError, LoginCode, OAuthState, RenameError};
 pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
 pub use turns::{
     BeginError, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart, Usage,
 };
-pub use users::{AccountError, CreateUserError, ProfileChange, UserRecord};
+pub use users::{
+    AccountError, CreateUserError, IdentityRecord, LinkedIdentity, ProfileChange, UserRecord,
+};
 pub use vocabulary::{Added, NewItem, VocabularyRecord, due_key as vocabulary_due_key};
 
 use aws_sdk_dynamodb::Client;

@@ -24,10 +24,23 @@ pub struct UserRecord {
     #[serde(default)]
     pub id: String,
     pub username: String,
-    pub password_hash: String,
+    /// An argon2id PHC string; none for an account made through a provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The provider identities linked to the account, in the order linked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<LinkedIdentity>,
+    /// Whether the username was generated (an account made through a provider) and may still
+    /// be changed, once.
+    #[serde(default)]
+    pub username_changeable: bool,
+    /// The rooms the user owns (kept by room creation and deletion, with conditions); carried
+    /// over when the record moves to a new name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_count: Option<u64>,
     #[serde(default = "default_native_language")]
     pub native_language: UiLanguage,
     #[serde(default)]
@@ -61,8 +74,18 @@ impl UserRecord {
             created_at: self.created_at.clone(),
             display_name: self.display_name.clone(),
             native_language: self.native_language,
-            login_methods: vec!["password"],
+            login_methods: self.login_methods(),
+            username_changeable: self.username_changeable,
         }
+    }
+
+    /// How the user can log in: `password`, then each linked provider.
+    pub fn login_methods(&self) -> Vec<String> {
+        self.password_hash
+            .iter()
+            .map(|_| "password".to_owned())
+            .chain(self.identities.iter().map(|i| i.provider.clone()))
+            .collect()
     }
 
     /// As read: a user stored before ids gets the id their data is kept under.
@@ -100,6 +123,18 @@ pub(crate) fn live_user_condition(owner: &Owner) -> (String, HashMap<String, Att
     )
 }
 
+/// The condition that the user's password is still the one read (`None`: that there is still
+/// none), with its values: a change of password meanwhile makes the write fail.
+pub(crate) fn same_password(hash: Option<&str>) -> (&'static str, HashMap<String, AttributeValue>) {
+    match hash {
+        Some(hash) => (
+            "password_hash = :hash",
+            HashMap::from([(":hash".to_owned(), s(hash))]),
+        ),
+        None => ("attribute_not_exists(password_hash)", HashMap::new()),
+    }
+}
+
 /// A failed single-item write to the user record: its condition failing means the session ended.
 fn account_error<E>(error: SdkError<E, HttpResponse>) -> AccountError
 where
@@ -108,6 +143,40 @@ where
     match error.as_service_error() {
         Some(service) if super::is_condition_failure(service) => AccountError::SessionEnded,
         _ => StoreError::request(error).into(),
+    }
+}
+
+/// A provider identity on its user's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    pub provider: String,
+    pub subject: String,
+}
+
+/// A provider identity (`identity#{provider}#{subject}`, in the users table): which user it logs
+/// in. Written with the user's record in one transaction, so each belongs to one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityRecord {
+    pub pk: String,
+    pub user_key: String,
+    pub user_id: String,
+    pub provider: String,
+    pub subject: String,
+}
+
+impl IdentityRecord {
+    pub fn key(provider: &str, subject: &str) -> String {
+        format!("identity#{provider}#{subject}")
+    }
+
+    pub fn new(user: &UserRecord, provider: &str, subject: &str) -> Self {
+        IdentityRecord {
+            pk: Self::key(provider, subject),
+            user_key: user.pk.clone(),
+            user_id: user.id.clone(),
+            provider: provider.to_owned(),
+            subject: subject.to_owned(),
+        }
     }
 }
 
@@ -291,19 +360,20 @@ impl Store {
     pub async fn change_password(
         &self,
         owner: &Owner,
-        old_hash: &str,
+        old_hash: Option<&str>,
         new_hash: &str,
         session: &SessionRecord,
     ) -> Result<(), AccountError> {
-        let (condition, values) = live_user_condition(owner);
+        let (condition, mut values) = live_user_condition(owner);
+        let (password, password_values) = same_password(old_hash);
+        values.extend(password_values);
         let update = Update::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
             .update_expression("SET password_hash = :new, session_generation = :next")
-            .condition_expression(format!("{condition} AND password_hash = :old"))
+            .condition_expression(format!("{condition} AND {password}"))
             .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":new", s(new_hash))
-            .expression_attribute_values(":old", s(old_hash))
             .expression_attribute_values(":next", AttributeValue::N(session.generation.to_string()))
             .build()
             .map_err(StoreError::request)?;
@@ -353,14 +423,15 @@ impl Store {
         user: &UserRecord,
         session: &SessionRecord,
     ) -> Result<bool, StoreError> {
+        let (password, values) = same_password(user.password_hash.as_deref());
         let check = ConditionCheck::builder()
             .table_name(&self.tables.users)
             .key("pk", s(&user.pk))
-            .condition_expression(
-                "attribute_exists(pk) AND (id = :uid OR (attribute_not_exists(id) AND pk = :uid)) AND password_hash = :hash",
-            )
+            .condition_expression(format!(
+                "attribute_exists(pk) AND (id = :uid OR (attribute_not_exists(id) AND pk = :uid)) AND {password}"
+            ))
+            .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":uid", s(&user.id))
-            .expression_attribute_values(":hash", s(&user.password_hash))
             .build()
             .map_err(StoreError::request)?;
         let result = self

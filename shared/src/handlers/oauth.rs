@@ -1,0 +1,340 @@
+//! `/auth/oauth/...`: sign-up and login through a provider (function `oauth`).
+//!
+//! `GET providers` names the configured ones. `GET {provider}/start?site=` sends the browser to
+//! the provider with a state, a nonce and a PKCE challenge, all kept here. `GET
+//! {provider}/callback` takes the state once, exchanges the code, finds or makes the user (or
+//! links the identity, for a link started from the account page), and sends the browser back to
+//! the site with a one-time code, never a token. `POST exchange` turns that code into the usual
+//! login body.
+
+use std::sync::Arc;
+
+use lambda_http::http::{Method, Response, StatusCode, header};
+use lambda_http::{Body, Request};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::LoginReply;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::http::{HandlerResult, allow, json_response, parse_json, query, request_path};
+use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
+use crate::room::UiLanguage;
+use crate::routes::{matches, path_param, paths};
+use crate::store::{
+    CreateUserError, IdentityRecord, LinkError, LinkedIdentity, LoginCode, OAuthState, UserRecord,
+};
+use crate::user::Username;
+use crate::{session, time};
+
+pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
+    let path = request_path(&req).to_owned();
+    if matches(paths::OAUTH_PROVIDERS, &path) {
+        allow(&req, &[Method::GET])?;
+        let names: Vec<_> = state
+            .oauth
+            .config
+            .providers
+            .iter()
+            .map(|p| p.name)
+            .collect();
+        Ok(json_response(StatusCode::OK, &json!({"providers": names})))
+    } else if matches(paths::OAUTH_EXCHANGE, &path) {
+        allow(&req, &[Method::POST])?;
+        exchange(&state, &req).await
+    } else if matches(paths::OAUTH_START, &path) {
+        allow(&req, &[Method::GET])?;
+        let provider = provider(&state, &path, paths::OAUTH_START)?;
+        let site = site(&state, &req)?;
+        let ui = query(&req).first("ui").map(str::to_owned);
+        let url = begin(&state, provider, site, ui, None).await?;
+        Ok(redirect(&url))
+    } else if matches(paths::OAUTH_CALLBACK, &path) {
+        allow(&req, &[Method::GET])?;
+        let provider = provider(&state, &path, paths::OAUTH_CALLBACK)?;
+        callback(&state, provider, &req).await
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// The provider named in the path: `404` when it is not configured.
+pub(super) fn provider<'s>(
+    state: &'s AppState,
+    path: &str,
+    template: &str,
+) -> Result<&'s Provider, ApiError> {
+    path_param(template, path, "provider")
+        .and_then(|name| state.oauth.config.provider(name))
+        .ok_or(ApiError::NotFound)
+}
+
+/// Where the browser goes back to: one of the configured site origins, named by `?site=` (the
+/// first one if none is named). Never anything else, so the flow cannot be turned into an open
+/// redirect.
+pub(super) fn site(state: &AppState, req: &Request) -> Result<String, ApiError> {
+    let mut origins = state
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|origin| origin.to_str().ok());
+    match query(req).first("site") {
+        Some(site) if origins.any(|origin| origin == site) => Ok(site.to_owned()),
+        Some(_) => Err(ApiError::field("site", "must be one of the site's origins")),
+        None => first_site(state).ok_or(ApiError::NotFound),
+    }
+}
+
+fn first_site(state: &AppState) -> Option<String> {
+    state
+        .config
+        .allowed_origins
+        .first()
+        .and_then(|origin| origin.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Keeps what the callback will need and returns the provider's authorization URL.
+pub(super) async fn begin(
+    state: &AppState,
+    provider: &Provider,
+    site: String,
+    ui: Option<String>,
+    link: Option<&session::Authenticated>,
+) -> Result<String, ApiError> {
+    let started = state.oauth.start(provider).map_err(ApiError::internal)?;
+    let record = OAuthState {
+        pk: format!("oauth#{}", started.state),
+        provider: provider.name.to_owned(),
+        nonce: started.nonce,
+        pkce_verifier: started.pkce_verifier,
+        site,
+        link_user_id: link.map(|user| user.user.id.clone()),
+        link_user_key: link.map(|user| user.user.pk.clone()),
+        link_generation: link.map_or(0, |user| user.owner.generation()),
+        ui,
+        expires_at: time::now().unix_timestamp() + STATE_TTL.as_secs() as i64,
+    };
+    state.store.put_oauth_state(&record).await?;
+    Ok(started.authorize_url)
+}
+
+fn redirect(location: &str) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::FOUND)
+        .header(header::LOCATION, location)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::Empty)
+        .expect("a status and a location always build")
+}
+
+/// The site's page for the outcome: `#/oauth?code=` or `?error=` for a login, `#/account?linked=`
+/// or `?link_error=` for a link.
+fn back_to(site: &str, page: &str, name: &str, value: &str) -> Response<Body> {
+    redirect(&format!("{site}/#/{page}?{name}={}", url_encode(value)))
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn callback(state: &AppState, provider: &Provider, req: &Request) -> HandlerResult {
+    let params = query(req);
+    let now = time::now().unix_timestamp();
+    // The state is taken once: a replayed or forged one finds nothing. Its site is where the
+    // browser goes back; without one, the first configured origin.
+    let taken = match params.first("state") {
+        Some(id) => {
+            state
+                .store
+                .take_oauth_state(&format!("oauth#{id}"), now)
+                .await?
+        }
+        None => None,
+    };
+    let Some(flow) = taken.filter(|flow| flow.provider == provider.name) else {
+        let site = first_site(state).ok_or(ApiError::NotFound)?;
+        return Ok(back_to(&site, "oauth", "error", "state_invalid"));
+    };
+    let page = if flow.link_user_id.is_some() {
+        ("account", "link_error")
+    } else {
+        ("oauth", "error")
+    };
+    let fail = |code: &str| Ok(back_to(&flow.site, page.0, page.1, code));
+    if params.first("error").is_some() {
+        return fail("provider_refused");
+    }
+    let Some(code) = params.first("code") else {
+        return fail("provider_refused");
+    };
+    let who = match state
+        .oauth
+        .finish(provider, code, &flow.pkce_verifier, &flow.nonce)
+        .await
+    {
+        Ok(who) => who,
+        Err(failure) => {
+            tracing::warn!(provider = provider.name, %failure, "a provider login was refused");
+            return fail(failure.code());
+        }
+    };
+
+    if let (Some(user_id), Some(user_key)) = (&flow.link_user_id, &flow.link_user_key) {
+        let owner = session::linking_owner(user_id, user_key, flow.link_generation);
+        let Some(user) = state
+            .store
+            .get_user(user_key)
+            .await?
+            .filter(|u| &u.id == user_id)
+        else {
+            return fail("session_ended");
+        };
+        if user.identities.iter().any(|i| i.provider == provider.name) {
+            return fail("already_linked");
+        }
+        let identity = IdentityRecord::new(&user, provider.name, &who.subject);
+        return match state.store.link_identity(&owner, &user, &identity).await {
+            Ok(()) => Ok(back_to(&flow.site, "account", "linked", provider.name)),
+            Err(LinkError::Taken) => fail("identity_taken"),
+            Err(LinkError::Account(crate::store::AccountError::SessionEnded)) => {
+                fail("session_ended")
+            }
+            Err(LinkError::Account(crate::store::AccountError::Store(error))) => Err(error.into()),
+        };
+    }
+
+    let user = match state
+        .store
+        .find_identity(provider.name, &who.subject)
+        .await?
+    {
+        Some(identity) => match state.store.get_user(&identity.user_key).await? {
+            Some(user) if user.id == identity.user_id => user,
+            _ => return fail("session_ended"),
+        },
+        None => new_user(state, provider, &who, flow.ui.as_deref()).await?,
+    };
+    // 32 random bytes (base64url), from the same generator as the state.
+    let code = oauth2::CsrfToken::new_random_len(32).secret().clone();
+    state
+        .store
+        .put_login_code(&LoginCode {
+            pk: format!("login#{code}"),
+            user_key: user.pk.clone(),
+            user_id: user.id.clone(),
+            expires_at: now + CODE_TTL.as_secs() as i64,
+        })
+        .await?;
+    Ok(back_to(&flow.site, "oauth", "code", &code))
+}
+
+/// A new user for an identity no one has: a generated username the learner may change once,
+/// no password.
+async fn new_user(
+    state: &AppState,
+    provider: &Provider,
+    who: &crate::oauth::ProviderUser,
+    ui: Option<&str>,
+) -> Result<UserRecord, ApiError> {
+    let stem: String = who
+        .name_hint
+        .as_deref()
+        .unwrap_or(provider.name)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .take(20)
+        .collect();
+    let stem = if stem.len() < 3 {
+        provider.name.to_owned()
+    } else {
+        stem
+    };
+    let native_language = ui
+        .and_then(|code| UiLanguage::parse(code).ok())
+        .unwrap_or(UiLanguage::Ko);
+    for _ in 0..5 {
+        let suffix = ulid::Ulid::new().to_string()[20..].to_lowercase();
+        let username = Username::parse(&format!("{stem}-{suffix}"))
+            .map_err(|_| ApiError::internal("a generated username is not valid"))?;
+        let user = UserRecord {
+            pk: username.key(),
+            id: UserRecord::new_id(),
+            username: username.as_str().to_owned(),
+            password_hash: None,
+            created_at: time::rfc3339(time::now()),
+            display_name: None,
+            native_language,
+            session_generation: 0,
+            identities: vec![LinkedIdentity {
+                provider: provider.name.to_owned(),
+                subject: who.subject.clone(),
+            }],
+            username_changeable: true,
+            room_count: None,
+        };
+        let identity = IdentityRecord::new(&user, provider.name, &who.subject);
+        match state
+            .store
+            .create_user_with_identity(&user, &identity)
+            .await
+        {
+            Ok(()) => return Ok(user),
+            // The name was taken, or the identity was made by a login racing this one.
+            Err(CreateUserError::UsernameTaken) => {
+                if let Some(identity) = state
+                    .store
+                    .find_identity(provider.name, &who.subject)
+                    .await?
+                    && let Some(user) = state.store.get_user(&identity.user_key).await?
+                {
+                    return Ok(user);
+                }
+            }
+            Err(CreateUserError::Store(error)) => return Err(error.into()),
+        }
+    }
+    Err(ApiError::Conflict("No free username was found; try again."))
+}
+
+#[derive(Deserialize)]
+struct Exchange {
+    code: Option<String>,
+}
+
+/// The one-time code, taken once, for the login body: a replayed, expired or made-up code is
+/// `401 invalid_credentials`.
+async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
+    let body: Exchange = parse_json(req)?;
+    let code = body
+        .code
+        .filter(|code| !code.is_empty() && code.len() <= 128)
+        .ok_or_else(|| ApiError::field("code", "is required"))?;
+    let now = time::now();
+    let taken = state
+        .store
+        .take_login_code(&format!("login#{code}"), now.unix_timestamp())
+        .await?
+        .ok_or(ApiError::InvalidCredentials)?;
+    let user = state
+        .store
+        .get_user(&taken.user_key)
+        .await?
+        .filter(|user| user.id == taken.user_id)
+        .ok_or(ApiError::InvalidCredentials)?;
+    let (session, token) = session::start(state, &user, now);
+    if !state.store.start_session(&user, &session).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &LoginReply::new(state, token, user.public()),
+    ))
+}

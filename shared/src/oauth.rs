@@ -1,0 +1,457 @@
+//! Sign-up and login through GitHub (OAuth 2.0 and its user API), Kakao and Google (OpenID
+//! Connect). The `oauth2` crate builds the authorization request (state, PKCE S256) and makes the
+//! code exchange; an ID token is verified with `jsonwebtoken` against the provider's JWKS
+//! (signature, issuer, audience, expiry) and its nonce against the one kept for the login.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{DecodingKey, Validation};
+use oauth2::basic::{BasicErrorResponse, BasicTokenType};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, ExtraTokenFields,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardTokenResponse, TokenResponse,
+    TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConfigError;
+
+/// How long a login may take between leaving for the provider and coming back.
+pub const STATE_TTL: Duration = Duration::from_secs(600);
+/// How long the site has to exchange the one-time code.
+pub const CODE_TTL: Duration = Duration::from_secs(120);
+/// How long a provider's signing keys are kept before they are fetched again.
+const JWKS_TTL: Duration = Duration::from_secs(3600);
+
+pub const PROVIDERS: [&str; 3] = ["github", "kakao", "google"];
+
+/// How a provider says who the user is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identify {
+    /// OAuth 2.0 only: the user API, called with the access token (GitHub's `GET /user`).
+    UserApi { url: String },
+    /// OpenID Connect: a signed ID token.
+    IdToken { issuer: String, jwks_url: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub name: &'static str,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub identify: Identify,
+    pub scopes: Vec<&'static str>,
+}
+
+/// The configured providers and where the flow comes back.
+#[derive(Debug, Clone, Default)]
+pub struct OAuthConfig {
+    pub providers: Vec<Provider>,
+    /// `ROLECHAT_OAUTH_CALLBACK_BASE`: the API's public URL; callbacks are
+    /// `{base}/auth/oauth/{provider}/callback`.
+    pub callback_base: String,
+    /// `ROLECHAT_OAUTH_SECRETS_ARN`: a Secrets Manager secret with the client secrets, as JSON
+    /// (`{"github": "...", ...}`), read at cold start.
+    pub secrets_arn: Option<String>,
+}
+
+impl OAuthConfig {
+    /// Reads `ROLECHAT_OAUTH_{GITHUB,KAKAO,GOOGLE}_CLIENT_ID` (a provider without one is not
+    /// offered), `..._CLIENT_SECRET` and `..._BASE_URL` (a provider's endpoints under one base, for
+    /// a stand-in such as the local stack's fake provider).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut providers = Vec::new();
+        for name in PROVIDERS {
+            let var =
+                |suffix: &str| get(&format!("ROLECHAT_OAUTH_{}_{suffix}", name.to_uppercase()));
+            let Some(client_id) = var("CLIENT_ID") else {
+                continue;
+            };
+            let base = var("BASE_URL").map(|base| base.trim_end_matches('/').to_owned());
+            providers.push(Provider::new(
+                name,
+                client_id,
+                var("CLIENT_SECRET").map(SecretString::from),
+                base.as_deref(),
+            ));
+        }
+        let callback_base = get("ROLECHAT_OAUTH_CALLBACK_BASE").unwrap_or_default();
+        if !providers.is_empty() && !callback_base.starts_with("http") {
+            return Err(ConfigError::Invalid {
+                name: "ROLECHAT_OAUTH_CALLBACK_BASE",
+                problem: "set it to the API's public URL when a provider is configured".into(),
+            });
+        }
+        Ok(OAuthConfig {
+            providers,
+            callback_base: callback_base.trim_end_matches('/').to_owned(),
+            secrets_arn: get("ROLECHAT_OAUTH_SECRETS_ARN"),
+        })
+    }
+
+    pub fn provider(&self, name: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
+    /// Fills each provider's client secret from the JSON of a Secrets Manager secret.
+    pub fn with_secrets(mut self, json: &str) -> Result<Self, String> {
+        let secrets: HashMap<String, String> = serde_json::from_str(json)
+            .map_err(|_| "the OAuth secret is not a JSON object of strings")?;
+        for provider in &mut self.providers {
+            if let Some(secret) = secrets.get(provider.name) {
+                provider.client_secret = Some(secret.clone().into());
+            }
+        }
+        Ok(self)
+    }
+}
+
+impl Provider {
+    fn new(
+        name: &'static str,
+        client_id: String,
+        client_secret: Option<SecretString>,
+        base: Option<&str>,
+    ) -> Self {
+        let at = |real: &str, path: &str| base.map_or(real.to_owned(), |b| format!("{b}{path}"));
+        let (authorize_url, token_url, identify, scopes) = match name {
+            "github" => (
+                at("https://github.com/login/oauth/authorize", "/authorize"),
+                at("https://github.com/login/oauth/access_token", "/token"),
+                Identify::UserApi {
+                    url: at("https://api.github.com/user", "/user"),
+                },
+                vec!["read:user"],
+            ),
+            "kakao" => (
+                at("https://kauth.kakao.com/oauth/authorize", "/authorize"),
+                at("https://kauth.kakao.com/oauth/token", "/token"),
+                Identify::IdToken {
+                    issuer: base.unwrap_or("https://kauth.kakao.com").to_owned(),
+                    jwks_url: at("https://kauth.kakao.com/.well-known/jwks.json", "/jwks"),
+                },
+                vec!["openid"],
+            ),
+            _ => (
+                at("https://accounts.google.com/o/oauth2/v2/auth", "/authorize"),
+                at("https://oauth2.googleapis.com/token", "/token"),
+                Identify::IdToken {
+                    issuer: base.unwrap_or("https://accounts.google.com").to_owned(),
+                    jwks_url: at("https://www.googleapis.com/oauth2/v3/certs", "/jwks"),
+                },
+                vec!["openid", "profile"],
+            ),
+        };
+        Provider {
+            name,
+            client_id,
+            client_secret,
+            authorize_url,
+            token_url,
+            identify,
+            scopes,
+        }
+    }
+}
+
+/// Why a provider login did not give an identity. Each is told to the site by its code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OAuthFailure {
+    #[error("the provider refused the login or the code")]
+    Refused,
+    #[error("the provider could not be reached or answered nonsense")]
+    Unreachable,
+    #[error("the provider's ID token did not verify: {0}")]
+    BadToken(String),
+}
+
+impl OAuthFailure {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthFailure::Refused => "provider_refused",
+            OAuthFailure::Unreachable => "provider_unreachable",
+            OAuthFailure::BadToken(_) => "provider_token_invalid",
+        }
+    }
+}
+
+/// Who the provider says the user is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderUser {
+    pub subject: String,
+    /// A name to start the generated username from (GitHub's login), when there is one.
+    pub name_hint: Option<String>,
+}
+
+/// The extra field of an OpenID Connect token response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IdTokenField {
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+type Tokens = StandardTokenResponse<IdTokenField, BasicTokenType>;
+
+/// The parts of a login that the callback needs back.
+pub struct Started {
+    pub authorize_url: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdClaims {
+    sub: String,
+    #[serde(default)]
+    nonce: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GitHubUser {
+    id: serde_json::Value,
+    #[serde(default)]
+    login: Option<String>,
+}
+
+/// Talks to the providers; keeps their signing keys for an hour.
+pub struct OAuth {
+    pub config: OAuthConfig,
+    http: reqwest::Client,
+    jwks: Mutex<HashMap<String, (Instant, JwkSet)>>,
+}
+
+impl OAuth {
+    pub fn new(config: OAuthConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a plain HTTPS client builds");
+        OAuth {
+            config,
+            http,
+            jwks: Mutex::default(),
+        }
+    }
+
+    fn redirect_url(&self, provider: &Provider) -> String {
+        format!(
+            "{}/auth/oauth/{}/callback",
+            self.config.callback_base, provider.name
+        )
+    }
+
+    /// The authorization request: a random state, a nonce (OpenID Connect) and a PKCE S256
+    /// challenge, whose verifier stays on the server.
+    pub fn start(&self, provider: &Provider) -> Result<Started, OAuthFailure> {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let nonce = CsrfToken::new_random().secret().clone();
+        let client = oauth2::basic::BasicClient::new(ClientId::new(provider.client_id.clone()))
+            .set_auth_uri(
+                AuthUrl::new(provider.authorize_url.clone())
+                    .map_err(|_| OAuthFailure::Unreachable)?,
+            )
+            .set_redirect_uri(
+                RedirectUrl::new(self.redirect_url(provider))
+                    .map_err(|_| OAuthFailure::Unreachable)?,
+            );
+        let mut request = client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge);
+        for scope in &provider.scopes {
+            request = request.add_scope(Scope::new((*scope).to_owned()));
+        }
+        if matches!(provider.identify, Identify::IdToken { .. }) {
+            request = request.add_extra_param("nonce", nonce.clone());
+        }
+        let (url, state) = request.url();
+        Ok(Started {
+            authorize_url: url.to_string(),
+            state: state.secret().clone(),
+            nonce,
+            pkce_verifier: verifier.secret().clone(),
+        })
+    }
+
+    /// Exchanges the code (with the PKCE verifier) and finds out who logged in.
+    pub async fn finish(
+        &self,
+        provider: &Provider,
+        code: &str,
+        pkce_verifier: &str,
+        nonce: &str,
+    ) -> Result<ProviderUser, OAuthFailure> {
+        let secret = provider
+            .client_secret
+            .as_ref()
+            .map(|secret| ClientSecret::new(secret.expose_secret().to_owned()));
+        let client = oauth2::Client::<
+            BasicErrorResponse,
+            Tokens,
+            oauth2::basic::BasicTokenIntrospectionResponse,
+            oauth2::StandardRevocableToken,
+            oauth2::basic::BasicRevocationErrorResponse,
+        >::new(ClientId::new(provider.client_id.clone()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_token_uri(
+            TokenUrl::new(provider.token_url.clone()).map_err(|_| OAuthFailure::Unreachable)?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(self.redirect_url(provider)).map_err(|_| OAuthFailure::Unreachable)?,
+        );
+        let client = match secret {
+            Some(secret) => client.set_client_secret(secret),
+            None => client,
+        };
+        let http = |request: oauth2::HttpRequest| self.send(request);
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
+            .request_async(&http)
+            .await
+            .map_err(|error| match error {
+                oauth2::RequestTokenError::ServerResponse(_) => OAuthFailure::Refused,
+                _ => OAuthFailure::Unreachable,
+            })?;
+        match &provider.identify {
+            Identify::UserApi { url } => self.user_api(url, tokens.access_token().secret()).await,
+            Identify::IdToken { issuer, jwks_url } => {
+                let token = tokens
+                    .extra_fields()
+                    .id_token
+                    .as_deref()
+                    .ok_or_else(|| OAuthFailure::BadToken("no ID token".into()))?;
+                let claims = self
+                    .verify(token, issuer, &provider.client_id, jwks_url)
+                    .await?;
+                if claims.nonce.as_deref() != Some(nonce) {
+                    return Err(OAuthFailure::BadToken(
+                        "the nonce is not this login's".into(),
+                    ));
+                }
+                Ok(ProviderUser {
+                    subject: claims.sub,
+                    name_hint: None,
+                })
+            }
+        }
+    }
+
+    async fn user_api(&self, url: &str, access_token: &str) -> Result<ProviderUser, OAuthFailure> {
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(access_token)
+            .header("accept", "application/vnd.github+json")
+            .header("user-agent", "rolechat")
+            .send()
+            .await
+            .map_err(|_| OAuthFailure::Unreachable)?;
+        if !response.status().is_success() {
+            return Err(OAuthFailure::Refused);
+        }
+        let user: GitHubUser = response
+            .json()
+            .await
+            .map_err(|_| OAuthFailure::Unreachable)?;
+        let subject = match user.id {
+            serde_json::Value::Number(id) => id.to_string(),
+            serde_json::Value::String(id) if !id.is_empty() => id,
+            _ => return Err(OAuthFailure::Unreachable),
+        };
+        Ok(ProviderUser {
+            subject,
+            name_hint: user.login,
+        })
+    }
+
+    /// Verifies an ID token: RS256 only, signed by a key of the provider's JWKS (fetched again
+    /// once when the token names a key not known yet, for a rotation), the issuer, this client as
+    /// the audience, not expired.
+    async fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+        jwks_url: &str,
+    ) -> Result<IdClaims, OAuthFailure> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|error| OAuthFailure::BadToken(error.to_string()))?;
+        let kid = header.kid.unwrap_or_default();
+        let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.leeway = 30;
+        for refresh in [false, true] {
+            let keys = self.keys(jwks_url, refresh).await?;
+            let Some(jwk) = keys.find(&kid) else { continue };
+            let key = DecodingKey::from_jwk(jwk)
+                .map_err(|error| OAuthFailure::BadToken(error.to_string()))?;
+            return jsonwebtoken::decode::<IdClaims>(token, &key, &validation)
+                .map(|data| data.claims)
+                .map_err(|error| OAuthFailure::BadToken(error.to_string()));
+        }
+        Err(OAuthFailure::BadToken(
+            "signed by a key the provider does not list".into(),
+        ))
+    }
+
+    async fn keys(&self, url: &str, refresh: bool) -> Result<JwkSet, OAuthFailure> {
+        if !refresh {
+            let cached = self.jwks.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, keys)) = cached.get(url)
+                && at.elapsed() < JWKS_TTL
+            {
+                return Ok(keys.clone());
+            }
+        }
+        let keys: JwkSet = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|_| OAuthFailure::Unreachable)?
+            .json()
+            .await
+            .map_err(|_| OAuthFailure::Unreachable)?;
+        self.jwks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(url.to_owned(), (Instant::now(), keys.clone()));
+        Ok(keys)
+    }
+
+    /// The `oauth2` crate's HTTP requests, sent with our client.
+    async fn send(
+        &self,
+        request: oauth2::HttpRequest,
+    ) -> Result<oauth2::HttpResponse, reqwest::Error> {
+        let (parts, body) = request.into_parts();
+        let mut outgoing = self
+            .http
+            .request(parts.method, parts.uri.to_string())
+            .body(body);
+        for (name, value) in &parts.headers {
+            outgoing = outgoing.header(name, value);
+        }
+        let response = outgoing.send().await?;
+        let mut builder = lambda_http::http::Response::builder().status(response.status());
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        let body = response.bytes().await?.to_vec();
+        Ok(builder
+            .body(body)
+            .expect("a status and headers from a response build"))
+    }
+}
