@@ -312,7 +312,7 @@ impl OAuth {
             Some(secret) => client.set_client_secret(secret),
             None => client,
         };
-        let http = |request: oauth2::HttpRequest| self.send(request);
+        let http = Http(&self.http);
         let tokens = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
@@ -430,28 +430,40 @@ impl OAuth {
             .insert(url.to_owned(), (Instant::now(), keys.clone()));
         Ok(keys)
     }
+}
 
-    /// The `oauth2` crate's HTTP requests, sent with our client.
-    async fn send(
-        &self,
-        request: oauth2::HttpRequest,
-    ) -> Result<oauth2::HttpResponse, reqwest::Error> {
-        let (parts, body) = request.into_parts();
-        let mut outgoing = self
-            .http
-            .request(parts.method, parts.uri.to_string())
-            .body(body);
-        for (name, value) in &parts.headers {
-            outgoing = outgoing.header(name, value);
-        }
-        let response = outgoing.send().await?;
-        let mut builder = lambda_http::http::Response::builder().status(response.status());
-        for (name, value) in response.headers() {
-            builder = builder.header(name, value);
-        }
-        let body = response.bytes().await?.to_vec();
-        Ok(builder
-            .body(body)
-            .expect("a status and headers from a response build"))
+/// Our HTTP client for the `oauth2` crate's requests (its own would bring a second reqwest).
+struct Http<'a>(&'a reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Http<'_> {
+    type Error = reqwest::Error;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<oauth2::HttpResponse, reqwest::Error>>
+                + Send
+                + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let mut outgoing = self
+                .0
+                .request(parts.method, parts.uri.to_string())
+                .body(body);
+            for (name, value) in &parts.headers {
+                outgoing = outgoing.header(name, value);
+            }
+            let response = outgoing.send().await?;
+            let mut builder = lambda_http::http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let body = response.bytes().await?.to_vec();
+            Ok(builder
+                .body(body)
+                .expect("a status and headers from a response build"))
+        })
     }
 }

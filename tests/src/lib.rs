@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod fake_openai;
+pub mod fake_provider;
 pub mod faults;
 pub mod meter;
 pub mod repo;
@@ -234,6 +235,8 @@ impl TestApp {
             "me" => service(state, me::handle),
             "me-password" => service(state, me_password::handle),
             "me-sessions" => service(state, me_sessions::handle),
+            "me-identities" => service(state, me_identities::handle),
+            "oauth" => service(state, oauth::handle),
             "chat" => return AnyService::Streaming(service(state, chat::handle)),
             "me-export" => return AnyService::Streaming(service(state, me_export::handle)),
             other => panic!("the test harness does not know function `{other}`"),

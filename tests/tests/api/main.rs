@@ -18,3 +18,4 @@ mod model_streams;
 mod report_vocabulary;
 mod rooms_api;
 mod scenarios_api;
+mod social_api;

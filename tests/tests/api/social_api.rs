@@ -1,0 +1,575 @@
+//! Sign-up and login through GitHub, Kakao and Google, against the fake provider (a real HTTP
+//! server signing real ID tokens): the flow, linking and unlinking, and every way it can go
+//! wrong refused with no session made.
+
+use rolechat_tests::fake_provider::{FakeProvider, Misbehaviour};
+use rolechat_tests::{SITE_ORIGIN, TestApp, TestRequest, TestResponse};
+use serde_json::{Value, json};
+
+async fn app_with(fake: &FakeProvider) -> TestApp {
+    let mut settings = fake.settings();
+    settings.push((
+        "ROLECHAT_OAUTH_CALLBACK_BASE".into(),
+        "http://api.test".into(),
+    ));
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    TestApp::spawn_with(&settings).await
+}
+
+fn location(response: &TestResponse) -> String {
+    assert_eq!(response.status, 302, "{}", response.text());
+    response.headers["location"].to_str().unwrap().to_owned()
+}
+
+fn param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| percent_decode(value))
+    })
+}
+
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn percent_decode(value: &str) -> String {
+    let mut out = Vec::new();
+    let mut bytes = value.bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'%' => {
+                let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+                out.push(u8::from_str_radix(&hex, 16).expect("a percent escape"));
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// The browser at the provider: the sign-in page's form sent as `login`. Returns where the
+/// provider sends it back (our callback, as a path and query).
+async fn consent(authorize_url: &str, login: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(authorize_url).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the provider's sign-in page");
+    let form: Vec<(&str, String)> = [
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge",
+        "nonce",
+    ]
+    .iter()
+    .map(|name| (*name, param(authorize_url, name).unwrap_or_default()))
+    .chain([("login", login.to_owned())])
+    .collect();
+    let action = authorize_url.split('?').next().unwrap();
+    let body: Vec<String> = form
+        .iter()
+        .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+        .collect();
+    let back = client
+        .post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.join("&"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 303, "the provider sends the browser back");
+    let to = back.headers()["location"].to_str().unwrap().to_owned();
+    to.strip_prefix("http://api.test")
+        .expect("back to our callback")
+        .to_owned()
+}
+
+/// A whole provider login from the site's button: where the site is sent at the end.
+async fn provider_login(app: &TestApp, provider: &str, login: &str) -> String {
+    let start = app
+        .send(TestRequest::get(&format!(
+            "/auth/oauth/{provider}/start?site={SITE_ORIGIN}&ui=ja"
+        )))
+        .await;
+    let authorize = location(&start);
+    let callback = consent(&authorize, login).await;
+    location(&app.send(TestRequest::get(&callback)).await)
+}
+
+async fn exchange(app: &TestApp, site_url: &str) -> TestResponse {
+    let code = param(site_url, "code").unwrap_or_else(|| panic!("no code in {site_url}"));
+    app.send(TestRequest::post("/auth/oauth/exchange").json(&json!({"code": code})))
+        .await
+}
+
+async fn sessions(app: &TestApp) -> usize {
+    app.scan_all(&app.tables.sessions).await.len()
+}
+
+#[tokio::test]
+async fn signing_up_and_in_with_each_provider() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let providers = app
+        .send(TestRequest::get("/auth/oauth/providers"))
+        .await
+        .json();
+    assert_eq!(
+        providers,
+        json!({"providers": ["github", "kakao", "google"]})
+    );
+
+    for provider in ["github", "kakao", "google"] {
+        let start = app
+            .send(TestRequest::get(&format!(
+                "/auth/oauth/{provider}/start?site={SITE_ORIGIN}"
+            )))
+            .await;
+        let authorize = location(&start);
+        assert!(authorize.starts_with(&fake.base(provider)), "{authorize}");
+        // State, PKCE S256, and a nonce for OpenID Connect; the verifier never leaves.
+        assert!(param(&authorize, "state").is_some_and(|s| s.len() >= 16));
+        assert_eq!(
+            param(&authorize, "code_challenge_method").as_deref(),
+            Some("S256")
+        );
+        assert_eq!(param(&authorize, "nonce").is_some(), provider != "github");
+        assert_eq!(
+            param(&authorize, "redirect_uri").as_deref(),
+            Some(format!("http://api.test/auth/oauth/{provider}/callback").as_str())
+        );
+
+        let back = provider_login(&app, provider, &format!("ada-{provider}")).await;
+        assert!(
+            back.starts_with(&format!("{SITE_ORIGIN}/#/oauth?code=")),
+            "{back}"
+        );
+        assert!(!back.contains("access"), "no token in the URL: {back}");
+        let login = exchange(&app, &back).await;
+        assert_eq!(login.status, 200, "{}", login.text());
+        let body = login.json();
+        assert_eq!(body["user"]["login_methods"], json!([provider]));
+        assert_eq!(body["user"]["username_changeable"], true);
+        assert_eq!(
+            body["user"]["native_language"], "ja",
+            "the language the login began in"
+        );
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        let me = app.send(TestRequest::get("/me").token(&token)).await.json();
+        assert_eq!(me["user"], body["user"]);
+
+        // The same person again: the same user, a new session.
+        let again = exchange(
+            &app,
+            &provider_login(&app, provider, &format!("ada-{provider}")).await,
+        )
+        .await;
+        assert_eq!(again.json()["user"]["username"], body["user"]["username"]);
+        // Someone else at the same provider: another user.
+        let other = exchange(&app, &provider_login(&app, provider, "grace").await).await;
+        assert_ne!(other.json()["user"]["username"], body["user"]["username"]);
+    }
+    // GitHub's login names the generated username.
+    let github = exchange(&app, &provider_login(&app, "github", "octocat").await).await;
+    let name = github.json()["user"]["username"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(name.starts_with("octocat-"), "{name}");
+}
+
+#[tokio::test]
+async fn every_misbehaviour_of_the_provider_is_refused_with_no_session() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    // A first login, so the misbehaving ones are against a known user too.
+    exchange(&app, &provider_login(&app, "google", "linus").await).await;
+    let users = app.scan_all(&app.tables.users).await.len();
+    let before = sessions(&app).await;
+    for (misbehaviour, provider, error) in [
+        (Misbehaviour::TokenError, "github", "provider_refused"),
+        (Misbehaviour::TokenError, "google", "provider_refused"),
+        (
+            Misbehaviour::WrongAudience,
+            "google",
+            "provider_token_invalid",
+        ),
+        (Misbehaviour::Expired, "kakao", "provider_token_invalid"),
+        (
+            Misbehaviour::BadSignature,
+            "google",
+            "provider_token_invalid",
+        ),
+        (Misbehaviour::WrongNonce, "kakao", "provider_token_invalid"),
+    ] {
+        fake.misbehave_once(misbehaviour);
+        let back = provider_login(&app, provider, "linus").await;
+        assert_eq!(
+            back,
+            format!("{SITE_ORIGIN}/#/oauth?error={error}"),
+            "{misbehaviour:?} at {provider}"
+        );
+    }
+    assert_eq!(sessions(&app).await, before, "no session was made");
+    assert_eq!(
+        app.scan_all(&app.tables.users).await.len(),
+        users,
+        "no user either"
+    );
+
+    // The provider said no (the learner cancelled).
+    let start = location(&app.send(TestRequest::get("/auth/oauth/github/start")).await);
+    let state = param(&start, "state").unwrap();
+    let cancelled = app
+        .send(TestRequest::get(&format!(
+            "/auth/oauth/github/callback?error=access_denied&state={state}"
+        )))
+        .await;
+    assert_eq!(
+        location(&cancelled),
+        format!("{SITE_ORIGIN}/#/oauth?error=provider_refused")
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_refused() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let start = location(
+        &app.send(TestRequest::get(&format!(
+            "/auth/oauth/kakao/start?site={SITE_ORIGIN}"
+        )))
+        .await,
+    );
+    let callback = consent(&start, "mallory").await;
+    let first = location(&app.send(TestRequest::get(&callback)).await);
+    assert!(first.contains("code="));
+    // The same state again (a replayed callback): refused, and the provider not asked.
+    let asked = fake.token_requests();
+    let replay = location(&app.send(TestRequest::get(&callback)).await);
+    assert_eq!(replay, format!("{SITE_ORIGIN}/#/oauth?error=state_invalid"));
+    assert_eq!(fake.token_requests(), asked);
+    // A made-up state, a state for another provider, none at all.
+    let state = param(&callback, "state").unwrap();
+    for path in [
+        "/auth/oauth/kakao/callback?code=x&state=forged".to_owned(),
+        "/auth/oauth/kakao/callback?code=x".to_owned(),
+        format!("/auth/oauth/google/callback?code=x&state={state}"),
+    ] {
+        let refused = location(&app.send(TestRequest::get(&path)).await);
+        assert_eq!(
+            refused,
+            format!("{SITE_ORIGIN}/#/oauth?error=state_invalid"),
+            "{path}"
+        );
+    }
+
+    // The one-time code works once.
+    let login = exchange(&app, &first).await;
+    assert_eq!(login.status, 200);
+    let replayed = exchange(&app, &first).await;
+    assert_eq!(
+        (replayed.status, replayed.error_code().as_str()),
+        (401, "invalid_credentials")
+    );
+    for body in [json!({"code": "made-up"}), json!({})] {
+        let response = app
+            .send(TestRequest::post("/auth/oauth/exchange").json(&body))
+            .await;
+        assert!(matches!(response.status, 400 | 401), "{body}");
+    }
+
+    // The site to go back to is one of the configured origins, never one from the request.
+    for site in [
+        "https://evil.example",
+        "http://site.test.evil.example",
+        "//evil.example",
+    ] {
+        let response = app
+            .send(TestRequest::get(&format!(
+                "/auth/oauth/github/start?site={site}"
+            )))
+            .await;
+        assert_eq!(
+            (response.status, response.error_code().as_str()),
+            (400, "validation_failed"),
+            "{site}"
+        );
+    }
+    // A provider not configured.
+    let app_without = TestApp::spawn().await;
+    for path in [
+        "/auth/oauth/github/start",
+        "/auth/oauth/kakao/callback?code=x&state=y",
+    ] {
+        assert_eq!(
+            app_without.send(TestRequest::get(path)).await.status,
+            404,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app_without
+            .send(TestRequest::get("/auth/oauth/providers"))
+            .await
+            .json(),
+        json!({"providers": []})
+    );
+    assert_eq!(
+        app.send(TestRequest::get("/auth/oauth/facebook/start"))
+            .await
+            .status,
+        404
+    );
+}
+
+async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> String {
+    let started = app
+        .send(
+            TestRequest::post(&format!("/me/identities/{provider}?site={SITE_ORIGIN}"))
+                .token(token),
+        )
+        .await;
+    assert_eq!(started.status, 200, "{}", started.text());
+    let authorize = started.json()["authorize_url"].as_str().unwrap().to_owned();
+    let callback = consent(&authorize, login).await;
+    location(&app.send(TestRequest::get(&callback)).await)
+}
+
+#[tokio::test]
+async fn linking_and_unlinking_while_one_way_to_log_in_remains() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let token = app.sign_up("nora", "nora's password").await;
+
+    let linked = link(&app, &token, "github", "nora-gh").await;
+    assert_eq!(linked, format!("{SITE_ORIGIN}/#/account?linked=github"));
+    let me = app.send(TestRequest::get("/me").token(&token)).await.json();
+    assert_eq!(me["user"]["login_methods"], json!(["password", "github"]));
+    // The identity now logs in as nora.
+    let via_github = exchange(&app, &provider_login(&app, "github", "nora-gh").await).await;
+    assert_eq!(via_github.json()["user"]["username"], "nora");
+    // Linking the same provider again, or an identity that is someone else's, is refused.
+    assert_eq!(
+        link(&app, &token, "github", "nora-other").await,
+        format!("{SITE_ORIGIN}/#/account?link_error=already_linked")
+    );
+    let taken = exchange(&app, &provider_login(&app, "google", "otto").await).await;
+    assert_eq!(taken.status, 200);
+    assert_eq!(
+        link(&app, &token, "google", "otto").await,
+        format!("{SITE_ORIGIN}/#/account?link_error=identity_taken")
+    );
+    // A link started before every session ended is refused when it comes back.
+    let started = app
+        .send(TestRequest::post("/me/identities/kakao").token(&token))
+        .await
+        .json();
+    let callback = consent(started["authorize_url"].as_str().unwrap(), "nora-kakao").await;
+    app.send(
+        TestRequest::delete("/me/sessions").token(
+            &via_github.json()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        location(&app.send(TestRequest::get(&callback)).await),
+        format!("{SITE_ORIGIN}/#/account?link_error=session_ended")
+    );
+    let token = app
+        .send(
+            TestRequest::post("/auth")
+                .json(&json!({"username": "nora", "password": "nora's password"})),
+        )
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Unlinking: fine while the password remains; the identity no longer logs in.
+    let unlinked = app
+        .send(TestRequest::delete("/me/identities/github").token(&token))
+        .await;
+    assert_eq!(unlinked.status, 200, "{}", unlinked.text());
+    assert_eq!(
+        unlinked.json()["user"]["login_methods"],
+        json!(["password"])
+    );
+    let stranger = exchange(&app, &provider_login(&app, "github", "nora-gh").await).await;
+    assert_ne!(
+        stranger.json()["user"]["username"],
+        "nora",
+        "a new user now"
+    );
+    assert_eq!(
+        app.send(TestRequest::delete("/me/identities/github").token(&token))
+            .await
+            .status,
+        404
+    );
+
+    // An account with only a provider cannot unlink it; with another linked it can.
+    let only = exchange(&app, &provider_login(&app, "kakao", "solo").await)
+        .await
+        .json();
+    let solo = only["access_token"].as_str().unwrap().to_owned();
+    let refused = app
+        .send(TestRequest::delete("/me/identities/kakao").token(&solo))
+        .await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (409, "conflict")
+    );
+    assert_eq!(
+        link(&app, &solo, "google", "solo-g").await,
+        format!("{SITE_ORIGIN}/#/account?linked=google")
+    );
+    let solo = exchange(&app, &provider_login(&app, "google", "solo-g").await)
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kept = app
+        .send(TestRequest::delete("/me/identities/kakao").token(&solo))
+        .await;
+    assert_eq!(kept.json()["user"]["login_methods"], json!(["google"]));
+}
+
+#[tokio::test]
+async fn a_provider_account_renames_once_sets_a_password_and_is_deleted_by_typing_its_name() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let body = exchange(&app, &provider_login(&app, "github", "ren").await)
+        .await
+        .json();
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let generated = body["user"]["username"].as_str().unwrap().to_owned();
+    let room = app
+        .create_room(
+            &token,
+            &json!({"language": "en-US", "level": "A2", "situation": "A walk",
+                    "my_role": "a walker", "gpt_role": "a guide"}),
+        )
+        .await;
+
+    // The generated name changes once; the reply carries a new token; the rooms come along.
+    app.sign_up("taken-name", "taken's password").await;
+    let clash = app
+        .send(
+            TestRequest::patch("/me")
+                .token(&token)
+                .json(&json!({"username": "Taken-Name"})),
+        )
+        .await;
+    assert_eq!(
+        (clash.status, clash.error_code().as_str()),
+        (409, "username_taken")
+    );
+    let renamed = app
+        .send(
+            TestRequest::patch("/me")
+                .token(&token)
+                .json(&json!({"username": "Ren_Kim"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    let body: Value = renamed.json();
+    assert_eq!(body["user"]["username"], "Ren_Kim");
+    assert_eq!(body["user"]["username_changeable"], false);
+    let token2 = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.send(TestRequest::get("/me").token(&token)).await.status,
+        401,
+        "the old token"
+    );
+    let opened = app
+        .send(TestRequest::get(&format!("/rooms/{room}")).token(&token2))
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    let again = app
+        .send(
+            TestRequest::patch("/me")
+                .token(&token2)
+                .json(&json!({"username": "ren-again"})),
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    // The old name is free; the identity logs in as the new name.
+    app.sign_up(&generated, "a new owner's password").await;
+    let via_github = exchange(&app, &provider_login(&app, "github", "ren").await).await;
+    assert_eq!(via_github.json()["user"]["username"], "Ren_Kim");
+    let token3 = via_github.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // No password yet: the account may set one, then log in with it too.
+    let set = app
+        .send(
+            TestRequest::post("/me/password")
+                .token(&token3)
+                .json(&json!({"new_password": "ren's own password"})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    assert_eq!(
+        set.json()["user"]["login_methods"],
+        json!(["password", "github"])
+    );
+    let by_password = app
+        .send(
+            TestRequest::post("/auth")
+                .json(&json!({"username": "ren_kim", "password": "ren's own password"})),
+        )
+        .await;
+    assert_eq!(by_password.status, 200);
+
+    // A passwordless account is deleted by typing its username.
+    let bare = exchange(&app, &provider_login(&app, "google", "bare").await)
+        .await
+        .json();
+    let bare_token = bare["access_token"].as_str().unwrap().to_owned();
+    let bare_name = bare["user"]["username"].as_str().unwrap().to_owned();
+    let wrong = app
+        .send(
+            TestRequest::delete("/me")
+                .token(&bare_token)
+                .json(&json!({"confirm": "not it"})),
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    let deleted = app
+        .send(
+            TestRequest::delete("/me")
+                .token(&bare_token)
+                .json(&json!({"confirm": bare_name})),
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    // Its identity is free again: the next login with it is a new account.
+    let fresh = exchange(&app, &provider_login(&app, "google", "bare").await)
+        .await
+        .json();
+    assert_ne!(fresh["user"]["username"], bare["user"]["username"]);
+    app.drain_deletions(5).await;
+}
