@@ -53,9 +53,10 @@ pub struct Provider {
 #[derive(Debug, Clone, Default)]
 pub struct OAuthConfig {
     pub providers: Vec<Provider>,
-    /// `ROLECHAT_OAUTH_CALLBACK_BASE`: the API's public URL; callbacks are
-    /// `{base}/auth/oauth/{provider}/callback`.
-    pub callback_base: String,
+    /// `ROLECHAT_OAUTH_CALLBACK_BASE`: the API's public URL, callbacks being
+    /// `{base}/auth/oauth/{provider}/callback`. Unset, it is the URL the request came to (API
+    /// Gateway's domain and stage), which is right unless a proxy sits in front.
+    pub callback_base: Option<String>,
     /// `ROLECHAT_OAUTH_SECRETS_ARN`: a Secrets Manager secret with the client secrets, as JSON
     /// (`{"github": "...", ...}`), read at cold start.
     pub secrets_arn: Option<String>,
@@ -81,16 +82,19 @@ impl OAuthConfig {
                 base.as_deref(),
             ));
         }
-        let callback_base = get("ROLECHAT_OAUTH_CALLBACK_BASE").unwrap_or_default();
-        if !providers.is_empty() && !callback_base.starts_with("http") {
+        let callback_base = get("ROLECHAT_OAUTH_CALLBACK_BASE");
+        if callback_base
+            .as_ref()
+            .is_some_and(|base| !base.starts_with("http"))
+        {
             return Err(ConfigError::Invalid {
                 name: "ROLECHAT_OAUTH_CALLBACK_BASE",
-                problem: "set it to the API's public URL when a provider is configured".into(),
+                problem: "must be the API's public URL (http:// or https://)".into(),
             });
         }
         Ok(OAuthConfig {
             providers,
-            callback_base: callback_base.trim_end_matches('/').to_owned(),
+            callback_base: callback_base.map(|base| base.trim_end_matches('/').to_owned()),
             secrets_arn: get("ROLECHAT_OAUTH_SECRETS_ARN"),
         })
     }
@@ -243,16 +247,9 @@ impl OAuth {
         }
     }
 
-    fn redirect_url(&self, provider: &Provider) -> String {
-        format!(
-            "{}/auth/oauth/{}/callback",
-            self.config.callback_base, provider.name
-        )
-    }
-
     /// The authorization request: a random state, a nonce (OpenID Connect) and a PKCE S256
     /// challenge, whose verifier stays on the server.
-    pub fn start(&self, provider: &Provider) -> Result<Started, OAuthFailure> {
+    pub fn start(&self, provider: &Provider, redirect_url: &str) -> Result<Started, OAuthFailure> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let nonce = CsrfToken::new_random().secret().clone();
         let client = oauth2::basic::BasicClient::new(ClientId::new(provider.client_id.clone()))
@@ -261,8 +258,7 @@ impl OAuth {
                     .map_err(|_| OAuthFailure::Unreachable)?,
             )
             .set_redirect_uri(
-                RedirectUrl::new(self.redirect_url(provider))
-                    .map_err(|_| OAuthFailure::Unreachable)?,
+                RedirectUrl::new(redirect_url.to_owned()).map_err(|_| OAuthFailure::Unreachable)?,
             );
         let mut request = client
             .authorize_url(CsrfToken::new_random)
@@ -286,6 +282,7 @@ impl OAuth {
     pub async fn finish(
         &self,
         provider: &Provider,
+        redirect_url: &str,
         code: &str,
         pkce_verifier: &str,
         nonce: &str,
@@ -306,7 +303,7 @@ impl OAuth {
             TokenUrl::new(provider.token_url.clone()).map_err(|_| OAuthFailure::Unreachable)?,
         )
         .set_redirect_uri(
-            RedirectUrl::new(self.redirect_url(provider)).map_err(|_| OAuthFailure::Unreachable)?,
+            RedirectUrl::new(redirect_url.to_owned()).map_err(|_| OAuthFailure::Unreachable)?,
         );
         let client = match secret {
             Some(secret) => client.set_client_secret(secret),

@@ -205,20 +205,9 @@ async fn authorize(
     Redirect::to(&format!(
         "{}{separator}code={code}&state={}",
         consent.redirect_uri,
-        url_encode(&consent.state)
+        percent_encode(&consent.state)
     ))
     .into_response()
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Deserialize)]
@@ -356,4 +345,80 @@ async fn user(
         )
             .into_response(),
     }
+}
+
+/// A query parameter of a URL, decoded.
+pub fn param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| percent_decode(value))
+    })
+}
+
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn percent_decode(value: &str) -> String {
+    let mut out = Vec::new();
+    let mut bytes = value.bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'%' => {
+                let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+                out.push(u8::from_str_radix(&hex, 16).expect("a percent escape"));
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// The browser at the provider: the sign-in page's form sent as `login`. Returns where the
+/// provider sends it back (the callback, as a path and query under `http://api.test`).
+pub async fn consent(authorize_url: &str, login: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(authorize_url).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the provider's sign-in page");
+    let form: Vec<(&str, String)> = [
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge",
+        "nonce",
+    ]
+    .iter()
+    .map(|name| (*name, param(authorize_url, name).unwrap_or_default()))
+    .chain([("login", login.to_owned())])
+    .collect();
+    let action = authorize_url.split('?').next().unwrap();
+    let body: Vec<String> = form
+        .iter()
+        .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+        .collect();
+    let back = client
+        .post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.join("&"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 303, "the provider sends the browser back");
+    let to = back.headers()["location"].to_str().unwrap().to_owned();
+    to.strip_prefix("http://api.test")
+        .expect("back to our callback")
+        .to_owned()
 }

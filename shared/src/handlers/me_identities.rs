@@ -26,7 +26,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
             if req.method() == Method::POST {
                 let site = site(&state, &req)?;
                 let ui = query(&req).first("ui").map(str::to_owned);
-                let url = begin(&state, provider, site, ui, Some(&user)).await?;
+                let url = begin(&state, &req, provider, site, ui, Some(&user)).await?;
                 Ok(json_response(
                     StatusCode::OK,
                     &json!({"authorize_url": url}),

@@ -47,7 +47,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         let provider = provider(&state, &path, paths::OAUTH_START)?;
         let site = site(&state, &req)?;
         let ui = query(&req).first("ui").map(str::to_owned);
-        let url = begin(&state, provider, site, ui, None).await?;
+        let url = begin(&state, &req, provider, site, ui, None).await?;
         Ok(redirect(&url))
     } else if matches(paths::OAUTH_CALLBACK, &path) {
         allow(&req, &[Method::GET])?;
@@ -97,17 +97,27 @@ fn first_site(state: &AppState) -> Option<String> {
 /// Keeps what the callback will need and returns the provider's authorization URL.
 pub(super) async fn begin(
     state: &AppState,
+    req: &Request,
     provider: &Provider,
     site: String,
     ui: Option<String>,
     link: Option<&session::Authenticated>,
 ) -> Result<String, ApiError> {
-    let started = state.oauth.start(provider).map_err(ApiError::internal)?;
+    let redirect_uri = format!(
+        "{}/auth/oauth/{}/callback",
+        api_url(state, req)?,
+        provider.name
+    );
+    let started = state
+        .oauth
+        .start(provider, &redirect_uri)
+        .map_err(ApiError::internal)?;
     let record = OAuthState {
         pk: format!("oauth#{}", started.state),
         provider: provider.name.to_owned(),
         nonce: started.nonce,
         pkce_verifier: started.pkce_verifier,
+        redirect_uri,
         site,
         link_user_id: link.map(|user| user.user.id.clone()),
         link_user_key: link.map(|user| user.user.pk.clone()),
@@ -117,6 +127,25 @@ pub(super) async fn begin(
     };
     state.store.put_oauth_state(&record).await?;
     Ok(started.authorize_url)
+}
+
+/// The API's public URL: configured, or the one API Gateway says this request came to.
+fn api_url(state: &AppState, req: &Request) -> Result<String, ApiError> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    if let Some(base) = &state.oauth.config.callback_base {
+        return Ok(base.clone());
+    }
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => match (&context.domain_name, &context.stage)
+        {
+            (Some(domain), Some(stage)) => Ok(format!("https://{domain}/{stage}")),
+            _ => Err(ApiError::internal("the request names no domain and stage")),
+        },
+        _ => Err(ApiError::internal(
+            "set ROLECHAT_OAUTH_CALLBACK_BASE: the request does not say where the API is",
+        )),
+    }
 }
 
 fn redirect(location: &str) -> Response<Body> {
@@ -177,7 +206,13 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
     };
     let who = match state
         .oauth
-        .finish(provider, code, &flow.pkce_verifier, &flow.nonce)
+        .finish(
+            provider,
+            &flow.redirect_uri,
+            code,
+            &flow.pkce_verifier,
+            &flow.nonce,
+        )
         .await
     {
         Ok(who) => who,

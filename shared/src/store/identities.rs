@@ -21,6 +21,8 @@ pub struct OAuthState {
     pub provider: String,
     pub nonce: String,
     pub pkce_verifier: String,
+    /// The callback URL the provider was given, which the code exchange must name again.
+    pub redirect_uri: String,
     /// The site origin to send the browser back to: one of the configured ones.
     pub site: String,
     /// Linking: the user (id and record key) the identity is for.

@@ -54,7 +54,8 @@ async fn signup_logs_the_new_user_in() {
             "display_name",
             "login_methods",
             "native_language",
-            "username"
+            "username",
+            "username_changeable"
         ],
         "a user shows its public fields only"
     );

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rolechat_tests::access::Access;
 use rolechat_tests::fake_openai::Behaviour;
+use rolechat_tests::fake_provider::{FakeProvider, Misbehaviour, consent, param};
 use rolechat_tests::repo::{function_of, text, untagged, yaml};
 use rolechat_tests::{TestApp, TestRequest, TestResponse};
 use serde_json::{Value, json};
@@ -28,8 +29,14 @@ impl Journey {
     async fn send(&mut self, request: TestRequest) -> TestResponse {
         let function = TestApp::function_for(&request.method, &request.path);
         let model_calls = self.app.model.requests().len();
+        // A provider's callback exchanges the code with the client's secret.
+        let exchanges_code = request.path.contains("/callback");
         let response = self.app.send(request).await;
         self.record(function, model_calls);
+        if exchanges_code {
+            let asked = self.asked.entry(function.to_owned()).or_default();
+            asked.insert((READ_SECRET.into(), "OAuthClientSecrets".into()));
+        }
         response
     }
 
@@ -81,13 +88,23 @@ impl Journey {
 
 /// Every path of every function, including refusals, races lost and failures of the model.
 async fn drive_every_function() -> Permissions {
-    let app = TestApp::spawn_with(&[
-        ("ROLECHAT_DAILY_TURNS", "40"),
-        ("ROLECHAT_MODEL_RETRIES", "0"),
-        // Deletion runs of a few items, so the worker also hands jobs on to a next run.
-        ("ROLECHAT_DELETION_ROUND_ITEMS", "25"),
-    ])
-    .await;
+    let fake = FakeProvider::start(0).await.unwrap();
+    let mut settings: Vec<(String, String)> = fake.settings();
+    settings.extend(
+        [
+            ("ROLECHAT_DAILY_TURNS", "40"),
+            ("ROLECHAT_MODEL_RETRIES", "0"),
+            // Deletion runs of a few items, so the worker also hands jobs on to a next run.
+            ("ROLECHAT_DELETION_ROUND_ITEMS", "25"),
+            ("ROLECHAT_OAUTH_CALLBACK_BASE", "http://api.test"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let app = TestApp::spawn_with(&settings).await;
     let mut journey = Journey {
         app,
         asked: Permissions::new(),
@@ -551,6 +568,72 @@ async fn drive_every_function() -> Permissions {
         TestRequest::delete("/me")
             .token(&token)
             .json(&json!({"password": "mina's new password"})),
+        204,
+    )
+    .await;
+
+    // Social login: the providers, a sign-up, a replayed state, a bad ID token, the one-time
+    // code and its replay, a link and an unlink, the rename, a passwordless deletion.
+    j.expect(TestRequest::get("/auth/oauth/providers"), 200)
+        .await;
+    j.expect(
+        TestRequest::get("/auth/oauth/google/start?site=https://evil.example"),
+        400,
+    )
+    .await;
+    let start = j.send(TestRequest::get("/auth/oauth/google/start")).await;
+    let callback = consent(start.headers["location"].to_str().unwrap(), "iam-user").await;
+    let back = j.send(TestRequest::get(&callback)).await;
+    let site = back.headers["location"].to_str().unwrap().to_owned();
+    j.send(TestRequest::get(&callback)).await; // replayed: the state is gone
+    let start = j.send(TestRequest::get("/auth/oauth/kakao/start")).await;
+    let refused = consent(start.headers["location"].to_str().unwrap(), "iam-user").await;
+    fake.misbehave_once(Misbehaviour::BadSignature);
+    j.send(TestRequest::get(&refused)).await;
+    let code = param(&site, "code").unwrap();
+    let login = j
+        .expect(
+            TestRequest::post("/auth/oauth/exchange").json(&json!({"code": code})),
+            200,
+        )
+        .await;
+    j.expect(
+        TestRequest::post("/auth/oauth/exchange").json(&json!({"code": code})),
+        401,
+    )
+    .await;
+    let social = login["access_token"].as_str().unwrap().to_owned();
+    let linking = j
+        .expect(
+            TestRequest::post("/me/identities/github").token(&social),
+            200,
+        )
+        .await;
+    let callback = consent(linking["authorize_url"].as_str().unwrap(), "iam-user").await;
+    j.send(TestRequest::get(&callback)).await;
+    j.expect(
+        TestRequest::delete("/me/identities/github").token(&social),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::delete("/me/identities/google").token(&social),
+        409,
+    )
+    .await;
+    let renamed = j
+        .expect(
+            TestRequest::patch("/me")
+                .token(&social)
+                .json(&json!({"username": "iam-renamed"})),
+            200,
+        )
+        .await;
+    let social = renamed["access_token"].as_str().unwrap().to_owned();
+    j.expect(
+        TestRequest::delete("/me")
+            .token(&social)
+            .json(&json!({"confirm": "iam-renamed"})),
         204,
     )
     .await;

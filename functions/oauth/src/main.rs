@@ -1,0 +1,8 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    rolechat::http::run(
+        rolechat::http::Secrets::Read,
+        rolechat::handlers::oauth::handle,
+    )
+    .await
+}
