@@ -307,12 +307,8 @@ async fn linking_and_unlinking_while_one_way_to_log_in_remains() {
         .json();
     let callback = consent(started["authorize_url"].as_str().unwrap(), "nora-kakao").await;
     app.send(
-        TestRequest::delete("/me/sessions").token(
-            &via_github.json()["access_token"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        ),
+        TestRequest::delete("/me/sessions")
+            .token(via_github.json()["access_token"].as_str().unwrap()),
     )
     .await;
     assert_eq!(
