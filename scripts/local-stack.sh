@@ -104,6 +104,21 @@ else
   wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
 fi
 
+# Social login: with no provider configured, the fake GitHub, Kakao and Google (a real OAuth /
+# OpenID Connect server of the tests, signing real ID tokens) stand in, so `make dev` can log in
+# with them. Set ROLECHAT_OAUTH_<PROVIDER>_CLIENT_ID (and _CLIENT_SECRET) to use a real one.
+if [ -z "${ROLECHAT_OAUTH_GITHUB_CLIENT_ID:-}${ROLECHAT_OAUTH_KAKAO_CLIENT_ID:-}${ROLECHAT_OAUTH_GOOGLE_CLIENT_ID:-}" ]; then
+  provider_port=${ROLECHAT_FAKE_PROVIDER_PORT:-$((API_PORT + 4))}
+  start "./$bin_dir/fake-provider" "$provider_port" > /dev/null
+  for provider in github kakao google; do
+    upper=$(echo "$provider" | tr a-z A-Z)
+    export "ROLECHAT_OAUTH_${upper}_CLIENT_ID=rolechat-local"
+    export "ROLECHAT_OAUTH_${upper}_CLIENT_SECRET=fake-provider-client-secret"
+    export "ROLECHAT_OAUTH_${upper}_BASE_URL=http://127.0.0.1:$provider_port/$provider"
+  done
+fi
+export ROLECHAT_OAUTH_CALLBACK_BASE=${ROLECHAT_OAUTH_CALLBACK_BASE:-http://127.0.0.1:$API_PORT}
+
 # There is no DynamoDB stream here: the deletion worker's sweep runs every second instead,
 # taking up each deletion job as soon as it is written (the same worker code, the same jobs).
 export ROLECHAT_DELETION_SWEEP_AFTER_SECONDS=${ROLECHAT_DELETION_SWEEP_AFTER_SECONDS:-0}
@@ -131,7 +146,8 @@ routes=("GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "
   "PATCH /rooms/0" "DELETE /rooms/0" "GET /rooms/0/messages" "POST /rooms/0/messages"
   "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback"
   "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /me"
-  "POST /me/password" "DELETE /me/sessions" "GET /me/export" "GET /nowhere")
+  "POST /me/password" "DELETE /me/sessions" "GET /me/export" "GET /auth/oauth/providers"
+  "POST /me/identities/github" "GET /nowhere")
 warming=()
 for _ in $(seq 1 "$instances"); do
   for route in "${routes[@]}"; do

@@ -301,6 +301,27 @@ fn committed_fixtures_invoke_the_functions() {
     let sweep = invoke("deletion-worker", "sweep.json");
     assert!(sweep["jobs"].is_u64(), "{sweep}");
 
+    // Social login, with the local stack's fake provider standing in for all three.
+    let providers = invoke("oauth", "providers.json");
+    assert_eq!(
+        body(&providers),
+        json!({"providers": ["github", "kakao", "google"]})
+    );
+    let start = invoke("oauth", "start.json");
+    assert_eq!(start["statusCode"], 302, "{start}");
+    let to = start["headers"]["location"].as_str().unwrap_or_default();
+    assert!(to.contains("/github/authorize?") && to.contains("code_challenge="), "{to}");
+    let forged = invoke("oauth", "callback-forged.json");
+    assert_eq!(
+        forged["headers"]["location"],
+        "http://127.0.0.1:5173/#/oauth?error=state_invalid"
+    );
+    let exchange = invoke("oauth", "exchange.json");
+    assert_eq!(
+        (exchange["statusCode"].as_u64(), &body(&exchange)["error"]["code"]),
+        (Some(401), &json!("invalid_credentials"))
+    );
+
     let unknown = invoke("fallback", "unknown-route.json");
     assert_eq!(
         (
