@@ -307,18 +307,32 @@ fn committed_fixtures_invoke_the_functions() {
         body(&providers),
         json!({"providers": ["github", "kakao", "google"]})
     );
+    // A REST reply carries its headers as `headers` or `multiValueHeaders`.
+    let location = |reply: &Value| -> String {
+        reply["headers"]["location"]
+            .as_str()
+            .or_else(|| reply["multiValueHeaders"]["location"][0].as_str())
+            .unwrap_or_else(|| panic!("no Location: {reply}"))
+            .to_owned()
+    };
     let start = invoke("oauth", "start.json");
     assert_eq!(start["statusCode"], 302, "{start}");
-    let to = start["headers"]["location"].as_str().unwrap_or_default();
-    assert!(to.contains("/github/authorize?") && to.contains("code_challenge="), "{to}");
+    let to = location(&start);
+    assert!(
+        to.contains("/github/authorize?") && to.contains("code_challenge="),
+        "{to}"
+    );
     let forged = invoke("oauth", "callback-forged.json");
     assert_eq!(
-        forged["headers"]["location"],
+        location(&forged),
         "http://127.0.0.1:5173/#/oauth?error=state_invalid"
     );
     let exchange = invoke("oauth", "exchange.json");
     assert_eq!(
-        (exchange["statusCode"].as_u64(), &body(&exchange)["error"]["code"]),
+        (
+            exchange["statusCode"].as_u64(),
+            &body(&exchange)["error"]["code"]
+        ),
         (Some(401), &json!("invalid_credentials"))
     );
 

@@ -125,10 +125,30 @@ export function createApi(options: ApiOptions) {
     profile: () => json<{ user: User }>("GET", "/me"),
     updateProfile: (changes: { display_name?: string | null; native_language?: string }) =>
       json<{ user: User }>("PATCH", "/me", changes),
-    changePassword: (current_password: string, new_password: string) =>
-      json<Login>("POST", "/me/password", { current_password, new_password }),
+    /** `current` is null for an account without a password, which sets its first. */
+    changePassword: (current: string | null, new_password: string) =>
+      json<Login>(
+        "POST",
+        "/me/password",
+        current === null ? { new_password } : { current_password: current, new_password },
+      ),
     logOutEverywhere: () => json<void>("DELETE", "/me/sessions"),
-    deleteAccount: (password: string) => json<void>("DELETE", "/me", { password }),
+    oauthProviders: () => json<{ providers: string[] }>("GET", "/auth/oauth/providers"),
+    /** Where the "Continue with …" button sends the browser: the provider, by way of the API. */
+    oauthStartUrl: (provider: string, site: string, ui: string) =>
+      `${base}/auth/oauth/${encodeURIComponent(provider)}/start?site=${encodeURIComponent(site)}&ui=${ui}`,
+    oauthExchange: (code: string) => json<Login>("POST", "/auth/oauth/exchange", { code }),
+    linkIdentity: (provider: string, site: string, ui: string) =>
+      json<{ authorize_url: string }>(
+        "POST",
+        `/me/identities/${encodeURIComponent(provider)}?site=${encodeURIComponent(site)}&ui=${ui}`,
+      ),
+    unlinkIdentity: (provider: string) =>
+      json<{ user: User }>("DELETE", `/me/identities/${encodeURIComponent(provider)}`),
+    rename: (username: string) => json<Login>("PATCH", "/me", { username }),
+    /** With the password, or, for an account without one, the username typed out. */
+    deleteAccount: (confirmation: { password: string } | { confirm: string }) =>
+      json<void>("DELETE", "/me", confirmation),
     /** The export document as a file, with the name the server gave it. */
     async exportData(): Promise<{ file: Blob; name: string }> {
       const response = await send("GET", "/me/export");

@@ -10,12 +10,15 @@ export type Route =
   | { page: "report"; id: string }
   | { page: "vocabulary" }
   | { page: "review" }
-  | { page: "account" };
+  | { page: "account"; linked?: string; linkError?: string }
+  | { page: "oauth"; code?: string; error?: string };
 
 export function parseRoute(hash: string): Route {
   const [path0, query = ""] = (hash.replace(/^#/, "") || "/rooms").split("?");
   const path = path0 || "/rooms";
-  const line = new URLSearchParams(query).get("line") ?? undefined;
+  const params = new URLSearchParams(query);
+  const line = params.get("line") ?? undefined;
+  const param = (name: string) => params.get(name) ?? undefined;
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "login")
     return parts[1] === "deleted" ? { page: "login", notice: "account_deleted" } : { page: "login" };
@@ -26,7 +29,9 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1], line };
   if (parts[0] === "vocabulary") return { page: "vocabulary" };
   if (parts[0] === "review") return { page: "review" };
-  if (parts[0] === "account") return { page: "account" };
+  if (parts[0] === "account")
+    return { page: "account", linked: param("linked"), linkError: param("link_error") };
+  if (parts[0] === "oauth") return { page: "oauth", code: param("code"), error: param("error") };
   return { page: "rooms" };
 }
 

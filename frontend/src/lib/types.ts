@@ -7,6 +7,8 @@ export interface User {
   /** The language of explanations and translations. */
   native_language: "ko" | "en" | "ja";
   login_methods: string[];
+  /** A generated username (made through a provider) may be changed, once. */
+  username_changeable: boolean;
 }
 
 export interface Login {

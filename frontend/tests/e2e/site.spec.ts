@@ -1026,3 +1026,57 @@ test("the interface speaks Japanese, and a new learner's language is the one the
   await page.goto("/#/account");
   await expect(page.getByLabel("あなたの言語")).toHaveValue("ja");
 });
+
+test("signing up with a provider, logging in again with it, and linking a second one", async ({ page }) => {
+  const person = unique("sso");
+  const throughProvider = async (provider: string) => {
+    await expect(page.getByRole("heading", { name: `Sign in to fake ${provider}` })).toBeVisible();
+    await page.getByLabel("Name").fill(person);
+    await page.getByRole("button", { name: "Continue" }).click();
+  };
+  await page.goto("/#/login");
+  await page.getByRole("link", { name: "Continue with Google" }).click();
+  await throughProvider("google");
+  await expect(page).toHaveURL(/#\/rooms$/);
+  const who = page.locator(".who");
+  await expect(who).toHaveAttribute("title", /^Logged in as google-/);
+  const name = (await who.getAttribute("title"))?.replace("Logged in as ", "") ?? "";
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/#\/login$/);
+  await page.getByRole("link", { name: "Continue with Google" }).click();
+  await throughProvider("google");
+  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(who).toHaveAttribute("title", `Logged in as ${name}`);
+
+  await page.goto("/#/account");
+  await expect(page.getByRole("button", { name: "Unlink Google" })).toBeDisabled();
+  await page.getByRole("button", { name: "Link GitHub" }).click();
+  await throughProvider("github");
+  await expect(page).toHaveURL(/#\/account\?linked=github$/);
+  await expect(page.getByText("GitHub is linked: you can log in with it now.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Unlink GitHub" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Unlink Google" })).toBeEnabled();
+
+  // The generated name, changed once; the passwordless account sets a password.
+  await page.getByLabel("Username", { exact: true }).fill(`${person}-own`);
+  await page.getByRole("button", { name: "Change username" }).click();
+  await expect(page.getByText("Your username is changed.")).toBeVisible();
+  await expect(who).toHaveAttribute("title", `Logged in as ${person}-own`);
+  await expect(page.getByRole("button", { name: "Change username" })).toHaveCount(0);
+  await page.getByLabel("New password").fill("a passphrase of my own");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByText("Your password is set: you can log in with it too.")).toBeVisible();
+  await expect(page.getByText("Password", { exact: true })).toBeVisible();
+});
+
+test("a provider sign-in that comes back refused says why, and no one is logged in", async ({ page }) => {
+  await page.goto("/#/oauth?error=provider_token_invalid");
+  await expect(page.getByRole("alert")).toHaveText(
+    "The provider's answer could not be verified, so you were not signed in. Try again.",
+  );
+  await page.getByRole("link", { name: "Back to log in" }).click();
+  await expect(page).toHaveURL(/#\/login$/);
+  await page.goto("/#/oauth?code=made-up");
+  await expect(page.getByRole("alert")).toHaveText("The username or password is incorrect.");
+});
