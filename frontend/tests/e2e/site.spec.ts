@@ -1067,7 +1067,7 @@ test("signing up with a provider, logging in again with it, and linking a second
   await page.getByLabel("New password").fill("a passphrase of my own");
   await page.getByRole("button", { name: "Set password" }).click();
   await expect(page.getByText("Your password is set: you can log in with it too.")).toBeVisible();
-  await expect(page.getByText("Password", { exact: true })).toBeVisible();
+  await expect(page.locator(".methods").getByText("Password", { exact: true })).toBeVisible();
 });
 
 test("a provider sign-in that comes back refused says why, and no one is logged in", async ({ page }) => {
