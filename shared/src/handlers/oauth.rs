@@ -14,7 +14,7 @@ use lambda_http::{Body, Request};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::LoginReply;
+use super::{AuthGuard, LoginReply};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, allow, json_response, parse_json, query, request_path};
@@ -41,10 +41,14 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         Ok(json_response(StatusCode::OK, &json!({"providers": names})))
     } else if matches(paths::OAUTH_EXCHANGE, &path) {
         allow(&req, &[Method::POST])?;
+        // Counted with signups and logins from the address: codes cannot be guessed en masse.
+        AuthGuard::new(&state, &req, None).admit(&state).await?;
         exchange(&state, &req).await
     } else if matches(paths::OAUTH_START, &path) {
         allow(&req, &[Method::GET])?;
         let provider = provider(&state, &path, paths::OAUTH_START)?;
+        // Each start keeps an item for ten minutes: an address may start as often as it may log in.
+        AuthGuard::new(&state, &req, None).admit(&state).await?;
         let site = site(&state, &req)?;
         let ui = query(&req).first("ui").map(str::to_owned);
         let url = begin(&state, &req, provider, site, ui, None).await?;

@@ -494,3 +494,49 @@ async fn a_provider_account_renames_once_sets_a_password_and_is_deleted_by_typin
     assert_ne!(fresh["user"]["username"], bare["user"]["username"]);
     app.drain_deletions(5).await;
 }
+
+#[tokio::test]
+async fn starts_and_code_exchanges_are_counted_against_the_address() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let mut settings = fake.settings();
+    settings.push((
+        "ROLECHAT_OAUTH_CALLBACK_BASE".into(),
+        "http://api.test".into(),
+    ));
+    settings.push(("ROLECHAT_AUTH_RATE_PER_MINUTE".into(), "3".into()));
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let app = TestApp::spawn_with(&settings).await;
+    rolechat_tests::clear_of_window_edge(60, std::time::Duration::from_secs(20)).await;
+    let from = |request: TestRequest| request.from_ip("198.51.100.4");
+    for _ in 0..2 {
+        let start = app
+            .send(from(TestRequest::get("/auth/oauth/github/start")))
+            .await;
+        assert_eq!(start.status, 302);
+    }
+    let guess = app
+        .send(from(
+            TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "a guess"})),
+        ))
+        .await;
+    assert_eq!(guess.status, 401);
+    for request in [
+        TestRequest::get("/auth/oauth/github/start"),
+        TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "another guess"})),
+    ] {
+        let refused = app.send(from(request)).await;
+        assert_eq!(
+            (refused.status, refused.error_code().as_str()),
+            (429, "rate_limited")
+        );
+        assert!(refused.headers.contains_key("retry-after"));
+    }
+    // Another address is not held back.
+    let elsewhere = app
+        .send(TestRequest::get("/auth/oauth/github/start").from_ip("198.51.100.5"))
+        .await;
+    assert_eq!(elsewhere.status, 302);
+}
