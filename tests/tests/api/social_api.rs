@@ -540,3 +540,39 @@ async fn starts_and_code_exchanges_are_counted_against_the_address() {
         .await;
     assert_eq!(elsewhere.status, 302);
 }
+
+/// The DynamoDB round trips of each step of a provider login (the provider's own requests apart).
+#[tokio::test]
+async fn dynamodb_round_trips_per_step() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let mut figures = Vec::new();
+    let mut step = |what: &str, expected: usize| {
+        let trips = app.round_trips.take();
+        figures.push(format!("{what}: {trips}"));
+        assert_eq!(trips, expected, "{what}");
+    };
+    // The first time the user is made, the second time read: the same count.
+    for provider in ["google", "google"] {
+        app.round_trips.take();
+        let start = app
+            .send(TestRequest::get(&format!("/auth/oauth/{provider}/start")).from_ip("192.0.2.1"))
+            .await;
+        step("start (the attempt counted, the state kept)", 2);
+        let callback = consent(&location(&start), "counted").await;
+        let back = location(&app.send(TestRequest::get(&callback)).await);
+        // The state taken, the identity looked up, then the user made (one transaction) or
+        // read, and the one-time code kept.
+        step("callback", 4);
+        let code = param(&back, "code").unwrap();
+        app.send(
+            TestRequest::post("/auth/oauth/exchange")
+                .json(&json!({"code": code}))
+                .from_ip("192.0.2.1"),
+        )
+        .await;
+        // The attempt counted, the code taken, the user read, the session started with a check.
+        step("exchange", 4);
+    }
+    println!("{}", figures.join("\n"));
+}
