@@ -184,13 +184,14 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
     // The state is taken once: a replayed or forged one finds nothing. Its site is where the
     // browser goes back; without one, the first configured origin.
     let taken = match params.first("state") {
-        Some(id) => {
+        // Ours are 22 characters; anything long is not one (and could not be a key).
+        Some(id) if id.len() <= 128 => {
             state
                 .store
                 .take_oauth_state(&format!("oauth#{id}"), now)
                 .await?
         }
-        None => None,
+        _ => None,
     };
     let Some(flow) = taken.filter(|flow| flow.provider == provider.name) else {
         let site = first_site(state).ok_or(ApiError::NotFound)?;

@@ -193,6 +193,10 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
     let state = param(&callback, "state").unwrap();
     for path in [
         "/auth/oauth/kakao/callback?code=x&state=forged".to_owned(),
+        format!(
+            "/auth/oauth/kakao/callback?code=x&state={}",
+            "s".repeat(3000)
+        ),
         "/auth/oauth/kakao/callback?code=x".to_owned(),
         format!("/auth/oauth/google/callback?code=x&state={state}"),
     ] {
