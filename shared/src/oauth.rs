@@ -34,8 +34,11 @@ pub const PROVIDERS: [&str; 3] = ["github", "kakao", "google"];
 pub enum Identify {
     /// OAuth 2.0 only: the user API, called with the access token (GitHub's `GET /user`).
     UserApi { url: String },
-    /// OpenID Connect: a signed ID token.
-    IdToken { issuer: String, jwks_url: String },
+    /// OpenID Connect: a signed ID token, from one of `issuers`.
+    IdToken {
+        issuers: Vec<String>,
+        jwks_url: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -137,7 +140,7 @@ impl Provider {
                 at("https://kauth.kakao.com/oauth/authorize", "/authorize"),
                 at("https://kauth.kakao.com/oauth/token", "/token"),
                 Identify::IdToken {
-                    issuer: base.unwrap_or("https://kauth.kakao.com").to_owned(),
+                    issuers: vec![base.unwrap_or("https://kauth.kakao.com").to_owned()],
                     jwks_url: at("https://kauth.kakao.com/.well-known/jwks.json", "/jwks"),
                 },
                 vec!["openid"],
@@ -146,7 +149,14 @@ impl Provider {
                 at("https://accounts.google.com/o/oauth2/v2/auth", "/authorize"),
                 at("https://oauth2.googleapis.com/token", "/token"),
                 Identify::IdToken {
-                    issuer: base.unwrap_or("https://accounts.google.com").to_owned(),
+                    // Google documents both forms of its issuer.
+                    issuers: match base {
+                        Some(base) => vec![base.to_owned()],
+                        None => vec![
+                            "https://accounts.google.com".to_owned(),
+                            "accounts.google.com".to_owned(),
+                        ],
+                    },
                     jwks_url: at("https://www.googleapis.com/oauth2/v3/certs", "/jwks"),
                 },
                 vec!["openid", "profile"],
@@ -321,14 +331,14 @@ impl OAuth {
             })?;
         match &provider.identify {
             Identify::UserApi { url } => self.user_api(url, tokens.access_token().secret()).await,
-            Identify::IdToken { issuer, jwks_url } => {
+            Identify::IdToken { issuers, jwks_url } => {
                 let token = tokens
                     .extra_fields()
                     .id_token
                     .as_deref()
                     .ok_or_else(|| OAuthFailure::BadToken("no ID token".into()))?;
                 let claims = self
-                    .verify(token, issuer, &provider.client_id, jwks_url)
+                    .verify(token, issuers, &provider.client_id, jwks_url)
                     .await?;
                 if claims.nonce.as_deref() != Some(nonce) {
                     return Err(OAuthFailure::BadToken(
@@ -377,7 +387,7 @@ impl OAuth {
     async fn verify(
         &self,
         token: &str,
-        issuer: &str,
+        issuers: &[String],
         audience: &str,
         jwks_url: &str,
     ) -> Result<IdClaims, OAuthFailure> {
@@ -385,7 +395,7 @@ impl OAuth {
             .map_err(|error| OAuthFailure::BadToken(error.to_string()))?;
         let kid = header.kid.unwrap_or_default();
         let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
-        validation.set_issuer(&[issuer]);
+        validation.set_issuer(issuers);
         validation.set_audience(&[audience]);
         validation.leeway = 30;
         for refresh in [false, true] {
@@ -462,5 +472,125 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Http<'_> {
                 .body(body)
                 .expect("a status and headers from a response build"))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<OAuthConfig, ConfigError> {
+        OAuthConfig::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn a_provider_is_offered_only_with_a_client_id_and_keeps_its_real_endpoints() {
+        let none = config(&[]).unwrap();
+        assert!(none.providers.is_empty() && none.provider("github").is_none());
+        let some = config(&[
+            ("ROLECHAT_OAUTH_KAKAO_CLIENT_ID", "kakao-key"),
+            ("ROLECHAT_OAUTH_GOOGLE_CLIENT_ID", "google-id"),
+            ("ROLECHAT_OAUTH_GOOGLE_CLIENT_SECRET", "shh"),
+        ])
+        .unwrap();
+        let names: Vec<_> = some.providers.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["kakao", "google"]);
+        let kakao = some.provider("kakao").unwrap();
+        assert_eq!(kakao.token_url, "https://kauth.kakao.com/oauth/token");
+        assert!(kakao.client_secret.is_none());
+        let google = some.provider("google").unwrap();
+        assert_eq!(
+            google.identify,
+            Identify::IdToken {
+                issuers: vec![
+                    "https://accounts.google.com".into(),
+                    "accounts.google.com".into()
+                ],
+                jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            }
+        );
+        assert_eq!(google.scopes, ["openid", "profile"]);
+    }
+
+    #[test]
+    fn a_stand_in_serves_every_endpoint_under_its_base_and_secrets_come_from_json() {
+        let stand_in = config(&[
+            ("ROLECHAT_OAUTH_GITHUB_CLIENT_ID", "id"),
+            (
+                "ROLECHAT_OAUTH_GITHUB_BASE_URL",
+                "http://127.0.0.1:9004/github/",
+            ),
+            ("ROLECHAT_OAUTH_CALLBACK_BASE", "http://127.0.0.1:9000/"),
+        ])
+        .unwrap();
+        let github = stand_in.provider("github").unwrap();
+        assert_eq!(
+            github.authorize_url,
+            "http://127.0.0.1:9004/github/authorize"
+        );
+        assert_eq!(
+            github.identify,
+            Identify::UserApi {
+                url: "http://127.0.0.1:9004/github/user".into()
+            }
+        );
+        assert_eq!(
+            stand_in.callback_base.as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        let filled = stand_in
+            .with_secrets(r#"{"github": "from-the-secret"}"#)
+            .unwrap();
+        assert_eq!(
+            filled.providers[0]
+                .client_secret
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
+            "from-the-secret"
+        );
+        assert!(config(&[]).unwrap().with_secrets("not json").is_err());
+        assert!(matches!(
+            config(&[("ROLECHAT_OAUTH_CALLBACK_BASE", "api.example")]),
+            Err(ConfigError::Invalid {
+                name: "ROLECHAT_OAUTH_CALLBACK_BASE",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_authorization_request_carries_state_pkce_and_for_oidc_a_nonce() {
+        let oauth = OAuth::new(
+            config(&[
+                ("ROLECHAT_OAUTH_GITHUB_CLIENT_ID", "gh"),
+                ("ROLECHAT_OAUTH_KAKAO_CLIENT_ID", "kk"),
+            ])
+            .unwrap(),
+        );
+        let callback = "https://api.example/v1/auth/oauth/kakao/callback";
+        let kakao = oauth
+            .start(oauth.config.provider("kakao").unwrap(), callback)
+            .unwrap();
+        let url = reqwest::Url::parse(&kakao.authorize_url).unwrap();
+        let query: HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["state"], kakao.state);
+        assert_eq!(query["nonce"], kakao.nonce);
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(query["redirect_uri"], callback);
+        assert_eq!(query["client_id"], "kk");
+        assert!(
+            !kakao.authorize_url.contains(&kakao.pkce_verifier),
+            "the verifier stays here"
+        );
+        let github = oauth
+            .start(oauth.config.provider("github").unwrap(), callback)
+            .unwrap();
+        assert!(!github.authorize_url.contains("nonce="));
+        assert_ne!(github.state, kakao.state);
     }
 }
