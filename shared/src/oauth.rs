@@ -239,22 +239,29 @@ struct GitHubUser {
 /// Talks to the providers; keeps their signing keys for an hour.
 pub struct OAuth {
     pub config: OAuthConfig,
-    http: reqwest::Client,
+    /// Built on the first call to a provider: every function holds an `OAuth`, and only the
+    /// one that finishes logins talks to providers, so no other pays for a client at cold start.
+    http: std::sync::OnceLock<reqwest::Client>,
     jwks: Mutex<HashMap<String, (Instant, JwkSet)>>,
 }
 
 impl OAuth {
     pub fn new(config: OAuthConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a plain HTTPS client builds");
         OAuth {
             config,
-            http,
+            http: std::sync::OnceLock::new(),
             jwks: Mutex::default(),
         }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a plain HTTPS client builds")
+        })
     }
 
     /// The authorization request: a random state, a nonce (OpenID Connect) and a PKCE S256
@@ -319,7 +326,7 @@ impl OAuth {
             Some(secret) => client.set_client_secret(secret),
             None => client,
         };
-        let http = Http(&self.http);
+        let http = Http(self.http());
         let tokens = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
@@ -355,7 +362,7 @@ impl OAuth {
 
     async fn user_api(&self, url: &str, access_token: &str) -> Result<ProviderUser, OAuthFailure> {
         let response = self
-            .http
+            .http()
             .get(url)
             .bearer_auth(access_token)
             .header("accept", "application/vnd.github+json")
@@ -422,7 +429,7 @@ impl OAuth {
             }
         }
         let keys: JwkSet = self
-            .http
+            .http()
             .get(url)
             .send()
             .await

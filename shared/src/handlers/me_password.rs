@@ -45,8 +45,9 @@ async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         }
         Some(raw) => errors.check("new_password", Password::parse(&raw, username.as_ref())),
     };
-    errors.finish()?;
-    let new = new.ok_or_else(|| ApiError::internal("a new password passed validation unset"))?;
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
     if has_password {
         check_password(&state, &user, &req, current.unwrap_or_default()).await?;
     }
