@@ -64,6 +64,23 @@ pub struct TutorConfig {
     pub base_url: String,
     /// `OPENAI_MODEL`.
     pub model: String,
+    /// `ROLECHAT_MODEL_PROVIDER` (`openai`, `azure`, `gemini`, `anthropic`, `groq`, `deepseek`,
+    /// `mistral`, `openrouter`, `ollama`, `vllm`, `llama-cpp`, `lmstudio`, `llama-cpp-python`,
+    /// `generic`): the shape requests start from; recognised from the base URL when unset.
+    pub provider: crate::tutor::provider::Provider,
+    /// `AZURE_OPENAI_API_VERSION`: with Azure, the deployment URL form with this `api-version`
+    /// (`OPENAI_MODEL` is then the deployment's name); without it, Azure's `/openai/v1` form.
+    pub azure_api_version: Option<String>,
+    /// `ROLECHAT_MODEL_TASKS`: each task's budget, temperature and reasoning effort, changed
+    /// from the defaults (see `tutor::task`).
+    pub tasks: crate::tutor::task::TaskTable,
+    /// `ROLECHAT_MODEL_STRUCTURED_SECONDS`: the most a structured call (feedback, goals,
+    /// suggestions, translation, report, meaning) may take, retries and repairs included; 25 by
+    /// default, inside API Gateway's 29 s for the routes that are not streamed.
+    pub structured_timeout: Duration,
+    /// `ROLECHAT_MODEL_ONE_AT_A_TIME`: `true` for a server that answers one request at a time,
+    /// so a turn's checks run after its reply instead of beside it; unset, the provider's.
+    pub one_at_a_time: Option<bool>,
     /// `ROLECHAT_MODEL_TIMEOUT_SECONDS`: the most one model call may take, retries included.
     pub timeout: Duration,
     /// `ROLECHAT_MODEL_FIRST_TOKEN_SECONDS`: the most the first piece of a reply may take (the
@@ -77,8 +94,6 @@ pub struct TutorConfig {
     pub retries: u32,
     /// The first pause before a retry; each next one doubles.
     pub retry_backoff: Duration,
-    /// `ROLECHAT_MAX_TOKENS`: the longest reply the model may write.
-    pub max_tokens: u32,
     /// `ROLECHAT_HISTORY_MESSAGES`: how many recent messages the model sees besides the setup.
     pub history_messages: usize,
     /// `ROLECHAT_OFFLINE_WORD_DELAY_MS`: the offline tutor's pace, so its streaming can be seen.
@@ -97,7 +112,10 @@ pub enum ConfigError {
 
 pub const DEFAULT_TABLE_PREFIX: &str = "rolechat-";
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
-pub const DEFAULT_OPENAI_MODEL: &str = "gpt-4o-mini";
+/// OpenAI's efficient current model (reasoning from `none` up, $0.10 in and $0.50 out per
+/// million tokens): the cheapest of the current line-up, and with no reasoning as fast to its
+/// first token as the non-reasoning models it replaces (gpt-4o-mini shuts down on 2027-01-14).
+pub const DEFAULT_OPENAI_MODEL: &str = "gpt-6-luna";
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// HS256 keys shorter than the hash output weaken the signature.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -182,6 +200,52 @@ impl Config {
             },
             base_url: get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
             model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into()),
+            provider: match get("ROLECHAT_MODEL_PROVIDER") {
+                Some(name) => name.to_ascii_lowercase().parse().map_err(|_| ConfigError::Invalid {
+                    name: "ROLECHAT_MODEL_PROVIDER",
+                    problem: format!(
+                        "`{name}` is not a known provider (one of {})",
+                        <crate::tutor::provider::Provider as strum::VariantArray>::VARIANTS
+                            .iter()
+                            .map(|p| p.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })?,
+                None => crate::tutor::provider::Provider::recognise(
+                    &get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+                ),
+            },
+            azure_api_version: get("AZURE_OPENAI_API_VERSION"),
+            tasks: {
+                let tasks = crate::tutor::task::TaskTable::parse(
+                    &get("ROLECHAT_MODEL_TASKS").unwrap_or_default(),
+                )
+                .map_err(|problem| ConfigError::Invalid {
+                    name: "ROLECHAT_MODEL_TASKS",
+                    problem,
+                })?;
+                match get("ROLECHAT_MAX_TOKENS") {
+                    Some(_) => tasks.with_reply_budget(number("ROLECHAT_MAX_TOKENS", 400, 16..=4000)? as u32),
+                    None => tasks,
+                }
+            },
+            structured_timeout: Duration::from_secs(number(
+                "ROLECHAT_MODEL_STRUCTURED_SECONDS",
+                25,
+                1..=900,
+            )?),
+            one_at_a_time: match get("ROLECHAT_MODEL_ONE_AT_A_TIME").as_deref() {
+                None => None,
+                Some("1" | "true" | "yes") => Some(true),
+                Some("0" | "false" | "no") => Some(false),
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "ROLECHAT_MODEL_ONE_AT_A_TIME",
+                        problem: "must be true or false".into(),
+                    });
+                }
+            },
             timeout,
             first_token_timeout: Duration::from_secs(number(
                 "ROLECHAT_MODEL_FIRST_TOKEN_SECONDS",
@@ -196,7 +260,6 @@ impl Config {
                 500,
                 0..=10_000,
             )?),
-            max_tokens: number("ROLECHAT_MAX_TOKENS", 400, 16..=4000)? as u32,
             history_messages: number("ROLECHAT_HISTORY_MESSAGES", 20, 0..=200)? as usize,
             offline_word_delay: Duration::from_millis(number(
                 "ROLECHAT_OFFLINE_WORD_DELAY_MS",
@@ -323,6 +386,37 @@ mod tests {
     }
 
     #[test]
+    fn the_model_provider_is_named_or_recognised() {
+        use crate::tutor::provider::Provider;
+        use crate::tutor::task::Task;
+        let defaults = config(&[("ROLECHAT_JWT_SECRET", SECRET)]).unwrap().tutor;
+        assert_eq!(defaults.provider, Provider::OpenAi);
+        assert_eq!(defaults.model, "gpt-6-luna");
+        assert_eq!(defaults.one_at_a_time, None);
+        let local = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1"),
+            ("ROLECHAT_MAX_TOKENS", "250"),
+            ("ROLECHAT_MODEL_TASKS", "report.max_tokens=4000"),
+        ])
+        .unwrap()
+        .tutor;
+        assert_eq!(local.provider, Provider::Ollama);
+        assert_eq!(local.tasks.get(Task::Reply).max_tokens, 250);
+        assert_eq!(local.tasks.get(Task::Report).max_tokens, 4000);
+        let named = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1"),
+            ("ROLECHAT_MODEL_PROVIDER", "LLAMA-CPP-PYTHON"),
+            ("ROLECHAT_MODEL_ONE_AT_A_TIME", "false"),
+        ])
+        .unwrap()
+        .tutor;
+        assert_eq!(named.provider, Provider::LlamaCppPython);
+        assert_eq!(named.one_at_a_time, Some(false));
+    }
+
+    #[test]
     fn origins_and_ttl() {
         let config = config(&[
             ("ROLECHAT_JWT_SECRET", SECRET),
@@ -346,6 +440,9 @@ mod tests {
             ("ROLECHAT_DAILY_TURNS", "0"),
             ("ROLECHAT_MODEL_TIMEOUT_SECONDS", "soon"),
             ("ROLECHAT_HISTORY_MESSAGES", "-1"),
+            ("ROLECHAT_MODEL_PROVIDER", "skynet"),
+            ("ROLECHAT_MODEL_TASKS", "report.max_tokens=1"),
+            ("ROLECHAT_MODEL_ONE_AT_A_TIME", "sometimes"),
         ] {
             let error = super::tests::config(&[("ROLECHAT_JWT_SECRET", SECRET), (name, value)]);
             assert!(

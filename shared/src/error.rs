@@ -35,6 +35,10 @@ pub enum ApiError {
     UpstreamError,
     #[error("The language model did not answer in time.")]
     UpstreamTimeout,
+    #[error("The language model declined to answer this; try saying it another way.")]
+    UpstreamRefused,
+    #[error("The language model refused the request as this service is set up; its operator has been told.")]
+    UpstreamMisconfigured,
     /// Anything else. The detail is logged and never sent to the client.
     #[error("Something went wrong on our side.")]
     Internal(String),
@@ -61,7 +65,9 @@ impl ApiError {
             ApiError::UsernameTaken | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::UpstreamError => StatusCode::BAD_GATEWAY,
+            ApiError::UpstreamError
+            | ApiError::UpstreamRefused
+            | ApiError::UpstreamMisconfigured => StatusCode::BAD_GATEWAY,
             ApiError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,7 +85,9 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::UpstreamError => "upstream_error",
+            ApiError::UpstreamError
+            | ApiError::UpstreamRefused
+            | ApiError::UpstreamMisconfigured => "upstream_error",
             ApiError::UpstreamTimeout => "upstream_timeout",
             ApiError::Internal(_) => "internal",
         }
@@ -135,10 +143,24 @@ impl From<crate::cursor::CursorError> for ApiError {
 impl From<crate::tutor::TutorError> for ApiError {
     fn from(error: crate::tutor::TutorError) -> Self {
         use crate::tutor::TutorError;
-        tracing::warn!(%error, "the model call failed");
         match error {
-            TutorError::Timeout => ApiError::UpstreamTimeout,
-            TutorError::Upstream(_) => ApiError::UpstreamError,
+            TutorError::Timeout => {
+                tracing::warn!(%error, "the model call failed");
+                ApiError::UpstreamTimeout
+            }
+            TutorError::Upstream(_) => {
+                tracing::warn!(%error, "the model call failed");
+                ApiError::UpstreamError
+            }
+            TutorError::Refused(_) => {
+                tracing::warn!(%error, "the model declined");
+                ApiError::UpstreamRefused
+            }
+            // The deployer must act: logged as an error, so the alarm on errors sees it.
+            TutorError::Configuration(_) => {
+                tracing::error!(%error, "the model server refuses the service's requests");
+                ApiError::UpstreamMisconfigured
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::room::Goal;
 use crate::session::Owner;
 use crate::store::{MessageRecord, RoomRecord};
-use crate::tutor::prompt;
+use crate::tutor::{Task, answers, prompt};
 
 /// The room's goals after the check: `None` when the check failed (or the room changed
 /// meanwhile), so the caller leaves them out of its reply.
@@ -26,9 +26,9 @@ pub async fn check(
     let verdict: BTreeMap<String, bool> = match state
         .tutor
         .structured(
+            Task::GoalCheck,
             &prompt::goal_check(room, conversation, window),
-            "goals",
-            prompt::goal_check_schema(room),
+            &answers::goals(room.open_goals().map(|goal| goal.id.as_str())),
             // The offline tutor judges nothing met.
             BTreeMap::new(),
         )

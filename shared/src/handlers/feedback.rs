@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::aids::{charge, locate, ui_language};
@@ -13,14 +12,8 @@ use crate::room::{Feedback, Role, UiLanguage};
 use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::{MessageRecord, RoomRecord};
-use crate::tutor::{TutorError, prompt};
-
-#[derive(Deserialize)]
-struct Verdict {
-    ok: bool,
-    corrected: String,
-    explanation: String,
-}
+use crate::tutor::answers::{self, Verdict};
+use crate::tutor::{Task, TutorError, prompt};
 
 /// `POST /rooms/{id}/messages/{message_id}/feedback?ui=ko|en|ja`: is the learner's line natural
 /// and correct for the room's language and level, a corrected version, and why, in the learner's
@@ -62,12 +55,6 @@ pub async fn check_line(
     message: &MessageRecord,
     explain_in: UiLanguage,
 ) -> Result<Feedback, ApiError> {
-    let schema = json!({
-        "type": "object",
-        "properties": {"ok": {"type": "boolean"}, "corrected": {"type": "string"}, "explanation": {"type": "string"}},
-        "required": ["ok", "corrected", "explanation"],
-        "additionalProperties": false,
-    });
     // The offline demo judges nothing, so it says so and gives no verdict; nothing is stored,
     // and the line can be checked once a model is connected.
     if state.tutor.is_offline() {
@@ -88,7 +75,7 @@ pub async fn check_line(
     let prompt = prompt::feedback(room, &message.content, explain_in);
     let verdict: Verdict = state
         .tutor
-        .structured(&prompt, "feedback", schema, offline)
+        .structured(Task::Feedback, &prompt, &answers::FEEDBACK, offline)
         .await?;
     if verdict.corrected.trim().is_empty() || verdict.explanation.trim().is_empty() {
         return Err(TutorError::Upstream("the model's feedback has empty fields".into()).into());

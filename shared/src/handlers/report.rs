@@ -8,11 +8,12 @@ use super::aids::{charge, ui_language};
 use super::rooms::room_id;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::report::{Mistake, REPORT_WINDOW, Report, Review, schema};
+use crate::report::{Mistake, REPORT_WINDOW, Report};
 use crate::room::Role;
 use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
-use crate::tutor::prompt;
+use crate::tutor::answers::{self, Review};
+use crate::tutor::{Task, prompt};
 use crate::{AppState, time};
 
 /// `POST /rooms/{id}/report?ui=ko|en|ja`: a review of the conversation so far. Stored on the
@@ -64,9 +65,9 @@ async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let review: Review = state
         .tutor
         .structured(
+            Task::Report,
             &prompt::report(&room, &messages, ui),
-            "report",
-            schema(&learner_lines),
+            &answers::review(&learner_lines),
             offline,
         )
         .await?;

@@ -13,7 +13,8 @@ use crate::http::{HandlerResult, json_response, query};
 use crate::room::UiLanguage;
 use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
-use crate::tutor::{TurnKind, TutorError, TutorRequest, offline, prompt};
+use crate::tutor::answers::{self, Suggested, SuggestedLine};
+use crate::tutor::{Task, TurnKind, TutorError, TutorRequest, offline, prompt};
 
 /// The most suggestions one request may ask for.
 const MAX_SUGGESTIONS: usize = 3;
@@ -24,11 +25,6 @@ struct Suggestion {
     text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     translation: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Suggested {
-    suggestions: Vec<Suggestion>,
 }
 
 /// `POST /rooms/{id}/suggestions?count=1..3&ui=ko|en|ja`: lines the learner could say next, in
@@ -68,16 +64,20 @@ async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> Han
         let into = translate_into.unwrap_or(UiLanguage::En);
         let prompt = prompt::suggestions(room, &history, window, count, into);
         let offline = Suggested {
-            suggestions: vec![Suggestion {
+            suggestions: vec![SuggestedLine {
                 text: offline::reply(room.language, TurnKind::Suggestion),
-                translation: Some(offline::suggestion_meaning(into).to_owned()),
+                translation: offline::suggestion_meaning(into).to_owned(),
             }],
         };
         let answer: Suggested = state
             .tutor
-            .structured(&prompt, "suggestions", schema(), offline)
+            .structured(Task::Suggestions, &prompt, &answers::SUGGESTIONS, offline)
             .await?;
-        tidy(answer.suggestions, count, translate_into.is_some())
+        let drafted = answer.suggestions.into_iter().map(|line| Suggestion {
+            text: line.text,
+            translation: Some(line.translation),
+        });
+        tidy(drafted, count, translate_into.is_some())
     };
     if suggestions.is_empty() {
         return Err(TutorError::Upstream("the model suggested nothing".into()).into());
@@ -106,23 +106,9 @@ fn wanted(req: &Request) -> Result<(usize, Option<UiLanguage>), ApiError> {
     Ok((count, ui))
 }
 
-fn schema() -> serde_json::Value {
-    json!({
-        "type": "object",
-        "properties": {"suggestions": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"text": {"type": "string"}, "translation": {"type": "string"}},
-            "required": ["text", "translation"],
-            "additionalProperties": false,
-        }}},
-        "required": ["suggestions"],
-        "additionalProperties": false,
-    })
-}
-
 /// The model's lines without quotation marks, empty ones or repeats, at most `count`, with
 /// their translations only when asked for.
-fn tidy(drafted: Vec<Suggestion>, count: usize, translated: bool) -> Vec<Suggestion> {
+fn tidy(drafted: impl IntoIterator<Item = Suggestion>, count: usize, translated: bool) -> Vec<Suggestion> {
     let mut kept: Vec<Suggestion> = Vec::new();
     for suggestion in drafted {
         let text = unquoted(&suggestion.text).to_owned();

@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::aids::{charge, locate, ui_language};
@@ -11,12 +10,8 @@ use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
 use crate::session::{Authenticated, signed_in};
-use crate::tutor::{TutorError, prompt};
-
-#[derive(Deserialize)]
-struct Translation {
-    text: String,
-}
+use crate::tutor::answers::{self, Translation};
+use crate::tutor::{Task, TutorError, prompt};
 
 /// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's
 /// language, stored per target language and reused with no model call.
@@ -39,19 +34,13 @@ async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> H
     }
 
     charge(&state, owner).await?;
-    let schema = json!({
-        "type": "object",
-        "properties": {"text": {"type": "string"}},
-        "required": ["text"],
-        "additionalProperties": false,
-    });
     let offline = Translation {
         text: format!("(Offline demo: no translation.) {}", message.content),
     };
     let prompt = prompt::translation(&room, &message.content, to);
     let translation: Translation = state
         .tutor
-        .structured(&prompt, "translation", schema, offline)
+        .structured(Task::Translation, &prompt, &answers::TRANSLATION, offline)
         .await?;
     let text = translation.text.trim();
     if text.is_empty() {

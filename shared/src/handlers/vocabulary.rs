@@ -20,7 +20,8 @@ use crate::routes::{matches, paths};
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::vocabulary_due_key;
 use crate::store::{Added, NewItem, VocabularyRecord};
-use crate::tutor::{TutorError, prompt};
+use crate::tutor::answers::{self, Meaning};
+use crate::tutor::{Task, TutorError, prompt};
 use crate::{AppState, time};
 
 pub const TEXT_MAX_CHARS: usize = 100;
@@ -205,11 +206,6 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
     Ok(json_response(StatusCode::OK, &public(&existing)))
 }
 
-#[derive(Deserialize)]
-struct Meaning {
-    meaning: String,
-}
-
 /// The meaning of `text`, as a learner's dictionary gives it, in `ui`: one model call.
 async fn look_up(
     state: &AppState,
@@ -218,19 +214,13 @@ async fn look_up(
     example: Option<&str>,
     ui: UiLanguage,
 ) -> Result<String, ApiError> {
-    let schema = json!({
-        "type": "object",
-        "properties": {"meaning": {"type": "string"}},
-        "required": ["meaning"],
-        "additionalProperties": false,
-    });
     let offline = Meaning {
         meaning: "(Offline demo: no meaning was looked up.)".into(),
     };
     let prompt = prompt::meaning(language, text, example, ui);
     let found: Meaning = state
         .tutor
-        .structured(&prompt, "meaning", schema, offline)
+        .structured(Task::Meaning, &prompt, &answers::MEANING, offline)
         .await?;
     let meaning: String = found.meaning.trim().chars().take(NOTE_MAX_CHARS).collect();
     if meaning.is_empty() {

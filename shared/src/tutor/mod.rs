@@ -1,13 +1,19 @@
 //! The tutor: prompts, the model client, and the offline stand-in, behind one interface.
 
+pub mod answers;
 pub(crate) mod offline;
 pub mod openai;
 pub mod prompt;
+pub mod provider;
+pub mod schema;
+pub mod task;
 
 use std::time::Duration;
 
 pub use openai::{Completed, Finish, OpenAiClient, Piece, TextStream, TokenUsage};
 use prompt::PromptMessage;
+pub use schema::Schema;
+pub use task::Task;
 
 use crate::config::TutorConfig;
 use crate::room::Language;
@@ -16,11 +22,19 @@ use crate::room::Language;
 pub enum TutorError {
     #[error("the model did not answer in time")]
     Timeout,
+    /// A passing fault or an answer that is not what was asked.
     #[error("{0}")]
     Upstream(String),
+    /// The model declined to answer (a `refusal`, a content filter).
+    #[error("{0}")]
+    Refused(String),
+    /// The server refuses the request as configured (a parameter it will not take, a wrong
+    /// key or model, a spent quota): retrying will not help; the deployer must act.
+    #[error("{0}")]
+    Configuration(String),
 }
 
-/// What the model is asked for.
+/// What the model is asked for, as a line of the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TurnKind {
     /// The tutor's first line in an empty room.
@@ -29,6 +43,16 @@ pub enum TurnKind {
     Reply,
     /// A line the learner could say next.
     Suggestion,
+}
+
+impl TurnKind {
+    pub fn task(self) -> Task {
+        match self {
+            TurnKind::Opener => Task::Opener,
+            TurnKind::Reply => Task::Reply,
+            TurnKind::Suggestion => Task::Suggestions,
+        }
+    }
 }
 
 pub struct TutorRequest {
@@ -58,9 +82,15 @@ impl Tutor {
         matches!(self, Tutor::Offline { .. })
     }
 
+    /// Whether a turn's checks must wait for its reply: the server answers one request at a
+    /// time (and may cut a stream short when another comes).
+    pub fn one_at_a_time(&self) -> bool {
+        matches!(self, Tutor::OpenAi(client) if client.one_at_a_time())
+    }
+
     pub async fn complete(&self, request: &TutorRequest) -> Result<Completed, TutorError> {
         match self {
-            Tutor::OpenAi(client) => client.complete(&request.prompt, None).await,
+            Tutor::OpenAi(client) => client.complete(request.kind.task(), &request.prompt).await,
             Tutor::Offline { .. } => Ok(Completed {
                 text: offline::reply(request.language, request.kind),
                 finish: Finish::default(),
@@ -68,44 +98,34 @@ impl Tutor {
         }
     }
 
-    /// A reply that follows the JSON schema `schema` (named `name`), parsed into `T`. Anything
-    /// else the model writes is an upstream error. The offline tutor answers `offline`.
+    /// An answer of `task` that follows `schema`, read into `T`. Anything else the model
+    /// writes is an upstream error. The offline tutor answers `offline`.
     pub async fn structured<T: serde::de::DeserializeOwned>(
         &self,
+        task: Task,
         prompt: &[PromptMessage],
-        name: &str,
-        schema: serde_json::Value,
+        schema: &Schema,
         offline: T,
     ) -> Result<T, TutorError> {
         let client = match self {
             Tutor::OpenAi(client) => client,
             Tutor::Offline { .. } => return Ok(offline),
         };
-        let format = serde_json::json!({
-            "type": "json_schema",
-            "json_schema": {"name": name, "strict": true, "schema": schema},
-        });
-        let completed = client.complete(prompt, Some(&format)).await?;
-        if completed.finish.cut {
-            return Err(TutorError::Upstream(format!(
-                "the model's {name} was cut at its token limit"
-            )));
-        }
-        serde_json::from_str(&completed.text).map_err(|error| {
-            // serde_json's message quotes the offending value, which is the learner's text or
-            // the model's: say only what kind of error it is and where.
+        let answer = client.structured(task, prompt, schema).await?;
+        serde_json::from_value(answer).map_err(|error| {
+            // serde_json's message may quote the value, which is the learner's text or the
+            // model's: say only what kind of error it is.
             TutorError::Upstream(format!(
-                "the model's {name} does not follow its schema ({:?} error at line {}, column {})",
-                error.classify(),
-                error.line(),
-                error.column()
+                "the model's {} does not fit its type ({:?} error)",
+                schema.name,
+                error.classify()
             ))
         })
     }
 
     pub async fn stream(&self, request: &TutorRequest) -> Result<TextStream, TutorError> {
         match self {
-            Tutor::OpenAi(client) => client.stream(&request.prompt).await,
+            Tutor::OpenAi(client) => client.stream(request.kind.task(), &request.prompt).await,
             Tutor::Offline { word_delay } => Ok(offline::stream(
                 offline::reply(request.language, request.kind),
                 *word_delay,

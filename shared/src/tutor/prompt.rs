@@ -20,10 +20,35 @@ impl PromptMessage {
         }
     }
 
-    fn user(content: String) -> Self {
+    pub(crate) fn user(content: String) -> Self {
         PromptMessage {
             role: "user",
             content,
+        }
+    }
+
+    pub(crate) fn assistant(content: String) -> Self {
+        PromptMessage {
+            role: "assistant",
+            content,
+        }
+    }
+}
+
+/// Asks for the answer as JSON following `schema`, in the system message, for servers that do
+/// not enforce a schema themselves (the answer is validated all the same). It names JSON, which
+/// `json_object` mode needs at OpenAI and DeepSeek.
+pub(crate) fn ask_for_json(prompt: &mut [PromptMessage], schema: &serde_json::Value) {
+    let instruction = format!(
+        "\n\nAnswer with one JSON object only, no other text and no code fence, that follows \
+         this JSON Schema:\n{schema}"
+    );
+    match prompt.iter_mut().find(|message| message.role == "system") {
+        Some(system) => system.content.push_str(&instruction),
+        None => {
+            if let Some(first) = prompt.first_mut() {
+                first.content.insert_str(0, instruction.trim_start());
+            }
         }
     }
 }
@@ -154,36 +179,34 @@ fn window(history: &[MessageRecord], size: usize) -> &[MessageRecord] {
 pub fn turn(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
     let mut prompt = vec![PromptMessage::system(setup(room))];
     let recent = window(history, size);
-    if recent.is_empty() {
+    // The conversation starts with a user turn: the tutor speaks first in every room, and many
+    // chat templates (Claude on Bedrock, Mistral's and Gemma's under vLLM) refuse a transcript
+    // whose first turn after the system message is the assistant's.
+    if recent.first().is_none_or(|first| first.role == Role::Assistant) {
         prompt.push(PromptMessage::user(format!(
             "(The scene begins. Say your first line to the learner, in character, in {}.)",
             room.language.english_name()
         )));
     }
-    prompt.extend(recent.iter().map(|message| PromptMessage {
-        role: match message.role {
+    for message in recent {
+        let role = match message.role {
             Role::User => "user",
             Role::Assistant => "assistant",
-        },
-        content: message.content.clone(),
-    }));
+        };
+        match prompt.last_mut() {
+            // Two lines of one speaker in a row (a reply that failed) are one turn: strict
+            // templates want the roles to alternate.
+            Some(last) if last.role == role => {
+                last.content.push_str("\n");
+                last.content.push_str(&message.content);
+            }
+            _ => prompt.push(PromptMessage {
+                role,
+                content: message.content.clone(),
+            }),
+        }
+    }
     prompt
-}
-
-/// The JSON schema of a goal check: one boolean per open goal, named by its id, all required,
-/// nothing else, so a strict answer can only judge the room's real goals.
-pub fn goal_check_schema(room: &RoomRecord) -> serde_json::Value {
-    let ids: Vec<&str> = room.open_goals().map(|goal| goal.id.as_str()).collect();
-    let properties: serde_json::Map<String, serde_json::Value> = ids
-        .iter()
-        .map(|id| ((*id).to_owned(), serde_json::json!({"type": "boolean"})))
-        .collect();
-    serde_json::json!({
-        "type": "object",
-        "properties": properties,
-        "required": ids,
-        "additionalProperties": false,
-    })
 }
 
 /// The prompt of a goal check: which of the room's open goals has the learner done so far? The
@@ -539,7 +562,7 @@ mod tests {
             "a done goal is not steered to"
         );
         assert_eq!(
-            goal_check_schema(&room),
+            crate::tutor::answers::goals(room.open_goals().map(|goal| goal.id.as_str())).value,
             serde_json::json!({"type": "object", "properties": {"price": {"type": "boolean"}},
                                "required": ["price"], "additionalProperties": false})
         );
@@ -595,23 +618,43 @@ mod tests {
     #[test]
     fn the_window_bounds_what_the_model_sees() {
         let prompt = turn(&room(), &history(7), 20);
-        assert_eq!(prompt.len(), 8);
+        // The system message, the scene's start as a user turn, then the seven lines.
+        assert_eq!(prompt.len(), 9);
+        assert_eq!(prompt[1].role, "user");
+        assert!(prompt[1].content.starts_with("(The scene begins."));
         assert_eq!(
-            (prompt[1].role, prompt[1].content.as_str()),
+            (prompt[2].role, prompt[2].content.as_str()),
             ("assistant", "line 0000")
         );
         assert_eq!(
-            (prompt[7].role, prompt[7].content.as_str()),
+            (prompt[8].role, prompt[8].content.as_str()),
             ("assistant", "line 0006")
         );
 
         let at_100 = size(&turn(&room(), &history(100), 20));
         let at_200 = size(&turn(&room(), &history(200), 20));
-        assert_eq!(at_100.0, 21);
+        assert_eq!(at_100.0, 22);
         assert_eq!(at_100, at_200, "flat from turn 100 to turn 200");
         let last = turn(&room(), &history(200), 20);
         assert_eq!(last.last().unwrap().content, "line 0199");
-        assert_eq!(last[1].content, "line 0180");
+        assert_eq!(last[2].content, "line 0180");
+    }
+
+    #[test]
+    fn the_transcript_starts_with_the_learner_and_alternates() {
+        let mut lines = history(4);
+        // A learner line whose reply failed, then another: one user turn.
+        lines.push(MessageRecord::new("alice", "R", "0004", Role::User, "again", "t"));
+        for recent in [lines.as_slice(), &lines[1..], &lines[..0]] {
+            let prompt = turn(&room(), recent, 20);
+            assert_eq!(prompt[0].role, "system");
+            assert_eq!(prompt[1].role, "user");
+            for pair in prompt[1..].windows(2) {
+                assert_ne!(pair[0].role, pair[1].role, "{prompt:?}");
+            }
+        }
+        let prompt = turn(&room(), &lines, 20);
+        assert_eq!(prompt.last().unwrap().content, "line 0003\nagain");
     }
 
     /// Setups written to escape their quotes: a quote, line breaks, fake rules and fake roles.
