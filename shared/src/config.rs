@@ -201,17 +201,21 @@ impl Config {
             base_url: get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
             model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into()),
             provider: match get("ROLECHAT_MODEL_PROVIDER") {
-                Some(name) => name.to_ascii_lowercase().parse().map_err(|_| ConfigError::Invalid {
-                    name: "ROLECHAT_MODEL_PROVIDER",
-                    problem: format!(
-                        "`{name}` is not a known provider (one of {})",
-                        <crate::tutor::provider::Provider as strum::VariantArray>::VARIANTS
-                            .iter()
-                            .map(|p| p.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                })?,
+                Some(name) => {
+                    name.to_ascii_lowercase()
+                        .parse()
+                        .map_err(|_| ConfigError::Invalid {
+                            name: "ROLECHAT_MODEL_PROVIDER",
+                            problem: format!(
+                                "`{name}` is not a known provider (one of {})",
+                                <crate::tutor::provider::Provider as strum::VariantArray>::VARIANTS
+                                    .iter()
+                                    .map(|p| p.name())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        })?
+                }
                 None => crate::tutor::provider::Provider::recognise(
                     &get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
                 ),
@@ -226,7 +230,11 @@ impl Config {
                     problem,
                 })?;
                 match get("ROLECHAT_MAX_TOKENS") {
-                    Some(_) => tasks.with_reply_budget(number("ROLECHAT_MAX_TOKENS", 400, 16..=4000)? as u32),
+                    Some(_) => tasks.with_reply_budget(number(
+                        "ROLECHAT_MAX_TOKENS",
+                        400,
+                        16..=4000,
+                    )? as u32),
                     None => tasks,
                 }
             },

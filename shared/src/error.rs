@@ -37,7 +37,9 @@ pub enum ApiError {
     UpstreamTimeout,
     #[error("The language model declined to answer this; try saying it another way.")]
     UpstreamRefused,
-    #[error("The language model refused the request as this service is set up; its operator has been told.")]
+    #[error(
+        "The language model refused the request as this service is set up; its operator has been told."
+    )]
     UpstreamMisconfigured,
     /// Anything else. The detail is logged and never sent to the client.
     #[error("Something went wrong on our side.")]

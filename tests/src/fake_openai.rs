@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -17,6 +17,9 @@ use axum::serve::ListenerExt;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+
+mod judge;
+pub use judge::{GPT5_EFFORTS, Judge, LUNA_EFFORTS, tokens};
 
 /// How the fake answers one request.
 #[derive(Debug, Clone)]
@@ -43,6 +46,18 @@ pub enum Behaviour {
     Shaped { text: String, shape: Shape },
     /// Streams `pieces` pieces, then is silent for `silence` before it finishes.
     StallAfter { pieces: usize, silence: Duration },
+    /// Declines, as OpenAI's models do: `message.refusal` (or `delta.refusal`) with no content.
+    Refusal(String),
+    /// Streams `pieces` pieces, then fails inside the stream as OpenRouter reports it: a chunk
+    /// with an `error` and `finish_reason: "error"`.
+    FailMidStream { pieces: usize },
+    /// Thinks aloud for `thinking` (a `reasoning_content` delta every 200 ms, no text), then
+    /// answers `text`: a reasoning model that is slow to its first token but alive.
+    Thinking { thinking: Duration, text: String },
+    /// `429` with OpenAI's rate-limit body and `Retry-After: seconds`.
+    RateLimited { retry_after: u64 },
+    /// `429` with OpenAI's quota-spent body: no wait will help.
+    QuotaExhausted,
 }
 
 /// How a compatible server may write a streamed reply.
@@ -81,6 +96,9 @@ pub enum Ending {
     UsageThenClose,
     /// Nothing, and the connection stays open for a minute.
     Linger,
+    /// `data: [DONE]` with no chunk carrying a `finish_reason` before it: how llama-cpp-python
+    /// ends a stream it interrupts for another request.
+    DoneWithoutFinish,
 }
 
 impl Behaviour {
@@ -107,6 +125,12 @@ struct Shared {
     failed: std::collections::HashSet<String>,
     /// Structured requests for this schema name answer garbage, every time.
     broken_schema: Option<String>,
+    /// Whose rules requests are judged by.
+    judge: Option<Judge>,
+    /// Which requests (by their place in `requests`) were refused.
+    refused: Vec<usize>,
+    /// Structured answers (and the tutor's lines) at a real model's length.
+    real_length: bool,
 }
 
 #[derive(Clone)]
@@ -163,6 +187,27 @@ impl FakeOpenAi {
         self.shared.lock().unwrap().broken_schema = Some(name.to_owned());
     }
 
+    /// Judges requests as `judge`'s server does (a compatible server's rules by default).
+    pub fn act_as(&self, judge: Judge) {
+        self.shared.lock().unwrap().judge = Some(judge);
+    }
+
+    /// Answers structured requests (and the tutor's lines) as a good real model does, at its
+    /// length, in the language the request asks for (`tests/fixtures/answers`).
+    pub fn answer_at_real_length(&self) {
+        self.shared.lock().unwrap().real_length = true;
+    }
+
+    /// The requests that were refused, as they were sent.
+    pub fn refused(&self) -> Vec<Value> {
+        let shared = self.shared.lock().unwrap();
+        shared
+            .refused
+            .iter()
+            .map(|n| shared.requests[*n].clone())
+            .collect()
+    }
+
     /// When each request so far arrived, in the order of [`FakeOpenAi::requests`].
     pub fn arrivals(&self) -> Vec<std::time::Instant> {
         self.shared.lock().unwrap().arrivals.clone()
@@ -178,11 +223,17 @@ async fn complete(
     State(shared): State<Arc<Mutex<Shared>>>,
     Json(request): Json<Value>,
 ) -> Response {
-    let (behaviour, number, pause) = {
+    let (behaviour, number, pause, judge) = {
         let mut shared = shared.lock().unwrap();
         shared.requests.push(request.clone());
         shared.arrivals.push(std::time::Instant::now());
         let number = shared.requests.len();
+        let judge = shared.judge.unwrap_or(Judge::Compatible);
+        if let Some(refusal) = judge.refuse(&request) {
+            shared.refused.push(number - 1);
+            drop(shared);
+            return refusal.into_response();
+        }
         let last = request["messages"]
             .as_array()
             .and_then(|m| m.last())
@@ -195,8 +246,8 @@ async fn complete(
             let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
             return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
         }
-        let schema = request["response_format"]["json_schema"]["name"].as_str();
-        if schema.is_some() && schema == shared.broken_schema.as_deref() {
+        let schema = schema_name(&request);
+        if schema.is_some() && schema == shared.broken_schema {
             drop(shared);
             return (
                 StatusCode::OK,
@@ -205,9 +256,11 @@ async fn complete(
             )
                 .into_response();
         }
+        let real_length = shared.real_length;
         let behaviour = shared
             .script
             .pop_front()
+            .or_else(|| real_length.then(|| real_answer(&request)).flatten())
             .or_else(|| structured_reply(&request))
             .or_else(|| shared.default.clone())
             .unwrap_or_else(|| {
@@ -215,15 +268,32 @@ async fn complete(
                     "This is reply number {number} from the fake model."
                 ))
             });
-        (behaviour, number, shared.pause)
+        (behaviour, number, shared.pause, judge)
     };
     tokio::time::sleep(pause).await;
     let streaming = request["stream"] == true;
+    // The usage chunk OpenAI sends only when `stream_options.include_usage` asks for it.
+    let usage_chunk = request["stream_options"]["include_usage"] == true;
     match behaviour {
         Behaviour::Status(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
             (status, Json(body)).into_response()
+        }
+        Behaviour::RateLimited { retry_after } => {
+            let body = json!({"error": {"message": "Rate limit reached for gpt-6-luna in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
+                "type": "requests", "param": null, "code": "rate_limit_exceeded"}});
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after.to_string())],
+                Json(body),
+            )
+                .into_response()
+        }
+        Behaviour::QuotaExhausted => {
+            let body = json!({"error": {"message": "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+                "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}});
+            (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
         }
         Behaviour::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -253,26 +323,66 @@ async fn complete(
             Duration::ZERO,
             Duration::ZERO,
         ),
-        Behaviour::Empty => Json(completion(number, "")).into_response(),
-        Behaviour::Reply { text, .. } if !streaming => {
-            Json(completion(number, &text)).into_response()
+        Behaviour::Empty => Json(completion(number, "", "stop", Value::Null)).into_response(),
+        Behaviour::Refusal(words) if streaming => sse(
+            vec![
+                Ok(chunk(
+                    number,
+                    json!({"role": "assistant", "content": null, "refusal": ""}),
+                    None,
+                )),
+                Ok(chunk(number, json!({"refusal": words}), None)),
+                Ok(chunk(number, json!({}), Some("stop"))),
+                Ok(done()),
+            ],
+            Duration::ZERO,
+            Duration::ZERO,
+        ),
+        Behaviour::Refusal(words) => {
+            let mut body = completion(number, "", "stop", Value::Null);
+            body["choices"][0]["message"] =
+                json!({"role": "assistant", "content": null, "refusal": words});
+            Json(body).into_response()
         }
         Behaviour::Reply {
             text,
             first_delay,
             delay,
         } => {
-            let mut frames: Vec<Result<Bytes, std::io::Error>> = pieces(&text)
+            let spent = Spent::by(judge, &request, &text);
+            if !streaming {
+                return Json(completion(number, &spent.text, spent.finish, spent.usage))
+                    .into_response();
+            }
+            if spent.text.is_empty() {
+                // Thought until the budget ran out: no content at all, then `length`.
+                let mut frames = vec![
+                    Ok(chunk(
+                        number,
+                        json!({"role": "assistant", "content": ""}),
+                        None,
+                    )),
+                    Ok(chunk(number, json!({}), Some("length"))),
+                ];
+                if usage_chunk {
+                    frames.push(Ok(usage_only(number, &spent.usage)));
+                }
+                frames.push(Ok(done()));
+                return sse(frames, first_delay, Duration::ZERO);
+            }
+            let mut frames: Vec<Result<Bytes, std::io::Error>> = pieces(&spent.text)
                 .into_iter()
                 .map(|piece| Ok(chunk(number, json!({"content": piece}), None)))
                 .collect();
-            frames.push(Ok(chunk(number, json!({}), Some("stop"))));
+            frames.push(Ok(chunk(number, json!({}), Some(spent.finish))));
+            if usage_chunk {
+                frames.push(Ok(usage_only(number, &spent.usage)));
+            }
             frames.push(Ok(done()));
             sse(frames, first_delay, delay)
         }
         Behaviour::Shaped { text, shape } if !streaming => {
-            let mut body = completion(number, &text);
-            body["choices"][0]["finish_reason"] = json!(shape.finish_reason);
+            let body = completion(number, &text, shape.finish_reason, Value::Null);
             Json(body).into_response()
         }
         Behaviour::Shaped { text, shape } => {
@@ -297,12 +407,14 @@ async fn complete(
                 .into_iter()
                 .map(|piece| event(chunk_data(json!({"content": piece}), None)))
                 .collect();
-            frames.push(event(chunk_data(json!({}), Some(shape.finish_reason))));
+            if shape.ending != Ending::DoneWithoutFinish {
+                frames.push(event(chunk_data(json!({}), Some(shape.finish_reason))));
+            }
             let usage = json!({"id": format!("chatcmpl-fake-{number}"), "object": "chat.completion.chunk",
                                "created": 1795353600, "model": "fake", "choices": [],
                                "usage": {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366}});
             match shape.ending {
-                Ending::Done => frames.push(event("[DONE]".into())),
+                Ending::Done | Ending::DoneWithoutFinish => frames.push(event("[DONE]".into())),
                 Ending::Close => {}
                 Ending::UsageThenDone => {
                     frames.push(event(usage.to_string()));
@@ -312,6 +424,51 @@ async fn complete(
                 Ending::Linger => return lingering(frames),
             }
             sse(frames, Duration::ZERO, Duration::ZERO)
+        }
+        Behaviour::FailMidStream { pieces: count } => {
+            let mut frames: Vec<Result<Bytes, std::io::Error>> =
+                pieces("This reply fails in the middle of it")
+                    .into_iter()
+                    .take(count)
+                    .map(|piece| Ok(chunk(number, json!({"content": piece}), None)))
+                    .collect();
+            let failure = json!({"id": format!("gen-fake-{number}"), "object": "chat.completion.chunk",
+                "created": 1795353600, "model": "fake", "provider": "Fake",
+                "error": {"code": "server_error", "message": "Provider disconnected unexpectedly"},
+                "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error", "native_finish_reason": "error"}]});
+            frames.push(Ok(Bytes::from(format!(
+                ": OPENROUTER PROCESSING\n\ndata: {failure}\n\n"
+            ))));
+            frames.push(Ok(done()));
+            sse(frames, Duration::ZERO, Duration::from_millis(5))
+        }
+        Behaviour::Thinking { thinking, text } => {
+            let beats = (thinking.as_millis() / 200) as usize;
+            let mut frames: Vec<Result<Bytes, std::io::Error>> = (0..beats)
+                .map(|_| {
+                    Ok(chunk(
+                        number,
+                        json!({"content": null, "reasoning_content": "Thinking about the scene. "}),
+                        None,
+                    ))
+                })
+                .collect();
+            frames.extend(
+                pieces(&text)
+                    .into_iter()
+                    .map(|piece| Ok(chunk(number, json!({"content": piece}), None))),
+            );
+            frames.push(Ok(chunk(number, json!({}), Some("stop"))));
+            frames.push(Ok(done()));
+            if !streaming {
+                tokio::time::sleep(thinking).await;
+                return Json(completion(number, &text, "stop", Value::Null)).into_response();
+            }
+            sse(
+                frames,
+                Duration::from_millis(200),
+                Duration::from_millis(200),
+            )
         }
         Behaviour::StallAfter {
             pieces: count,
@@ -355,21 +512,91 @@ async fn complete(
     }
 }
 
+/// A reply as the server writes it within the request's budget: thinking first (a reasoning
+/// model's), then the text, cut where the budget ends.
+struct Spent {
+    text: String,
+    finish: &'static str,
+    usage: Value,
+}
+
+impl Spent {
+    fn by(judge: Judge, request: &Value, text: &str) -> Spent {
+        let budget = judge.budget(request).unwrap_or(u64::MAX);
+        let thinking = judge.thinking(request).min(budget);
+        let (text, cut) = judge::fit(text, (budget - thinking) as usize);
+        let prompt = prompt_tokens(request);
+        let completion = thinking as usize + tokens(&text);
+        Spent {
+            finish: if cut { "length" } else { "stop" },
+            usage: json!({"prompt_tokens": prompt, "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+                "completion_tokens_details": {"reasoning_tokens": thinking}}),
+            text,
+        }
+    }
+}
+
+fn prompt_tokens(request: &Value) -> usize {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| 4 + tokens(m["content"].as_str().unwrap_or_default()))
+        .sum()
+}
+
+fn schema_name(request: &Value) -> Option<String> {
+    requested_schema(request).map(|(name, _)| name)
+}
+
+/// The schema a structured request asks its answer to follow, and its name, however it is
+/// asked: `json_schema`, llama-cpp-python's `json_object` with `schema`, or in the instructions
+/// (then named by its properties, as a model would only see them).
+fn requested_schema(request: &Value) -> Option<(String, Value)> {
+    let format = &request["response_format"];
+    if let Some(name) = format["json_schema"]["name"].as_str() {
+        return Some((name.to_owned(), format["json_schema"]["schema"].clone()));
+    }
+    let schema = if format["schema"].is_object() {
+        format["schema"].clone()
+    } else {
+        let system = request["messages"][0]["content"].as_str()?;
+        let (_, after) = system.rsplit_once("JSON Schema:\n")?;
+        serde_json::from_str(after.trim()).ok()?
+    };
+    let properties = schema["properties"].as_object()?;
+    let has = |name: &str| properties.contains_key(name);
+    let name = if has("summary") {
+        "report"
+    } else if has("suggestions") {
+        "suggestions"
+    } else if has("ok") {
+        "feedback"
+    } else if has("meaning") {
+        "meaning"
+    } else if has("text") {
+        "translation"
+    } else {
+        "goals"
+    };
+    Some((name.to_owned(), schema))
+}
+
 /// A valid answer to a request for structured output (feedback, translation), derived from the
 /// line it is about, so tests can recognise it.
 fn structured_reply(request: &Value) -> Option<Behaviour> {
-    let name = request["response_format"]["json_schema"]["name"].as_str()?;
+    let (name, schema) = requested_schema(request)?;
     let line = request["messages"].as_array()?.last()?["content"]
         .as_str()?
         .to_owned();
-    let answer = match name {
+    let answer = match name.as_str() {
         "feedback" => {
             json!({"ok": false, "corrected": format!("{line} (corrected)"), "explanation": "The fake model explains the correction."})
         }
         "translation" => json!({"text": format!("Translated: {line}")}),
         // A goal is met when a learner line of the conversation says `#<goal id>`.
         "goals" => {
-            let schema = &request["response_format"]["json_schema"]["schema"];
             let ids = schema["properties"].as_object()?.keys();
             let learner_said = |id: &str| {
                 line.lines().any(|entry| {
@@ -388,7 +615,6 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
         }
         // A review that names the first learner line as a mistake and keeps one tutor phrase.
         "report" => {
-            let schema = &request["response_format"]["json_schema"]["schema"];
             let first_line = schema["properties"]["mistakes"]["items"]["properties"]["message_id"]
                 ["enum"][0]
                 .clone();
@@ -421,7 +647,57 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
             json!({ "suggestions": lines })
         }
         // Any other schema is filled with plain values of its types.
-        _ => fill(&request["response_format"]["json_schema"]["schema"]),
+        _ => fill(&schema),
+    };
+    Some(Behaviour::reply(&answer.to_string()))
+}
+
+/// What a good real model answers, at its length (`tests/fixtures/answers`): the report in the
+/// learner's language (Korean or Japanese), the other tasks as a Korean learner of Japanese would
+/// get them, the tutor's lines as a C2 reply. Goal checks are left to `structured_reply`, whose
+/// verdicts tests set.
+fn real_answer(request: &Value) -> Option<Behaviour> {
+    static OTHERS: LazyLock<Value> = LazyLock::new(|| {
+        serde_json::from_str(include_str!("../fixtures/answers/other-tasks.json"))
+            .expect("the fixture is JSON")
+    });
+    let Some((name, schema)) = requested_schema(request) else {
+        let system = request["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default();
+        let opening = request["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str())
+            .is_some_and(|line| line.starts_with("(The scene begins"));
+        let line = if opening { "opener" } else { "reply_c2" };
+        let text = OTHERS[line].as_str()?;
+        return (!system.is_empty()).then(|| Behaviour::reply(text));
+    };
+    let answer = match name.as_str() {
+        "report" => {
+            let system = request["messages"][0]["content"]
+                .as_str()
+                .unwrap_or_default();
+            let mut review: Value = if system.contains("for the learner in Japanese") {
+                serde_json::from_str(include_str!("../fixtures/answers/report-ja.json"))
+            } else {
+                serde_json::from_str(include_str!("../fixtures/answers/report-ko.json"))
+            }
+            .expect("the fixture is JSON");
+            let ids = schema["properties"]["mistakes"]["items"]["properties"]["message_id"]["enum"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mistakes = review["mistakes"].as_array_mut()?;
+            mistakes.truncate(ids.len());
+            for (mistake, id) in mistakes.iter_mut().zip(ids) {
+                mistake["message_id"] = id;
+            }
+            review
+        }
+        "goals" => return None,
+        other => OTHERS.get(other)?.clone(),
     };
     Some(Behaviour::reply(&answer.to_string()))
 }
@@ -475,12 +751,23 @@ fn pieces(text: &str) -> Vec<String> {
     pieces
 }
 
-fn completion(number: usize, text: &str) -> Value {
+fn completion(number: usize, text: &str, finish: &str, usage: Value) -> Value {
+    let usage = if usage.is_null() {
+        json!({"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20})
+    } else {
+        usage
+    };
     json!({
         "id": format!("chatcmpl-fake-{number}"), "object": "chat.completion", "created": 1795353600, "model": "fake",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": null}, "finish_reason": finish}],
+        "usage": usage
     })
+}
+
+fn usage_only(number: usize, usage: &Value) -> Bytes {
+    let chunk = json!({"id": format!("chatcmpl-fake-{number}"), "object": "chat.completion.chunk",
+        "created": 1795353600, "model": "fake", "choices": [], "usage": usage});
+    Bytes::from(format!("data: {chunk}\n\n"))
 }
 
 fn chunk(number: usize, delta: Value, finish_reason: Option<&str>) -> Bytes {

@@ -17,7 +17,7 @@ use super::feedback;
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::{Feedback, Goal, Message, Role};
+use crate::room::{Feedback, Goal, Message, Role, UiLanguage};
 use crate::routes::paths;
 use crate::session::{Authenticated, Owner, signed_in};
 use crate::store::{
@@ -160,14 +160,18 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
         language: room.language,
         kind,
     };
-    // Feedback needs only the learner's line and the room: it runs beside the reply.
+    // Feedback needs only the learner's line and the room: it runs beside the reply, or after
+    // it with a server that answers one request at a time.
     let feedback = match (&start.user_message, room.auto_feedback) {
+        (Some(line), true) if state.tutor.one_at_a_time() => {
+            Some(Checking::After(Box::new(line.clone()), explain_in))
+        }
         (Some(line), true) => {
             let (state, owner, room, line) =
                 (state.clone(), owner.clone(), room.clone(), line.clone());
-            Some(tokio::spawn(async move {
+            Some(Checking::Beside(tokio::spawn(async move {
                 feedback::check_line(&state, &owner, &room, &line, explain_in).await
-            }))
+            })))
         }
         _ => None,
     };
@@ -192,15 +196,30 @@ struct Turn {
     room: RoomRecord,
     /// The messages the model sees, the learner's new one included.
     history: Vec<MessageRecord>,
-    /// Automatic feedback on the learner's line, running beside the reply.
-    feedback: Option<JoinHandle<Result<Feedback, ApiError>>>,
+    /// Automatic feedback on the learner's line.
+    feedback: Option<Checking>,
+}
+
+/// The automatic feedback of a turn: running beside the reply, or waiting for it.
+enum Checking {
+    Beside(JoinHandle<Result<Feedback, ApiError>>),
+    After(Box<MessageRecord>, UiLanguage),
 }
 
 impl Turn {
     /// The automatic feedback, once it is done: `None` when the room has none or it failed (it
     /// can still be asked for with the feedback route).
-    async fn feedback(&mut self) -> Option<Feedback> {
-        match self.feedback.take()?.await {
+    async fn feedback(&mut self, state: &AppState) -> Option<Feedback> {
+        let outcome = match self.feedback.take()? {
+            Checking::Beside(running) => running.await,
+            Checking::After(line, explain_in) => {
+                Ok(
+                    feedback::check_line(state, &self.start.owner, &self.room, &line, explain_in)
+                        .await,
+                )
+            }
+        };
+        match outcome {
             Ok(Ok(feedback)) => Some(feedback),
             Ok(Err(error)) => {
                 tracing::warn!(
@@ -308,7 +327,7 @@ async fn reply_turn(state: &AppState, mut turn: Turn) -> ChatResult {
         return Err(ApiError::NotFound);
     }
     let mut user_message = start.user_message.as_ref().map(MessageRecord::public);
-    if let (Some(message), Some(feedback)) = (&mut user_message, turn.feedback().await) {
+    if let (Some(message), Some(feedback)) = (&mut user_message, turn.feedback(state).await) {
         message.feedback = Some(feedback);
     }
     let goals = match turn.goals(state, &reply).await {
@@ -362,7 +381,7 @@ fn stream_turn(state: Arc<AppState>, mut turn: Turn) -> Response<StreamBody> {
                     Ok(true) => {
                         send(event("reply", &reply.public())).await;
                         if let (Some(feedback), Some(line)) =
-                            (turn.feedback().await, &turn.start.user_message)
+                            (turn.feedback(&state).await, &turn.start.user_message)
                         {
                             let message_id = &line.id;
                             send(event(

@@ -108,7 +108,11 @@ fn wanted(req: &Request) -> Result<(usize, Option<UiLanguage>), ApiError> {
 
 /// The model's lines without quotation marks, empty ones or repeats, at most `count`, with
 /// their translations only when asked for.
-fn tidy(drafted: impl IntoIterator<Item = Suggestion>, count: usize, translated: bool) -> Vec<Suggestion> {
+fn tidy(
+    drafted: impl IntoIterator<Item = Suggestion>,
+    count: usize,
+    translated: bool,
+) -> Vec<Suggestion> {
     let mut kept: Vec<Suggestion> = Vec::new();
     for suggestion in drafted {
         let text = unquoted(&suggestion.text).to_owned();

@@ -74,8 +74,7 @@ pub static FEEDBACK: LazyLock<Schema> = LazyLock::new(|| Schema::of::<Verdict>("
 pub static TRANSLATION: LazyLock<Schema> =
     LazyLock::new(|| Schema::of::<Translation>("translation"));
 pub static MEANING: LazyLock<Schema> = LazyLock::new(|| Schema::of::<Meaning>("meaning"));
-pub static SUGGESTIONS: LazyLock<Schema> =
-    LazyLock::new(|| Schema::of::<Suggested>("suggestions"));
+pub static SUGGESTIONS: LazyLock<Schema> = LazyLock::new(|| Schema::of::<Suggested>("suggestions"));
 static REVIEW: LazyLock<Schema> = LazyLock::new(|| Schema::of::<Review>("report"));
 
 /// The schema of a review in which a mistake can only name one of `learner_lines` (ids), and
@@ -96,10 +95,15 @@ pub fn review(learner_lines: &[&str]) -> Schema {
 /// The schema of a goal check: one boolean per open goal, named by its id, all required,
 /// nothing else, so an answer can only judge the room's real goals.
 pub fn goals<'a>(ids: impl Iterator<Item = &'a str>) -> Schema {
+    let ids: Vec<&str> = ids.collect();
     let properties: serde_json::Map<String, serde_json::Value> = ids
-        .map(|id| (id.to_owned(), json!({"type": "boolean"})))
+        .iter()
+        .map(|id| ((*id).to_owned(), json!({"type": "boolean"})))
         .collect();
-    Schema::strict("goals", json!({"type": "object", "properties": properties}))
+    Schema::strict(
+        "goals",
+        json!({"type": "object", "properties": properties, "required": ids}),
+    )
 }
 
 #[cfg(test)]
@@ -159,6 +163,10 @@ mod tests {
         let schema = goals(["g1", "g3"].into_iter());
         assert_eq!(schema.validate(&json!({"g1": true, "g3": false})), Ok(()));
         assert!(schema.validate(&json!({"g1": true})).is_err());
-        assert!(schema.validate(&json!({"g1": true, "g3": false, "g2": true})).is_err());
+        assert!(
+            schema
+                .validate(&json!({"g1": true, "g3": false, "g2": true}))
+                .is_err()
+        );
     }
 }

@@ -188,9 +188,15 @@ impl ProviderError {
     /// A `500` that is a request validation error (llama-cpp-python answers an unknown
     /// `response_format` so): a configuration problem, not a passing fault.
     fn is_validation(&self) -> bool {
-        ["validation", "literal_error", "extra_forbidden", "Input should be", "not permitted"]
-            .iter()
-            .any(|sign| self.message.contains(sign))
+        [
+            "validation",
+            "literal_error",
+            "extra_forbidden",
+            "Input should be",
+            "not permitted",
+        ]
+        .iter()
+        .any(|sign| self.message.contains(sign))
     }
 
     /// A quota that is spent, not a rate: waiting will not help.
@@ -288,14 +294,20 @@ impl OpenAiClient {
     }
 
     fn adjustments(&self) -> Adjustments {
-        *self.learned.lock().unwrap_or_else(|poison| poison.into_inner())
+        *self
+            .learned
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// The request body, as the provider and what was learned say.
     fn body(&self, call: &Call<'_>, adjustments: &Adjustments) -> Value {
         let settings = self.tasks.get(call.task);
         let mut body = json!({"model": self.model, "stream": call.stream});
-        let effort = match (self.reasons && self.shape.reasoning_effort, adjustments.effort_floor) {
+        let effort = match (
+            self.reasons && self.shape.reasoning_effort,
+            adjustments.effort_floor,
+        ) {
             (true, Some(floor)) => Some(settings.effort.max(floor)),
             _ => None,
         };
@@ -349,7 +361,10 @@ impl OpenAiClient {
     /// changed, `None` when nothing can be.
     fn learn(&self, refusal: &ProviderError, sent: &Value, structured: bool) -> Option<String> {
         let subject = refusal.subject(sent)?;
-        let mut learned = self.learned.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut learned = self
+            .learned
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let before = *learned;
         match subject {
             "max_tokens" | "max_completion_tokens" if sent.get(subject).is_some() => {
@@ -390,7 +405,11 @@ impl OpenAiClient {
 
     /// Sends a request: adjusted when the server refuses a parameter, retried with a doubling
     /// pause (or the server's `Retry-After`) when it is busy or failing, all within `deadline`.
-    async fn send(&self, call: &Call<'_>, deadline: Instant) -> Result<reqwest::Response, TutorError> {
+    async fn send(
+        &self,
+        call: &Call<'_>,
+        deadline: Instant,
+    ) -> Result<reqwest::Response, TutorError> {
         use secrecy::ExposeSecret;
         let mut attempt = 0;
         let mut adjusted = 0;
@@ -432,11 +451,12 @@ impl OpenAiClient {
             );
             let invalid = matches!(status.as_u16(), 400 | 422)
                 || (status.is_server_error() && refusal.is_validation());
-            if invalid && adjusted < 6 {
-                if self.learn(&refusal, &body, call.schema.is_some()).is_some() {
-                    adjusted += 1;
-                    continue;
-                }
+            if invalid
+                && adjusted < 6
+                && self.learn(&refusal, &body, call.schema.is_some()).is_some()
+            {
+                adjusted += 1;
+                continue;
             }
             if invalid || matches!(status.as_u16(), 401 | 402 | 403 | 404 | 405 | 413) {
                 return Err(TutorError::Configuration(format!(
@@ -509,7 +529,10 @@ impl OpenAiClient {
                 "the reply is not a chat completion (no choice)".into(),
             ));
         }
-        if let Some(refusal) = choice["message"]["refusal"].as_str().filter(|r| !r.is_empty()) {
+        if let Some(refusal) = choice["message"]["refusal"]
+            .as_str()
+            .filter(|r| !r.is_empty())
+        {
             return Err(TutorError::Refused(format!(
                 "the model declined: {}",
                 refusal.chars().take(200).collect::<String>()
@@ -786,7 +809,8 @@ impl Reading {
                 _ if self.cut.is_some() => return self.end(),
                 Err(_) => {
                     // Quiet for events, but bytes came (comments, reasoning): still alive.
-                    let heard = self.started + Duration::from_millis(self.heard.load(Ordering::Relaxed));
+                    let heard =
+                        self.started + Duration::from_millis(self.heard.load(Ordering::Relaxed));
                     let alive_until = heard + self.idle;
                     if alive_until > Instant::now() && Instant::now() < self.deadline {
                         self.next_by = alive_until;
@@ -824,7 +848,8 @@ impl Reading {
             };
             // A failure reported inside the stream (OpenRouter's way).
             if !chunk["error"].is_null() {
-                let error = ProviderError::read(StatusCode::OK, chunk["error"].to_string().as_bytes());
+                let error =
+                    ProviderError::read(StatusCode::OK, chunk["error"].to_string().as_bytes());
                 return self.fail(TutorError::Upstream(format!(
                     "the model failed midway: {}",
                     error.summary()
@@ -908,7 +933,8 @@ mod tests {
 
     #[test]
     fn refusals_name_their_parameter_in_every_providers_shape() {
-        let sent = json!({"model": "m", "max_tokens": 10, "temperature": 0.2, "stream_options": {}});
+        let sent =
+            json!({"model": "m", "max_tokens": 10, "temperature": 0.2, "stream_options": {}});
         let openai = ProviderError::read(
             StatusCode::BAD_REQUEST,
             br#"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}"#,
@@ -942,7 +968,10 @@ mod tests {
             StatusCode::BAD_REQUEST,
             br#"{"error": {"message": "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", "type": "invalid_request_error", "param": "messages", "code": null}}"#,
         );
-        assert_eq!(json_word.subject(&json!({"response_format": {}})), Some("response_format"));
+        assert_eq!(
+            json_word.subject(&json!({"response_format": {}})),
+            Some("response_format")
+        );
     }
 
     #[test]
@@ -961,10 +990,16 @@ mod tests {
 
     #[test]
     fn finish_reasons() {
-        assert_eq!(finished(Some("stop")).unwrap(), false);
-        assert_eq!(finished(Some("length")).unwrap(), true);
-        assert!(matches!(finished(Some("content_filter")), Err(TutorError::Refused(_))));
-        assert!(matches!(finished(Some("error")), Err(TutorError::Upstream(_))));
+        assert!(!finished(Some("stop")).unwrap());
+        assert!(finished(Some("length")).unwrap());
+        assert!(matches!(
+            finished(Some("content_filter")),
+            Err(TutorError::Refused(_))
+        ));
+        assert!(matches!(
+            finished(Some("error")),
+            Err(TutorError::Upstream(_))
+        ));
         assert!(matches!(finished(None), Err(TutorError::Upstream(_))));
     }
 

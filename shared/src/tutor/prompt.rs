@@ -182,7 +182,10 @@ pub fn turn(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<Pr
     // The conversation starts with a user turn: the tutor speaks first in every room, and many
     // chat templates (Claude on Bedrock, Mistral's and Gemma's under vLLM) refuse a transcript
     // whose first turn after the system message is the assistant's.
-    if recent.first().is_none_or(|first| first.role == Role::Assistant) {
+    if recent
+        .first()
+        .is_none_or(|first| first.role == Role::Assistant)
+    {
         prompt.push(PromptMessage::user(format!(
             "(The scene begins. Say your first line to the learner, in character, in {}.)",
             room.language.english_name()
@@ -197,7 +200,7 @@ pub fn turn(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<Pr
             // Two lines of one speaker in a row (a reply that failed) are one turn: strict
             // templates want the roles to alternate.
             Some(last) if last.role == role => {
-                last.content.push_str("\n");
+                last.content.push('\n');
                 last.content.push_str(&message.content);
             }
             _ => prompt.push(PromptMessage {
@@ -644,7 +647,14 @@ mod tests {
     fn the_transcript_starts_with_the_learner_and_alternates() {
         let mut lines = history(4);
         // A learner line whose reply failed, then another: one user turn.
-        lines.push(MessageRecord::new("alice", "R", "0004", Role::User, "again", "t"));
+        lines.push(MessageRecord::new(
+            "alice",
+            "R",
+            "0004",
+            Role::User,
+            "again",
+            "t",
+        ));
         for recent in [lines.as_slice(), &lines[1..], &lines[..0]] {
             let prompt = turn(&room(), recent, 20);
             assert_eq!(prompt[0].role, "system");

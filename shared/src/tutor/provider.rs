@@ -222,7 +222,11 @@ impl Provider {
 /// sent a reasoning effort and no temperature (OpenAI's accept only the default), and its
 /// budget gets room for its thinking.
 pub fn reasons(model: &str) -> bool {
-    let model = model.rsplit('/').next().unwrap_or(model).to_ascii_lowercase();
+    let model = model
+        .rsplit('/')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_lowercase();
     let family = |prefix: &str| {
         model.strip_prefix(prefix).is_some_and(|rest| {
             rest.is_empty() || rest.starts_with(['-', '.']) || rest.starts_with(char::is_numeric)
@@ -313,7 +317,10 @@ mod tests {
             Provider::Anthropic.shape().structured,
             Structured::Instructions
         );
-        assert_eq!(Provider::LmStudio.shape().structured, Structured::JsonSchema);
+        assert_eq!(
+            Provider::LmStudio.shape().structured,
+            Structured::JsonSchema
+        );
         let python = Provider::LlamaCppPython.shape();
         assert!(python.schema_in_json_object && python.one_at_a_time);
         assert!(Provider::Gemini.shape().no_type_arrays);

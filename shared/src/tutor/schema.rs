@@ -94,7 +94,19 @@ fn tidy(value: &mut Value) {
         object.remove(keyword);
     }
     if let Some(Value::Object(properties)) = object.get("properties") {
-        let names: Vec<Value> = properties.keys().cloned().map(Value::from).collect();
+        let required = object.get("required").and_then(Value::as_array);
+        // Every property, in the order given when the order was (a goal check lists its goals
+        // as the room does).
+        let complete = required.is_some_and(|names| {
+            names.len() == properties.len()
+                && properties
+                    .keys()
+                    .all(|key| names.iter().any(|name| name == key))
+        });
+        let names: Vec<Value> = match required {
+            Some(names) if complete => names.clone(),
+            _ => properties.keys().cloned().map(Value::from).collect(),
+        };
         object.insert("required".into(), Value::Array(names));
         object.insert("additionalProperties".into(), Value::Bool(false));
     }
@@ -160,23 +172,30 @@ pub fn strict_violations(name: &str, schema: &Value) -> Vec<String> {
         } else {
             ","
         };
-        format!("Invalid schema for response_format '{name}': In context=({context}{comma}), {what}")
+        format!(
+            "Invalid schema for response_format '{name}': In context=({context}{comma}), {what}"
+        )
     };
     if schema["type"] != "object" {
         problems.push(say(
             &[],
-            "schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{}\"'.".replace(
-                "{}",
-                schema["type"].as_str().unwrap_or("None"),
-            ),
+            "schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{}\"'."
+                .replace("{}", schema["type"].as_str().unwrap_or("None")),
         ));
     }
     let mut counts = (0usize, 0usize);
-    walk(schema, &mut Vec::new(), 1, &mut counts, &mut |context, what| {
-        problems.push(say(context, what))
-    });
+    walk(
+        schema,
+        &mut Vec::new(),
+        1,
+        &mut counts,
+        &mut |context, what| problems.push(say(context, what)),
+    );
     if counts.0 > 5000 {
-        problems.push(say(&[], "too many object properties (more than 5000).".into()));
+        problems.push(say(
+            &[],
+            "too many object properties (more than 5000).".into(),
+        ));
     }
     if counts.1 > 1000 {
         problems.push(say(&[], "too many enum values (more than 1000).".into()));
@@ -310,7 +329,10 @@ mod tests {
     #[test]
     fn generated_schemas_are_strict() {
         let schema = Schema::of::<Answer>("answer");
-        assert_eq!(strict_violations("answer", &schema.value), Vec::<String>::new());
+        assert_eq!(
+            strict_violations("answer", &schema.value),
+            Vec::<String>::new()
+        );
         assert_eq!(schema.value["properties"]["notes"]["maxItems"], 3);
         assert_eq!(
             schema.value["properties"]["notes"]["items"]["additionalProperties"],
@@ -322,17 +344,23 @@ mod tests {
 
     #[test]
     fn open_or_partly_required_objects_are_refused_in_openais_words() {
-        let open = json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]});
+        let open =
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]});
         assert_eq!(
             strict_violations("feedback", &open),
-            ["Invalid schema for response_format 'feedback': In context=(), 'additionalProperties' is required to be supplied and to be false."]
+            [
+                "Invalid schema for response_format 'feedback': In context=(), 'additionalProperties' is required to be supplied and to be false."
+            ]
         );
         let partly = json!({"type": "object", "additionalProperties": false, "required": [],
             "properties": {"inner": {"type": "object", "additionalProperties": false,
                 "properties": {"b": {"type": "string"}}, "required": []}}});
         let problems = strict_violations("report", &partly);
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[1].contains("In context=('inner',), 'required'"), "{problems:?}");
+        assert!(
+            problems[1].contains("In context=('inner',), 'required'"),
+            "{problems:?}"
+        );
         assert!(problems[1].ends_with("Missing 'b'."));
         let array_root = json!({"type": "array", "items": {"type": "string"}});
         assert!(strict_violations("x", &array_root)[0].contains("got 'type: \"array\"'"));
@@ -353,7 +381,12 @@ mod tests {
         assert!(error.contains("/text"), "{error}");
         let too_many = json!({"text": "", "level": "A1",
             "notes": [{"word": "a", "count": 1}, {"word": "b", "count": 1}, {"word": "c", "count": 1}, {"word": "d", "count": 1}]});
-        assert!(schema.validate(&too_many).unwrap_err().contains("more than 3"));
+        assert!(
+            schema
+                .validate(&too_many)
+                .unwrap_err()
+                .contains("more than 3")
+        );
     }
 
     #[test]

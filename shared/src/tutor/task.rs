@@ -14,7 +14,17 @@ use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// One kind of model call.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumString, IntoStaticStr, VariantArray,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
 )]
 #[strum(serialize_all = "snake_case")]
 pub enum Task {
@@ -199,7 +209,9 @@ impl TaskTable {
                         .parse()
                         .ok()
                         .filter(|n| (16..=32_000).contains(n))
-                        .ok_or_else(|| format!("{key} must be a whole number from 16 to 32000"))?
+                        .ok_or_else(|| {
+                        format!("{key} must be a whole number from 16 to 32000")
+                    })?
                 }
                 "temperature" => {
                     settings.temperature = value

@@ -232,27 +232,44 @@ async fn a_malformed_or_failed_model_answer_stores_nothing() {
     ])
     .await;
     let (sora, room, line, opener) = conversation(&app, "sora").await;
-    for (behaviour, status, code) in [
+    // An answer that does not follow the schema is asked once more (the model answers the same
+    // again here); one that is not a completion at all, or a failure, is not.
+    for (behaviour, status, code, answers) in [
         (
             Behaviour::reply("Sure! The sentence is fine."),
             502,
             "upstream_error",
+            2,
         ),
-        (Behaviour::reply(r#"{"ok": true}"#), 502, "upstream_error"),
+        (
+            Behaviour::reply(r#"{"ok": true}"#),
+            502,
+            "upstream_error",
+            2,
+        ),
         (
             Behaviour::reply(r#"{"ok": true, "corrected": "", "explanation": ""}"#),
             502,
             "upstream_error",
+            1,
         ),
-        (Behaviour::Malformed, 502, "upstream_error"),
-        (Behaviour::Status(500), 502, "upstream_error"),
-        (Behaviour::Hang, 504, "upstream_timeout"),
+        (Behaviour::Malformed, 502, "upstream_error", 1),
+        (Behaviour::Status(500), 502, "upstream_error", 1),
+        (Behaviour::Hang, 504, "upstream_timeout", 1),
     ] {
-        app.model.then(behaviour.clone());
+        let before = app.model.requests().len();
+        for _ in 0..answers {
+            app.model.then(behaviour.clone());
+        }
         assert_error(
             &app.send(aid(&sora, &room, &line, "feedback", "")).await,
             status,
             code,
+        );
+        assert_eq!(
+            app.model.requests().len() - before,
+            answers,
+            "{behaviour:?}"
         );
         assert!(
             stored(&app, &sora, &room).await[1]

@@ -91,7 +91,8 @@ async fn the_tutor_opens_an_empty_room_in_character() {
             sent["stream"].as_bool(),
             sent["max_tokens"].as_u64()
         ),
-        (Some("fake-model"), Some(false), Some(400))
+        // A compatible server of unknown kind is sent `max_tokens`: the opener's budget.
+        (Some("fake-model"), Some(false), Some(300))
     );
     let system = sent["messages"][0]["content"].as_str().unwrap();
     for expected in [
@@ -156,8 +157,16 @@ async fn the_model_sees_the_setup_and_a_bounded_window_of_recent_turns() {
     let requests = app.model.requests();
     assert_eq!(requests.len(), 6);
     let last = requests[5]["messages"].as_array().unwrap();
-    assert_eq!(last.len(), 5, "the setup and the 4 latest messages");
+    assert_eq!(
+        last.len(),
+        6,
+        "the setup, the scene's start and the 4 latest messages"
+    );
     assert_eq!(last[0]["role"], "system");
+    // The window starts with the tutor's line: a user turn goes before it, as chat templates
+    // need.
+    assert_eq!(last[1]["role"], "user");
+    let last = &last[1..];
     let window: Vec<_> = stored["messages"].as_array().unwrap()[6..10]
         .iter()
         .map(|m| json!({"role": m["role"], "content": m["content"]}))

@@ -3,6 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use rolechat::tutor::Task;
+use rolechat::tutor::answers::{self, Verdict};
+use rolechat::tutor::prompt::PromptMessage;
 use rolechat_tests::fake_openai::{Behaviour, Ending, Shape};
 use rolechat_tests::{TestApp, TestRequest, events};
 use serde_json::{Value, json};
@@ -251,34 +254,49 @@ async fn a_model_that_stalls_mid_reply_is_cut_off_by_the_idle_timeout() {
     assert_eq!(opened["messages"].as_array().unwrap().len(), 1);
 }
 
-/// A structured answer of the wrong type fails the call, and the error that is logged names
-/// the kind of problem and where, never the value (which may be the learner's words).
+/// A structured answer of the wrong type is asked once more with the validation error; a
+/// second wrong one fails the call, and the error that is logged names the kind of problem and
+/// where, never the value (which may be the learner's words).
 #[tokio::test]
 async fn a_malformed_structured_answer_is_logged_without_its_content() {
     let app = TestApp::spawn().await;
     let secret = "LEARNER-SECRET-WORDS";
-    app.model.then(Behaviour::reply(
-        &json!({"ok": secret, "corrected": secret, "explanation": secret}).to_string(),
-    ));
-    #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Verdict {
-        ok: bool,
-        corrected: String,
-        explanation: String,
-    }
+    let wrong = json!({"ok": secret, "corrected": secret, "explanation": secret}).to_string();
+    app.model.then(Behaviour::reply(&wrong));
+    app.model.then(Behaviour::reply(&wrong));
     let offline = Verdict {
         ok: true,
         corrected: String::new(),
         explanation: String::new(),
     };
+    let prompt = [
+        PromptMessage {
+            role: "system",
+            content: "Judge the line.".into(),
+        },
+        PromptMessage {
+            role: "user",
+            content: secret.into(),
+        },
+    ];
     let error = app
         .state
         .tutor
-        .structured::<Verdict>(&[], "feedback", json!({"type": "object"}), offline)
+        .structured::<Verdict>(Task::Feedback, &prompt, &answers::FEEDBACK, offline)
         .await
         .unwrap_err();
     let logged = error.to_string();
     assert!(!logged.contains(secret), "{logged}");
-    assert!(logged.contains("line 1"), "{logged}");
+    assert!(logged.contains("at /ok"), "{logged}");
+    let requests = app.model.requests();
+    assert_eq!(requests.len(), 2, "one repair, no more");
+    let repair = requests[1]["messages"].as_array().unwrap();
+    assert_eq!(repair[2]["role"], "assistant");
+    assert!(
+        repair[3]["content"]
+            .as_str()
+            .unwrap()
+            .contains("does not follow the JSON schema (at /ok"),
+        "{repair:?}"
+    );
 }
