@@ -382,7 +382,10 @@ async fn complete(
             sse(frames, first_delay, delay)
         }
         Behaviour::Shaped { text, shape } if !streaming => {
-            let body = completion(number, &text, shape.finish_reason, Value::Null);
+            let mut body = completion(number, &text, shape.finish_reason, Value::Null);
+            if shape.ending == Ending::DoneWithoutFinish {
+                body["choices"][0]["finish_reason"] = Value::Null;
+            }
             Json(body).into_response()
         }
         Behaviour::Shaped { text, shape } => {

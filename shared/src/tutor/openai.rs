@@ -97,6 +97,8 @@ struct Adjustments {
     /// `None` once the server refused `reasoning_effort` altogether.
     effort_floor: Option<Effort>,
     structured: Structured,
+    /// The model thinks before it writes (known by its name, or seen spending its budget so).
+    reasons: bool,
 }
 
 /// A refusal as the provider wrote it: its status, its words and the parameter it names.
@@ -226,7 +228,6 @@ pub struct OpenAiClient {
     model: String,
     provider: Provider,
     shape: Shape,
-    reasons: bool,
     tasks: TaskTable,
     learned: Mutex<Adjustments>,
     timeout: Duration,
@@ -270,7 +271,6 @@ impl OpenAiClient {
             model: config.model.clone(),
             provider,
             shape,
-            reasons: provider::reasons(&config.model),
             tasks: config.tasks.clone(),
             learned: Mutex::new(Adjustments {
                 token_param: shape.token_param,
@@ -278,6 +278,7 @@ impl OpenAiClient {
                 stream_options: shape.stream_options,
                 effort_floor: Some(Effort::None),
                 structured: shape.structured,
+                reasons: provider::reasons(&config.model),
             }),
             timeout: config.timeout,
             first_token_timeout: config.first_token_timeout,
@@ -305,13 +306,13 @@ impl OpenAiClient {
         let settings = self.tasks.get(call.task);
         let mut body = json!({"model": self.model, "stream": call.stream});
         let effort = match (
-            self.reasons && self.shape.reasoning_effort,
+            adjustments.reasons && self.shape.reasoning_effort,
             adjustments.effort_floor,
         ) {
             (true, Some(floor)) => Some(settings.effort.max(floor)),
             _ => None,
         };
-        let thinking = if self.reasons {
+        let thinking = if adjustments.reasons {
             effort.unwrap_or(Effort::Medium).thinking_allowance()
         } else {
             0
@@ -322,7 +323,7 @@ impl OpenAiClient {
             body["reasoning_effort"] = json!(effort.as_str());
         }
         // Reasoning models accept only their default temperature.
-        if adjustments.temperature && !self.reasons {
+        if adjustments.temperature && !adjustments.reasons {
             body["temperature"] = json!(settings.temperature);
         }
         if call.stream && adjustments.stream_options {
@@ -401,6 +402,28 @@ impl OpenAiClient {
             );
         }
         change
+    }
+
+    /// A model not known to reason that spent its whole budget thinking (no text, cut, reasoning
+    /// tokens reported) reasons: from now on its budgets make room for that. Whether it changed.
+    fn learn_it_reasons(&self, wrote: bool, finish: &Finish) -> bool {
+        let thought_out =
+            !wrote && finish.cut && finish.usage.is_some_and(|usage| usage.reasoning_tokens > 0);
+        if !thought_out {
+            return false;
+        }
+        let mut learned = self
+            .learned
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let before = *learned;
+        learned.reasons = true;
+        let change = describe_change(&before, &learned);
+        if let Some(change) = &change {
+            tracing::warn!(model = %self.model, provider = self.provider.name(), %change,
+                "the model spent its whole budget thinking; its budgets make room for that from now on");
+        }
+        change.is_some()
     }
 
     /// Sends a request: adjusted when the server refuses a parameter, retried with a doubling
@@ -571,7 +594,10 @@ impl OpenAiClient {
             schema: None,
             budget_factor: 1,
         };
-        let completed = self.complete_call(&call, deadline).await?;
+        let mut completed = self.complete_call(&call, deadline).await?;
+        if completed.text.is_empty() && self.learn_it_reasons(false, &completed.finish) {
+            completed = self.complete_call(&call, deadline).await?;
+        }
         if completed.text.is_empty() {
             return Err(TutorError::Upstream(
                 "the model spent its whole budget before writing anything".into(),
@@ -604,6 +630,9 @@ impl OpenAiClient {
                 budget_factor,
             };
             let completed = self.complete_call(&call, deadline).await?;
+            if completed.text.is_empty() && self.learn_it_reasons(false, &completed.finish) {
+                continue;
+            }
             if completed.finish.cut {
                 if budget_factor == 1 {
                     tracing::warn!(%task, "a structured answer was cut at its budget; asking again with twice the budget");
@@ -657,34 +686,34 @@ impl OpenAiClient {
             schema: None,
             budget_factor: 1,
         };
-        let response = self.send(&call, first_token_by).await?;
-        let heard = Arc::new(AtomicU64::new(0));
-        let bytes = {
-            let heard = heard.clone();
-            response.bytes_stream().inspect(move |_| {
-                heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
-            })
-        };
-        let reading = Reading {
-            events: Box::pin(bytes.eventsource()),
-            started,
-            heard,
-            deadline,
-            next_by: first_token_by,
-            idle: self.idle_timeout,
-            wrote: false,
-            cut: None,
-            usage: None,
-            task,
-            ended: false,
-        };
-        Ok(Box::pin(futures_util::stream::unfold(
-            reading,
-            |mut reading| async move {
-                let item = reading.next().await?;
-                Some((item, reading))
-            },
-        )))
+        let mut learned_to_think = false;
+        loop {
+            let response = self.send(&call, first_token_by).await?;
+            let mut reading = Reading::new(
+                response,
+                started,
+                deadline,
+                first_token_by,
+                self.idle_timeout,
+                task,
+            );
+            // Nothing is shown before the first piece: a reply that thought away its whole budget
+            // is asked again once, with room to think, as if it had not been.
+            let first = reading.next().await;
+            if matches!(first, Some(Err(_)))
+                && !learned_to_think
+                && self.learn_it_reasons(reading.wrote, &reading.finish())
+            {
+                learned_to_think = true;
+                continue;
+            }
+            return Ok(Box::pin(futures_util::stream::iter(first).chain(
+                futures_util::stream::unfold(reading, |mut reading| async move {
+                    let item = reading.next().await?;
+                    Some((item, reading))
+                }),
+            )));
+        }
     }
 }
 
@@ -708,6 +737,9 @@ fn describe_change(before: &Adjustments, after: &Adjustments) -> Option<String> 
             Some(effort) => format!("reasoning effort at least {}", effort.as_str()),
             None => "no reasoning effort".to_owned(),
         });
+    }
+    if before.reasons != after.reasons {
+        changes.push("room in the budget for the model's thinking".to_owned());
     }
     if before.structured != after.structured {
         changes.push(format!("structured answers as {:?}", after.structured));
@@ -796,6 +828,43 @@ struct Reading {
 }
 
 impl Reading {
+    fn new(
+        response: reqwest::Response,
+        started: Instant,
+        deadline: Instant,
+        first_token_by: Instant,
+        idle: Duration,
+        task: Task,
+    ) -> Reading {
+        let heard = Arc::new(AtomicU64::new(0));
+        let bytes = {
+            let heard = heard.clone();
+            response.bytes_stream().inspect(move |_| {
+                heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            })
+        };
+        Reading {
+            events: Box::pin(bytes.eventsource()),
+            started,
+            heard,
+            deadline,
+            next_by: first_token_by,
+            idle,
+            wrote: false,
+            cut: None,
+            usage: None,
+            task,
+            ended: false,
+        }
+    }
+
+    fn finish(&self) -> Finish {
+        Finish {
+            cut: self.cut.unwrap_or(false),
+            usage: self.usage,
+        }
+    }
+
     /// The next piece; `None` once the stream is over.
     async fn next(&mut self) -> Option<Result<Piece, TutorError>> {
         if self.ended {
@@ -898,10 +967,7 @@ impl Reading {
             ));
         }
         self.ended = true;
-        let finish = Finish {
-            cut: self.cut.unwrap_or(false),
-            usage: self.usage,
-        };
+        let finish = self.finish();
         log_usage(self.task, &finish);
         Some(Ok(Piece::Finished(finish)))
     }

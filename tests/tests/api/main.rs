@@ -15,6 +15,7 @@ mod consistency;
 mod faults;
 mod iam;
 mod model_streams;
+mod providers;
 mod report_vocabulary;
 mod rooms_api;
 mod scenarios_api;
