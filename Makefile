@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api tables test lint unit deploy-check smoke contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test lint unit deploy-check smoke real-model contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -14,8 +14,8 @@ help:
 	@echo "make api    the local stack without the site (DYNAMODB_ENDPOINT=... for another DynamoDB)"
 	@echo "make tables creates the missing tables at DYNAMODB_ENDPOINT"
 	@echo "make test   formatting, lints, unit, API and hardening tests, the deploy checks, the smoke"
-	@echo "            suite and Schemathesis over the real binaries, and the site's checks, unit tests"
-	@echo "            and browser tests in Chromium"
+	@echo "            suite, a real model server and Schemathesis over the real binaries, and the"
+	@echo "            site's checks, unit tests and browser tests in Chromium"
 	@echo "make deploy the whole service into your AWS account (see the README); make destroy removes it"
 	@echo "make bench  what each request costs: latency, round trips, cold starts, sizes, load, cost"
 
@@ -39,7 +39,7 @@ tables:
 	@test -n "$${DYNAMODB_ENDPOINT:-}" || { echo "set DYNAMODB_ENDPOINT" >&2; exit 1; }
 	cargo run --quiet --locked -p rolechat-local-dynamodb $${AWS_PROFILE:+--features rolechat/aws-profiles} -- tables
 
-test: tools lint unit deploy-check smoke contract site e2e
+test: tools lint unit deploy-check smoke real-model contract site e2e
 
 lint:
 	cargo fmt --all --check
@@ -75,6 +75,13 @@ destroy: tools
 
 smoke: tools
 	scripts/smoke.sh
+
+# Every model-calling route through the real stack against a real model server (llama.cpp's,
+# through llama-cpp-python, built from source on first use; see scripts/model-server.sh).
+real-model: tools
+	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \
+	  ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 scripts/with-stack.sh 9520 \
+	  cargo test -p rolechat-tests --test real_model -- --ignored --nocapture
 
 # Schemathesis: requests generated from openapi.yaml against a fresh local stack; any server
 # error or reply that does not match the spec fails.

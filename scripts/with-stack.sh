@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a command against a fresh local stack of its own: the fake OpenAI-compatible model, then
-# `make api` on ports of its own with a new data directory. The command sees ROLECHAT_API_URL and
+# Runs a command against a fresh local stack of its own: the fake OpenAI-compatible model (or,
+# with ROLECHAT_TEST_MODEL=real, a real model server: scripts/model-server.sh), then `make api` on
+# ports of its own with a new data directory. The command sees ROLECHAT_API_URL and
 # ROLECHAT_STACK_LOG; everything started is stopped afterwards.
 #
 # Usage: scripts/with-stack.sh BASE_PORT COMMAND...   (ports BASE_PORT to BASE_PORT+2 are used)
@@ -17,13 +18,28 @@ export API_PORT=$base ROLECHAT_DYNAMODB_PORT=$((base + 1)) ROLECHAT_DATA_DIR=$da
 model_port=$((base + 2))
 log="$data/stack.log"
 
-# The fake model, so the real client runs in the real functions.
-bin_dir=target/debug
-[ "${LOCAL_STACK_PROFILE:-dev}" = release ] && bin_dir=target/release
-cargo build --quiet --profile "${LOCAL_STACK_PROFILE:-dev}" -p rolechat-tests --bin fake-openai
-setsid "./$bin_dir/fake-openai" "$model_port" > "$data/model.log" 2>&1 &
-model=$!
-export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key OPENAI_MODEL=fake
+if [ "${ROLECHAT_TEST_MODEL:-fake}" = real ]; then
+  # A real server, with the preset for it (one request at a time, `json_object` with a schema).
+  scripts/model-server.sh install
+  setsid scripts/model-server.sh serve "$model_port" > "$data/model.log" 2>&1 &
+  model=$!
+  export OPENAI_MODEL=smollm2 ROLECHAT_MODEL_PROVIDER=llama-cpp-python
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$model_port/v1/models" >/dev/null && break
+    kill -0 "$model" 2>/dev/null || { cat "$data/model.log"; echo "the model server did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+else
+  # The fake model, so the real client runs in the real functions.
+  bin_dir=target/debug
+  [ "${LOCAL_STACK_PROFILE:-dev}" = release ] && bin_dir=target/release
+  cargo build --quiet --profile "${LOCAL_STACK_PROFILE:-dev}" -p rolechat-tests --bin fake-openai
+  setsid "./$bin_dir/fake-openai" "$model_port" > "$data/model.log" 2>&1 &
+  model=$!
+  export OPENAI_MODEL=fake
+fi
+export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key
+export ROLECHAT_MODEL_LOG="$data/model.log"
 
 setsid make --no-print-directory api > "$log" 2>&1 &
 stack=$!

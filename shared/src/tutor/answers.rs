@@ -86,9 +86,11 @@ pub fn review(learner_lines: &[&str]) -> Schema {
     let levels: Vec<serde_json::Value> = <Level as strum::VariantArray>::VARIANTS
         .iter()
         .map(|level| json!(level.code()))
-        .chain([serde_json::Value::Null])
         .collect();
-    properties["cefr_estimate"]["enum"] = json!(levels);
+    // `anyOf` rather than a type array with an enum: grammar-constrained servers
+    // (llama.cpp's) drop the enum of a type array, and Gemini takes one type per schema.
+    properties["cefr_estimate"] =
+        json!({"anyOf": [{"type": "string", "enum": levels}, {"type": "null"}]});
     schema
 }
 
@@ -135,6 +137,12 @@ mod tests {
             );
             // Valid JSON Schema, so every answer can be validated against it.
             schema.validate(&json!({})).unwrap_err();
+            // One type per schema: no dialect has to guess what an enum of a type array means.
+            assert!(
+                !schema.value.to_string().contains(r#""type":["#),
+                "{}",
+                schema.value
+            );
         }
     }
 
