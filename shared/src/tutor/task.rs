@@ -2,11 +2,13 @@
 //! reasoning model may think first. One budget for every call either starves the report or lets
 //! a reply ramble; one temperature either makes the role-play flat or the judging erratic.
 //!
-//! The budgets were sized from answers counted in tokens (o200k, the tokenizer of OpenAI's
-//! current models) for every conversation and explanation language, Korean and Japanese being
-//! the longest: `cargo test -p rolechat-tests --test api budgets -- --nocapture` prints them.
-//! Each budget is about twice the longest realistic answer, so a verbose model still fits, and a
-//! structured answer cut anyway is asked once more with twice the budget.
+//! The budgets were sized from realistic answers counted in tokens (o200k, the tokenizer of
+//! OpenAI's current models), in Korean and Japanese, whose answers take the most tokens
+//! (`cargo test -p rolechat-tests --test api budgets -- --nocapture` prints the table): a report
+//! is about 800 tokens (its lists bounded by the schema), a C2 reply about 110, three
+//! suggestions with their meanings about 90, feedback about 70. Each budget leaves at least
+//! three times the realistic answer, for a verbose model and for a long learner line repeated
+//! in a correction; a structured answer cut anyway is asked once more with twice the budget.
 
 use std::fmt;
 
@@ -108,21 +110,20 @@ pub struct TaskSettings {
 impl Task {
     /// The defaults, and why:
     /// - the opener and the reply are the role-play: varied (0.8), thinking nothing first so
-    ///   the first token comes at once; a C2 turn in Japanese runs to about 150 tokens;
+    ///   the first token comes at once; a long C2 turn in Japanese is about 110 tokens;
     /// - the judging calls (feedback, goals) are near-deterministic (0.1 / 0) and think a little,
     ///   since a wrong verdict teaches wrong; their answers are short;
-    /// - suggestions vary (0.7) and are three lines with meanings, up to about 350 tokens in
-    ///   Korean;
+    /// - suggestions vary (0.7) and are three short lines with their meanings;
     /// - a translation is faithful (0.2), a meaning plain (0.2);
-    /// - the report is the longest answer (700 to 1,200 tokens, more in Korean or Japanese, its
-    ///   lists bounded by the schema) and thinks a little to judge the whole conversation.
+    /// - the report is the longest answer (about 800 tokens in Korean or Japanese, its lists
+    ///   bounded by the schema) and thinks a little to judge the whole conversation.
     pub fn defaults(self) -> TaskSettings {
         let (max_tokens, temperature, effort) = match self {
             Task::Opener => (300, 0.8, Effort::None),
             Task::Reply => (400, 0.8, Effort::None),
             Task::Feedback => (400, 0.1, Effort::Low),
             Task::GoalCheck => (120, 0.0, Effort::Low),
-            Task::Suggestions => (700, 0.7, Effort::None),
+            Task::Suggestions => (500, 0.7, Effort::None),
             Task::Translation => (400, 0.2, Effort::None),
             Task::Report => (2500, 0.3, Effort::Low),
             Task::Meaning => (150, 0.2, Effort::None),

@@ -543,3 +543,68 @@ async fn a_structured_answer_cut_at_its_budget_is_asked_again_with_twice_the_bud
         "the earlier report stays"
     );
 }
+
+/// Each task's default budget against the longest realistic answer of it, counted in o200k
+/// tokens (OpenAI's current tokenizer): the answers a good model gives, in Korean and Japanese,
+/// which take the most tokens (`tests/fixtures/answers`). Prints the table the budgets were
+/// sized from; fails if an answer would not fit with room to spare.
+#[test]
+fn budgets_fit_real_answers_with_room_to_spare() {
+    use rolechat::tutor::task::Task;
+    use rolechat_tests::fake_openai::tokens;
+    let others: Value =
+        serde_json::from_str(include_str!("../../fixtures/answers/other-tasks.json")).unwrap();
+    let compact = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let answers = [
+        (Task::Opener, "opener (ja)", compact(&others["opener"])),
+        (Task::Reply, "reply, C2 (ja)", compact(&others["reply_c2"])),
+        (
+            Task::Feedback,
+            "feedback (ko)",
+            compact(&others["feedback"]),
+        ),
+        (Task::GoalCheck, "goal check", compact(&others["goals"])),
+        (
+            Task::Suggestions,
+            "3 suggestions (ja/ko)",
+            compact(&others["suggestions"]),
+        ),
+        (
+            Task::Translation,
+            "translation (ko)",
+            compact(&others["translation"]),
+        ),
+        (
+            Task::Report,
+            "report (ko)",
+            include_str!("../../fixtures/answers/report-ko.json").to_owned(),
+        ),
+        (
+            Task::Report,
+            "report (ja)",
+            include_str!("../../fixtures/answers/report-ja.json").to_owned(),
+        ),
+        (Task::Meaning, "meaning (ko)", compact(&others["meaning"])),
+    ];
+    println!(
+        "{:<24} {:>8} {:>8} {:>6}",
+        "answer", "tokens", "budget", "room"
+    );
+    for (task, name, answer) in answers {
+        // As a model writes JSON: compact, whatever the fixture's layout.
+        let answer = serde_json::from_str::<Value>(&answer).map_or(answer, |v| v.to_string());
+        let used = tokens(&answer);
+        let budget = task.defaults().max_tokens as usize;
+        println!(
+            "{name:<24} {used:>8} {budget:>8} {:>5.1}x",
+            budget as f64 / used as f64
+        );
+        assert!(
+            used * 3 / 2 <= budget,
+            "{name}: {used} tokens in a budget of {budget}"
+        );
+    }
+}
