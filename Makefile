@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api tables test lint unit deploy-check smoke real-model contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -17,6 +17,7 @@ help:
 	@echo "            suite, a real model server and Schemathesis over the real binaries, and the"
 	@echo "            site's checks, unit tests and browser tests in Chromium"
 	@echo "make deploy the whole service into your AWS account (see the README); make destroy removes it"
+	@echo "make eval   the tutor's quality, measured against your model (OPENAI_* set)"
 	@echo "make bench  what each request costs: latency, round trips, cold starts, sizes, load, cost"
 
 tools:
@@ -39,7 +40,7 @@ tables:
 	@test -n "$${DYNAMODB_ENDPOINT:-}" || { echo "set DYNAMODB_ENDPOINT" >&2; exit 1; }
 	cargo run --quiet --locked -p rolechat-local-dynamodb $${AWS_PROFILE:+--features rolechat/aws-profiles} -- tables
 
-test: tools lint unit deploy-check smoke real-model contract site e2e
+test: tools lint unit deploy-check smoke real-model eval-local contract site e2e
 
 lint:
 	cargo fmt --all --check
@@ -75,6 +76,15 @@ destroy: tools
 
 smoke: tools
 	scripts/smoke.sh
+
+# The tutor's quality, measured against your model (OPENAI_* set; see the README).
+eval: tools
+	scripts/eval.sh
+
+# The eval's metrics' tests, and the eval itself run small against the local test model server so
+# it never rots (its figures say nothing about teaching).
+eval-local: tools
+	EVAL_MODEL=local EVAL_CASES=en-US:A1,ja-JP:B2 scripts/eval.sh
 
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
 # through llama-cpp-python, built from source on first use; see scripts/model-server.sh).

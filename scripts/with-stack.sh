@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command against a fresh local stack of its own: the fake OpenAI-compatible model (or,
-# with ROLECHAT_TEST_MODEL=real, a real model server: scripts/model-server.sh), then `make api` on
+# with ROLECHAT_TEST_MODEL=real, a real model server: scripts/model-server.sh; with
+# ROLECHAT_TEST_MODEL=given, the model OPENAI_* already name), then `make api` on
 # ports of its own with a new data directory. The command sees ROLECHAT_API_URL and
 # ROLECHAT_STACK_LOG; everything started is stopped afterwards.
 #
@@ -18,7 +19,11 @@ export API_PORT=$base ROLECHAT_DYNAMODB_PORT=$((base + 1)) ROLECHAT_DATA_DIR=$da
 model_port=$((base + 2))
 log="$data/stack.log"
 
-if [ "${ROLECHAT_TEST_MODEL:-fake}" = real ]; then
+model=
+if [ "${ROLECHAT_TEST_MODEL:-fake}" = given ]; then
+  # The model the caller set up (OPENAI_*), as for `make dev`.
+  :
+elif [ "${ROLECHAT_TEST_MODEL:-fake}" = real ]; then
   # A real server, with the preset for it (one request at a time, `json_object` with a schema).
   scripts/model-server.sh install
   setsid scripts/model-server.sh serve "$model_port" > "$data/model.log" 2>&1 &
@@ -38,14 +43,15 @@ else
   model=$!
   export OPENAI_MODEL=fake
 fi
-export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key
-export ROLECHAT_MODEL_LOG="$data/model.log"
+if [ "${ROLECHAT_TEST_MODEL:-fake}" != given ]; then
+  export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key
+fi
 
 setsid make --no-print-directory api > "$log" 2>&1 &
 stack=$!
 finish() {
-  kill -TERM -- "-$stack" "-$model" 2>/dev/null || true
-  wait "$stack" "$model" 2>/dev/null || true
+  kill -TERM -- "-$stack" ${model:+"-$model"} 2>/dev/null || true
+  wait "$stack" $model 2>/dev/null || true
   # Whatever the stack started and did not stop (its pids are written down) goes too.
   while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done < "$data/stack.pids" 2>/dev/null
   for _ in $(seq 1 50); do

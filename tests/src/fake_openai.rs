@@ -131,6 +131,9 @@ struct Shared {
     refused: Vec<usize>,
     /// Structured answers (and the tutor's lines) at a real model's length.
     real_length: bool,
+    /// The models asked about (`GET /v1/models/{id}`), and the shutdown date answered.
+    model_lookups: Vec<String>,
+    shutdown_date: Option<String>,
 }
 
 #[derive(Clone)]
@@ -149,6 +152,7 @@ impl FakeOpenAi {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let app = axum::Router::new()
             .route("/v1/chat/completions", post(complete))
+            .route("/v1/models/{id}", axum::routing::get(model_info))
             .with_state(shared.clone());
         // TCP_NODELAY, as a real model server sets it: a stream is written a chunk at a time, and
         // with Nagle's algorithm each chunk would wait for the client's delayed ACK of the last.
@@ -196,6 +200,16 @@ impl FakeOpenAi {
     /// length, in the language the request asks for (`tests/fixtures/answers`).
     pub fn answer_at_real_length(&self) {
         self.shared.lock().unwrap().real_length = true;
+    }
+
+    /// Says, when asked about a model, that it shuts down on `date` (`YYYY-MM-DD`).
+    pub fn shut_down_on(&self, date: &str) {
+        self.shared.lock().unwrap().shutdown_date = Some(date.to_owned());
+    }
+
+    /// The models asked about, in order.
+    pub fn model_lookups(&self) -> Vec<String> {
+        self.shared.lock().unwrap().model_lookups.clone()
     }
 
     /// The requests that were refused, as they were sent.
@@ -513,6 +527,20 @@ async fn complete(
             sse(frames, Duration::ZERO, Duration::from_millis(20))
         }
     }
+}
+
+/// `GET /v1/models/{id}`, as OpenAI answers it: the model, with its `shutdown_date` when one is
+/// announced.
+async fn model_info(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Json<Value> {
+    let mut shared = shared.lock().unwrap();
+    shared.model_lookups.push(id.clone());
+    Json(
+        json!({"id": id, "object": "model", "created": 1758499200, "owned_by": "system",
+                "shutdown_date": shared.shutdown_date}),
+    )
 }
 
 /// A reply as the server writes it within the request's budget: thinking first (a reasoning

@@ -62,7 +62,7 @@ pub struct TutorRequest {
 }
 
 pub enum Tutor {
-    OpenAi(OpenAiClient),
+    OpenAi(Box<OpenAiClient>),
     Offline { word_delay: Duration },
 }
 
@@ -70,7 +70,7 @@ impl Tutor {
     /// The model when there is a key, the offline tutor when there is none.
     pub fn new(config: &TutorConfig, api_key: Option<secrecy::SecretString>) -> Self {
         match api_key {
-            Some(key) => Tutor::OpenAi(OpenAiClient::new(config, key)),
+            Some(key) => Tutor::OpenAi(Box::new(OpenAiClient::new(config, key))),
             None => Tutor::Offline {
                 word_delay: config.offline_word_delay,
             },

@@ -236,6 +236,34 @@ pub struct OpenAiClient {
     structured_timeout: Duration,
     retries: u32,
     retry_backoff: Duration,
+    /// `GET {base}/models/{model}`, where OpenAI says when a model shuts down; `None` where
+    /// there is no such route (Azure's deployment form).
+    model_url: Option<String>,
+    /// Whether this process has asked it yet: once, on the first call, in the background.
+    lifetime_asked: std::sync::atomic::AtomicBool,
+}
+
+/// When a model shuts down, as `GET /v1/models/{model}` says (`shutdown_date`, `YYYY-MM-DD`):
+/// what to tell the deployer, if anything, on `today`.
+pub fn lifetime_warning(model: &str, body: &Value, today: time::Date) -> Option<(bool, String)> {
+    let date = body["shutdown_date"].as_str()?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let shutdown = time::Date::parse(date, format).ok()?;
+    let days = (shutdown - today).whole_days();
+    match days {
+        ..=0 => Some((
+            true,
+            format!("the model {model} was shut down on {date}: set OPENAI_MODEL to a current one"),
+        )),
+        1..=90 => Some((
+            false,
+            format!(
+                "the model {model} shuts down on {date}, in {days} days: choose its replacement \
+                 (see the provider's deprecations page) and set OPENAI_MODEL"
+            ),
+        )),
+        _ => None,
+    }
 }
 
 /// One request to send.
@@ -286,7 +314,49 @@ impl OpenAiClient {
             structured_timeout: config.structured_timeout,
             retries: config.retries,
             retry_backoff: config.retry_backoff,
+            model_url: (config.azure_api_version.is_none() || provider != Provider::Azure).then(
+                || {
+                    format!(
+                        "{}/models/{}",
+                        config.base_url.trim_end_matches('/'),
+                        config.model
+                    )
+                },
+            ),
+            lifetime_asked: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Asks, once a process and in the background, when the model shuts down, and logs a
+    /// warning when that is near (an error once it is past): a deployment on a retiring model
+    /// hears of it before its learners do. A server without the route says nothing.
+    fn ask_lifetime_once(&self) {
+        use secrecy::ExposeSecret;
+        if self.lifetime_asked.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let Some(url) = self.model_url.clone() else {
+            return;
+        };
+        let request = self.http.get(url).timeout(Duration::from_secs(3));
+        let request = match self.shape.auth {
+            Auth::Bearer => request.bearer_auth(self.key.expose_secret()),
+            Auth::ApiKey => request.header("api-key", self.key.expose_secret()),
+        };
+        let model = self.model.clone();
+        tokio::spawn(async move {
+            let Ok(response) = request.send().await else {
+                return;
+            };
+            let Ok(body) = response.json::<Value>().await else {
+                return;
+            };
+            match lifetime_warning(&model, &body, crate::time::now().date()) {
+                Some((true, warning)) => tracing::error!(%model, "{warning}"),
+                Some((false, warning)) => tracing::warn!(%model, "{warning}"),
+                None => {}
+            }
+        });
     }
 
     /// Whether the server serves one request at a time, so a turn's checks wait for its reply.
@@ -434,6 +504,7 @@ impl OpenAiClient {
         deadline: Instant,
     ) -> Result<reqwest::Response, TutorError> {
         use secrecy::ExposeSecret;
+        self.ask_lifetime_once();
         let mut attempt = 0;
         let mut adjusted = 0;
         loop {
@@ -1052,6 +1123,24 @@ mod tests {
             br#"{"error": {"message": "Rate limit reached for requests per min. Please try again in 20ms.", "type": "requests", "param": null, "code": "rate_limit_exceeded"}}"#,
         );
         assert!(!rate.quota_exhausted());
+    }
+
+    #[test]
+    fn a_model_near_its_shutdown_is_warned_about() {
+        let today = time::macros::date!(2026 - 12 - 02);
+        let body = |date: &str| json!({"id": "m", "object": "model", "shutdown_date": date});
+        assert_eq!(lifetime_warning("m", &json!({"id": "m"}), today), None);
+        assert_eq!(
+            lifetime_warning("m", &json!({"shutdown_date": null}), today),
+            None
+        );
+        assert_eq!(lifetime_warning("m", &body("2027-06-01"), today), None);
+        let (past, warning) = lifetime_warning("gpt-5", &body("2026-12-11"), today).unwrap();
+        assert!(!past);
+        assert!(warning.contains("in 9 days"), "{warning}");
+        let (past, _) = lifetime_warning("gpt-4", &body("2026-10-23"), today).unwrap();
+        assert!(past);
+        assert_eq!(lifetime_warning("m", &body("soon"), today), None);
     }
 
     #[test]

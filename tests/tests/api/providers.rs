@@ -608,3 +608,21 @@ fn budgets_fit_real_answers_with_room_to_spare() {
         );
     }
 }
+
+/// The model's shutdown date is asked once a process, in the background, whatever the calls.
+#[tokio::test]
+async fn the_models_lifetime_is_asked_once_a_process() {
+    let app = TestApp::spawn().await;
+    app.model.shut_down_on("2026-12-11");
+    let (token, room) = learner_and_room(&app).await;
+    for content in ["Hi", "A latte, please."] {
+        let response = app
+            .send(
+                post(&token, &format!("/rooms/{room}/messages")).json(&json!({"content": content})),
+            )
+            .await;
+        assert_eq!(response.status, 201);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(app.model.model_lookups(), ["fake-model"]);
+}

@@ -1,0 +1,1 @@
+"""Rolechat's tutor evaluation (`make eval`)."""
