@@ -13,7 +13,7 @@ use super::{
     AccountError, CreateUserError, Owner, SessionRecord, Store, StoreError, failed_condition, s,
 };
 
-/// A provider login in flight (`oauth#{state}` in the limits table, for ten minutes): what the
+/// A provider login in flight (`oauth#{state}` in the logins table, for ten minutes): what the
 /// callback needs, kept on the server so that nothing of it travels through the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthState {
@@ -295,7 +295,7 @@ impl Store {
     pub async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), StoreError> {
         self.client
             .put_item()
-            .table_name(&self.tables.limits)
+            .table_name(&self.tables.logins)
             .set_item(Some(item(state)?))
             .send()
             .await
@@ -318,7 +318,7 @@ impl Store {
     pub async fn put_login_code(&self, code: &LoginCode) -> Result<(), StoreError> {
         self.client
             .put_item()
-            .table_name(&self.tables.limits)
+            .table_name(&self.tables.logins)
             .set_item(Some(item(code)?))
             .condition_expression("attribute_not_exists(pk)")
             .send()
@@ -345,7 +345,7 @@ impl Store {
         let result = self
             .client
             .delete_item()
-            .table_name(&self.tables.limits)
+            .table_name(&self.tables.logins)
             .key("pk", s(pk))
             .condition_expression("attribute_exists(pk) AND expires_at > :now")
             .expression_attribute_values(":now", AttributeValue::N(now_s.to_string()))

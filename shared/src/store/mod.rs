@@ -108,6 +108,7 @@ pub struct Tables {
     pub sessions: String,
     pub rooms: String,
     pub limits: String,
+    pub logins: String,
     pub vocabulary: String,
     pub deletions: String,
 }
@@ -119,6 +120,7 @@ impl Tables {
             sessions: schema::SESSIONS.table_name(prefix),
             rooms: schema::ROOMS.table_name(prefix),
             limits: schema::LIMITS.table_name(prefix),
+            logins: schema::LOGINS.table_name(prefix),
             vocabulary: schema::VOCABULARY.table_name(prefix),
             deletions: schema::DELETIONS.table_name(prefix),
         }

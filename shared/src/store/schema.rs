@@ -114,6 +114,21 @@ pub const BY_OWNER: GlobalIndex = GlobalIndex {
     partition_key: "owner",
 };
 
+/// Logins in flight: a provider login's state (`oauth#{state}`, ten minutes) and the one-time
+/// code the site exchanges for a session (`login#{code}`, two minutes), expired by TTL. Apart
+/// from the limits, which the functions that call the model write: only the login functions
+/// may write here (or read), so none of those can mint a code that starts a session.
+pub const LOGINS: TableDef = TableDef {
+    name: "logins",
+    resource: "LoginsTable",
+    partition_key: "pk",
+    sort_key: None,
+    ttl_attribute: Some("expires_at"),
+    local_indexes: &[],
+    global_indexes: &[],
+    stream: false,
+};
+
 /// Deletions still to finish, one item a job (`user#{id}`, `room#{owner}#{room}`), written in the
 /// same transaction that hides what is deleted. Its stream starts the deletion worker; the
 /// worker rewrites the item to go on where one run could not finish, and removes it when done.
@@ -154,7 +169,9 @@ pub const BY_LANGUAGE: LocalIndex = LocalIndex {
     sort_key: "language_key",
 };
 
-pub const ALL_TABLES: &[TableDef] = &[USERS, SESSIONS, ROOMS, LIMITS, VOCABULARY, DELETIONS];
+pub const ALL_TABLES: &[TableDef] = &[
+    USERS, SESSIONS, ROOMS, LIMITS, LOGINS, VOCABULARY, DELETIONS,
+];
 
 impl TableDef {
     pub fn table_name(&self, prefix: &str) -> String {

@@ -725,19 +725,58 @@ async fn each_function_is_granted_exactly_what_it_uses() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    // No function that calls the model may write a session (it could mint one for anyone).
-    for function in ["chat", "suggest", "feedback", "translate"] {
-        let writes: Vec<_> = granted[function]
+    // No function that calls the model may write anything a login reads (users, identities,
+    // sessions, provider states, one-time codes), nor read a login in flight: it could start a
+    // session for anyone. Checked on the template's grants, whatever the journey drove.
+    for function in MODEL_CALLING {
+        let reaches: Vec<_> = granted[*function]
             .iter()
-            .filter(|(action, table)| {
-                table == "sessions"
-                    && action != "dynamodb:BatchGetItem"
-                    && action != "dynamodb:ConditionCheckItem"
+            .filter(|(action, table)| match table.as_str() {
+                "logins" => action.starts_with("dynamodb:"),
+                "users" | "sessions" => {
+                    action.starts_with("dynamodb:")
+                        && !matches!(
+                            action.as_str(),
+                            "dynamodb:GetItem"
+                                | "dynamodb:BatchGetItem"
+                                | "dynamodb:ConditionCheckItem"
+                        )
+                }
+                _ => false,
             })
             .collect();
         assert!(
-            writes.is_empty(),
-            "{function} may write sessions: {writes:?}"
+            reaches.is_empty(),
+            "{function} may write what a login reads: {reaches:?}"
         );
     }
+}
+
+/// The functions whose role reads the model's key: they run on text anyone can send.
+const MODEL_CALLING: &[&str] = &[
+    "chat",
+    "suggest",
+    "feedback",
+    "translate",
+    "report",
+    "vocabulary",
+];
+
+#[test]
+fn the_model_calling_functions_are_the_ones_that_read_the_models_key() {
+    let granted = granted();
+    let with_key: Vec<&str> = granted
+        .iter()
+        .filter(|(_, grants)| grants.contains(&(READ_SECRET.into(), MODEL_KEY.into())))
+        .map(|(function, _)| function.as_str())
+        .collect();
+    assert_eq!(
+        with_key,
+        MODEL_CALLING
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
 }

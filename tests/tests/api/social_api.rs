@@ -580,3 +580,53 @@ async fn dynamodb_round_trips_per_step() {
     }
     println!("{}", figures.join("\n"));
 }
+
+/// A one-time code written where the functions that call the model can write (the limits
+/// table, as a compromised one could) starts no session: codes live where only the login
+/// functions reach, and the exchange reads them from there alone.
+#[tokio::test]
+async fn a_login_code_forged_in_the_limits_table_starts_no_session() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    app.sign_up("victim", "the victim's password").await;
+    let users = app.scan_all(&app.tables.users).await;
+    let victim = users
+        .iter()
+        .find(|user| {
+            user.get("username")
+                .and_then(|u| u.as_s().ok())
+                .map(String::as_str)
+                == Some("victim")
+        })
+        .expect("the victim's record");
+    let string = |name: &str| victim[name].as_s().unwrap().clone();
+    let forged = [
+        ("pk", "login#forged-code".to_owned()),
+        ("user_key", string("pk")),
+        ("user_id", string("id")),
+    ];
+    let mut request = app.dynamodb.put_item().table_name(&app.tables.limits);
+    for (name, value) in forged {
+        request = request.item(name, aws_sdk_dynamodb::types::AttributeValue::S(value));
+    }
+    let expires = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 120)
+        .to_string();
+    request
+        .item(
+            "expires_at",
+            aws_sdk_dynamodb::types::AttributeValue::N(expires),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = sessions(&app).await;
+    let exchanged = app
+        .send(TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "forged-code"})))
+        .await;
+    assert_eq!(exchanged.status, 401, "{}", exchanged.text());
+    assert_eq!(sessions(&app).await, before, "no session started");
+}
