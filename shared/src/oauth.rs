@@ -222,11 +222,56 @@ pub struct Started {
     pub pkce_verifier: String,
 }
 
+/// The claims of an ID token that are checked beyond what `Validation` checks. `iss` and `aud`
+/// are read as their one accepted shape (a string; a string or a list), so a token with an
+/// issuer list fails to read.
 #[derive(Debug, Deserialize)]
 struct IdClaims {
     sub: String,
+    #[allow(dead_code)]
+    iss: String,
+    aud: Audience,
+    #[serde(default)]
+    azp: Option<String>,
     #[serde(default)]
     nonce: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The longest subject OpenID Connect allows (255 ASCII characters): a longer one is not a
+/// provider's, and would not fit a key.
+const MAX_SUBJECT: usize = 255;
+
+impl IdClaims {
+    /// OpenID Connect Core 3.1.3.7: the audience is this client alone, or a list with it whose
+    /// `azp` is this client; any `azp` is this client; the subject is a sane identifier.
+    fn check(&self, client_id: &str) -> Result<(), OAuthFailure> {
+        let bad = |why: &str| Err(OAuthFailure::BadToken(why.into()));
+        match &self.aud {
+            Audience::One(one) if one == client_id => {}
+            Audience::Many(list) if list.len() == 1 && list[0] == client_id => {}
+            Audience::Many(list)
+                if list.iter().any(|aud| aud == client_id)
+                    && self.azp.as_deref() == Some(client_id) => {}
+            _ => return bad("the token is not for this client alone"),
+        }
+        if self.azp.as_deref().is_some_and(|azp| azp != client_id) {
+            return bad("the token was issued to another party");
+        }
+        if self.sub.is_empty()
+            || self.sub.len() > MAX_SUBJECT
+            || !self.sub.chars().all(|c| c.is_ascii_graphic())
+        {
+            return bad("the subject is not a provider's identifier");
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,7 +424,13 @@ impl OAuth {
             .map_err(|_| OAuthFailure::Unreachable)?;
         let subject = match user.id {
             serde_json::Value::Number(id) => id.to_string(),
-            serde_json::Value::String(id) if !id.is_empty() => id,
+            serde_json::Value::String(id)
+                if !id.is_empty()
+                    && id.len() <= MAX_SUBJECT
+                    && id.chars().all(|c| c.is_ascii_graphic()) =>
+            {
+                id
+            }
             _ => return Err(OAuthFailure::Unreachable),
         };
         Ok(ProviderUser {
@@ -389,8 +440,9 @@ impl OAuth {
     }
 
     /// Verifies an ID token: RS256 only, signed by a key of the provider's JWKS (fetched again
-    /// once when the token names a key not known yet, for a rotation), the issuer, this client as
-    /// the audience, not expired.
+    /// once when the token names a key not known yet, for a rotation); `exp`, `iss`, `aud` and
+    /// `sub` required; the issuer; this client as the audience (see `IdClaims::check`); not
+    /// expired, not before its `nbf`; a subject of sane length.
     async fn verify(
         &self,
         token: &str,
@@ -404,15 +456,19 @@ impl OAuth {
         let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.set_issuer(issuers);
         validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         for refresh in [false, true] {
             let keys = self.keys(jwks_url, refresh).await?;
             let Some(jwk) = keys.find(&kid) else { continue };
             let key = DecodingKey::from_jwk(jwk)
                 .map_err(|error| OAuthFailure::BadToken(error.to_string()))?;
-            return jsonwebtoken::decode::<IdClaims>(token, &key, &validation)
+            let claims = jsonwebtoken::decode::<IdClaims>(token, &key, &validation)
                 .map(|data| data.claims)
-                .map_err(|error| OAuthFailure::BadToken(error.to_string()));
+                .map_err(|error| OAuthFailure::BadToken(error.to_string()))?;
+            claims.check(audience)?;
+            return Ok(claims);
         }
         Err(OAuthFailure::BadToken(
             "signed by a key the provider does not list".into(),
@@ -599,5 +655,38 @@ mod tests {
             .unwrap();
         assert!(!github.authorize_url.contains("nonce="));
         assert_ne!(github.state, kakao.state);
+    }
+
+    #[test]
+    fn an_id_token_is_for_this_client_alone_or_names_it_as_the_authorized_party() {
+        let claims = |aud: serde_json::Value, azp: Option<&str>, sub: &str| {
+            serde_json::from_value::<IdClaims>(serde_json::json!({
+                "sub": sub, "iss": "https://issuer", "aud": aud, "azp": azp}))
+            .unwrap()
+        };
+        let ok = |c: IdClaims| c.check("me").is_ok();
+        assert!(ok(claims(serde_json::json!("me"), None, "1")));
+        assert!(ok(claims(serde_json::json!(["me"]), None, "1")));
+        assert!(ok(claims(
+            serde_json::json!(["me", "other"]),
+            Some("me"),
+            "1"
+        )));
+        assert!(!ok(claims(serde_json::json!(["me", "other"]), None, "1")));
+        assert!(!ok(claims(
+            serde_json::json!(["me", "other"]),
+            Some("other"),
+            "1"
+        )));
+        assert!(!ok(claims(serde_json::json!("me"), Some("other"), "1")));
+        assert!(!ok(claims(serde_json::json!("other"), None, "1")));
+        assert!(!ok(claims(serde_json::json!("me"), None, "")));
+        assert!(!ok(claims(serde_json::json!("me"), None, &"s".repeat(256))));
+        assert!(!ok(claims(serde_json::json!("me"), None, "a\nb")));
+        assert!(
+            serde_json::from_value::<IdClaims>(serde_json::json!({
+            "sub": "1", "iss": ["a", "b"], "aud": "me"}))
+            .is_err()
+        );
     }
 }

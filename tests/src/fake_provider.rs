@@ -36,6 +36,20 @@ pub enum Misbehaviour {
     Expired,
     BadSignature,
     WrongNonce,
+    /// An ID token without `iss`.
+    NoIssuer,
+    /// Without `aud`.
+    NoAudience,
+    /// `aud` an array naming this client and another, with no `azp`.
+    SharedAudience,
+    /// `iss` an array.
+    IssuerList,
+    /// `nbf` an hour ahead.
+    NotYetValid,
+    /// An empty `sub`.
+    EmptySubject,
+    /// A `sub` of 20,000 characters.
+    LongSubject,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +323,21 @@ async fn token(
             }
             Some(Misbehaviour::BadSignature) => key = OTHER_KEY,
             Some(Misbehaviour::WrongNonce) => claims["nonce"] = json!("not-the-nonce"),
+            Some(Misbehaviour::NoIssuer) => {
+                claims.as_object_mut().unwrap().remove("iss");
+            }
+            Some(Misbehaviour::NoAudience) => {
+                claims.as_object_mut().unwrap().remove("aud");
+            }
+            Some(Misbehaviour::SharedAudience) => {
+                claims["aud"] = json!([CLIENT_ID, "another-client"])
+            }
+            Some(Misbehaviour::IssuerList) => {
+                claims["iss"] = json!([claims["iss"].clone(), "https://another.example"])
+            }
+            Some(Misbehaviour::NotYetValid) => claims["nbf"] = json!(now + 3600),
+            Some(Misbehaviour::EmptySubject) => claims["sub"] = json!(""),
+            Some(Misbehaviour::LongSubject) => claims["sub"] = json!("s".repeat(20_000)),
             _ => {}
         }
         let mut header = Header::new(jsonwebtoken::Algorithm::RS256);

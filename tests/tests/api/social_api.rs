@@ -141,6 +141,29 @@ async fn every_misbehaviour_of_the_provider_is_refused_with_no_session() {
             "provider_token_invalid",
         ),
         (Misbehaviour::WrongNonce, "kakao", "provider_token_invalid"),
+        (Misbehaviour::NoIssuer, "google", "provider_token_invalid"),
+        (Misbehaviour::NoAudience, "kakao", "provider_token_invalid"),
+        (
+            Misbehaviour::SharedAudience,
+            "google",
+            "provider_token_invalid",
+        ),
+        (Misbehaviour::IssuerList, "kakao", "provider_token_invalid"),
+        (
+            Misbehaviour::NotYetValid,
+            "google",
+            "provider_token_invalid",
+        ),
+        (
+            Misbehaviour::EmptySubject,
+            "kakao",
+            "provider_token_invalid",
+        ),
+        (
+            Misbehaviour::LongSubject,
+            "google",
+            "provider_token_invalid",
+        ),
     ] {
         fake.misbehave_once(misbehaviour);
         let back = provider_login(&app, provider, "linus").await;
