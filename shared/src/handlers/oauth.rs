@@ -270,6 +270,7 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
             pk: format!("login#{code}"),
             user_key: user.pk.clone(),
             user_id: user.id.clone(),
+            session_generation: user.session_generation,
             expires_at: now + CODE_TTL.as_secs() as i64,
         })
         .await?;
@@ -349,8 +350,8 @@ struct Exchange {
     code: Option<String>,
 }
 
-/// The one-time code, taken once, for the login body: a replayed, expired or made-up code is
-/// `401 invalid_credentials`.
+/// The one-time code, taken once, for the login body: a replayed, expired or made-up code, or
+/// one issued before the user's sessions were all ended, is `401 invalid_credentials`.
 async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
     let body: Exchange = parse_json(req)?;
     let code = body
@@ -367,7 +368,9 @@ async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
         .store
         .get_user(&taken.user_key)
         .await?
-        .filter(|user| user.id == taken.user_id)
+        .filter(|user| {
+            user.id == taken.user_id && user.session_generation == taken.session_generation
+        })
         .ok_or(ApiError::InvalidCredentials)?;
     let (session, token) = session::start(state, &user, now);
     if !state.store.start_session(&user, &session).await? {

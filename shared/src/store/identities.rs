@@ -44,6 +44,10 @@ pub struct LoginCode {
     pub pk: String,
     pub user_key: String,
     pub user_id: String,
+    /// The user's session generation when the code was issued: "log out everywhere" (or a
+    /// password change) before the exchange ends it like any session.
+    #[serde(default)]
+    pub session_generation: u64,
     pub expires_at: i64,
 }
 

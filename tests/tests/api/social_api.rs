@@ -653,3 +653,26 @@ async fn a_login_code_forged_in_the_limits_table_starts_no_session() {
     assert_eq!(exchanged.status, 401, "{}", exchanged.text());
     assert_eq!(sessions(&app).await, before, "no session started");
 }
+
+/// A one-time code issued before "log out everywhere" is ended with the sessions.
+#[tokio::test]
+async fn a_code_issued_before_logging_out_everywhere_no_longer_exchanges() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let first = exchange(&app, &provider_login(&app, "google", "ada").await).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let token = first.json()["access_token"].as_str().unwrap().to_owned();
+    let pending = provider_login(&app, "google", "ada").await;
+    let ended = app
+        .send(TestRequest::delete("/me/sessions").token(&token))
+        .await;
+    assert_eq!(ended.status, 204);
+    let before = sessions(&app).await;
+    let late = exchange(&app, &pending).await;
+    assert_eq!(late.status, 401, "{}", late.text());
+    assert_eq!(late.error_code(), "invalid_credentials");
+    assert_eq!(sessions(&app).await, before);
+    // A code issued afterwards works.
+    let again = exchange(&app, &provider_login(&app, "google", "ada").await).await;
+    assert_eq!(again.status, 200);
+}
