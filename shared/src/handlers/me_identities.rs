@@ -4,6 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
+use super::AuthGuard;
 use super::me::account_error;
 use super::oauth::{begin, provider, site};
 use crate::AppState;
@@ -24,6 +25,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
             let path = request_path(&req).to_owned();
             let provider = provider(&state, &path, paths::ME_IDENTITY)?;
             if req.method() == Method::POST {
+                // Each start keeps an item for ten minutes: counted like a login's start.
+                AuthGuard::new(&state, &req, None).admit(&state).await?;
                 let site = site(&state, &req)?;
                 let ui = query(&req).first("ui").map(str::to_owned);
                 let url = begin(&state, &req, provider, site, ui, Some(&user)).await?;

@@ -676,3 +676,38 @@ async fn a_code_issued_before_logging_out_everywhere_no_longer_exchanges() {
     let again = exchange(&app, &provider_login(&app, "google", "ada").await).await;
     assert_eq!(again.status, 200);
 }
+
+/// Starting a link keeps an item for ten minutes, as a login's start does: it is counted
+/// against the address like one.
+#[tokio::test]
+async fn link_starts_are_counted_against_the_address() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let mut settings = fake.settings();
+    settings.push(("ROLECHAT_AUTH_RATE_PER_MINUTE".into(), "3".into()));
+    settings.push((
+        "ROLECHAT_OAUTH_CALLBACK_BASE".into(),
+        "http://api.test".into(),
+    ));
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let app = TestApp::spawn_with(&settings).await;
+    let token = app.sign_up("nils", "nils's password").await;
+    rolechat_tests::clear_of_window_edge(60, std::time::Duration::from_secs(20)).await;
+    let start = |ip: &str| {
+        TestRequest::post(&format!("/me/identities/github?site={SITE_ORIGIN}"))
+            .token(&token)
+            .from_ip(ip)
+    };
+    for _ in 0..3 {
+        assert_eq!(app.send(start("198.51.100.9")).await.status, 200);
+    }
+    let refused = app.send(start("198.51.100.9")).await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (429, "rate_limited")
+    );
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(app.send(start("198.51.100.10")).await.status, 200);
+}
