@@ -330,6 +330,14 @@ impl TestApp {
 
     /// The owner whose session `token` names, as a handler gets it, for writing test data
     /// straight through the store; panics if the session is not live.
+    /// The session, owner and user record a token names, as a handler sees them.
+    pub async fn authenticated(&self, token: &str) -> rolechat::session::Authenticated {
+        let req = Self::request(TestRequest::get("/rooms").token(token));
+        rolechat::session::authenticate(&self.state, &req)
+            .await
+            .expect("a live session")
+    }
+
     pub async fn owner(&self, token: &str) -> rolechat::session::Owner {
         let req = Self::request(TestRequest::get("/rooms").token(token));
         rolechat::session::authenticate(&self.state, &req)

@@ -186,6 +186,22 @@ pub(super) async fn check_password(
 pub(super) fn account_error(error: AccountError) -> ApiError {
     match error {
         AccountError::SessionEnded => ApiError::Unauthorized,
+        // Not the end of the session: the site keeps the learner logged in and shows it.
+        AccountError::Changed => {
+            ApiError::Conflict("The account was changed meanwhile; look at it again and retry.")
+        }
         AccountError::Store(error) => error.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_race_is_a_conflict_and_an_ended_session_unauthorized() {
+        assert_eq!(account_error(AccountError::Changed).status(), 409);
+        assert_eq!(account_error(AccountError::Changed).code(), "conflict");
+        assert_eq!(account_error(AccountError::SessionEnded).status(), 401);
     }
 }

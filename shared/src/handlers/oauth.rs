@@ -244,9 +244,10 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
         return match state.store.link_identity(&owner, &user, &identity).await {
             Ok(()) => Ok(back_to(&flow.site, "account", "linked", provider.name)),
             Err(LinkError::Taken) => fail("identity_taken"),
-            Err(LinkError::Account(crate::store::AccountError::SessionEnded)) => {
-                fail("session_ended")
-            }
+            // (A link that lost a race to another change is told as ended: it is started again.)
+            Err(LinkError::Account(
+                crate::store::AccountError::SessionEnded | crate::store::AccountError::Changed,
+            )) => fail("session_ended"),
             Err(LinkError::Account(crate::store::AccountError::Store(error))) => Err(error.into()),
         };
     }

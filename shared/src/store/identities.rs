@@ -234,7 +234,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if failed_condition(&error).is_some() => Err(AccountError::SessionEnded),
+            Err(error) if failed_condition(&error).is_some() => Err(self.why_refused(owner).await),
             Err(error) => Err(StoreError::request(error).into()),
         }
     }
@@ -289,7 +289,7 @@ impl Store {
             Ok(_) => Ok(()),
             Err(error) => match failed_condition(&error) {
                 Some(0) => Err(RenameError::Taken),
-                Some(_) => Err(AccountError::SessionEnded.into()),
+                Some(_) => Err(self.why_refused(owner).await.into()),
                 None => Err(StoreError::request(error).into()),
             },
         }

@@ -202,6 +202,10 @@ pub enum AccountError {
     /// The user is gone, or every session was ended meanwhile: the request's own included.
     #[error("the session is no longer live")]
     SessionEnded,
+    /// Another change to the account (a link, an unlink, a rename) was stored first: the
+    /// session is still live, and the request can be made again on the account as it is now.
+    #[error("the account changed meanwhile")]
+    Changed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -238,6 +242,20 @@ impl Store {
     }
 
     #[tracing::instrument(name = "store.get_user", skip_all)]
+    /// Why a write conditioned on the owner's account being live and as it was read failed: the
+    /// session ended (the user gone, or every session ended), or another write won the race.
+    pub(crate) async fn why_refused(&self, owner: &Owner) -> AccountError {
+        match self.get_user(owner.user_key()).await {
+            Ok(Some(user))
+                if user.id == owner.key() && user.session_generation == owner.generation() =>
+            {
+                AccountError::Changed
+            }
+            Ok(_) => AccountError::SessionEnded,
+            Err(error) => error.into(),
+        }
+    }
+
     pub async fn get_user(&self, key: &str) -> Result<Option<UserRecord>, StoreError> {
         let output = self
             .client

@@ -711,3 +711,54 @@ async fn link_starts_are_counted_against_the_address() {
     assert!(refused.headers.contains_key("retry-after"));
     assert_eq!(app.send(start("198.51.100.10")).await.status, 200);
 }
+
+/// An unlink or a rename that loses a race to another change of the account is `409`, not the
+/// end of the session (which the site would take as a logout); one whose sessions were ended
+/// meanwhile is still `401`.
+#[tokio::test]
+async fn a_change_that_loses_a_race_is_a_conflict_not_a_logout() {
+    use rolechat::store::AccountError;
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let token = app.sign_up("rosa", "rosa's password").await;
+    link(&app, &token, "github", "rosa-gh").await;
+    link(&app, &token, "google", "rosa-g").await;
+    // Read as an unlink of github reads it, before an unlink of google is stored.
+    let stale = app.authenticated(&token).await;
+    let github = stale
+        .user
+        .identities
+        .iter()
+        .position(|identity| identity.provider == "github")
+        .unwrap();
+    let google = app
+        .send(TestRequest::delete("/me/identities/google").token(&token))
+        .await;
+    assert_eq!(google.status, 200, "{}", google.text());
+    let lost = app
+        .state
+        .store
+        .unlink_identity(&stale.owner, &stale.user, github)
+        .await;
+    assert!(matches!(lost, Err(AccountError::Changed)), "{lost:?}");
+    // Over HTTP that is a 409 (`account_error`: the site stays logged in); the retry works.
+    let retried = app
+        .send(TestRequest::delete("/me/identities/github").token(&token))
+        .await;
+    assert_eq!(retried.status, 200, "{}", retried.text());
+
+    // With every session ended meanwhile, the same lost write is the end of the session.
+    link(&app, &token, "google", "rosa-g").await;
+    let stale = app.authenticated(&token).await;
+    app.send(TestRequest::delete("/me/sessions").token(&token))
+        .await;
+    let ended = app
+        .state
+        .store
+        .unlink_identity(&stale.owner, &stale.user, 0)
+        .await;
+    assert!(
+        matches!(ended, Err(AccountError::SessionEnded)),
+        "{ended:?}"
+    );
+}
