@@ -40,6 +40,10 @@ use tower::ServiceExt;
 pub const JWT_SECRET: &str = "test-signing-key-that-is-long-enough-for-hs256";
 /// The one origin the test apps allow.
 pub const SITE_ORIGIN: &str = "http://site.test";
+/// The secret a site keeps for a provider login it starts (RFC 7636's example verifier), and its
+/// S256 hash, which the start names: the code is exchanged only with the secret.
+pub const LOGIN_SECRET: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const LOGIN_BINDING: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// Counts the requests the SDK sends: DynamoDB round trips, retries included.
 #[derive(Debug, Default, Clone)]

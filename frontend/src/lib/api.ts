@@ -134,10 +134,12 @@ export function createApi(options: ApiOptions) {
       ),
     logOutEverywhere: () => json<void>("DELETE", "/me/sessions"),
     oauthProviders: () => json<{ providers: string[] }>("GET", "/auth/oauth/providers"),
-    /** Where the "Continue with …" button sends the browser: the provider, by way of the API. */
-    oauthStartUrl: (provider: string, site: string, ui: string) =>
-      `${base}/auth/oauth/${encodeURIComponent(provider)}/start?site=${encodeURIComponent(site)}&ui=${ui}`,
-    oauthExchange: (code: string) => json<Login>("POST", "/auth/oauth/exchange", { code }),
+    /** Where the "Continue with …" button sends the browser: the provider, by way of the API.
+     * `binding` is the hash of the secret this tab keeps for the login (`loginBinding`). */
+    oauthStartUrl: (provider: string, site: string, ui: string, binding: string) =>
+      `${base}/auth/oauth/${encodeURIComponent(provider)}/start?site=${encodeURIComponent(site)}&ui=${ui}&binding=${binding}`,
+    oauthExchange: (code: string, binding: string) =>
+      json<Login>("POST", "/auth/oauth/exchange", { code, binding }),
     linkIdentity: (provider: string, site: string, ui: string) =>
       json<{ authorize_url: string }>(
         "POST",

@@ -251,6 +251,8 @@ const en = {
   oauth_error_already_linked: "That provider is already linked to your account.",
   oauth_error_identity_taken: "That account at the provider belongs to another Rolechat user.",
   oauth_error_other: "Signing in did not work. Try again.",
+  oauth_error_not_started_here:
+    "This sign-in was not started in this browser tab, so it was ignored. To sign in, start it here.",
   oauth_back_to_login: "Back to log in",
   methods_title: "Ways to log in",
   method_password: "Password",
@@ -517,6 +519,8 @@ const ko: Record<Key, string> = {
   oauth_error_already_linked: "이미 내 계정에 연결된 서비스예요.",
   oauth_error_identity_taken: "그 계정은 다른 Rolechat 사용자에게 연결되어 있어요.",
   oauth_error_other: "로그인하지 못했어요. 다시 시도해 주세요.",
+  oauth_error_not_started_here:
+    "이 브라우저 탭에서 시작한 로그인이 아니어서 무시했어요. 로그인하려면 여기에서 다시 시작해 주세요.",
   oauth_back_to_login: "로그인으로 돌아가기",
   methods_title: "로그인 방법",
   method_password: "비밀번호",
@@ -783,6 +787,8 @@ const ja: Record<Key, string> = {
   oauth_error_already_linked: "そのサービスはすでにアカウントに連携されています。",
   oauth_error_identity_taken: "そのアカウントは別の Rolechat ユーザーに連携されています。",
   oauth_error_other: "ログインできませんでした。もう一度お試しください。",
+  oauth_error_not_started_here:
+    "このブラウザのタブで始めたログインではないため、無視しました。ログインするには、ここから始めてください。",
   oauth_back_to_login: "ログインに戻る",
   methods_title: "ログイン方法",
   method_password: "パスワード",

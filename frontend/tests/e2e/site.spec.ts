@@ -1077,6 +1077,15 @@ test("a provider sign-in that comes back refused says why, and no one is logged 
   );
   await page.getByRole("link", { name: "Back to log in" }).click();
   await expect(page).toHaveURL(/#\/login$/);
-  await page.goto("/#/oauth?code=made-up");
-  await expect(page.getByRole("alert")).toHaveText("The username or password is incorrect.");
+  // A code this tab did not start a login for (one an attacker sent) is not even exchanged.
+  const exchanges: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/auth/oauth/exchange")) exchanges.push(request.url());
+  });
+  await page.goto("/#/oauth?code=an-attackers-code");
+  await expect(page.getByRole("alert")).toHaveText(
+    "This sign-in was not started in this browser tab, so it was ignored. To sign in, start it here.",
+  );
+  expect(exchanges).toEqual([]);
+  await expect(page.locator(".who")).toHaveCount(0);
 });

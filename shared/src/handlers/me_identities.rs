@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::AuthGuard;
 use super::me::account_error;
-use super::oauth::{begin, provider, site};
+use super::oauth::{Start, begin, provider, site};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, query, request_path};
@@ -29,7 +29,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
                 AuthGuard::new(&state, &req, None).admit(&state).await?;
                 let site = site(&state, &req)?;
                 let ui = query(&req).first("ui").map(str::to_owned);
-                let url = begin(&state, &req, provider, site, ui, Some(&user)).await?;
+                let url = begin(&state, &req, provider, site, ui, Start::Link(&user)).await?;
                 Ok(json_response(
                     StatusCode::OK,
                     &json!({"authorize_url": url}),

@@ -51,7 +51,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         AuthGuard::new(&state, &req, None).admit(&state).await?;
         let site = site(&state, &req)?;
         let ui = query(&req).first("ui").map(str::to_owned);
-        let url = begin(&state, &req, provider, site, ui, None).await?;
+        let binding = binding_hash(&req)?;
+        let url = begin(&state, &req, provider, site, ui, Start::Login { binding }).await?;
         Ok(redirect(&url))
     } else if matches(paths::OAUTH_CALLBACK, &path) {
         allow(&req, &[Method::GET])?;
@@ -98,6 +99,56 @@ fn first_site(state: &AppState) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// What a provider flow is started for.
+pub(super) enum Start<'a> {
+    /// A login, bound to the browser that holds the secret whose S256 hash this is.
+    Login { binding: String },
+    /// Linking a provider to the signed-in account.
+    Link(&'a session::Authenticated),
+}
+
+/// `?binding=`: the S256 hash (base64url SHA-256, 43 characters) of a secret the site made when
+/// the learner pressed "Continue with …" and keeps in the tab's `sessionStorage`. The code the
+/// login ends with is exchanged only with that secret, so a code (or a provider callback) sent
+/// to someone else's browser logs no one in there (login CSRF, RFC 9700 4.4.1.8).
+fn binding_hash(req: &Request) -> Result<String, ApiError> {
+    match query(req).first("binding") {
+        Some(hash)
+            if hash.len() == 43
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Ok(hash.to_owned())
+        }
+        _ => Err(ApiError::field(
+            "binding",
+            "must be the S256 hash (base64url SHA-256) of the secret the site keeps",
+        )),
+    }
+}
+
+/// Whether `secret` is the one whose S256 hash the login was started with, compared in time
+/// that does not depend on where they differ.
+fn binds(secret: &str, hash: &str) -> bool {
+    let valid = (43..=128).contains(&secret.len())
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    if !valid || hash.len() != 43 {
+        return false;
+    }
+    let challenge = oauth2::PkceCodeChallenge::from_code_verifier_sha256(
+        &oauth2::PkceCodeVerifier::new(secret.to_owned()),
+    );
+    challenge
+        .as_str()
+        .bytes()
+        .zip(hash.bytes())
+        .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+        == 0
+}
+
 /// Keeps what the callback will need and returns the provider's authorization URL.
 pub(super) async fn begin(
     state: &AppState,
@@ -105,8 +156,12 @@ pub(super) async fn begin(
     provider: &Provider,
     site: String,
     ui: Option<String>,
-    link: Option<&session::Authenticated>,
+    start: Start<'_>,
 ) -> Result<String, ApiError> {
+    let (link, binding) = match start {
+        Start::Login { binding } => (None, Some(binding)),
+        Start::Link(user) => (Some(user), None),
+    };
     let redirect_uri = format!(
         "{}/auth/oauth/{}/callback",
         api_url(state, req)?,
@@ -127,6 +182,7 @@ pub(super) async fn begin(
         link_user_key: link.map(|user| user.user.pk.clone()),
         link_generation: link.map_or(0, |user| user.owner.generation()),
         ui,
+        binding,
         expires_at: time::now().unix_timestamp() + STATE_TTL.as_secs() as i64,
     };
     state.store.put_oauth_state(&record).await?;
@@ -272,6 +328,7 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
             user_key: user.pk.clone(),
             user_id: user.id.clone(),
             session_generation: user.session_generation,
+            binding: flow.binding.clone().unwrap_or_default(),
             expires_at: now + CODE_TTL.as_secs() as i64,
         })
         .await?;
@@ -349,21 +406,30 @@ async fn new_user(
 #[derive(Deserialize)]
 struct Exchange {
     code: Option<String>,
+    /// The secret the site kept since the login started in this tab.
+    binding: Option<String>,
 }
 
-/// The one-time code, taken once, for the login body: a replayed, expired or made-up code, or
-/// one issued before the user's sessions were all ended, is `401 invalid_credentials`.
+/// The one-time code, taken once, for the login body, with the secret of the browser that
+/// started the login: a replayed, expired or made-up code, one presented with another secret
+/// (it is used up all the same), or one issued before the user's sessions were all ended, is
+/// `401 invalid_credentials`.
 async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
     let body: Exchange = parse_json(req)?;
     let code = body
         .code
         .filter(|code| !code.is_empty() && code.len() <= 128)
         .ok_or_else(|| ApiError::field("code", "is required"))?;
+    let binding = body
+        .binding
+        .filter(|binding| !binding.is_empty() && binding.len() <= 128)
+        .ok_or_else(|| ApiError::field("binding", "is required"))?;
     let now = time::now();
     let taken = state
         .store
         .take_login_code(&format!("login#{code}"), now.unix_timestamp())
         .await?
+        .filter(|taken| binds(&binding, &taken.binding))
         .ok_or(ApiError::InvalidCredentials)?;
     let user = state
         .store
@@ -381,4 +447,21 @@ async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
         StatusCode::OK,
         &LoginReply::new(state, token, user.public()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::binds;
+
+    #[test]
+    fn a_secret_binds_only_its_own_s256_hash() {
+        // RFC 7636, appendix B.
+        let secret = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let hash = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(binds(secret, hash));
+        assert!(!binds(&secret.replace('d', "e"), hash));
+        assert!(!binds(secret, ""));
+        assert!(!binds("short", hash));
+        assert!(!binds(&format!("{secret} "), hash));
+    }
 }

@@ -35,6 +35,10 @@ pub struct OAuthState {
     /// The interface language the login started in: a new user's own language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ui: Option<String>,
+    /// A login: the S256 hash of the secret the browser that started it keeps (see
+    /// `handlers::oauth`), which the exchange must present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
     pub expires_at: i64,
 }
 
@@ -48,6 +52,9 @@ pub struct LoginCode {
     /// password change) before the exchange ends it like any session.
     #[serde(default)]
     pub session_generation: u64,
+    /// The S256 hash of the starting browser's secret, from the login's state.
+    #[serde(default)]
+    pub binding: String,
     pub expires_at: i64,
 }
 

@@ -9,7 +9,7 @@ use rolechat_tests::access::Access;
 use rolechat_tests::fake_openai::Behaviour;
 use rolechat_tests::fake_provider::{FakeProvider, Misbehaviour, consent, param};
 use rolechat_tests::repo::{function_of, text, untagged, yaml};
-use rolechat_tests::{TestApp, TestRequest, TestResponse};
+use rolechat_tests::{LOGIN_BINDING, LOGIN_SECRET, TestApp, TestRequest, TestResponse};
 use serde_json::{Value, json};
 use serde_norway::Value as Yaml;
 
@@ -577,31 +577,42 @@ async fn drive_every_function() -> Permissions {
     j.expect(TestRequest::get("/auth/oauth/providers"), 200)
         .await;
     j.expect(
-        TestRequest::get("/auth/oauth/google/start?site=https://evil.example"),
+        TestRequest::get(
+            "/auth/oauth/google/start?binding={LOGIN_BINDING}&site=https://evil.example",
+        ),
         400,
     )
     .await;
     // From an address, as API Gateway always gives one: the attempt is counted against it.
     let start = j
-        .send(TestRequest::get("/auth/oauth/google/start").from_ip("203.0.113.7"))
+        .send(
+            TestRequest::get(&format!("/auth/oauth/google/start?binding={LOGIN_BINDING}"))
+                .from_ip("203.0.113.7"),
+        )
         .await;
     let callback = consent(start.headers["location"].to_str().unwrap(), "iam-user").await;
     let back = j.send(TestRequest::get(&callback)).await;
     let site = back.headers["location"].to_str().unwrap().to_owned();
     j.send(TestRequest::get(&callback)).await; // replayed: the state is gone
-    let start = j.send(TestRequest::get("/auth/oauth/kakao/start")).await;
+    let start = j
+        .send(TestRequest::get(&format!(
+            "/auth/oauth/kakao/start?binding={LOGIN_BINDING}"
+        )))
+        .await;
     let refused = consent(start.headers["location"].to_str().unwrap(), "iam-user").await;
     fake.misbehave_once(Misbehaviour::BadSignature);
     j.send(TestRequest::get(&refused)).await;
     let code = param(&site, "code").unwrap();
     let login = j
         .expect(
-            TestRequest::post("/auth/oauth/exchange").json(&json!({"code": code})),
+            TestRequest::post("/auth/oauth/exchange")
+                .json(&json!({"code": code, "binding": LOGIN_SECRET})),
             200,
         )
         .await;
     j.expect(
-        TestRequest::post("/auth/oauth/exchange").json(&json!({"code": code})),
+        TestRequest::post("/auth/oauth/exchange")
+            .json(&json!({"code": code, "binding": LOGIN_SECRET})),
         401,
     )
     .await;

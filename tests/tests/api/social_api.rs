@@ -3,7 +3,9 @@
 //! wrong refused with no session made.
 
 use rolechat_tests::fake_provider::{FakeProvider, Misbehaviour, consent, param};
-use rolechat_tests::{SITE_ORIGIN, TestApp, TestRequest, TestResponse};
+use rolechat_tests::{
+    LOGIN_BINDING, LOGIN_SECRET, SITE_ORIGIN, TestApp, TestRequest, TestResponse,
+};
 use serde_json::{Value, json};
 
 async fn app_with(fake: &FakeProvider) -> TestApp {
@@ -28,7 +30,7 @@ fn location(response: &TestResponse) -> String {
 async fn provider_login(app: &TestApp, provider: &str, login: &str) -> String {
     let start = app
         .send(TestRequest::get(&format!(
-            "/auth/oauth/{provider}/start?site={SITE_ORIGIN}&ui=ja"
+            "/auth/oauth/{provider}/start?binding={LOGIN_BINDING}&site={SITE_ORIGIN}&ui=ja"
         )))
         .await;
     let authorize = location(&start);
@@ -38,8 +40,11 @@ async fn provider_login(app: &TestApp, provider: &str, login: &str) -> String {
 
 async fn exchange(app: &TestApp, site_url: &str) -> TestResponse {
     let code = param(site_url, "code").unwrap_or_else(|| panic!("no code in {site_url}"));
-    app.send(TestRequest::post("/auth/oauth/exchange").json(&json!({"code": code})))
-        .await
+    app.send(
+        TestRequest::post("/auth/oauth/exchange")
+            .json(&json!({"code": code, "binding": LOGIN_SECRET})),
+    )
+    .await
 }
 
 async fn sessions(app: &TestApp) -> usize {
@@ -62,7 +67,7 @@ async fn signing_up_and_in_with_each_provider() {
     for provider in ["github", "kakao", "google"] {
         let start = app
             .send(TestRequest::get(&format!(
-                "/auth/oauth/{provider}/start?site={SITE_ORIGIN}"
+                "/auth/oauth/{provider}/start?binding={LOGIN_BINDING}&site={SITE_ORIGIN}"
             )))
             .await;
         let authorize = location(&start);
@@ -181,7 +186,12 @@ async fn every_misbehaviour_of_the_provider_is_refused_with_no_session() {
     );
 
     // The provider said no (the learner cancelled).
-    let start = location(&app.send(TestRequest::get("/auth/oauth/github/start")).await);
+    let start = location(
+        &app.send(TestRequest::get(&format!(
+            "/auth/oauth/github/start?binding={LOGIN_BINDING}"
+        )))
+        .await,
+    );
     let state = param(&start, "state").unwrap();
     let cancelled = app
         .send(TestRequest::get(&format!(
@@ -200,7 +210,7 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
     let app = app_with(&fake).await;
     let start = location(
         &app.send(TestRequest::get(&format!(
-            "/auth/oauth/kakao/start?site={SITE_ORIGIN}"
+            "/auth/oauth/kakao/start?binding={LOGIN_BINDING}&site={SITE_ORIGIN}"
         )))
         .await,
     );
@@ -239,7 +249,10 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
         (replayed.status, replayed.error_code().as_str()),
         (401, "invalid_credentials")
     );
-    for body in [json!({"code": "made-up"}), json!({})] {
+    for body in [
+        json!({"code": "made-up", "binding": LOGIN_SECRET}),
+        json!({}),
+    ] {
         let response = app
             .send(TestRequest::post("/auth/oauth/exchange").json(&body))
             .await;
@@ -254,7 +267,7 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
     ] {
         let response = app
             .send(TestRequest::get(&format!(
-                "/auth/oauth/github/start?site={site}"
+                "/auth/oauth/github/start?binding={LOGIN_BINDING}&site={site}"
             )))
             .await;
         assert_eq!(
@@ -283,9 +296,11 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
         json!({"providers": []})
     );
     assert_eq!(
-        app.send(TestRequest::get("/auth/oauth/facebook/start"))
-            .await
-            .status,
+        app.send(TestRequest::get(&format!(
+            "/auth/oauth/facebook/start?binding={LOGIN_BINDING}"
+        )))
+        .await
+        .status,
         404
     );
 }
@@ -540,19 +555,23 @@ async fn starts_and_code_exchanges_are_counted_against_the_address() {
     let from = |request: TestRequest| request.from_ip("198.51.100.4");
     for _ in 0..2 {
         let start = app
-            .send(from(TestRequest::get("/auth/oauth/github/start")))
+            .send(from(TestRequest::get(&format!(
+                "/auth/oauth/github/start?binding={LOGIN_BINDING}"
+            ))))
             .await;
         assert_eq!(start.status, 302);
     }
     let guess = app
         .send(from(
-            TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "a guess"})),
+            TestRequest::post("/auth/oauth/exchange")
+                .json(&json!({"code": "a guess", "binding": LOGIN_SECRET})),
         ))
         .await;
     assert_eq!(guess.status, 401);
     for request in [
-        TestRequest::get("/auth/oauth/github/start"),
-        TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "another guess"})),
+        TestRequest::get(&format!("/auth/oauth/github/start?binding={LOGIN_BINDING}")),
+        TestRequest::post("/auth/oauth/exchange")
+            .json(&json!({"code": "another guess", "binding": LOGIN_SECRET})),
     ] {
         let refused = app.send(from(request)).await;
         assert_eq!(
@@ -563,7 +582,10 @@ async fn starts_and_code_exchanges_are_counted_against_the_address() {
     }
     // Another address is not held back.
     let elsewhere = app
-        .send(TestRequest::get("/auth/oauth/github/start").from_ip("198.51.100.5"))
+        .send(
+            TestRequest::get(&format!("/auth/oauth/github/start?binding={LOGIN_BINDING}"))
+                .from_ip("198.51.100.5"),
+        )
         .await;
     assert_eq!(elsewhere.status, 302);
 }
@@ -583,7 +605,12 @@ async fn dynamodb_round_trips_per_step() {
     for provider in ["google", "google"] {
         app.round_trips.take();
         let start = app
-            .send(TestRequest::get(&format!("/auth/oauth/{provider}/start")).from_ip("192.0.2.1"))
+            .send(
+                TestRequest::get(&format!(
+                    "/auth/oauth/{provider}/start?binding={LOGIN_BINDING}"
+                ))
+                .from_ip("192.0.2.1"),
+            )
             .await;
         step("start (the attempt counted, the state kept)", 2);
         let callback = consent(&location(&start), "counted").await;
@@ -594,7 +621,7 @@ async fn dynamodb_round_trips_per_step() {
         let code = param(&back, "code").unwrap();
         app.send(
             TestRequest::post("/auth/oauth/exchange")
-                .json(&json!({"code": code}))
+                .json(&json!({"code": code, "binding": LOGIN_SECRET}))
                 .from_ip("192.0.2.1"),
         )
         .await;
@@ -648,7 +675,10 @@ async fn a_login_code_forged_in_the_limits_table_starts_no_session() {
         .unwrap();
     let before = sessions(&app).await;
     let exchanged = app
-        .send(TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "forged-code"})))
+        .send(
+            TestRequest::post("/auth/oauth/exchange")
+                .json(&json!({"code": "forged-code", "binding": LOGIN_SECRET})),
+        )
         .await;
     assert_eq!(exchanged.status, 401, "{}", exchanged.text());
     assert_eq!(sessions(&app).await, before, "no session started");
@@ -761,4 +791,60 @@ async fn a_change_that_loses_a_race_is_a_conflict_not_a_logout() {
         matches!(ended, Err(AccountError::SessionEnded)),
         "{ended:?}"
     );
+}
+
+/// Login CSRF: a code (or a provider callback) sent to another browser logs no one in there.
+/// The start names the S256 hash of a secret the starting tab keeps; the exchange needs the
+/// secret itself, and a code presented without it is used up.
+#[tokio::test]
+async fn a_login_is_bound_to_the_browser_that_started_it() {
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    // A start that names no binding, or not a hash, is refused.
+    for query in [
+        "",
+        "&binding=short",
+        "&binding=not+base64url+at+all+but+43+characters+",
+    ] {
+        let refused = app
+            .send(TestRequest::get(&format!(
+                "/auth/oauth/google/start?site={SITE_ORIGIN}{query}"
+            )))
+            .await;
+        assert_eq!(refused.status, 400, "{query}: {}", refused.text());
+        assert_eq!(refused.error_code(), "validation_failed");
+    }
+    let before = sessions(&app).await;
+    // The attacker's own login, its code given to a victim whose browser holds another secret
+    // (or none).
+    let attackers = provider_login(&app, "google", "mallory").await;
+    let code = param(&attackers, "code").unwrap();
+    let victims_secret = "a-different-secret-the-victims-tab-made-for-its-own-login-0123";
+    let elsewhere = app
+        .send(
+            TestRequest::post("/auth/oauth/exchange")
+                .json(&json!({"code": code, "binding": victims_secret})),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 401, "{}", elsewhere.text());
+    assert_eq!(
+        sessions(&app).await,
+        before,
+        "no session for the attacker's account"
+    );
+    // Used up: not even the right secret exchanges it now.
+    let after = app
+        .send(
+            TestRequest::post("/auth/oauth/exchange")
+                .json(&json!({"code": code, "binding": LOGIN_SECRET})),
+        )
+        .await;
+    assert_eq!(after.status, 401);
+    let unbound = app
+        .send(TestRequest::post("/auth/oauth/exchange").json(&json!({"code": "x"})))
+        .await;
+    assert_eq!(unbound.status, 400);
+    // The browser that started a login exchanges its code.
+    let own = exchange(&app, &provider_login(&app, "google", "mallory").await).await;
+    assert_eq!(own.status, 200, "{}", own.text());
 }
