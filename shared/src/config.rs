@@ -37,6 +37,8 @@ pub struct Config {
     pub concurrent_turns: u32,
     /// `ROLECHAT_MAX_ROOMS`: rooms one user may own (500 by default).
     pub max_rooms: u32,
+    /// `ROLECHAT_MAX_WORDS`: words one user's notebook may hold (5,000 by default).
+    pub max_words: u32,
     pub deletion: DeletionConfig,
     /// The social logins (see `oauth`).
     pub oauth: crate::oauth::OAuthConfig,
@@ -279,6 +281,7 @@ impl Config {
         let auth_rate_per_minute = number("ROLECHAT_AUTH_RATE_PER_MINUTE", 30, 0..=100_000)? as u32;
         let concurrent_turns = number("ROLECHAT_CONCURRENT_TURNS", 3, 1..=100)? as u32;
         let max_rooms = number("ROLECHAT_MAX_ROOMS", 500, 1..=100_000)? as u32;
+        let max_words = number("ROLECHAT_MAX_WORDS", 5000, 1..=1_000_000)? as u32;
         let deletion = DeletionConfig {
             round_time: Duration::from_secs(number(
                 "ROLECHAT_DELETION_ROUND_SECONDS",
@@ -300,6 +303,7 @@ impl Config {
             daily_turns,
             concurrent_turns,
             max_rooms,
+            max_words,
             deletion,
             auth_rate_per_minute,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),

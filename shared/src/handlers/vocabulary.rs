@@ -174,6 +174,10 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
     let meaning = match meaning {
         Some(meaning) => meaning,
         None => {
+            // A full notebook is said before the model is paid for a meaning it cannot keep.
+            if state.store.vocabulary_count(owner).await? >= u64::from(state.config.max_words) {
+                return Err(notebook_full());
+            }
             charge(state, owner).await?;
             look_up(state, language, &text, example.as_deref(), ui).await?
         }
@@ -190,8 +194,13 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
         },
         time::now(),
     );
-    match state.store.add_vocabulary(owner, &record).await? {
+    match state
+        .store
+        .add_vocabulary(owner, &record, state.config.max_words)
+        .await?
+    {
         Added::New => return Ok(json_response(StatusCode::CREATED, &public(&record))),
+        Added::Full => return Err(notebook_full()),
         Added::OwnerGone => return Err(ApiError::Unauthorized),
         Added::Exists => {}
     }
@@ -325,4 +334,8 @@ async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+fn notebook_full() -> ApiError {
+    ApiError::Conflict("The notebook is full: delete words you know to make room.")
 }

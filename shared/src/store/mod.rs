@@ -25,7 +25,9 @@ pub use turns::{
 pub use users::{
     AccountError, CreateUserError, IdentityRecord, LinkedIdentity, ProfileChange, UserRecord,
 };
-pub use vocabulary::{Added, NewItem, VocabularyRecord, due_key as vocabulary_due_key};
+pub use vocabulary::{
+    Added, DUE_COUNT_CAP, NewItem, VocabularyRecord, due_key as vocabulary_due_key,
+};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,13 @@ fn item_sk(id: &str) -> String {
     format!("item#{id}")
 }
 
+/// The notebook's counter, in its owner's partition beside the items (not an item: no `item#`
+/// prefix, no due or language key), so counting a word needs no write on the user record.
+const COUNTER_SK: &str = "count";
+
+/// The most due words one count reads: `due_count` says "this many or more" beyond it.
+pub const DUE_COUNT_CAP: usize = 99;
+
 pub fn due_key(due: i64, id: &str) -> String {
     format!("{}#{id}", crate::time::rfc3339_unix(due))
 }
@@ -70,6 +77,8 @@ type Item = HashMap<String, AttributeValue>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
     New,
+    /// The owner's notebook holds the most words it may.
+    Full,
     /// An item with the same text and language exists (made meanwhile by another request).
     Exists,
     /// The owner's session ended, or the account was deleted, meanwhile.
@@ -146,13 +155,15 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// Stores a new item and its lookup in one transaction, if the owner is still there; stores
-    /// nothing when an item with the same text and language exists or the owner is gone.
+    /// Stores a new item and its lookup in one transaction, counted in the notebook's counter,
+    /// if the owner is still there; stores nothing when an item with the same text and language
+    /// exists, the owner is gone, or the notebook already holds `max_words`.
     #[tracing::instrument(name = "store.add_vocabulary", skip_all)]
     pub async fn add_vocabulary(
         &self,
         owner: &Owner,
         record: &VocabularyRecord,
+        max_words: u32,
     ) -> Result<Added, StoreError> {
         let lookup = Put::builder()
             .table_name(&self.tables.vocabulary)
@@ -170,22 +181,44 @@ impl Store {
             .map_err(StoreError::request)?;
         // The owner still there: a word whose meaning was being looked up while the account was
         // deleted is not stored behind the deletion worker's back.
+        let count = Update::builder()
+            .table_name(&self.tables.vocabulary)
+            .key("pk", s(owner.key()))
+            .key("sk", s(COUNTER_SK))
+            .update_expression("ADD words :one")
+            .condition_expression("attribute_not_exists(words) OR words < :max")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":max", AttributeValue::N(max_words.to_string()))
+            .build()
+            .map_err(StoreError::request)?;
         let result = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(lookup).build())
             .transact_items(TransactWriteItem::builder().put(item).build())
             .transact_items(self.live_user_check(owner)?)
+            .transact_items(TransactWriteItem::builder().update(count).build())
             .send()
             .await;
         match result {
             Ok(_) => Ok(Added::New),
             Err(error) => match failed_condition(&error) {
                 Some(2) => Ok(Added::OwnerGone),
+                Some(3) => Ok(Added::Full),
                 Some(_) => Ok(Added::Exists),
                 None => Err(StoreError::request(error)),
             },
         }
+    }
+
+    /// How many words the owner's notebook holds, as its counter says.
+    #[tracing::instrument(name = "store.vocabulary_count", skip_all)]
+    pub async fn vocabulary_count(&self, owner: &Owner) -> Result<u64, StoreError> {
+        Ok(self
+            .vocabulary_item(owner, COUNTER_SK)
+            .await?
+            .and_then(|item| item.get("words").and_then(|n| n.as_n().ok()?.parse().ok()))
+            .unwrap_or(0))
     }
 
     /// The owner's items, newest first, or one language's; after `start` (the last item's keys).
@@ -231,7 +264,9 @@ impl Store {
         Ok(Page::of(items, limit))
     }
 
-    /// The items due by `now_key` (a due key), earliest first, and how many are due in all.
+    /// The items due by `now_key` (a due key), earliest first, and how many are due, counted up
+    /// to `DUE_COUNT_CAP`: one page of keys however large the notebook, so the route costs the
+    /// same at 3,000 due words as at 100.
     #[tracing::instrument(name = "store.due_vocabulary", skip_all)]
     pub async fn due_vocabulary(
         &self,
@@ -258,21 +293,13 @@ impl Store {
                     .map_err(StoreError::request)
             },
             async {
-                let mut count = 0usize;
-                let mut start = None;
-                loop {
-                    let page = query()
-                        .select(Select::Count)
-                        .set_exclusive_start_key(start)
-                        .send()
-                        .await
-                        .map_err(StoreError::request)?;
-                    count += page.count as usize;
-                    start = page.last_evaluated_key;
-                    if start.is_none() {
-                        return Ok::<_, StoreError>(count);
-                    }
-                }
+                query()
+                    .select(Select::Count)
+                    .limit(DUE_COUNT_CAP as i32)
+                    .send()
+                    .await
+                    .map(|page| page.count as usize)
+                    .map_err(StoreError::request)
             }
         )?;
         let items = serde_dynamo::from_items(items.items.unwrap_or_default())?;
@@ -333,6 +360,20 @@ impl Store {
             .transact_items(
                 TransactWriteItem::builder()
                     .delete(delete(lookup_sk(item.language, &item.text), false)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.tables.vocabulary)
+                            .key("pk", s(owner.key()))
+                            .key("sk", s(COUNTER_SK))
+                            .update_expression("ADD words :minus")
+                            .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+                            .build()
+                            .map_err(StoreError::request)?,
+                    )
                     .build(),
             )
             .send()

@@ -535,7 +535,8 @@ async fn notebook_round_trips() {
     taken.push(("delete".into(), app.round_trips.take()));
     let expected = [
         ("save with a meaning", 3),
-        ("save from a line, meaning by the model", 5),
+        // The notebook's counter read before the model is paid for a meaning.
+        ("save from a line, meaning by the model", 6),
         ("save again", 3),
         ("list", 2),
         ("due", 3),
@@ -545,4 +546,140 @@ async fn notebook_round_trips() {
     let expected: Vec<(String, usize)> =
         expected.iter().map(|(w, n)| (w.to_string(), *n)).collect();
     assert_eq!(taken, expected);
+}
+
+#[tokio::test]
+async fn the_notebook_is_capped_and_a_full_one_pays_no_model_call() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_MAX_WORDS", "3")]).await;
+    let token = app.sign_up("cap", "cap's password").await;
+    let mut ids = Vec::new();
+    for word in ["uno", "dos", "tres"] {
+        let saved = app
+            .send(save(
+                &token,
+                json!({"text": word, "language": "es-ES", "meaning": "a number"}),
+            ))
+            .await;
+        assert_eq!(saved.status, 201, "{}", saved.text());
+        ids.push(saved.json()["id"].as_str().unwrap().to_owned());
+    }
+    for body in [
+        json!({"text": "cuatro", "language": "es-ES", "meaning": "four"}),
+        json!({"text": "cinco", "language": "es-ES"}),
+    ] {
+        let full = app.send(save(&token, body.clone())).await;
+        assert_eq!(full.status, 409, "{body}: {}", full.text());
+        assert_eq!(full.error_code(), "conflict");
+    }
+    assert!(
+        app.model.requests().is_empty(),
+        "no meaning was asked of the model"
+    );
+    // The same word again is the existing item, full or not.
+    let again = app
+        .send(save(&token, json!({"text": "uno", "language": "es-ES"})))
+        .await;
+    assert_eq!(again.status, 200);
+    // A word deleted makes room.
+    let deleted = app
+        .send(TestRequest::delete(&format!("/vocabulary/{}", ids[0])).token(&token))
+        .await;
+    assert_eq!(deleted.status, 204);
+    let room = app
+        .send(save(
+            &token,
+            json!({"text": "cuatro", "language": "es-ES", "meaning": "four"}),
+        ))
+        .await;
+    assert_eq!(room.status, 201, "{}", room.text());
+    let listed = app
+        .send(TestRequest::get("/vocabulary").token(&token))
+        .await
+        .json();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        3,
+        "the counter is not an item"
+    );
+}
+
+/// `GET /vocabulary/due` at 10 and at 3,000 due words: the count reads one bounded page of keys,
+/// so the cost stops growing at `DUE_COUNT_CAP`.
+#[tokio::test]
+async fn the_due_routes_cost_is_bounded_however_many_words_are_due() {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    use rolechat::store::DUE_COUNT_CAP;
+    let app = TestApp::spawn_with(&[("ROLECHAT_MAX_WORDS", "10000")]).await;
+    let token = app.sign_up("due", "due's password").await;
+    let saved = app
+        .send(save(
+            &token,
+            json!({"text": "uno", "language": "es-ES", "meaning": "one"}),
+        ))
+        .await;
+    assert_eq!(saved.status, 201);
+    let item = app
+        .scan_all(&app.tables.vocabulary)
+        .await
+        .into_iter()
+        .find(|item| item["sk"].as_s().unwrap().starts_with("item#"))
+        .unwrap();
+    let due_key = item["due_key"].as_s().unwrap().clone();
+    let due_at = due_key.split('#').next().unwrap().to_owned();
+    let seed = |from: usize, to: usize| {
+        let app = &app;
+        let item = item.clone();
+        let due_at = due_at.clone();
+        async move {
+            let copies: Vec<WriteRequest> = (from..to)
+                .map(|n| {
+                    let id = format!("{}{n:06}", &ulid::Ulid::new().to_string()[..20]);
+                    let mut copy = item.clone();
+                    copy.insert("sk".into(), AttributeValue::S(format!("item#{id}")));
+                    copy.insert("id".into(), AttributeValue::S(id.clone()));
+                    copy.insert("text".into(), AttributeValue::S(format!("palabra {n}")));
+                    copy.insert(
+                        "due_key".into(),
+                        AttributeValue::S(format!("{due_at}#{id}")),
+                    );
+                    copy.insert(
+                        "language_key".into(),
+                        AttributeValue::S(format!("es-ES#{id}")),
+                    );
+                    WriteRequest::builder()
+                        .put_request(PutRequest::builder().set_item(Some(copy)).build().unwrap())
+                        .build()
+                })
+                .collect();
+            for batch in copies.chunks(25) {
+                app.dynamodb
+                    .batch_write_item()
+                    .request_items(&app.tables.vocabulary, batch.to_vec())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    app.store_meter.count_capacity();
+    let mut measured = Vec::new();
+    for (total, from) in [(10, 1), (3_000, 10)] {
+        seed(from, total).await;
+        app.round_trips.take();
+        app.store_meter.take();
+        let due = app
+            .send(TestRequest::get("/vocabulary/due?limit=20").token(&token))
+            .await;
+        assert_eq!(due.status, 200);
+        let body = due.json();
+        assert_eq!(body["items"].as_array().unwrap().len(), total.min(20));
+        let counted = body["due_count"].as_u64().unwrap() as usize;
+        assert_eq!(counted, total.min(DUE_COUNT_CAP), "{total} due");
+        let cost = app.store_meter.take();
+        measured.push((total, app.round_trips.take(), cost.read_units));
+    }
+    println!("due route at (words, round trips, read units): {measured:?}");
+    assert_eq!(measured[0].1, measured[1].1, "the same round trips");
+    // Bounded: at 3,000 due words no more than the cap's page of items.
+    assert!(measured[1].2 <= 20.0, "{measured:?}");
 }
