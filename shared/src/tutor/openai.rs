@@ -314,15 +314,16 @@ impl OpenAiClient {
             structured_timeout: config.structured_timeout,
             retries: config.retries,
             retry_backoff: config.retry_backoff,
-            model_url: (config.azure_api_version.is_none() || provider != Provider::Azure).then(
-                || {
-                    format!(
-                        "{}/models/{}",
-                        config.base_url.trim_end_matches('/'),
-                        config.model
-                    )
-                },
-            ),
+            // Only OpenAI's API says when a model shuts down (Azure's deployments do not).
+            model_url: (provider == Provider::OpenAi
+                || (provider == Provider::Azure && config.azure_api_version.is_none()))
+            .then(|| {
+                format!(
+                    "{}/models/{}",
+                    config.base_url.trim_end_matches('/'),
+                    config.model
+                )
+            }),
             lifetime_asked: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -331,18 +332,13 @@ impl OpenAiClient {
     /// warning when that is near (an error once it is past): a deployment on a retiring model
     /// hears of it before its learners do. A server without the route says nothing.
     fn ask_lifetime_once(&self) {
-        use secrecy::ExposeSecret;
         if self.lifetime_asked.swap(true, Ordering::Relaxed) {
             return;
         }
         let Some(url) = self.model_url.clone() else {
             return;
         };
-        let request = self.http.get(url).timeout(Duration::from_secs(3));
-        let request = match self.shape.auth {
-            Auth::Bearer => request.bearer_auth(self.key.expose_secret()),
-            Auth::ApiKey => request.header("api-key", self.key.expose_secret()),
-        };
+        let request = self.authorized(self.http.get(url).timeout(Duration::from_secs(3)));
         let model = self.model.clone();
         tokio::spawn(async move {
             let Ok(response) = request.send().await else {
@@ -357,6 +353,15 @@ impl OpenAiClient {
                 None => {}
             }
         });
+    }
+
+    /// The request with the key, in the header the provider reads it from.
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        use secrecy::ExposeSecret;
+        match self.shape.auth {
+            Auth::Bearer => request.bearer_auth(self.key.expose_secret()),
+            Auth::ApiKey => request.header("api-key", self.key.expose_secret()),
+        }
     }
 
     /// Whether the server serves one request at a time, so a turn's checks wait for its reply.
@@ -503,17 +508,12 @@ impl OpenAiClient {
         call: &Call<'_>,
         deadline: Instant,
     ) -> Result<reqwest::Response, TutorError> {
-        use secrecy::ExposeSecret;
         self.ask_lifetime_once();
         let mut attempt = 0;
         let mut adjusted = 0;
         loop {
             let body = self.body(call, &self.adjustments());
-            let request = self.http.post(&self.url).json(&body);
-            let request = match self.shape.auth {
-                Auth::Bearer => request.bearer_auth(self.key.expose_secret()),
-                Auth::ApiKey => request.header("api-key", self.key.expose_secret()),
-            };
+            let request = self.authorized(self.http.post(&self.url).json(&body));
             let response = match timeout_at(deadline, request.send()).await {
                 Err(_) => return Err(TutorError::Timeout),
                 Ok(Ok(response)) if response.status().is_success() => return Ok(response),

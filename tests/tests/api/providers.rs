@@ -612,7 +612,7 @@ fn budgets_fit_real_answers_with_room_to_spare() {
 /// The model's shutdown date is asked once a process, in the background, whatever the calls.
 #[tokio::test]
 async fn the_models_lifetime_is_asked_once_a_process() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(&[("ROLECHAT_MODEL_PROVIDER", "openai")]).await;
     app.model.shut_down_on("2026-12-11");
     let (token, room) = learner_and_room(&app).await;
     for content in ["Hi", "A latte, please."] {
@@ -625,4 +625,13 @@ async fn the_models_lifetime_is_asked_once_a_process() {
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(app.model.model_lookups(), ["fake-model"]);
+
+    // Only OpenAI's API says when a model shuts down: another server is not asked.
+    let elsewhere = TestApp::spawn().await;
+    let (token, room) = learner_and_room(&elsewhere).await;
+    elsewhere
+        .send(post(&token, &format!("/rooms/{room}/messages")).json(&json!({"content": "Hi"})))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(elsewhere.model.model_lookups().is_empty());
 }
