@@ -140,7 +140,8 @@ impl Store {
     /// Deletes the account: the user record and its provider identities go (the name and the
     /// identities are free, every token of theirs is refused from the next request) and the job
     /// to remove the rest is written, in one transaction. `SessionEnded` if the user is gone or
-    /// their sessions ended meanwhile.
+    /// their sessions ended meanwhile; `Changed` if their password or identities changed since
+    /// `user` was read (an identity linked meanwhile would be left behind otherwise).
     #[tracing::instrument(name = "store.delete_account", skip_all)]
     pub async fn delete_account(
         &self,
@@ -152,10 +153,12 @@ impl Store {
         let (password, password_values) =
             super::users::same_password(user.password_hash.as_deref());
         values.extend(password_values);
+        let (identities, identity_values) = super::users::same_identities(user.identities.len());
+        values.extend(identity_values);
         let delete = Delete::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
-            .condition_expression(format!("{condition} AND {password}"))
+            .condition_expression(format!("{condition} AND {password} AND {identities}"))
             .set_expression_attribute_values(Some(values))
             .build()
             .map_err(StoreError::request)?;
@@ -178,7 +181,7 @@ impl Store {
         let result = request.send().await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if failed_condition(&error) == Some(0) => Err(AccountError::SessionEnded),
+            Err(error) if failed_condition(&error) == Some(0) => Err(self.why_refused(owner).await),
             Err(error) => Err(StoreError::request(error).into()),
         }
     }

@@ -262,11 +262,17 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(StoreError::request)?;
-        let (live, values) = live_user_condition(owner);
+        let (live, mut values) = live_user_condition(owner);
+        // The identities as read: each is pointed at the new key below, so one linked meanwhile
+        // would be left pointing at a name that is gone.
+        let (identities, identity_values) = super::users::same_identities(renamed.identities.len());
+        values.extend(identity_values);
         let delete = Delete::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
-            .condition_expression(format!("{live} AND username_changeable = :yes"))
+            .condition_expression(format!(
+                "{live} AND username_changeable = :yes AND {identities}"
+            ))
             .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .build()

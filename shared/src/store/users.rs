@@ -135,6 +135,23 @@ pub(crate) fn same_password(hash: Option<&str>) -> (&'static str, HashMap<String
     }
 }
 
+/// The condition that the user record links as many identities as were read (`count`): a write
+/// made from that read (deletion, rename) cannot leave out an identity linked meanwhile.
+pub(crate) fn same_identities(count: usize) -> (&'static str, HashMap<String, AttributeValue>) {
+    let condition = if count == 0 {
+        "(attribute_not_exists(identities) OR size(identities) = :identities)"
+    } else {
+        "size(identities) = :identities"
+    };
+    (
+        condition,
+        HashMap::from([(
+            ":identities".to_owned(),
+            AttributeValue::N(count.to_string()),
+        )]),
+    )
+}
+
 /// A failed single-item write to the user record: its condition failing means the session ended.
 fn account_error<E>(error: SdkError<E, HttpResponse>) -> AccountError
 where

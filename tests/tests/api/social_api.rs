@@ -848,3 +848,45 @@ async fn a_login_is_bound_to_the_browser_that_started_it() {
     let own = exchange(&app, &provider_login(&app, "google", "mallory").await).await;
     assert_eq!(own.status, 200, "{}", own.text());
 }
+
+/// A deletion or a rename made from a read that a link landed after would leave that identity
+/// behind (an orphan pointing at a gone account or name): both are conditioned on the identities
+/// as read, so they lose the race instead, and the next try takes everything.
+#[tokio::test]
+async fn a_link_landing_between_the_read_and_a_deletion_leaves_no_orphan() {
+    use rolechat::store::AccountError;
+    let fake = FakeProvider::start(0).await.unwrap();
+    let app = app_with(&fake).await;
+    let token = app.sign_up("olga", "olga's password").await;
+    link(&app, &token, "github", "olga-gh").await;
+    let stale = app.authenticated(&token).await;
+    link(&app, &token, "google", "olga-g").await;
+    let lost = app
+        .state
+        .store
+        .delete_account(&stale.owner, &stale.user, time::OffsetDateTime::now_utc())
+        .await;
+    assert!(matches!(lost, Err(AccountError::Changed)), "{lost:?}");
+    let me = app.send(TestRequest::get("/me").token(&token)).await.json();
+    assert_eq!(
+        me["user"]["login_methods"],
+        json!(["password", "github", "google"]),
+        "nothing was deleted"
+    );
+    let deleted = app
+        .send(
+            TestRequest::delete("/me")
+                .token(&token)
+                .json(&json!({"password": "olga's password"})),
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    let identities = app
+        .scan_all(&app.tables.users)
+        .await
+        .into_iter()
+        .filter(|item| item["pk"].as_s().unwrap().starts_with("identity#"))
+        .count();
+    assert_eq!(identities, 0, "every identity went with the account");
+    app.drain_deletions(5).await;
+}
