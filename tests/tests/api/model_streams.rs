@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 const TEXT: &str = "Hello there, what would you like today?";
 
-async fn learner_and_room(app: &TestApp) -> (String, String) {
+/// A learner and a room of theirs, for trying a turn (shared with `providers`).
+pub(super) async fn learner_and_room(app: &TestApp) -> (String, String) {
     let token = app.sign_up("mina", "mina's password").await;
     let room = app
         .create_room(

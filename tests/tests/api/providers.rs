@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::model_streams::learner_and_room;
 use rolechat_tests::fake_openai::{Behaviour, Ending, GPT5_EFFORTS, Judge, LUNA_EFFORTS, Shape};
 use rolechat_tests::{TestApp, TestRequest, events};
 use serde_json::{Value, json};
@@ -277,19 +278,6 @@ async fn every_task_works_against_each_providers_rules_and_a_learned_refusal_is_
             );
         }
     }
-}
-
-/// The room a failing turn is tried in, and its learner.
-async fn learner_and_room(app: &TestApp) -> (String, String) {
-    let token = app.sign_up("sora", "sora's password").await;
-    let room = app
-        .create_room(
-            &token,
-            &json!({"language": "en-US", "level": "B1", "situation": "A cafe",
-                     "my_role": "a customer", "gpt_role": "a barista"}),
-        )
-        .await;
-    (token, room)
 }
 
 async fn stored_roles(app: &TestApp, token: &str, room: &str) -> Vec<String> {
