@@ -163,9 +163,7 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
     // Feedback needs only the learner's line and the room: it runs beside the reply, or after
     // it with a server that answers one request at a time.
     let feedback = match (&start.user_message, room.auto_feedback) {
-        (Some(line), true) if state.tutor.one_at_a_time() => {
-            Some(Checking::After(Box::new(line.clone()), explain_in))
-        }
+        (Some(_), true) if state.tutor.one_at_a_time() => Some(Checking::After(explain_in)),
         (Some(line), true) => {
             let (state, owner, room, line) =
                 (state.clone(), owner.clone(), room.clone(), line.clone());
@@ -200,10 +198,11 @@ struct Turn {
     feedback: Option<Checking>,
 }
 
-/// The automatic feedback of a turn: running beside the reply, or waiting for it.
+/// The automatic feedback of a turn: running beside the reply, or waiting for it (on the turn's
+/// learner line, explained in this language).
 enum Checking {
     Beside(JoinHandle<Result<Feedback, ApiError>>),
-    After(Box<MessageRecord>, UiLanguage),
+    After(UiLanguage),
 }
 
 impl Turn {
@@ -212,9 +211,10 @@ impl Turn {
     async fn feedback(&mut self, state: &AppState) -> Option<Feedback> {
         let outcome = match self.feedback.take()? {
             Checking::Beside(running) => running.await,
-            Checking::After(line, explain_in) => {
+            Checking::After(explain_in) => {
+                let line = self.start.user_message.as_ref()?;
                 Ok(
-                    feedback::check_line(state, &self.start.owner, &self.room, &line, explain_in)
+                    feedback::check_line(state, &self.start.owner, &self.room, line, explain_in)
                         .await,
                 )
             }
