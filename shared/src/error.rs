@@ -19,6 +19,12 @@ pub enum ApiError {
     Unauthorized,
     #[error("The username or password is incorrect.")]
     InvalidCredentials,
+    /// What changes how the account is entered needs the password, or a sign-in within the last
+    /// minutes, not only a token (which may have been stolen).
+    #[error(
+        "Confirm it is you: give your password, or sign in again, then repeat this within 10 minutes."
+    )]
+    ReauthenticationRequired,
     #[error("Nothing was found here.")]
     NotFound,
     #[error("This path does not accept that method.")]
@@ -62,6 +68,7 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(_) | ApiError::Validation(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::ReauthenticationRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UsernameTaken | ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -81,6 +88,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unauthorized => "unauthorized",
             ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::ReauthenticationRequired => "reauthentication_required",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::UsernameTaken => "username_taken",

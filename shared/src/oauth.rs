@@ -159,7 +159,8 @@ impl Provider {
                     },
                     jwks_url: at("https://www.googleapis.com/oauth2/v3/certs", "/jwks"),
                 },
-                vec!["openid", "profile"],
+                // The address names the account in the link's confirmation.
+                vec!["openid", "email", "profile"],
             ),
         };
         Provider {
@@ -201,6 +202,25 @@ pub struct ProviderUser {
     pub subject: String,
     /// A name to start the generated username from (GitHub's login), when there is one.
     pub name_hint: Option<String>,
+    /// How the provider account shows itself (an address, a login, a nickname), for the learner
+    /// to recognise before a link is made and on the account page after.
+    pub account: Option<String>,
+}
+
+/// The longest account label kept: enough for any address a provider gives.
+const MAX_ACCOUNT_LABEL: usize = 120;
+
+/// A provider's label for display: trimmed, without control characters, bounded.
+fn account_label(candidates: impl IntoIterator<Item = Option<String>>) -> Option<String> {
+    candidates.into_iter().flatten().find_map(|label| {
+        let label: String = label
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_ACCOUNT_LABEL)
+            .collect();
+        (!label.is_empty()).then_some(label)
+    })
 }
 
 /// The extra field of an OpenID Connect token response.
@@ -235,6 +255,14 @@ struct IdClaims {
     azp: Option<String>,
     #[serde(default)]
     nonce: Option<String>,
+    /// Google's, with the `email` scope.
+    #[serde(default)]
+    email: Option<String>,
+    /// Kakao's.
+    #[serde(default)]
+    nickname: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -398,6 +426,7 @@ impl OAuth {
                     ));
                 }
                 Ok(ProviderUser {
+                    account: account_label([claims.email, claims.nickname, claims.name]),
                     subject: claims.sub,
                     name_hint: None,
                 })
@@ -435,6 +464,7 @@ impl OAuth {
         };
         Ok(ProviderUser {
             subject,
+            account: account_label([user.login.clone()]),
             name_hint: user.login,
         })
     }
@@ -576,7 +606,7 @@ mod tests {
                 jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
             }
         );
-        assert_eq!(google.scopes, ["openid", "profile"]);
+        assert_eq!(google.scopes, ["openid", "email", "profile"]);
     }
 
     #[test]

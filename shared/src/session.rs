@@ -51,18 +51,6 @@ impl Owner {
     }
 }
 
-/// The owner a provider link acts for when it comes back: the user who started it, as their
-/// checked session was then. A link started by one session is refused once that user's sessions
-/// were all ended, or the account deleted, as any of their requests would be.
-pub(crate) fn linking_owner(user_id: &str, user_key: &str, generation: u64) -> Owner {
-    Owner {
-        key: user_id.to_owned(),
-        user_key: user_key.to_owned(),
-        session_id: String::new(),
-        generation,
-    }
-}
-
 /// A request whose session is live: who it acts for, the session and the user as stored.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
@@ -71,14 +59,26 @@ pub struct Authenticated {
     pub user: UserRecord,
 }
 
+/// How long after a sign-in the session may change how the account is entered without the
+/// password being typed again (GitHub's "sudo mode", kept short: a stolen token is worth little).
+pub const RECENT_SIGN_IN: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 impl Authenticated {
+    /// Whether the learner signed in to this session (password or provider) within
+    /// [`RECENT_SIGN_IN`].
+    pub fn signed_in_recently(&self, now: OffsetDateTime) -> bool {
+        let since = now.unix_timestamp() - self.session.signed_in_at;
+        (0..=RECENT_SIGN_IN.as_secs() as i64).contains(&since)
+    }
+
     /// The language explanations and translations are written in when a request names none.
     pub fn native_language(&self) -> crate::room::UiLanguage {
         self.user.native_language
     }
 }
 
-/// A new session for `user` and the access token that names it. Nothing is stored yet.
+/// A new session for `user`, signed in to now, and the access token that names it. Nothing is
+/// stored yet.
 pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (SessionRecord, String) {
     let ttl = state.config.session_ttl;
     let issued_at = now.unix_timestamp();
@@ -88,6 +88,7 @@ pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (Sessi
         user_id: user.id.clone(),
         generation: user.session_generation,
         expires_at: issued_at + ttl.as_secs() as i64,
+        signed_in_at: issued_at,
     };
     let token = state
         .tokens

@@ -84,8 +84,20 @@ pub struct User {
     pub native_language: crate::room::UiLanguage,
     /// How the user can log in: `password`, and each linked provider.
     pub login_methods: Vec<String>,
+    /// Each linked provider account, so the learner sees every way into the account.
+    pub linked_logins: Vec<LinkedLogin>,
     /// Whether the (generated) username may still be changed, once.
     pub username_changeable: bool,
+}
+
+/// A provider account linked to the user, as the account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedLogin {
+    pub provider: String,
+    /// The provider's label for the account (an address, a login), when it gave one.
+    pub account: Option<String>,
+    /// When it was linked (RFC 3339); null for one made with the account or before this was kept.
+    pub linked_at: Option<String>,
 }
 
 /// A display name: 1 to 40 characters once trimmed, no control characters.

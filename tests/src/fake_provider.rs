@@ -314,6 +314,15 @@ async fn token(
             "exp": now + 600,
             "nonce": grant.nonce,
         });
+        // What each puts in its ID token to name the account: Google's address (the `email`
+        // scope) and name (`profile`), Kakao's nickname.
+        if provider == "google" {
+            claims["email"] = json!(format!("{}@example.com", grant.login));
+            claims["email_verified"] = json!(true);
+            claims["name"] = json!(grant.login);
+        } else {
+            claims["nickname"] = json!(grant.login);
+        }
         let mut key = KEY;
         match next {
             Some(Misbehaviour::WrongAudience) => claims["aud"] = json!("another-client"),

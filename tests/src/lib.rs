@@ -552,6 +552,10 @@ impl TestRequest {
         Self::new(Method::PATCH, path)
     }
 
+    pub fn put(path: &str) -> Self {
+        Self::new(Method::PUT, path)
+    }
+
     pub fn delete(path: &str) -> Self {
         Self::new(Method::DELETE, path)
     }

@@ -41,6 +41,9 @@ struct ProfileFields {
     display_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::room::present")]
     native_language: Option<Option<String>>,
+    /// With `username`: the current password, unless the session signed in recently.
+    #[serde(default)]
+    password: Option<String>,
 }
 
 async fn update(state: &AppState, user: &Authenticated, req: &Request) -> HandlerResult {
@@ -83,6 +86,8 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
     };
     errors.finish()?;
     if let Some(username) = username {
+        // The name is what a password logs in with: changing it is changing how one enters.
+        confirm_it_is_you(state, user, req, fields.password).await?;
         return rename(state, user, username, change).await;
     }
     if change == ProfileChange::default() {
@@ -116,7 +121,9 @@ async fn rename(
     if let Some(language) = change.native_language {
         renamed.native_language = language;
     }
-    let (session, token) = crate::session::start(state, &renamed, crate::time::now());
+    let (mut session, token) = crate::session::start(state, &renamed, crate::time::now());
+    // The session moves to the new name; it was signed in to when the old one was.
+    session.signed_in_at = user.session.signed_in_at;
     match state
         .store
         .rename_user(&user.owner, &renamed, &session)
@@ -139,7 +146,8 @@ struct DeleteFields {
 
 /// Deletes the account: gone at once for every reader, removed in the background. An account
 /// with a password is confirmed by it, checked as login checks it (the same work, counted by the
-/// same guard); one made through a provider, which has none, by its username typed out.
+/// same guard); one made through a provider, which has none, by its username typed out and a
+/// sign-in with the provider within the last minutes.
 async fn delete(state: &AppState, user: &Authenticated, req: &Request) -> HandlerResult {
     let fields: DeleteFields = parse_json(req)?;
     match &user.user.password_hash {
@@ -154,6 +162,7 @@ async fn delete(state: &AppState, user: &Authenticated, req: &Request) -> Handle
             if fields.confirm.as_deref() != Some(user.user.username.as_str()) {
                 return Err(ApiError::field("confirm", "must be your username"));
             }
+            confirm_it_is_you(state, user, req, None).await?;
         }
     }
     state
@@ -180,6 +189,25 @@ pub(super) async fn check_password(
     } else {
         guard.failed(state).await?;
         Err(ApiError::InvalidCredentials)
+    }
+}
+
+/// Fresh authentication for what changes how the account is entered: the current password when
+/// one is given (checked and counted as a login's), else a sign-in to this session within
+/// [`RECENT_SIGN_IN`](crate::session::RECENT_SIGN_IN); otherwise `403 reauthentication_required`,
+/// so that a stolen token alone can neither keep nor take the account.
+pub(super) async fn confirm_it_is_you(
+    state: &AppState,
+    user: &Authenticated,
+    req: &Request,
+    password: Option<String>,
+) -> Result<(), ApiError> {
+    match password.filter(|password| !password.is_empty()) {
+        Some(password) if user.user.password_hash.is_some() => {
+            check_password(state, user, req, password).await
+        }
+        _ if user.signed_in_recently(crate::time::now()) => Ok(()),
+        _ => Err(ApiError::ReauthenticationRequired),
     }
 }
 

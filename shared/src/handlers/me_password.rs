@@ -50,13 +50,21 @@ async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     };
     if has_password {
         check_password(&state, &user, &req, current.unwrap_or_default()).await?;
+    } else if !user.signed_in_recently(crate::time::now()) {
+        // A first password is a new way in: with a token alone it would let a thief keep the
+        // account, so the provider sign-in must be recent.
+        return Err(ApiError::ReauthenticationRequired);
     }
 
     let new_hash = hash_password(&new).await?;
     let mut next = user.user.clone();
     next.session_generation += 1;
     next.password_hash = Some(new_hash.clone());
-    let (session, token) = session::start(&state, &next, crate::time::now());
+    let (mut session, token) = session::start(&state, &next, crate::time::now());
+    if !has_password {
+        // Setting a first password proves nothing new: the session stays as recent as it was.
+        session.signed_in_at = user.session.signed_in_at;
+    }
     state
         .store
         .change_password(

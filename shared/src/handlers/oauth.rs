@@ -22,7 +22,8 @@ use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
 use crate::room::UiLanguage;
 use crate::routes::{matches, path_param, paths};
 use crate::store::{
-    CreateUserError, IdentityRecord, LinkError, LinkedIdentity, LoginCode, OAuthState, UserRecord,
+    CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink,
+    UserRecord,
 };
 use crate::user::Username;
 use crate::{session, time};
@@ -51,8 +52,8 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         AuthGuard::new(&state, &req, None).admit(&state).await?;
         let site = site(&state, &req)?;
         let ui = query(&req).first("ui").map(str::to_owned);
-        let binding = binding_hash(&req)?;
-        let url = begin(&state, &req, provider, site, ui, Start::Login { binding }).await?;
+        let binding = binding_hash(query(&req).first("binding"))?;
+        let url = begin(&state, &req, provider, site, ui, binding, None).await?;
         Ok(redirect(&url))
     } else if matches(paths::OAUTH_CALLBACK, &path) {
         allow(&req, &[Method::GET])?;
@@ -99,20 +100,13 @@ fn first_site(state: &AppState) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// What a provider flow is started for.
-pub(super) enum Start<'a> {
-    /// A login, bound to the browser that holds the secret whose S256 hash this is.
-    Login { binding: String },
-    /// Linking a provider to the signed-in account.
-    Link(&'a session::Authenticated),
-}
-
-/// `?binding=`: the S256 hash (base64url SHA-256, 43 characters) of a secret the site made when
-/// the learner pressed "Continue with …" and keeps in the tab's `sessionStorage`. The code the
-/// login ends with is exchanged only with that secret, so a code (or a provider callback) sent
-/// to someone else's browser logs no one in there (login CSRF, RFC 9700 4.4.1.8).
-fn binding_hash(req: &Request) -> Result<String, ApiError> {
-    match query(req).first("binding") {
+/// `binding`: the S256 hash (base64url SHA-256, 43 characters) of a secret the site made when
+/// the learner pressed "Continue with …" or "Link" and keeps in the tab's `sessionStorage`. The
+/// code the flow ends with is used only with that secret, so a code (or a provider callback)
+/// sent to someone else's browser logs no one in and links nothing there (login CSRF, RFC 9700
+/// 4.4.1.8).
+pub(super) fn binding_hash(hash: Option<&str>) -> Result<String, ApiError> {
+    match hash {
         Some(hash)
             if hash.len() == 43
                 && hash
@@ -128,9 +122,9 @@ fn binding_hash(req: &Request) -> Result<String, ApiError> {
     }
 }
 
-/// Whether `secret` is the one whose S256 hash the login was started with, compared in time
+/// Whether `secret` is the one whose S256 hash the flow was started with, compared in time
 /// that does not depend on where they differ.
-fn binds(secret: &str, hash: &str) -> bool {
+pub(super) fn binds(secret: &str, hash: &str) -> bool {
     let valid = (43..=128).contains(&secret.len())
         && secret
             .bytes()
@@ -149,19 +143,19 @@ fn binds(secret: &str, hash: &str) -> bool {
         == 0
 }
 
-/// Keeps what the callback will need and returns the provider's authorization URL.
+/// Keeps what the callback will need and returns the provider's authorization URL: for a login,
+/// or (`link`) for linking the provider to the signed-in account; either bound to the browser
+/// that holds the secret whose S256 hash `binding` is.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn begin(
     state: &AppState,
     req: &Request,
     provider: &Provider,
     site: String,
     ui: Option<String>,
-    start: Start<'_>,
+    binding: String,
+    link: Option<&session::Authenticated>,
 ) -> Result<String, ApiError> {
-    let (link, binding) = match start {
-        Start::Login { binding } => (None, Some(binding)),
-        Start::Link(user) => (Some(user), None),
-    };
     let redirect_uri = format!(
         "{}/auth/oauth/{}/callback",
         api_url(state, req)?,
@@ -182,7 +176,7 @@ pub(super) async fn begin(
         link_user_key: link.map(|user| user.user.pk.clone()),
         link_generation: link.map_or(0, |user| user.owner.generation()),
         ui,
-        binding,
+        binding: Some(binding),
         expires_at: time::now().unix_timestamp() + STATE_TTL.as_secs() as i64,
     };
     state.store.put_oauth_state(&record).await?;
@@ -217,8 +211,8 @@ fn redirect(location: &str) -> Response<Body> {
         .expect("a status and a location always build")
 }
 
-/// The site's page for the outcome: `#/oauth?code=` or `?error=` for a login, `#/account?linked=`
-/// or `?link_error=` for a link.
+/// The site's page for the outcome: `#/oauth?code=` or `?error=` for a login, `#/account?link=`
+/// (with `code=`) or `?link_error=` for a link.
 fn back_to(site: &str, page: &str, name: &str, value: &str) -> Response<Body> {
     redirect(&format!("{site}/#/{page}?{name}={}", url_encode(value)))
 }
@@ -284,28 +278,47 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
     };
 
     if let (Some(user_id), Some(user_key)) = (&flow.link_user_id, &flow.link_user_key) {
-        let owner = session::linking_owner(user_id, user_key, flow.link_generation);
+        // Nothing is linked yet: the account waits for the learner's yes in the browser that
+        // started the link (see `me_identities::confirm`).
         let Some(user) = state
             .store
             .get_user(user_key)
             .await?
-            .filter(|u| &u.id == user_id)
+            .filter(|u| &u.id == user_id && u.session_generation == flow.link_generation)
         else {
             return fail("session_ended");
         };
         if user.identities.iter().any(|i| i.provider == provider.name) {
             return fail("already_linked");
         }
-        let identity = IdentityRecord::new(&user, provider.name, &who.subject);
-        return match state.store.link_identity(&owner, &user, &identity).await {
-            Ok(()) => Ok(back_to(&flow.site, "account", "linked", provider.name)),
-            Err(LinkError::Taken) => fail("identity_taken"),
-            // (A link that lost a race to another change is told as ended: it is started again.)
-            Err(LinkError::Account(
-                crate::store::AccountError::SessionEnded | crate::store::AccountError::Changed,
-            )) => fail("session_ended"),
-            Err(LinkError::Account(crate::store::AccountError::Store(error))) => Err(error.into()),
-        };
+        if let Some(owner) = state.store.find_identity(provider.name, &who.subject).await? {
+            return fail(if owner.user_id == user.id {
+                "already_linked"
+            } else {
+                "identity_taken"
+            });
+        }
+        let code = oauth2::CsrfToken::new_random_len(32).secret().clone();
+        state
+            .store
+            .put_pending_link(&PendingLink {
+                pk: format!("link#{code}"),
+                user_key: user.pk.clone(),
+                user_id: user.id.clone(),
+                session_generation: user.session_generation,
+                provider: provider.name.to_owned(),
+                subject: who.subject,
+                account: who.account,
+                binding: flow.binding.clone().unwrap_or_default(),
+                expires_at: now + STATE_TTL.as_secs() as i64,
+            })
+            .await?;
+        return Ok(redirect(&format!(
+            "{}/#/account?link={}&code={}",
+            flow.site,
+            provider.name,
+            url_encode(&code)
+        )));
     }
 
     let user = match state
@@ -375,6 +388,8 @@ async fn new_user(
             identities: vec![LinkedIdentity {
                 provider: provider.name.to_owned(),
                 subject: who.subject.clone(),
+                account: who.account.clone(),
+                linked_at: Some(time::rfc3339(time::now())),
             }],
             username_changeable: true,
             room_count: None,

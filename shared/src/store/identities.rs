@@ -35,8 +35,8 @@ pub struct OAuthState {
     /// The interface language the login started in: a new user's own language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ui: Option<String>,
-    /// A login: the S256 hash of the secret the browser that started it keeps (see
-    /// `handlers::oauth`), which the exchange must present.
+    /// The S256 hash of the secret the browser that started it keeps (see `handlers::oauth`),
+    /// which the exchange (a login) or the confirmation (a link) must present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
     pub expires_at: i64,
@@ -54,6 +54,25 @@ pub struct LoginCode {
     pub session_generation: u64,
     /// The S256 hash of the starting browser's secret, from the login's state.
     #[serde(default)]
+    pub binding: String,
+    pub expires_at: i64,
+}
+
+/// A provider account waiting for the learner to confirm linking it (`link#{code}` in the logins
+/// table, for ten minutes): the callback keeps it instead of linking at once, so that a link
+/// started by someone else, or in another browser, is never made without the owner's yes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLink {
+    pub pk: String,
+    pub user_key: String,
+    pub user_id: String,
+    /// The session generation the link was started in: ending every session ends it too.
+    pub session_generation: u64,
+    pub provider: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The S256 hash of the starting browser's secret.
     pub binding: String,
     pub expires_at: i64,
 }
@@ -147,8 +166,9 @@ impl Store {
         &self,
         owner: &Owner,
         user: &UserRecord,
-        identity: &IdentityRecord,
+        linked: &LinkedIdentity,
     ) -> Result<(), LinkError> {
+        let identity = &IdentityRecord::new(user, &linked.provider, &linked.subject);
         let put = Put::builder()
             .table_name(&self.tables.users)
             .set_item(Some(item(identity)?))
@@ -156,10 +176,6 @@ impl Store {
             .build()
             .map_err(StoreError::request)?;
         let (live, values) = live_user_condition(owner);
-        let linked = LinkedIdentity {
-            provider: identity.provider.clone(),
-            subject: identity.subject.clone(),
-        };
         let update = Update::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
@@ -175,7 +191,7 @@ impl Store {
             .expression_attribute_values(
                 ":new",
                 AttributeValue::L(vec![
-                    serde_dynamo::to_attribute_value(&linked).map_err(StoreError::from)?,
+                    serde_dynamo::to_attribute_value(linked).map_err(StoreError::from)?,
                 ]),
             )
             .expression_attribute_values(
@@ -195,7 +211,7 @@ impl Store {
             Ok(_) => Ok(()),
             Err(error) => match failed_condition(&error) {
                 Some(0) => Err(LinkError::Taken),
-                Some(_) => Err(AccountError::SessionEnded.into()),
+                Some(_) => Err(self.why_refused(owner).await.into()),
                 None => Err(StoreError::request(error).into()),
             },
         }
@@ -350,6 +366,49 @@ impl Store {
         pk: &str,
         now_s: i64,
     ) -> Result<Option<LoginCode>, StoreError> {
+        self.take(pk, now_s).await
+    }
+
+    #[tracing::instrument(name = "store.put_pending_link", skip_all)]
+    pub async fn put_pending_link(&self, link: &PendingLink) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.logins)
+            .set_item(Some(item(link)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        Ok(())
+    }
+
+    /// The link waiting under `pk`, read without taking it (to name the account before the
+    /// learner confirms); `None` once expired.
+    #[tracing::instrument(name = "store.pending_link", skip_all)]
+    pub async fn pending_link(
+        &self,
+        pk: &str,
+        now_s: i64,
+    ) -> Result<Option<PendingLink>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.logins)
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let link: Option<PendingLink> = output.item.map(serde_dynamo::from_item).transpose()?;
+        Ok(link.filter(|link| link.expires_at > now_s))
+    }
+
+    #[tracing::instrument(name = "store.take_pending_link", skip_all)]
+    pub async fn take_pending_link(
+        &self,
+        pk: &str,
+        now_s: i64,
+    ) -> Result<Option<PendingLink>, StoreError> {
         self.take(pk, now_s).await
     }
 

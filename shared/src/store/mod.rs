@@ -15,7 +15,7 @@ mod users;
 mod vocabulary;
 
 pub use deletions::{Budget, DeletionJob, JobKind, Part, Progress};
-pub use identities::{LinkError, LoginCode, OAuthState, RenameError};
+pub use identities::{LinkError, LoginCode, OAuthState, PendingLink, RenameError};
 pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;

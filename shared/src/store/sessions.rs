@@ -6,7 +6,9 @@ use super::{Store, StoreError, is_condition_failure};
 /// A login session. `user_key` is the user record's key (the folded username), `user_id` the
 /// user's stable id, and `generation` the user's session generation when it started: a session
 /// is live while its user record still has that id and generation. `expires_at` (epoch seconds)
-/// is the TTL.
+/// is the TTL. `signed_in_at` is when the learner last proved who they are to this session (a
+/// password, or a provider's sign-in): what changes how the account is entered asks for it to be
+/// recent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {
     pub pk: String,
@@ -16,6 +18,9 @@ pub struct SessionRecord {
     #[serde(default)]
     pub generation: u64,
     pub expires_at: i64,
+    /// Epoch seconds; 0 (a session stored before this was kept) is never recent.
+    #[serde(default)]
+    pub signed_in_at: i64,
 }
 
 impl SessionRecord {

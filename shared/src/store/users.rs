@@ -75,6 +75,15 @@ impl UserRecord {
             display_name: self.display_name.clone(),
             native_language: self.native_language,
             login_methods: self.login_methods(),
+            linked_logins: self
+                .identities
+                .iter()
+                .map(|identity| crate::user::LinkedLogin {
+                    provider: identity.provider.clone(),
+                    account: identity.account.clone(),
+                    linked_at: identity.linked_at.clone(),
+                })
+                .collect(),
             username_changeable: self.username_changeable,
         }
     }
@@ -168,6 +177,12 @@ where
 pub struct LinkedIdentity {
     pub provider: String,
     pub subject: String,
+    /// How the provider account showed itself when it was linked (see `ProviderUser::account`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// RFC 3339; absent for identities linked before this was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_at: Option<String>,
 }
 
 /// A provider identity (`identity#{provider}#{subject}`, in the users table): which user it logs
@@ -258,7 +273,6 @@ impl Store {
         }
     }
 
-    #[tracing::instrument(name = "store.get_user", skip_all)]
     /// Why a write conditioned on the owner's account being live and as it was read failed: the
     /// session ended (the user gone, or every session ended), or another write won the race.
     pub(crate) async fn why_refused(&self, owner: &Owner) -> AccountError {
@@ -273,6 +287,7 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(name = "store.get_user", skip_all)]
     pub async fn get_user(&self, key: &str) -> Result<Option<UserRecord>, StoreError> {
         let output = self
             .client

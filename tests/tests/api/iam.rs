@@ -622,17 +622,48 @@ async fn drive_every_function() -> Permissions {
             // From an address, as every request through API Gateway is: the start is counted.
             TestRequest::post("/me/identities/github")
                 .token(&social)
+                .json(&json!({"binding": LOGIN_BINDING}))
                 .from_ip("203.0.113.40"),
             200,
         )
         .await;
     let callback = consent(linking["authorize_url"].as_str().unwrap(), "iam-user").await;
-    j.send(TestRequest::get(&callback)).await;
+    let back = j.send(TestRequest::get(&callback)).await;
+    let code = param(back.headers["location"].to_str().unwrap(), "code").unwrap();
+    j.expect(
+        TestRequest::get(&format!("/me/identities/github?code={code}")).token(&social),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::put("/me/identities/github")
+            .token(&social)
+            .json(&json!({"code": code, "binding": LOGIN_SECRET})),
+        200,
+    )
+    .await;
+    // An unlink that loses a race to another reads the account again to say why (409).
+    let stale = j.app.authenticated(&social).await;
     j.expect(
         TestRequest::delete("/me/identities/github").token(&social),
         200,
     )
     .await;
+    let github = stale
+        .user
+        .identities
+        .iter()
+        .position(|identity| identity.provider == "github")
+        .unwrap();
+    let model_calls = j.app.model.requests().len();
+    let lost = j
+        .app
+        .state
+        .store
+        .unlink_identity(&stale.owner, &stale.user, github)
+        .await;
+    assert!(lost.is_err());
+    j.record("me-identities", model_calls);
     j.expect(
         TestRequest::delete("/me/identities/google").token(&social),
         409,

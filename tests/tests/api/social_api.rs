@@ -305,11 +305,14 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
     );
 }
 
-async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> String {
+/// Starts a link from the account page as the site does (this tab's secret, bound by its hash)
+/// and consents at the provider as `login`: where the callback sends the browser.
+async fn link_callback(app: &TestApp, token: &str, provider: &str, login: &str) -> String {
     let started = app
         .send(
             TestRequest::post(&format!("/me/identities/{provider}?site={SITE_ORIGIN}"))
-                .token(token),
+                .token(token)
+                .json(&json!({"binding": LOGIN_BINDING})),
         )
         .await;
     assert_eq!(started.status, 200, "{}", started.text());
@@ -318,33 +321,73 @@ async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> String
     location(&app.send(TestRequest::get(&callback)).await)
 }
 
+/// A whole link: the callback, the account it names, the learner's yes. The user after it, or
+/// where the callback sent the browser when it refused.
+async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> Result<Value, String> {
+    let back = link_callback(app, token, provider, login).await;
+    let waiting = format!("{SITE_ORIGIN}/#/account?link={provider}&code=");
+    if !back.starts_with(&waiting) {
+        return Err(back);
+    }
+    let code = param(&back, "code").unwrap();
+    let named = app
+        .send(
+            TestRequest::get(&format!("/me/identities/{provider}?code={code}")).token(token),
+        )
+        .await;
+    assert_eq!(named.status, 200, "{}", named.text());
+    assert_eq!(named.json()["provider"], provider);
+    assert!(named.json()["account"].as_str().is_some_and(|a| a.contains(login)));
+    let confirmed = app
+        .send(
+            TestRequest::put(&format!("/me/identities/{provider}"))
+                .token(token)
+                .json(&json!({"code": code, "binding": LOGIN_SECRET})),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    Ok(confirmed.json()["user"].clone())
+}
+
 #[tokio::test]
 async fn linking_and_unlinking_while_one_way_to_log_in_remains() {
     let fake = FakeProvider::start(0).await.unwrap();
     let app = app_with(&fake).await;
     let token = app.sign_up("nora", "nora's password").await;
 
-    let linked = link(&app, &token, "github", "nora-gh").await;
-    assert_eq!(linked, format!("{SITE_ORIGIN}/#/account?linked=github"));
+    let linked = link(&app, &token, "github", "nora-gh").await.unwrap();
+    assert_eq!(linked["login_methods"], json!(["password", "github"]));
     let me = app.send(TestRequest::get("/me").token(&token)).await.json();
-    assert_eq!(me["user"]["login_methods"], json!(["password", "github"]));
+    assert_eq!(me["user"], linked);
+    // The account page shows which provider account it is, and since when.
+    assert_eq!(me["user"]["linked_logins"][0]["provider"], "github");
+    assert_eq!(me["user"]["linked_logins"][0]["account"], "nora-gh");
+    assert!(me["user"]["linked_logins"][0]["linked_at"].is_string());
     // The identity now logs in as nora.
     let via_github = exchange(&app, &provider_login(&app, "github", "nora-gh").await).await;
     assert_eq!(via_github.json()["user"]["username"], "nora");
     // Linking the same provider again, or an identity that is someone else's, is refused.
-    assert_eq!(
-        link(&app, &token, "github", "nora-other").await,
-        format!("{SITE_ORIGIN}/#/account?link_error=already_linked")
-    );
+    let again = app
+        .send(
+            TestRequest::post(&format!("/me/identities/github?site={SITE_ORIGIN}"))
+                .token(&token)
+                .json(&json!({"binding": LOGIN_BINDING})),
+        )
+        .await;
+    assert_eq!((again.status, again.error_code().as_str()), (409, "conflict"));
     let taken = exchange(&app, &provider_login(&app, "google", "otto").await).await;
     assert_eq!(taken.status, 200);
     assert_eq!(
         link(&app, &token, "google", "otto").await,
-        format!("{SITE_ORIGIN}/#/account?link_error=identity_taken")
+        Err(format!("{SITE_ORIGIN}/#/account?link_error=identity_taken"))
     );
     // A link started before every session ended is refused when it comes back.
     let started = app
-        .send(TestRequest::post("/me/identities/kakao").token(&token))
+        .send(
+            TestRequest::post("/me/identities/kakao")
+                .token(&token)
+                .json(&json!({"binding": LOGIN_BINDING})),
+        )
         .await
         .json();
     let callback = consent(started["authorize_url"].as_str().unwrap(), "nora-kakao").await;
@@ -402,10 +445,8 @@ async fn linking_and_unlinking_while_one_way_to_log_in_remains() {
         (refused.status, refused.error_code().as_str()),
         (409, "conflict")
     );
-    assert_eq!(
-        link(&app, &solo, "google", "solo-g").await,
-        format!("{SITE_ORIGIN}/#/account?linked=google")
-    );
+    let linked = link(&app, &solo, "google", "solo-g").await.unwrap();
+    assert_eq!(linked["login_methods"], json!(["kakao", "google"]));
     let solo = exchange(&app, &provider_login(&app, "google", "solo-g").await)
         .await
         .json()["access_token"]
@@ -728,6 +769,7 @@ async fn link_starts_are_counted_against_the_address() {
     let start = |ip: &str| {
         TestRequest::post(&format!("/me/identities/github?site={SITE_ORIGIN}"))
             .token(&token)
+            .json(&json!({"binding": LOGIN_BINDING}))
             .from_ip(ip)
     };
     for _ in 0..3 {
@@ -751,8 +793,8 @@ async fn a_change_that_loses_a_race_is_a_conflict_not_a_logout() {
     let fake = FakeProvider::start(0).await.unwrap();
     let app = app_with(&fake).await;
     let token = app.sign_up("rosa", "rosa's password").await;
-    link(&app, &token, "github", "rosa-gh").await;
-    link(&app, &token, "google", "rosa-g").await;
+    link(&app, &token, "github", "rosa-gh").await.unwrap();
+    link(&app, &token, "google", "rosa-g").await.unwrap();
     // Read as an unlink of github reads it, before an unlink of google is stored.
     let stale = app.authenticated(&token).await;
     let github = stale
@@ -778,7 +820,7 @@ async fn a_change_that_loses_a_race_is_a_conflict_not_a_logout() {
     assert_eq!(retried.status, 200, "{}", retried.text());
 
     // With every session ended meanwhile, the same lost write is the end of the session.
-    link(&app, &token, "google", "rosa-g").await;
+    link(&app, &token, "google", "rosa-g").await.unwrap();
     let stale = app.authenticated(&token).await;
     app.send(TestRequest::delete("/me/sessions").token(&token))
         .await;
@@ -858,9 +900,9 @@ async fn a_link_landing_between_the_read_and_a_deletion_leaves_no_orphan() {
     let fake = FakeProvider::start(0).await.unwrap();
     let app = app_with(&fake).await;
     let token = app.sign_up("olga", "olga's password").await;
-    link(&app, &token, "github", "olga-gh").await;
+    link(&app, &token, "github", "olga-gh").await.unwrap();
     let stale = app.authenticated(&token).await;
-    link(&app, &token, "google", "olga-g").await;
+    link(&app, &token, "google", "olga-g").await.unwrap();
     let lost = app
         .state
         .store
