@@ -62,6 +62,8 @@ pub const ROUTES: &[Route] = &[
     route(Method::GET, OAUTH_CALLBACK, "oauth"),
     route(Method::POST, OAUTH_EXCHANGE, "oauth"),
     route(Method::POST, ME_IDENTITY, "me-identities"),
+    route(Method::GET, ME_IDENTITY, "me-identities"),
+    route(Method::PUT, ME_IDENTITY, "me-identities"),
     route(Method::DELETE, ME_IDENTITY, "me-identities"),
     route(Method::GET, ME, "me"),
     route(Method::PATCH, ME, "me"),

@@ -140,14 +140,31 @@ export function createApi(options: ApiOptions) {
       `${base}/auth/oauth/${encodeURIComponent(provider)}/start?site=${encodeURIComponent(site)}&ui=${ui}&binding=${binding}`,
     oauthExchange: (code: string, binding: string) =>
       json<Login>("POST", "/auth/oauth/exchange", { code, binding }),
-    linkIdentity: (provider: string, site: string, ui: string) =>
+    /** Starts a link bound to this tab (`binding`, the hash of its secret); `password` confirms
+     * it is the owner when the last sign-in is not recent. */
+    linkIdentity: (provider: string, site: string, ui: string, binding: string, password?: string) =>
       json<{ authorize_url: string }>(
         "POST",
         `/me/identities/${encodeURIComponent(provider)}?site=${encodeURIComponent(site)}&ui=${ui}`,
+        password ? { binding, password } : { binding },
       ),
-    unlinkIdentity: (provider: string) =>
-      json<{ user: User }>("DELETE", `/me/identities/${encodeURIComponent(provider)}`),
-    rename: (username: string) => json<Login>("PATCH", "/me", { username }),
+    /** The provider account a link waits to be confirmed for. */
+    pendingLink: (provider: string, code: string) =>
+      json<{ provider: string; account: string | null; expires_at: string }>(
+        "GET",
+        `/me/identities/${encodeURIComponent(provider)}?code=${encodeURIComponent(code)}`,
+      ),
+    /** The learner's yes, with the secret this tab kept since it started the link. */
+    confirmLink: (provider: string, code: string, binding: string) =>
+      json<{ user: User }>("PUT", `/me/identities/${encodeURIComponent(provider)}`, { code, binding }),
+    unlinkIdentity: (provider: string, password?: string) =>
+      json<{ user: User }>(
+        "DELETE",
+        `/me/identities/${encodeURIComponent(provider)}`,
+        password ? { password } : undefined,
+      ),
+    rename: (username: string, password?: string) =>
+      json<Login>("PATCH", "/me", password ? { username, password } : { username }),
     /** With the password, or, for an account without one, the username typed out. */
     deleteAccount: (confirmation: { password: string } | { confirm: string }) =>
       json<void>("DELETE", "/me", confirmation),

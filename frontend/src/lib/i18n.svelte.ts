@@ -139,6 +139,7 @@ const en = {
   error_validation_failed: "Some fields need fixing: see the notes beside them.",
   error_unauthorized: "Your session has ended. Log in again.",
   error_invalid_credentials: "The username or password is incorrect.",
+  error_reauthentication_required: "Confirm it is you first: give your password or sign in again.",
   error_not_found: "Nothing was found here: it may have been deleted.",
   error_method_not_allowed: "This cannot be done here.",
   error_username_taken: "That username is already taken. Try another one.",
@@ -222,7 +223,8 @@ const en = {
   password_submit: "Change password",
   password_changed: "Your password is changed. Every other device was logged out.",
   sessions_title: "Devices",
-  sessions_body: "Log out on every device where you are logged in, this one included.",
+  sessions_body:
+    "Log out on every device where you are logged in, this one included, whether it signed in with your password or a linked provider. Linked providers stay linked: unlink any you do not recognise above.",
   sessions_submit: "Log out everywhere",
   export_title: "Your data",
   export_body:
@@ -260,6 +262,21 @@ const en = {
   unlink_provider: "Unlink {provider}",
   unlink_last: "This is your only way to log in: link another provider or set a password first.",
   linked_done: "{provider} is linked: you can log in with it now.",
+  linked_since: "linked {date}",
+  link_confirm_title: "Link this {provider} account?",
+  link_confirm_body:
+    "Whoever can sign in to the {provider} account {account} will be able to log in to your Rolechat account {name}. Link it only if that account is yours.",
+  link_confirm_unnamed: "you just signed in to",
+  link_confirm_submit: "Yes, link it",
+  link_not_started_here:
+    "A link to {provider} that was not started in this browser tab was ignored: nothing was linked.",
+  link_expired: "That link waited too long or was already used. Start it again.",
+  reauth_title: "Confirm it is you",
+  reauth_password_body: "This changes how your account is entered, so type your password to go on.",
+  reauth_provider_body:
+    "This changes how your account is entered. Sign in again with your provider, then do it again here within 10 minutes.",
+  reauth_with: "Sign in again with {provider}",
+  reauth_submit: "Confirm",
   username_change_title: "Your username",
   username_change_body: "Your username was made for you when you signed up. You may change it once.",
   username_change_submit: "Change username",
@@ -409,6 +426,7 @@ const ko: Record<Key, string> = {
   error_validation_failed: "고칠 항목이 있어요. 각 칸 옆의 안내를 확인해 주세요.",
   error_unauthorized: "로그인이 끝났어요. 다시 로그인해 주세요.",
   error_invalid_credentials: "아이디 또는 비밀번호가 올바르지 않아요.",
+  error_reauthentication_required: "먼저 본인 확인이 필요해요. 비밀번호를 입력하거나 다시 로그인해 주세요.",
   error_not_found: "여기에는 아무것도 없어요. 삭제되었을 수 있어요.",
   error_method_not_allowed: "여기에서는 할 수 없는 일이에요.",
   error_username_taken: "이미 사용 중인 아이디예요. 다른 아이디를 골라 주세요.",
@@ -492,7 +510,8 @@ const ko: Record<Key, string> = {
   password_submit: "비밀번호 바꾸기",
   password_changed: "비밀번호를 바꿨어요. 다른 기기는 모두 로그아웃됐어요.",
   sessions_title: "로그인한 기기",
-  sessions_body: "이 기기를 포함해 로그인한 모든 기기에서 로그아웃해요.",
+  sessions_body:
+    "이 기기를 포함해 로그인한 모든 기기에서 로그아웃해요. 비밀번호로 로그인했든 연결된 서비스로 로그인했든 모두요. 연결된 서비스는 그대로 남으니, 모르는 연결이 있다면 위에서 해제하세요.",
   sessions_submit: "모든 기기에서 로그아웃",
   export_title: "내 데이터",
   export_body: "Rolechat에 남은 내 모든 것, 대화방과 대화, 리뷰와 단어장을 JSON 파일 하나로 내려받아요.",
@@ -528,6 +547,21 @@ const ko: Record<Key, string> = {
   unlink_provider: "{provider} 연결 해제",
   unlink_last: "유일한 로그인 방법이에요. 다른 서비스를 연결하거나 비밀번호를 먼저 만들어 주세요.",
   linked_done: "{provider}을(를) 연결했어요. 이제 이것으로도 로그인할 수 있어요.",
+  linked_since: "{date} 연결",
+  link_confirm_title: "이 {provider} 계정을 연결할까요?",
+  link_confirm_body:
+    "{provider} 계정 {account}에 로그인할 수 있는 사람은 누구나 Rolechat 계정 {name}에도 로그인할 수 있게 돼요. 본인 계정일 때만 연결하세요.",
+  link_confirm_unnamed: "(방금 로그인한 계정)",
+  link_confirm_submit: "네, 연결할게요",
+  link_not_started_here:
+    "이 브라우저 탭에서 시작하지 않은 {provider} 연결 요청이라 무시했어요. 아무것도 연결되지 않았어요.",
+  link_expired: "연결 요청이 너무 오래되었거나 이미 사용되었어요. 다시 시작해 주세요.",
+  reauth_title: "본인 확인",
+  reauth_password_body: "로그인 방법이 바뀌는 작업이라 계속하려면 비밀번호를 입력해 주세요.",
+  reauth_provider_body:
+    "로그인 방법이 바뀌는 작업이에요. 연결된 서비스로 다시 로그인한 뒤 10분 안에 여기서 다시 해 주세요.",
+  reauth_with: "{provider}로 다시 로그인",
+  reauth_submit: "확인",
   username_change_title: "내 아이디",
   username_change_body: "가입할 때 자동으로 만들어진 아이디예요. 한 번 바꿀 수 있어요.",
   username_change_submit: "아이디 바꾸기",
@@ -675,6 +709,8 @@ const ja: Record<Key, string> = {
   error_validation_failed: "直してほしい項目があります。各欄の横の案内をご覧ください。",
   error_unauthorized: "ログインの有効期限が切れました。もう一度ログインしてください。",
   error_invalid_credentials: "ユーザー名またはパスワードが正しくありません。",
+  error_reauthentication_required:
+    "先にご本人の確認が必要です。パスワードを入力するか、もう一度ログインしてください。",
   error_not_found: "ここには何もありません。削除された可能性があります。",
   error_method_not_allowed: "ここではその操作はできません。",
   error_username_taken: "そのユーザー名はすでに使われています。別の名前をお試しください。",
@@ -758,7 +794,8 @@ const ja: Record<Key, string> = {
   password_submit: "パスワードを変更",
   password_changed: "パスワードを変更しました。ほかの端末はすべてログアウトしました。",
   sessions_title: "ログイン中の端末",
-  sessions_body: "この端末も含め、ログインしているすべての端末からログアウトします。",
+  sessions_body:
+    "この端末も含め、ログインしているすべての端末からログアウトします。パスワードでも連携サービスでも同じです。連携サービスはそのまま残るので、心当たりのない連携は上で解除してください。",
   sessions_submit: "すべての端末からログアウト",
   export_title: "あなたのデータ",
   export_body:
@@ -796,6 +833,21 @@ const ja: Record<Key, string> = {
   unlink_provider: "{provider}の連携を解除",
   unlink_last: "唯一のログイン方法です。先に別のサービスを連携するか、パスワードを設定してください。",
   linked_done: "{provider}を連携しました。これでログインできます。",
+  linked_since: "{date}に連携",
+  link_confirm_title: "この{provider}アカウントを連携しますか？",
+  link_confirm_body:
+    "{provider}アカウント {account} にログインできる人は誰でも、Rolechat アカウント {name} にもログインできるようになります。ご自分のアカウントの場合だけ連携してください。",
+  link_confirm_unnamed: "（いまログインしたアカウント）",
+  link_confirm_submit: "はい、連携します",
+  link_not_started_here:
+    "このブラウザのタブで始めていない{provider}の連携だったため、無視しました。何も連携されていません。",
+  link_expired: "この連携は時間が経ちすぎたか、すでに使われています。もう一度始めてください。",
+  reauth_title: "ご本人の確認",
+  reauth_password_body: "ログイン方法が変わる操作のため、続けるにはパスワードを入力してください。",
+  reauth_provider_body:
+    "ログイン方法が変わる操作です。連携サービスでもう一度ログインしてから、10分以内にここでもう一度行ってください。",
+  reauth_with: "{provider}でもう一度ログイン",
+  reauth_submit: "確認",
   username_change_title: "ユーザー名",
   username_change_body: "登録時に自動で作られたユーザー名です。一度だけ変更できます。",
   username_change_submit: "ユーザー名を変更",

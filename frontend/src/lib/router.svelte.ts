@@ -10,7 +10,7 @@ export type Route =
   | { page: "report"; id: string }
   | { page: "vocabulary" }
   | { page: "review" }
-  | { page: "account"; linked?: string; linkError?: string }
+  | { page: "account"; link?: string; code?: string; linkError?: string }
   | { page: "oauth"; code?: string; error?: string };
 
 export function parseRoute(hash: string): Route {
@@ -30,7 +30,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "vocabulary") return { page: "vocabulary" };
   if (parts[0] === "review") return { page: "review" };
   if (parts[0] === "account")
-    return { page: "account", linked: param("linked"), linkError: param("link_error") };
+    return { page: "account", link: param("link"), code: param("code"), linkError: param("link_error") };
   if (parts[0] === "oauth") return { page: "oauth", code: param("code"), error: param("error") };
   return { page: "rooms" };
 }

@@ -7,6 +7,8 @@ export interface User {
   /** The language of explanations and translations. */
   native_language: "ko" | "en" | "ja";
   login_methods: string[];
+  /** Each provider account that logs in to this one, as the provider named it. */
+  linked_logins: { provider: string; account: string | null; linked_at: string | null }[];
   /** A generated username (made through a provider) may be changed, once. */
   username_changeable: boolean;
 }

@@ -1053,8 +1053,14 @@ test("signing up with a provider, logging in again with it, and linking a second
   await expect(page.getByRole("button", { name: "Unlink Google" })).toBeDisabled();
   await page.getByRole("button", { name: "Link GitHub" }).click();
   await throughProvider("github");
-  await expect(page).toHaveURL(/#\/account\?linked=github$/);
+  // Nothing is linked until the learner, in this tab, recognises the account and says yes.
+  await expect(page.getByRole("heading", { name: "Link this GitHub account?" })).toBeVisible();
+  await expect(page.locator(".confirm-link")).toContainText(`GitHub account ${person} will be able`);
+  await expect(page.getByRole("button", { name: "Unlink GitHub" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Yes, link it" }).click();
+  await expect(page).toHaveURL(/#\/account$/);
   await expect(page.getByText("GitHub is linked: you can log in with it now.")).toBeVisible();
+  await expect(page.locator(".methods")).toContainText(person);
   await expect(page.getByRole("button", { name: "Unlink GitHub" })).toBeEnabled();
   await expect(page.getByRole("button", { name: "Unlink Google" })).toBeEnabled();
 
@@ -1088,4 +1094,22 @@ test("a provider sign-in that comes back refused says why, and no one is logged 
   );
   expect(exchanges).toEqual([]);
   await expect(page.locator(".who")).toHaveCount(0);
+});
+
+test("a link sent from elsewhere links nothing: the tab that did not start it ignores it", async ({
+  page,
+}) => {
+  await signUp(page, unique("linkee"));
+  const confirmations: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/me/identities/")) confirmations.push(`${request.method()} ${request.url()}`);
+  });
+  await page.goto("/#/account?link=google&code=an-attackers-code");
+  await expect(page.getByRole("alert")).toHaveText(
+    "A link to Google that was not started in this browser tab was ignored: nothing was linked.",
+  );
+  await expect(page).toHaveURL(/#\/account$/);
+  await expect(page.getByRole("button", { name: "Yes, link it" })).toHaveCount(0);
+  expect(confirmations).toEqual([]);
+  await expect(page.getByRole("button", { name: "Link Google" })).toBeVisible();
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { beginLogin, s256, takeLogin } from "../../src/lib/loginBinding";
+import {
+  beginLink,
+  beginLogin,
+  endLink,
+  linkSecret,
+  s256,
+  takeLogin,
+  takeReturnTo,
+} from "../../src/lib/loginBinding";
 
 class MemoryStorage implements Storage {
   private items = new Map<string, string>();
@@ -45,5 +53,33 @@ describe("a login bound to the tab that starts it", () => {
 
   it("has nothing for a tab that started no login", () => {
     expect(takeLogin(new MemoryStorage())).toBeNull();
+  });
+});
+
+describe("a link bound to the tab that starts it", () => {
+  it("keeps one secret per provider until the link is ended", async () => {
+    const storage = new MemoryStorage();
+    const google = await beginLink("google", storage);
+    const github = await beginLink("github", storage);
+    expect(await s256(linkSecret("google", storage) ?? "")).toBe(google);
+    expect(await s256(linkSecret("github", storage) ?? "")).toBe(github);
+    // Read twice (to name the account, then to confirm): still there.
+    expect(linkSecret("google", storage)).not.toBeNull();
+    endLink("google", storage);
+    expect(linkSecret("google", storage)).toBeNull();
+    expect(linkSecret("github", storage)).not.toBeNull();
+    expect(linkSecret("kakao", storage)).toBeNull();
+  });
+
+  it("comes back to the account page only when a sign-in again asked to, once", async () => {
+    const storage = new MemoryStorage();
+    await beginLogin(storage, "#/account");
+    expect(takeReturnTo(storage)).toBe("#/account");
+    expect(takeReturnTo(storage)).toBeNull();
+    await beginLogin(storage, "#/account");
+    await beginLogin(storage);
+    expect(takeReturnTo(storage)).toBeNull();
+    storage.setItem("rolechat.after-login", "https://evil.example/");
+    expect(takeReturnTo(storage)).toBeNull();
   });
 });

@@ -56,6 +56,7 @@ describe("the session", () => {
         display_name: null,
         native_language: "ko",
         login_methods: ["password"],
+        linked_logins: [],
         username_changeable: false,
       },
     });

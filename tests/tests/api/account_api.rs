@@ -108,7 +108,8 @@ async fn the_profile_shows_and_changes_within_its_limits() {
         me,
         json!({"user": {"username": "Hana", "created_at": me["user"]["created_at"],
                         "display_name": null, "native_language": "ja",
-                        "login_methods": ["password"], "username_changeable": false}})
+                        "login_methods": ["password"], "linked_logins": [],
+                        "username_changeable": false}})
     );
     let patch = |body: Value| TestRequest::patch("/me").token(&token).json(&body);
 

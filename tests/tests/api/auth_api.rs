@@ -52,6 +52,7 @@ async fn signup_logs_the_new_user_in() {
         [
             "created_at",
             "display_name",
+            "linked_logins",
             "login_methods",
             "native_language",
             "username",

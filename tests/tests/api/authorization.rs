@@ -241,7 +241,7 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
             ("GET", "/auth/oauth/providers") => 200,
             ("GET", "/auth/oauth/{provider}/start")
             | ("GET", "/auth/oauth/{provider}/callback") => 404,
-            ("POST", "/me/identities/{provider}") | ("DELETE", "/me/identities/{provider}") => 404,
+            ("POST" | "GET" | "PUT" | "DELETE", "/me/identities/{provider}") => 404,
             ("POST", "/auth/oauth/exchange") => 400,
             _ => panic!("{what}: add what another user's token should get"),
         };

@@ -20,3 +20,4 @@ mod report_vocabulary;
 mod rooms_api;
 mod scenarios_api;
 mod social_api;
+mod takeover;

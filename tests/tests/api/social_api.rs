@@ -8,7 +8,7 @@ use rolechat_tests::{
 };
 use serde_json::{Value, json};
 
-async fn app_with(fake: &FakeProvider) -> TestApp {
+pub(crate) async fn app_with(fake: &FakeProvider) -> TestApp {
     let mut settings = fake.settings();
     settings.push((
         "ROLECHAT_OAUTH_CALLBACK_BASE".into(),
@@ -21,13 +21,13 @@ async fn app_with(fake: &FakeProvider) -> TestApp {
     TestApp::spawn_with(&settings).await
 }
 
-fn location(response: &TestResponse) -> String {
+pub(crate) fn location(response: &TestResponse) -> String {
     assert_eq!(response.status, 302, "{}", response.text());
     response.headers["location"].to_str().unwrap().to_owned()
 }
 
 /// A whole provider login from the site's button: where the site is sent at the end.
-async fn provider_login(app: &TestApp, provider: &str, login: &str) -> String {
+pub(crate) async fn provider_login(app: &TestApp, provider: &str, login: &str) -> String {
     let start = app
         .send(TestRequest::get(&format!(
             "/auth/oauth/{provider}/start?binding={LOGIN_BINDING}&site={SITE_ORIGIN}&ui=ja"
@@ -38,7 +38,7 @@ async fn provider_login(app: &TestApp, provider: &str, login: &str) -> String {
     location(&app.send(TestRequest::get(&callback)).await)
 }
 
-async fn exchange(app: &TestApp, site_url: &str) -> TestResponse {
+pub(crate) async fn exchange(app: &TestApp, site_url: &str) -> TestResponse {
     let code = param(site_url, "code").unwrap_or_else(|| panic!("no code in {site_url}"));
     app.send(
         TestRequest::post("/auth/oauth/exchange")
@@ -307,7 +307,7 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
 
 /// Starts a link from the account page as the site does (this tab's secret, bound by its hash)
 /// and consents at the provider as `login`: where the callback sends the browser.
-async fn link_callback(app: &TestApp, token: &str, provider: &str, login: &str) -> String {
+pub(crate) async fn link_callback(app: &TestApp, token: &str, provider: &str, login: &str) -> String {
     let started = app
         .send(
             TestRequest::post(&format!("/me/identities/{provider}?site={SITE_ORIGIN}"))
@@ -323,7 +323,7 @@ async fn link_callback(app: &TestApp, token: &str, provider: &str, login: &str) 
 
 /// A whole link: the callback, the account it names, the learner's yes. The user after it, or
 /// where the callback sent the browser when it refused.
-async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> Result<Value, String> {
+pub(crate) async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> Result<Value, String> {
     let back = link_callback(app, token, provider, login).await;
     let waiting = format!("{SITE_ORIGIN}/#/account?link={provider}&code=");
     if !back.starts_with(&waiting) {
