@@ -35,6 +35,12 @@ pub struct Config {
     pub auth_rate_per_minute: u32,
     /// `ROLECHAT_CONCURRENT_TURNS`: chat turns one user may have running at once (3 by default).
     pub concurrent_turns: u32,
+    /// `ROLECHAT_CONCURRENT_AIDS`: calls of each learning aid (suggestions, feedback,
+    /// translation, report, meaning) one user may have running at once (2 by default).
+    pub concurrent_aids: u32,
+    /// `ROLECHAT_EXPORTS_PER_HOUR`: exports of everything one user may download an hour (10 by
+    /// default): each reads the whole account.
+    pub exports_per_hour: u32,
     /// `ROLECHAT_MAX_ROOMS`: rooms one user may own (500 by default).
     pub max_rooms: u32,
     /// `ROLECHAT_MAX_WORDS`: words one user's notebook may hold (5,000 by default).
@@ -280,6 +286,8 @@ impl Config {
         let daily_turns = number("ROLECHAT_DAILY_TURNS", 200, 1..=100_000)? as u32;
         let auth_rate_per_minute = number("ROLECHAT_AUTH_RATE_PER_MINUTE", 30, 0..=100_000)? as u32;
         let concurrent_turns = number("ROLECHAT_CONCURRENT_TURNS", 3, 1..=100)? as u32;
+        let concurrent_aids = number("ROLECHAT_CONCURRENT_AIDS", 2, 1..=100)? as u32;
+        let exports_per_hour = number("ROLECHAT_EXPORTS_PER_HOUR", 10, 1..=100_000)? as u32;
         let max_rooms = number("ROLECHAT_MAX_ROOMS", 500, 1..=100_000)? as u32;
         let max_words = number("ROLECHAT_MAX_WORDS", 5000, 1..=1_000_000)? as u32;
         let deletion = DeletionConfig {
@@ -302,6 +310,8 @@ impl Config {
             tutor,
             daily_turns,
             concurrent_turns,
+            concurrent_aids,
+            exports_per_hour,
             max_rooms,
             max_words,
             deletion,

@@ -439,6 +439,29 @@ impl TestApp {
         messages
     }
 
+    /// Fills the lease set under `pk` in the limits table (`turns#{user}`, `calls#{aid}#{user}`)
+    /// with `count` leases that lapsed a minute ago, as calls whose function died leave it.
+    pub async fn fill_with_lapsed_leases(&self, pk: &str, owner: &str, count: usize) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let lapsed_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 - 60_000;
+        let leases = (0..count)
+            .map(|n| format!("{lapsed_ms}#died-{n}"))
+            .collect();
+        self.dynamodb
+            .put_item()
+            .table_name(&self.tables.limits)
+            .item("pk", AttributeValue::S(pk.to_owned()))
+            .item("owner", AttributeValue::S(owner.to_owned()))
+            .item("leases", AttributeValue::Ss(leases))
+            .item(
+                "expires_at",
+                AttributeValue::N((lapsed_ms / 1000 + 3600).to_string()),
+            )
+            .send()
+            .await
+            .expect("lapsed leases are written");
+    }
+
     /// Every item of a table, read with a paged scan.
     pub async fn scan_all(
         &self,

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::http::query;
 use crate::room::UiLanguage;
 use crate::session::Owner;
-use crate::store::{BeginError, MessageRecord, RoomRecord};
+use crate::store::{BeginError, CallLease, MessageRecord, RoomRecord};
 use crate::turn::{refusal_error, usage_today};
 use crate::{AppState, time};
 
@@ -31,19 +31,34 @@ pub async fn locate(
     }
 }
 
-/// One model call against the daily limit, with the session checked again: one transaction.
-pub async fn charge(state: &AppState, owner: &Owner) -> Result<(), ApiError> {
+/// Runs `call`, one model call of the learning aid `aid`, charged against the daily limit and
+/// holding one of the user's leases on that aid (`ROLECHAT_CONCURRENT_AIDS`; `429` with
+/// `Retry-After: 5` beyond), with the session checked again: one transaction before, the lease
+/// ended after, however the call went.
+pub async fn charged<T>(
+    state: &AppState,
+    owner: &Owner,
+    aid: &'static str,
+    call: impl AsyncFnOnce() -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let now = time::now();
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let usage = usage_today(&state.config, now);
+    // A call lasts at most the model's timeout with its retries; the lease lapses after that.
+    let until = now_ms + (state.config.tutor.timeout.as_millis() as i64) * 2 + 30_000;
+    let lease = CallLease::new(owner, aid, until, state.config.concurrent_aids);
     match state
         .store
-        .charge_usage(owner, &usage, now.unix_timestamp())
+        .charge_usage(owner, &usage, now_ms, &lease)
         .await
     {
-        Ok(()) => Ok(()),
-        Err(BeginError::Refused(refusal)) => Err(refusal_error(refusal, now)),
-        Err(BeginError::Store(error)) => Err(error.into()),
+        Ok(()) => {}
+        Err(BeginError::Refused(refusal)) => return Err(refusal_error(refusal, now)),
+        Err(BeginError::Store(error)) => return Err(error.into()),
     }
+    let outcome = call().await;
+    state.store.end_call(&lease).await;
+    outcome
 }
 
 /// A `?name=` query parameter naming a UI language (`ko`, `en`, `ja`), `default` when absent.

@@ -4,7 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::aids::{charge, locate, ui_language};
+use super::aids::{charged, locate, ui_language};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
@@ -39,8 +39,10 @@ async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
         ));
     }
 
-    charge(&state, owner).await?;
-    let stored = check_line(&state, owner, &room, &message, explain_in).await?;
+    let stored = charged(&state, owner, "feedback", async || {
+        check_line(&state, owner, &room, &message, explain_in).await
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &json!({"feedback": stored})))
 }
 

@@ -19,7 +19,8 @@ const PAGE: usize = 100;
 
 /// `GET /me/export`: everything held about the user, as one JSON document sent as an attachment:
 /// `{"format", "exported_at", "user", "rooms": [Room + "report" + "messages"], "vocabulary"}`.
-/// Never a password hash, a session or a counter.
+/// Never a password hash, a session or a counter. `ROLECHAT_EXPORTS_PER_HOUR` a user an hour
+/// (each reads the whole account); `429` with the seconds to the next hour after.
 ///
 /// The document is written as it is read, a page of rooms or messages at a time, so its size is
 /// bounded by the streamed reply (20 MB through API Gateway), not by one function's memory or a
@@ -35,9 +36,20 @@ async fn export(
     user: Authenticated,
     _req: Request,
 ) -> Result<Response<StreamBody>, ApiError> {
+    let now = crate::time::now();
+    let limit = state.config.exports_per_hour;
+    let unix = now.unix_timestamp();
+    if !state
+        .store
+        .count_hourly(&user.owner, "export", limit, unix)
+        .await?
+    {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: (3600 - unix.rem_euclid(3600)) as u64,
+        });
+    }
     let first = state.store.list_rooms(&user.owner, PAGE, None).await?;
     let (chunks, receiver) = mpsc::channel::<Bytes>(16);
-    let now = crate::time::now();
     let head = json!({
         "format": "rolechat-export",
         "version": 1,

@@ -56,7 +56,12 @@ async fn start(
     let fields: StartFields = parse_json(req)?;
     let binding = binding_hash(fields.binding.as_deref())?;
     let site = site(state, req)?;
-    if user.user.identities.iter().any(|i| i.provider == provider.name) {
+    if user
+        .user
+        .identities
+        .iter()
+        .any(|i| i.provider == provider.name)
+    {
         return Err(ApiError::Conflict(
             "This provider is already linked to your account.",
         ));
@@ -112,8 +117,8 @@ async fn pending(
         .await?
         .filter(|link| is_for(link, user, provider))
         .ok_or(ApiError::NotFound)?;
-    let expires_at = time::OffsetDateTime::from_unix_timestamp(link.expires_at)
-        .map_err(ApiError::internal)?;
+    let expires_at =
+        time::OffsetDateTime::from_unix_timestamp(link.expires_at).map_err(ApiError::internal)?;
     Ok(json_response(
         StatusCode::OK,
         &Waiting {
@@ -152,7 +157,12 @@ async fn confirm(
         .await?
         .filter(|link| is_for(link, user, provider) && binds(&secret, &link.binding))
         .ok_or(ApiError::NotFound)?;
-    if user.user.identities.iter().any(|i| i.provider == provider.name) {
+    if user
+        .user
+        .identities
+        .iter()
+        .any(|i| i.provider == provider.name)
+    {
         return Err(ApiError::Conflict(
             "This provider is already linked to your account.",
         ));

@@ -22,8 +22,7 @@ use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
 use crate::room::UiLanguage;
 use crate::routes::{matches, path_param, paths};
 use crate::store::{
-    CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink,
-    UserRecord,
+    CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink, UserRecord,
 };
 use crate::user::Username;
 use crate::{session, time};
@@ -291,7 +290,11 @@ async fn callback(state: &AppState, provider: &Provider, req: &Request) -> Handl
         if user.identities.iter().any(|i| i.provider == provider.name) {
             return fail("already_linked");
         }
-        if let Some(owner) = state.store.find_identity(provider.name, &who.subject).await? {
+        if let Some(owner) = state
+            .store
+            .find_identity(provider.name, &who.subject)
+            .await?
+        {
             return fail(if owner.user_id == user.id {
                 "already_linked"
             } else {

@@ -4,7 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::aids::{charge, ui_language};
+use super::aids::{charged, ui_language};
 use super::rooms::room_id;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
@@ -51,7 +51,6 @@ async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         return Ok(json_response(StatusCode::OK, &json!({"report": stored})));
     }
 
-    charge(&state, owner).await?;
     let offline = Review {
         summary:
             "(Offline demo: no language model is connected, so the conversation was not reviewed.)"
@@ -62,15 +61,18 @@ async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         next_steps: Vec::new(),
         cefr_estimate: None,
     };
-    let review: Review = state
-        .tutor
-        .structured(
-            Task::Report,
-            &prompt::report(&room, &messages, ui),
-            &answers::review(&learner_lines),
-            offline,
-        )
-        .await?;
+    let review: Review = charged(&state, owner, "report", async || {
+        Ok(state
+            .tutor
+            .structured(
+                Task::Report,
+                &prompt::report(&room, &messages, ui),
+                &answers::review(&learner_lines),
+                offline,
+            )
+            .await?)
+    })
+    .await?;
     let line = |id: &str| messages.iter().find(|m| m.id == id && m.role == Role::User);
     let report = Report {
         created_at: time::rfc3339(time::now()),

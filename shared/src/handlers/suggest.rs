@@ -5,7 +5,7 @@ use lambda_http::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::aids::charge;
+use super::aids::charged;
 use super::rooms::room_id;
 use crate::AppState;
 use crate::error::ApiError;
@@ -44,41 +44,44 @@ async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> Han
         .open_room(&user.owner, &room_id, window)
         .await?
         .ok_or(ApiError::NotFound)?;
-    charge(&state, &user.owner).await?;
-    let history: Vec<_> = opened.messages.items.into_iter().rev().collect();
-    let room = &opened.room;
+    let suggestions = charged(&state, &user.owner, "suggestions", async || {
+        let history: Vec<_> = opened.messages.items.into_iter().rev().collect();
+        let room = &opened.room;
 
-    let suggestions = if count == 1 && translate_into.is_none() {
-        // One bare line, as the route first answered: a plain completion.
-        let request = TutorRequest {
-            prompt: prompt::suggestion(room, &history, window),
-            language: room.language,
-            kind: TurnKind::Suggestion,
+        let suggestions = if count == 1 && translate_into.is_none() {
+            // One bare line, as the route first answered: a plain completion.
+            let request = TutorRequest {
+                prompt: prompt::suggestion(room, &history, window),
+                language: room.language,
+                kind: TurnKind::Suggestion,
+            };
+            let text = state.tutor.complete(&request).await?.text;
+            vec![Suggestion {
+                text: unquoted(&text).to_owned(),
+                translation: None,
+            }]
+        } else {
+            let into = translate_into.unwrap_or(UiLanguage::En);
+            let prompt = prompt::suggestions(room, &history, window, count, into);
+            let offline = Suggested {
+                suggestions: vec![SuggestedLine {
+                    text: offline::reply(room.language, TurnKind::Suggestion),
+                    translation: offline::suggestion_meaning(into).to_owned(),
+                }],
+            };
+            let answer: Suggested = state
+                .tutor
+                .structured(Task::Suggestions, &prompt, &answers::SUGGESTIONS, offline)
+                .await?;
+            let drafted = answer.suggestions.into_iter().map(|line| Suggestion {
+                text: line.text,
+                translation: Some(line.translation),
+            });
+            tidy(drafted, count, translate_into.is_some())
         };
-        let text = state.tutor.complete(&request).await?.text;
-        vec![Suggestion {
-            text: unquoted(&text).to_owned(),
-            translation: None,
-        }]
-    } else {
-        let into = translate_into.unwrap_or(UiLanguage::En);
-        let prompt = prompt::suggestions(room, &history, window, count, into);
-        let offline = Suggested {
-            suggestions: vec![SuggestedLine {
-                text: offline::reply(room.language, TurnKind::Suggestion),
-                translation: offline::suggestion_meaning(into).to_owned(),
-            }],
-        };
-        let answer: Suggested = state
-            .tutor
-            .structured(Task::Suggestions, &prompt, &answers::SUGGESTIONS, offline)
-            .await?;
-        let drafted = answer.suggestions.into_iter().map(|line| Suggestion {
-            text: line.text,
-            translation: Some(line.translation),
-        });
-        tidy(drafted, count, translate_into.is_some())
-    };
+        Ok(suggestions)
+    })
+    .await?;
     if suggestions.is_empty() {
         return Err(TutorError::Upstream("the model suggested nothing".into()).into());
     }

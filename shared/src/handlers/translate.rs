@@ -4,7 +4,7 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::aids::{charge, locate, ui_language};
+use super::aids::{charged, locate, ui_language};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
@@ -33,15 +33,17 @@ async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> H
         return Ok(reply(text));
     }
 
-    charge(&state, owner).await?;
     let offline = Translation {
         text: format!("(Offline demo: no translation.) {}", message.content),
     };
     let prompt = prompt::translation(&room, &message.content, to);
-    let translation: Translation = state
-        .tutor
-        .structured(Task::Translation, &prompt, &answers::TRANSLATION, offline)
-        .await?;
+    let translation: Translation = charged(&state, owner, "translation", async || {
+        Ok(state
+            .tutor
+            .structured(Task::Translation, &prompt, &answers::TRANSLATION, offline)
+            .await?)
+    })
+    .await?;
     let text = translation.text.trim();
     if text.is_empty() {
         return Err(TutorError::Upstream("the model's translation is empty".into()).into());

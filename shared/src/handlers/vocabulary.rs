@@ -8,7 +8,7 @@ use lambda_http::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::aids::{charge, ui_language};
+use super::aids::{charged, ui_language};
 use super::rooms::path_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{
@@ -178,8 +178,10 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
             if state.store.vocabulary_count(owner).await? >= u64::from(state.config.max_words) {
                 return Err(notebook_full());
             }
-            charge(state, owner).await?;
-            look_up(state, language, &text, example.as_deref(), ui).await?
+            charged(state, owner, "meaning", async || {
+                look_up(state, language, &text, example.as_deref(), ui).await
+            })
+            .await?
         }
     };
     let record = VocabularyRecord::new(

@@ -1,5 +1,6 @@
-//! Counters for the auth routes, to slow password guessing: one item per key and minute in the
-//! limits table (which expires items by TTL).
+//! Counters for the auth routes, to slow password guessing (one item per key and minute), and
+//! for what one user may do a few times an hour (one item per user and hour), in the limits
+//! table (which expires items by TTL).
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
@@ -22,6 +23,45 @@ fn n(value: impl ToString) -> AttributeValue {
 }
 
 impl Store {
+    /// Counts one `what` (an `export`) of the user against `limit` an hour; `false`, counting
+    /// nothing, once the hour has had `limit`. The item carries the owner, so it goes with the
+    /// account.
+    #[tracing::instrument(name = "store.count_hourly", skip_all)]
+    pub async fn count_hourly(
+        &self,
+        owner: &super::Owner,
+        what: &str,
+        limit: u32,
+        now_unix: i64,
+    ) -> Result<bool, StoreError> {
+        let hour = now_unix.div_euclid(3600);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&format!("{what}#{}#{hour}", owner.key())))
+            .update_expression("ADD hits :one SET expires_at = :expires_at, #owner = :owner")
+            .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(owner.key()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(limit))
+            .expression_attribute_values(":expires_at", n((hour + 2) * 3600))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(super::is_condition_failure) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(StoreError::request(error)),
+        }
+    }
+
     /// In one transaction: counts this minute's attempt against each of `counted` and checks
     /// that each of `checked` is still under its limit, counting nothing there. `false`, with
     /// nothing counted, when any counter has reached its limit.

@@ -20,7 +20,8 @@ pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
 pub use turns::{
-    BeginError, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart, Usage,
+    BeginError, CallLease, IdempotencyRecord, IdempotencyState, Refusal, TurnFailure, TurnStart,
+    Usage,
 };
 pub use users::{
     AccountError, CreateUserError, IdentityRecord, LinkedIdentity, ProfileChange, UserRecord,

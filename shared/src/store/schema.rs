@@ -94,9 +94,9 @@ pub const BY_ACTIVITY: LocalIndex = LocalIndex {
     sort_key: "activity",
 };
 
-/// Short-lived counters and records, keyed by purpose (`usage#`, `rate#`, `idem#`, `turns#`),
-/// expired by TTL. Apart from sessions, so the functions that call the model, which write
-/// these, hold no write on any session. The ones of one user (usage, turns, idempotency) carry
+/// Short-lived counters and records, keyed by purpose (`usage#`, `rate#`, `idem#`, `turns#`,
+/// `calls#`), expired by TTL. Apart from sessions, so the functions that call the model, which
+/// write these, hold no write on any session. The ones of one user (usage, leases, idempotency) carry
 /// `owner`, their user's id, so `by_owner` finds them when the account is deleted.
 pub const LIMITS: TableDef = TableDef {
     name: "limits",

@@ -144,6 +144,28 @@ fn turns_pk(owner: &Owner) -> String {
     format!("turns#{}", owner.key())
 }
 
+/// A learning aid's call among the user's running calls of that aid (`calls#{aid}#{user}` in the
+/// limits table): one function's reserved concurrency cannot be held by one user.
+#[derive(Debug, Clone)]
+pub struct CallLease {
+    pk: String,
+    /// `{until_ms}#{id}`, as a turn's lease: lapsed once `until_ms` is past.
+    lease: String,
+    until_ms: i64,
+    max: u32,
+}
+
+impl CallLease {
+    pub fn new(owner: &Owner, aid: &str, until_ms: i64, max: u32) -> Self {
+        CallLease {
+            pk: format!("calls#{aid}#{}", owner.key()),
+            lease: format!("{until_ms}#{}", ulid::Ulid::new()),
+            until_ms,
+            max,
+        }
+    }
+}
+
 fn usage_pk(owner: &Owner, day: &str) -> String {
     format!("usage#{}#{day}", owner.key())
 }
@@ -196,31 +218,82 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Charges one model call that stores nothing (a suggestion), if the session is live and the
-    /// daily limit allows it: one transaction.
+    /// Charges one model call of a learning aid, if the session is live, the daily limit allows
+    /// it and the user has fewer than `lease.max` calls of that aid running: one transaction,
+    /// retried once after dropping leases whose function died. The caller ends the lease with
+    /// [`Store::end_call`] when the call is done, however it went.
     #[tracing::instrument(name = "store.charge_usage", skip_all)]
     pub async fn charge_usage(
         &self,
         owner: &Owner,
         usage: &Usage,
-        now_s: i64,
+        now_ms: i64,
+        lease: &CallLease,
     ) -> Result<(), BeginError> {
-        let [session, user] = self.session_checks(owner, now_s)?;
+        match self.try_charge_usage(owner, usage, now_ms, lease).await {
+            Err(BeginError::Refused(Refusal::TooManyTurns))
+                if self.drop_lapsed_leases(&lease.pk, now_ms).await? =>
+            {
+                self.try_charge_usage(owner, usage, now_ms, lease).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn try_charge_usage(
+        &self,
+        owner: &Owner,
+        usage: &Usage,
+        now_ms: i64,
+        lease: &CallLease,
+    ) -> Result<(), BeginError> {
+        let [session, user] = self.session_checks(owner, now_ms / 1000)?;
+        let held = Update::builder()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&lease.pk))
+            .update_expression("ADD leases :lease SET expires_at = :expires, #owner = :owner")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(owner.key()))
+            .condition_expression("attribute_not_exists(leases) OR size(leases) < :max")
+            .expression_attribute_values(":lease", AttributeValue::Ss(vec![lease.lease.clone()]))
+            .expression_attribute_values(":max", n(lease.max))
+            .expression_attribute_values(":expires", n(lease.until_ms / 1000 + 3600))
+            .build()
+            .map_err(StoreError::request)?;
         let result = self
             .client
             .transact_write_items()
             .transact_items(session)
             .transact_items(user)
             .transact_items(self.usage_charge(owner, usage)?)
+            .transact_items(TransactWriteItem::builder().update(held).build())
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
             Err(error) => match failed_condition(&error) {
                 Some(0 | 1) => Err(BeginError::Refused(Refusal::LoggedOut)),
-                Some(_) => Err(BeginError::Refused(Refusal::QuotaExhausted)),
+                Some(2) => Err(BeginError::Refused(Refusal::QuotaExhausted)),
+                Some(_) => Err(BeginError::Refused(Refusal::TooManyTurns)),
                 None => Err(StoreError::request(error).into()),
             },
+        }
+    }
+
+    /// Ends a learning aid's call lease. A failure only leaves it to lapse, so it is logged.
+    #[tracing::instrument(name = "store.end_call", skip_all)]
+    pub async fn end_call(&self, lease: &CallLease) {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.limits)
+            .key("pk", s(&lease.pk))
+            .update_expression("DELETE leases :lease")
+            .expression_attribute_values(":lease", AttributeValue::Ss(vec![lease.lease.clone()]))
+            .send()
+            .await;
+        if let Err(error) = result {
+            tracing::warn!(error = %StoreError::request(error), "a call's lease was not ended; it will lapse");
         }
     }
 
@@ -233,7 +306,9 @@ impl Store {
         match self.try_begin_turn(start).await {
             // Leases of turns whose function died may fill the set: drop the lapsed, try again.
             Err(BeginError::Refused(Refusal::TooManyTurns))
-                if self.drop_lapsed_leases(&start.owner, start.now_ms).await? =>
+                if self
+                    .drop_lapsed_leases(&turns_pk(&start.owner), start.now_ms)
+                    .await? =>
             {
                 self.try_begin_turn(start).await
             }
@@ -458,13 +533,13 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Removes the user's leases that lapsed before `now_ms`; `true` if there were any.
-    async fn drop_lapsed_leases(&self, owner: &Owner, now_ms: i64) -> Result<bool, StoreError> {
+    /// Removes the leases under `pk` that lapsed before `now_ms`; `true` if there were any.
+    async fn drop_lapsed_leases(&self, pk: &str, now_ms: i64) -> Result<bool, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.tables.limits)
-            .key("pk", s(&turns_pk(owner)))
+            .key("pk", s(pk))
             .consistent_read(true)
             .send()
             .await
@@ -486,11 +561,11 @@ impl Store {
         if lapsed.is_empty() {
             return Ok(false);
         }
-        tracing::warn!(count = lapsed.len(), "dropping lapsed turn leases");
+        tracing::warn!(count = lapsed.len(), "dropping lapsed leases");
         self.client
             .update_item()
             .table_name(&self.tables.limits)
-            .key("pk", s(&turns_pk(owner)))
+            .key("pk", s(pk))
             .update_expression("DELETE leases :lapsed")
             .expression_attribute_values(":lapsed", AttributeValue::Ss(lapsed))
             .send()

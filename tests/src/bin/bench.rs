@@ -869,7 +869,12 @@ async fn main() {
     let out_dir = repo_file("target/bench");
     std::fs::create_dir_all(&out_dir).unwrap();
 
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "100000")]).await;
+    // The bench samples the export many times: more than a learner may in an hour.
+    let app = TestApp::spawn_with(&[
+        ("ROLECHAT_DAILY_TURNS", "100000"),
+        ("ROLECHAT_EXPORTS_PER_HOUR", "100000"),
+    ])
+    .await;
     app.store_meter.count_capacity();
     let token = app.sign_up("bench", "bench password").await;
     let mut bench = Bench {

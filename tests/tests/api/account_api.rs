@@ -717,11 +717,11 @@ async fn dynamodb_round_trips_and_units_per_account_route() {
     .await;
     measure("PATCH /me (+ one conditional update)", 2);
     app.send(TestRequest::get("/me/export").token(&token)).await;
-    // The batch read, one page of rooms, two pages of messages for each of 3 rooms of 150, one
-    // page of the notebook.
+    // The batch read, the export counted, one page of rooms, two pages of messages for each of
+    // 3 rooms of 150, one page of the notebook.
     measure(
         "GET /me/export (3 rooms of 150 messages)",
-        1 + 1 + 3 * 2 + 1,
+        1 + 1 + 1 + 3 * 2 + 1,
     );
     let changed = app
         .send(TestRequest::post("/me/password").token(&token).json(
@@ -768,4 +768,33 @@ async fn dynamodb_round_trips_and_units_per_account_route() {
         cost.read_units, cost.write_units
     ));
     println!("{}", figures.join("\n"));
+}
+
+/// An export reads the whole account: a user may download it `ROLECHAT_EXPORTS_PER_HOUR` times
+/// an hour, then waits for the next hour; another user is not held up.
+#[tokio::test]
+async fn exports_are_limited_per_user_and_hour() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_EXPORTS_PER_HOUR", "2")]).await;
+    let token = app.sign_up("exa", "exa's password").await;
+    let other = app.sign_up("exo", "exo's password").await;
+    // Not across the hour's edge, where the count starts again.
+    rolechat_tests::clear_of_window_edge(3600, std::time::Duration::from_secs(10)).await;
+    for _ in 0..2 {
+        let export = app.send(TestRequest::get("/me/export").token(&token)).await;
+        assert_eq!(export.status, 200, "{}", export.text());
+    }
+    let refused = app.send(TestRequest::get("/me/export").token(&token)).await;
+    assert_error(&refused, 429, "rate_limited");
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert_eq!(
+        app.send(TestRequest::get("/me/export").token(&other))
+            .await
+            .status,
+        200
+    );
 }

@@ -340,8 +340,9 @@ async fn dynamodb_round_trips() {
     );
     assert_eq!(
         app.round_trips.take(),
-        4,
-        "check the session, read room and message, charge the call, store the result"
+        5,
+        "check the session, read room and message, charge the call and take a lease, store \
+         the result, end the lease"
     );
     assert_eq!(
         app.send(aid(&yui, &room, &line, "feedback", ""))
@@ -353,5 +354,62 @@ async fn dynamodb_round_trips() {
         app.round_trips.take(),
         2,
         "check the session, read room and message"
+    );
+}
+
+/// One user may have `ROLECHAT_CONCURRENT_AIDS` calls of each learning aid running at once, so
+/// no one learner can hold a function's reserved concurrency: one more is `429` with
+/// `Retry-After: 5`, while other aids and other learners go on. The lease ends with the call,
+/// a failed one included, and leases of calls whose function died are dropped.
+#[tokio::test]
+async fn a_learner_runs_only_so_many_calls_of_each_aid_at_once() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_CONCURRENT_AIDS", "1")]).await;
+    let (ann, room, said, _) = conversation(&app, "ann").await;
+    let (bob, bob_room, _, _) = conversation(&app, "bob").await;
+    let suggest = |who: &Learner, room: &str| {
+        TestRequest::post(&format!("/rooms/{room}/suggestions?count=2&ui=en")).token(&who.token)
+    };
+    app.model
+        .pause_answers(std::time::Duration::from_millis(300));
+    let (first, second) = tokio::join!(
+        app.send(suggest(&ann, &room)),
+        app.send(suggest(&ann, &room))
+    );
+    let mut outcomes = [first, second];
+    outcomes.sort_by_key(|response| response.status);
+    assert_eq!(outcomes[0].status, 200, "{}", outcomes[0].text());
+    assert_error(&outcomes[1], 429, "rate_limited");
+    assert_eq!(outcomes[1].headers["retry-after"], "5");
+    // Another aid of hers, and another learner's suggestions, are not held up.
+    let (mine, translation, his) = tokio::join!(
+        app.send(suggest(&ann, &room)),
+        app.send(aid(&ann, &room, &said, "translation", "?to=en")),
+        app.send(suggest(&bob, &bob_room)),
+    );
+    for response in [&mine, &translation, &his] {
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    app.model.pause_answers(std::time::Duration::ZERO);
+
+    // A failed call ends its lease too: the next one is not refused.
+    app.model.then(Behaviour::Status(400));
+    assert_error(&app.send(suggest(&ann, &room)).await, 502, "upstream_error");
+    assert_eq!(app.send(suggest(&ann, &room)).await.status, 200);
+    let calls = app.model.requests().len();
+    // Leases left by a function that died lapse, and the next call drops them.
+    let user_id = app.owner(&ann.token).await.key().to_owned();
+    let pk = format!("calls#suggestions#{user_id}");
+    app.fill_with_lapsed_leases(&pk, &user_id, 1).await;
+    assert_eq!(app.send(suggest(&ann, &room)).await.status, 200);
+    assert_eq!(app.model.requests().len(), calls + 1);
+    let left: Vec<_> = app
+        .scan_all(&app.tables.limits)
+        .await
+        .into_iter()
+        .filter(|item| item["pk"].as_s().is_ok_and(|key| key == &pk))
+        .collect();
+    assert!(
+        left.iter().all(|item| !item.contains_key("leases")),
+        "no lease is left once the calls are done: {left:?}"
     );
 }

@@ -853,7 +853,8 @@ async fn dynamodb_round_trips_per_turn() {
     );
     assert_eq!(
         app.round_trips.take(),
-        3,
-        "a suggestion: check the session, read the room, charge the call"
+        4,
+        "a suggestion: check the session, read the room, charge the call and take a lease, end \
+         the lease"
     );
 }

@@ -223,6 +223,12 @@ async fn drive_every_function() -> Permissions {
     // Turns: the opening line, JSON and streamed turns, an idempotent replay, a failed model
     // call and its retry, a turn racing another, a logged-out token, suggestions.
     let messages = format!("/rooms/{room}/messages");
+    // Calls whose function died leave leases that fill the user's set: the next call of each
+    // model-calling function reads them, drops the lapsed ones and goes ahead.
+    let user_id = j.app.owner(&token).await.key().to_owned();
+    j.app
+        .fill_with_lapsed_leases(&format!("turns#{user_id}"), &user_id, 3)
+        .await;
     j.expect(
         TestRequest::post(&messages).token(&token).json(&json!({})),
         201,
@@ -284,6 +290,17 @@ async fn drive_every_function() -> Permissions {
         401,
     )
     .await;
+    for aid in [
+        "suggestions",
+        "feedback",
+        "translation",
+        "report",
+        "meaning",
+    ] {
+        j.app
+            .fill_with_lapsed_leases(&format!("calls#{aid}#{user_id}"), &user_id, 2)
+            .await;
+    }
     j.expect(
         TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&token),
         200,

@@ -39,7 +39,11 @@ async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
     assert_eq!(first.status, 200, "{}", first.text());
     let made = first.json()["report"].clone();
     assert_eq!(app.model.requests().len(), calls + 1);
-    assert_eq!(app.round_trips.take(), 4, "session, room, charge, store");
+    assert_eq!(
+        app.round_trips.take(),
+        5,
+        "session, room, charge and lease, store, the lease ended"
+    );
     let keys: Vec<&str> = made
         .as_object()
         .unwrap()
@@ -535,8 +539,9 @@ async fn notebook_round_trips() {
     taken.push(("delete".into(), app.round_trips.take()));
     let expected = [
         ("save with a meaning", 3),
-        // The notebook's counter read before the model is paid for a meaning.
-        ("save from a line, meaning by the model", 6),
+        // The notebook's counter read before the model is paid for a meaning; the call's lease
+        // taken with the charge and ended after.
+        ("save from a line, meaning by the model", 7),
         ("save again", 3),
         ("list", 2),
         ("due", 3),

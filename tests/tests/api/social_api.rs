@@ -307,7 +307,12 @@ async fn a_replayed_or_forged_state_a_replayed_code_and_an_open_redirect_are_ref
 
 /// Starts a link from the account page as the site does (this tab's secret, bound by its hash)
 /// and consents at the provider as `login`: where the callback sends the browser.
-pub(crate) async fn link_callback(app: &TestApp, token: &str, provider: &str, login: &str) -> String {
+pub(crate) async fn link_callback(
+    app: &TestApp,
+    token: &str,
+    provider: &str,
+    login: &str,
+) -> String {
     let started = app
         .send(
             TestRequest::post(&format!("/me/identities/{provider}?site={SITE_ORIGIN}"))
@@ -323,7 +328,12 @@ pub(crate) async fn link_callback(app: &TestApp, token: &str, provider: &str, lo
 
 /// A whole link: the callback, the account it names, the learner's yes. The user after it, or
 /// where the callback sent the browser when it refused.
-pub(crate) async fn link(app: &TestApp, token: &str, provider: &str, login: &str) -> Result<Value, String> {
+pub(crate) async fn link(
+    app: &TestApp,
+    token: &str,
+    provider: &str,
+    login: &str,
+) -> Result<Value, String> {
     let back = link_callback(app, token, provider, login).await;
     let waiting = format!("{SITE_ORIGIN}/#/account?link={provider}&code=");
     if !back.starts_with(&waiting) {
@@ -331,13 +341,15 @@ pub(crate) async fn link(app: &TestApp, token: &str, provider: &str, login: &str
     }
     let code = param(&back, "code").unwrap();
     let named = app
-        .send(
-            TestRequest::get(&format!("/me/identities/{provider}?code={code}")).token(token),
-        )
+        .send(TestRequest::get(&format!("/me/identities/{provider}?code={code}")).token(token))
         .await;
     assert_eq!(named.status, 200, "{}", named.text());
     assert_eq!(named.json()["provider"], provider);
-    assert!(named.json()["account"].as_str().is_some_and(|a| a.contains(login)));
+    assert!(
+        named.json()["account"]
+            .as_str()
+            .is_some_and(|a| a.contains(login))
+    );
     let confirmed = app
         .send(
             TestRequest::put(&format!("/me/identities/{provider}"))
@@ -374,7 +386,10 @@ async fn linking_and_unlinking_while_one_way_to_log_in_remains() {
                 .json(&json!({"binding": LOGIN_BINDING})),
         )
         .await;
-    assert_eq!((again.status, again.error_code().as_str()), (409, "conflict"));
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (409, "conflict")
+    );
     let taken = exchange(&app, &provider_login(&app, "google", "otto").await).await;
     assert_eq!(taken.status, 200);
     assert_eq!(

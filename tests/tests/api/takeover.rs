@@ -88,7 +88,10 @@ async fn a_stolen_token_alone_cannot_change_how_the_account_is_entered() {
     assert_eq!(unlinked.status, 200, "{}", unlinked.text());
     // Nine minutes after signing in is still recent.
     signed_in_ago(&app, &token, 9).await;
-    assert_eq!(app.send(start_link(&token, "kakao", None)).await.status, 200);
+    assert_eq!(
+        app.send(start_link(&token, "kakao", None)).await.status,
+        200
+    );
 
     // An account made through a provider has no password: only a recent sign-in confirms.
     let body = exchange(&app, &provider_login(&app, "kakao", "gus").await)
