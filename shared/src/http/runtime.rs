@@ -25,10 +25,21 @@ pub type ApiService = BoxCloneService<Request, Response<Body>, Infallible>;
 /// The same, for a function whose replies may stream.
 pub type StreamingService = BoxCloneService<Request, Response<StreamBody>, Infallible>;
 
+fn route_methods() -> Vec<Method> {
+    let mut methods: Vec<Method> = Vec::new();
+    for route in crate::routes::ROUTES {
+        if !methods.contains(&route.method) {
+            methods.push(route.method.clone());
+        }
+    }
+    methods
+}
+
 fn cors_layer(config: &Config) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(config.allowed_origins.iter().cloned()))
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        // Every method some route takes, from the route table.
+        .allow_methods(route_methods())
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
