@@ -7,8 +7,9 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::TokenKeys;
-use crate::config::{self, Config, SecretSource};
-use crate::cursor::CursorKeys;
+use crate::config::Config;
+use crate::domain::setting::{self, SecretSource};
+use crate::domain::cursor::CursorKeys;
 use crate::store::{Store, Tables};
 use crate::tutor::Tutor;
 
@@ -24,7 +25,7 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] setting::ConfigError),
     #[error("could not read a secret from Secrets Manager: {0}")]
     Secret(String),
     #[error(
@@ -66,7 +67,7 @@ impl AppState {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
                 let secret = read_secret(&aws, secret_id).await?;
-                config::check_secret_length("ROLECHAT_JWT_SECRET_ARN", secret.expose_secret())?;
+                setting::check_secret_length("ROLECHAT_JWT_SECRET_ARN", secret.expose_secret())?;
                 secret
             }
         };

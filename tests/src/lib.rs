@@ -183,7 +183,7 @@ impl TestApp {
         let tables = Tables::with_prefix(&prefix);
         let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
         let openai_key = match &config.tutor.api_key {
-            Some(rolechat::config::SecretSource::Value(key)) => Some(key.clone()),
+            Some(rolechat::domain::setting::SecretSource::Value(key)) => Some(key.clone()),
             _ => None,
         };
         let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key);
@@ -335,16 +335,14 @@ impl TestApp {
     /// The owner whose session `token` names, as a handler gets it, for writing test data
     /// straight through the store; panics if the session is not live.
     /// The session, owner and user record a token names, as a handler sees them.
-    pub async fn authenticated(&self, token: &str) -> rolechat::session::Authenticated {
-        let req = Self::request(TestRequest::get("/rooms").token(token));
-        rolechat::session::authenticate(&self.state, &req)
+    pub async fn authenticated(&self, token: &str) -> rolechat::services::session::Authenticated {
+        rolechat::services::session::authenticate(&self.state, token)
             .await
             .expect("a live session")
     }
 
-    pub async fn owner(&self, token: &str) -> rolechat::session::Owner {
-        let req = Self::request(TestRequest::get("/rooms").token(token));
-        rolechat::session::authenticate(&self.state, &req)
+    pub async fn owner(&self, token: &str) -> rolechat::store::Owner {
+        rolechat::services::session::authenticate(&self.state, token)
             .await
             .expect("a live session")
             .owner
@@ -364,8 +362,8 @@ impl TestApp {
             if jobs.is_empty() {
                 return batch;
             }
-            let event = rolechat::deletion::stream_event(&jobs).expect("jobs serialize");
-            let answer = rolechat::deletion::handle(&self.state, event)
+            let event = rolechat::services::deletion::stream_event(&jobs).expect("jobs serialize");
+            let answer = rolechat::services::deletion::handle(&self.state, event)
                 .await
                 .expect("the worker runs");
             assert_eq!(
@@ -390,9 +388,9 @@ impl TestApp {
         let messages: Vec<_> = (0..count)
             .map(|n| {
                 let role = if n % 2 == 0 {
-                    rolechat::room::Role::User
+                    rolechat::domain::room::Role::User
                 } else {
-                    rolechat::room::Role::Assistant
+                    rolechat::domain::room::Role::Assistant
                 };
                 rolechat::store::MessageRecord::new(
                     owner,

@@ -17,15 +17,19 @@ use super::feedback;
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::{Feedback, Goal, Message, Role, UiLanguage};
+use crate::domain::language::UiLanguage;
+use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::routes::paths;
-use crate::session::{Authenticated, Owner, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
+use crate::store::Owner;
 use crate::store::{
     BeginError, IdempotencyState, MessageRecord, Refusal, RoomRecord, TurnFailure, TurnStart, Usage,
 };
-use crate::turn::{event, refusal_error, usage_today};
-use crate::tutor::{Finish, Piece, TurnKind, TutorRequest, prompt};
-use crate::{AppState, goals, time};
+use crate::services::turn::{event, refusal_error, usage_today};
+use crate::services::prompt;
+use crate::tutor::{Finish, Piece, TurnKind, TutorRequest};
+use crate::{AppState, services::goals, domain::time};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;

@@ -19,13 +19,13 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, allow, json_response, parse_json, query, request_path};
 use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
-use crate::room::UiLanguage;
+use crate::domain::language::UiLanguage;
 use crate::routes::{matches, path_param, paths};
 use crate::store::{
     CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink, UserRecord,
 };
-use crate::user::Username;
-use crate::{session, time};
+use crate::domain::user::Username;
+use crate::{services::session, domain::time};
 
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     let path = request_path(&req).to_owned();

@@ -5,10 +5,11 @@ use lambda_http::http::{Method, StatusCode};
 
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::room::RoomFields;
-use crate::session::{Authenticated, signed_in};
+use crate::domain::room::RoomFields;
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::store::{RoomRecord, room_sk};
-use crate::{AppState, time};
+use crate::{AppState, domain::time};
 
 /// `POST /rooms`: a new room for the caller.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {

@@ -14,7 +14,7 @@ fn credentials(username: &str, password: &str) -> Value {
 }
 
 fn unix_now() -> i64 {
-    rolechat::time::now().unix_timestamp()
+    rolechat::domain::time::now().unix_timestamp()
 }
 
 #[tokio::test]
