@@ -33,6 +33,13 @@ pub fn next_midnight(at: OffsetDateTime) -> OffsetDateTime {
     date.next_day().unwrap_or(date).midnight().assume_utc()
 }
 
+/// The pause before retry number `attempt` (0 first): "full jitter", a random time up to
+/// `base` doubled `attempt` times, so that clients refused together do not come back together.
+pub fn backoff(base: std::time::Duration, attempt: u32) -> std::time::Duration {
+    let ceiling = base.saturating_mul(2u32.saturating_pow(attempt.min(16)));
+    ceiling.mul_f64(fastrand::f64())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +55,14 @@ mod tests {
             rfc3339(datetime!(2026-11-22 19:54:00 +9)),
             "2026-11-22T10:54:00Z"
         );
+    }
+
+    #[test]
+    fn backoff_is_jittered_under_a_doubling_ceiling() {
+        let base = std::time::Duration::from_millis(100);
+        let waits: Vec<_> = (0..50).map(|_| super::backoff(base, 3)).collect();
+        assert!(waits.iter().all(|w| *w <= base * 8));
+        assert!(waits.iter().any(|w| *w != waits[0]), "not all the same");
+        assert!(super::backoff(base, 200) <= base * 65_536);
     }
 }

@@ -322,8 +322,16 @@ impl Store {
             keys(&self.tables.users, user_key)?,
         ]);
         let (mut session, mut user) = (None, None);
-        // A batch may leave keys unprocessed under throttling: ask for those again, a few times.
-        for _ in 0..4 {
+        // A batch may leave keys unprocessed under throttling: ask for those again, a few times,
+        // after a growing pause.
+        for attempt in 0..4u32 {
+            if attempt > 0 {
+                tokio::time::sleep(crate::domain::time::backoff(
+                    std::time::Duration::from_millis(25),
+                    attempt,
+                ))
+                .await;
+            }
             let output = self
                 .client
                 .batch_get_item()

@@ -566,7 +566,7 @@ impl OpenAiClient {
         if *attempt >= self.retries {
             return Err(problem);
         }
-        let wait = retry_after.unwrap_or(self.retry_backoff * 2u32.pow(*attempt));
+        let wait = retry_after.unwrap_or_else(|| crate::domain::time::backoff(self.retry_backoff, *attempt));
         let pause = Instant::now() + wait;
         if pause >= deadline {
             return Err(problem);

@@ -41,7 +41,8 @@ pub struct TutorConfig {
     pub connect_timeout: Duration,
     /// `ROLECHAT_MODEL_RETRIES`: retries of a call the server refused (429, 5xx) before any text.
     pub retries: u32,
-    /// The first pause before a retry; each next one doubles.
+    /// The ceiling of the first pause before a retry (a random pause up to it); each next
+    /// ceiling doubles.
     pub retry_backoff: Duration,
     /// `ROLECHAT_HISTORY_MESSAGES`: how many recent messages the model sees besides the setup.
     pub history_messages: usize,
