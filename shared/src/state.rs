@@ -20,6 +20,8 @@ pub struct AppState {
     pub cursors: CursorKeys,
     pub tutor: Tutor,
     pub oauth: crate::oauth::OAuth,
+    /// The time quotas, expiries and timestamps go by (the system's, except in tests).
+    pub clock: crate::domain::time::Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,7 @@ impl AppState {
         store: Store,
         jwt_secret: &SecretString,
         openai_key: Option<SecretString>,
+        clock: crate::domain::time::Clock,
     ) -> Arc<Self> {
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
@@ -53,6 +56,7 @@ impl AppState {
             tokens,
             cursors,
             tutor,
+            clock,
         })
     }
 
@@ -87,7 +91,13 @@ impl AppState {
                 .map_err(StartupError::Secret)?;
         }
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
-        Ok(AppState::new(config, store, &secret, openai_key))
+        Ok(AppState::new(
+            config,
+            store,
+            &secret,
+            openai_key,
+            crate::domain::time::Clock::system(),
+        ))
     }
 
     /// `from_env` for functions that read no token and call no model (`health`, `fallback`):
@@ -106,7 +116,13 @@ impl AppState {
         let endpoint = config.dynamodb_endpoint.as_deref();
         let dynamodb = AwsAccess::find(endpoint).await?.dynamodb(endpoint);
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
-        Ok(AppState::new(config, store, &throwaway, None))
+        Ok(AppState::new(
+            config,
+            store,
+            &throwaway,
+            None,
+            crate::domain::time::Clock::system(),
+        ))
     }
 }
 

@@ -29,6 +29,7 @@ use lambda_http::http::{HeaderMap, Method, header};
 use meter::StoreMeter;
 use rolechat::AppState;
 use rolechat::config::Config;
+use rolechat::domain::time::Clock;
 use rolechat::http::{ApiService, StreamingService, service};
 use rolechat::routes::ROUTES;
 use rolechat::store::{Store, Tables, schema::ensure_tables};
@@ -68,21 +69,6 @@ impl Intercept for RoundTrips {
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())
-    }
-}
-
-/// Waits, when needed, until at least `needed` is left of the current calendar window of
-/// `window_secs` (a minute, a UTC day), so a test of a per-window counter is not cut in two by
-/// the window turning over: its counts would start again from zero halfway.
-pub async fn clear_of_window_edge(window_secs: u64, needed: Duration) {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("the clock is after 1970");
-    let window = Duration::from_secs(window_secs);
-    let into_window = Duration::from_nanos((since_epoch.as_nanos() % window.as_nanos()) as u64);
-    let left = window - into_window;
-    if left < needed {
-        tokio::time::sleep(left + Duration::from_millis(50)).await;
     }
 }
 
@@ -136,6 +122,17 @@ impl TestApp {
 
     /// A test app whose configuration is the defaults plus `overrides` (`ROLECHAT_*` variables).
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_with_clock(overrides, Clock::system()).await
+    }
+
+    /// A test app whose clock reads the nearest noon (UTC), at most twelve hours from the
+    /// system's: a test of a daily, hourly or per-minute count starts with all of its window
+    /// ahead, instead of waiting on the wall clock to leave the window's edge.
+    pub async fn spawn_at_noon(overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_with_clock(overrides, Clock::at_noon()).await
+    }
+
+    async fn spawn_with_clock(overrides: &[(&str, &str)], clock: Clock) -> Self {
         // The functions' log lines, shown with a failing test's output.
         let _ = lambda_http::tracing::subscriber::fmt()
             .with_test_writer()
@@ -186,7 +183,7 @@ impl TestApp {
             Some(rolechat::domain::setting::SecretSource::Value(key)) => Some(key.clone()),
             _ => None,
         };
-        let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key);
+        let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key, clock);
         TestApp {
             state,
             model,

@@ -3,8 +3,45 @@
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+/// The system's time. What the application decides by (quotas, expiries, timestamps) reads
+/// [`Clock::now`] instead, so a test can set it.
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
+}
+
+/// The time the application goes by: the system's, or the system's shifted by a fixed amount
+/// (a test starts at noon, far from the edges of the day, the hour and the minute that quotas
+/// and rate limits count in, instead of waiting on the wall clock to leave one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    shift: time::Duration,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock::default()
+    }
+
+    /// The system's time moved by `shift`; it goes on ticking.
+    pub fn shifted(shift: time::Duration) -> Self {
+        Clock { shift }
+    }
+
+    /// The system's time moved to the nearest noon (UTC): at most twelve hours away.
+    pub fn at_noon() -> Self {
+        let now = OffsetDateTime::now_utc();
+        let noon = now.replace_time(time::macros::time!(12:00));
+        let shift = match noon - now {
+            shift if shift > time::Duration::hours(12) => shift - time::Duration::DAY,
+            shift if shift < -time::Duration::hours(12) => shift + time::Duration::DAY,
+            shift => shift,
+        };
+        Clock { shift }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.shift
+    }
 }
 
 pub fn rfc3339(at: OffsetDateTime) -> String {

@@ -41,7 +41,7 @@ pub async fn charged<T>(
     aid: &'static str,
     call: impl AsyncFnOnce() -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let now = time::now();
+    let now = state.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let usage = usage_today(&state.config, now);
     // A call lasts at most the model's timeout with its retries; the lease lapses after that.

@@ -113,7 +113,7 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
     };
 
     let content_given = content.is_some();
-    let now = time::now();
+    let now = state.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
     let start = TurnStart {
@@ -308,7 +308,7 @@ fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord 
         &id,
         Role::Assistant,
         text,
-        &time::rfc3339(time::now()),
+        &time::rfc3339(state.clock.now()),
     );
     reply.cut = finish.cut;
     reply.usage = finish.usage;

@@ -122,7 +122,7 @@ async fn rename(
     if let Some(language) = change.native_language {
         renamed.native_language = language;
     }
-    let (mut session, token) = crate::services::session::start(state, &renamed, crate::domain::time::now());
+    let (mut session, token) = crate::services::session::start(state, &renamed, state.clock.now());
     // The session moves to the new name; it was signed in to when the old one was.
     session.signed_in_at = user.session.signed_in_at;
     match state
@@ -168,7 +168,7 @@ async fn delete(state: &AppState, user: &Authenticated, req: &Request) -> Handle
     }
     state
         .store
-        .delete_account(&user.owner, &user.user, crate::domain::time::now())
+        .delete_account(&user.owner, &user.user, state.clock.now())
         .await
         .map_err(account_error)?;
     Ok(no_content())
@@ -207,7 +207,7 @@ pub(super) async fn confirm_it_is_you(
         Some(password) if user.user.password_hash.is_some() => {
             check_password(state, user, req, password).await
         }
-        _ if user.signed_in_recently(crate::domain::time::now()) => Ok(()),
+        _ if user.signed_in_recently(state.clock.now()) => Ok(()),
         _ => Err(ApiError::ReauthenticationRequired),
     }
 }

@@ -38,7 +38,7 @@ async fn export(
     user: Authenticated,
     _req: Request,
 ) -> Result<Response<StreamBody>, ApiError> {
-    let now = crate::domain::time::now();
+    let now = state.clock.now();
     let limit = state.config.exports_per_hour;
     let unix = now.unix_timestamp();
     if !state

@@ -111,7 +111,7 @@ async fn pending(
     provider: &Provider,
 ) -> HandlerResult {
     let key = link_key(query(req).first("code"))?;
-    let now = crate::domain::time::now().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     let link = state
         .store
         .pending_link(&key, now)
@@ -151,7 +151,7 @@ async fn confirm(
         .binding
         .filter(|secret| !secret.is_empty())
         .ok_or_else(|| ApiError::field("binding", "is required"))?;
-    let now = crate::domain::time::now();
+    let now = state.clock.now();
     let link = state
         .store
         .take_pending_link(&key, now.unix_timestamp())

@@ -128,7 +128,7 @@ impl AuthGuard {
             .zip(limits)
             .map(|(key, limit)| Ceiling { key, limit })
             .collect();
-        let now = crate::domain::time::now().unix_timestamp();
+        let now = state.clock.now().unix_timestamp();
         if state.store.admit_attempt(&counted, &checked, now).await? {
             Ok(())
         } else {
@@ -144,7 +144,7 @@ impl AuthGuard {
         if self.limit == 0 || keys.is_empty() {
             return Ok(());
         }
-        let now = crate::domain::time::now().unix_timestamp();
+        let now = state.clock.now().unix_timestamp();
         Ok(state.store.count_failure(&keys, now).await?)
     }
 }

@@ -77,7 +77,7 @@ async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     .await?;
     let line = |id: &str| messages.iter().find(|m| m.id == id && m.role == Role::User);
     let report = Report {
-        created_at: time::rfc3339(time::now()),
+        created_at: time::rfc3339(state.clock.now()),
         message_count: room.message_count,
         summary: review.summary.trim().to_owned(),
         goals: room.goals.clone(),

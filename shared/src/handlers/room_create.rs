@@ -19,7 +19,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let setup = parse_json::<RoomFields>(&req)?.into_setup()?;
     let id = ulid::Ulid::new().to_string();
-    let now = time::rfc3339(time::now());
+    let now = time::rfc3339(state.clock.now());
     let room = RoomRecord {
         pk: user.owner.key().to_owned(),
         sk: room_sk(&id),

@@ -21,7 +21,7 @@ async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let room_id = room_id(&req, paths::ROOM)?;
     if state
         .store
-        .delete_room(&user.owner, &room_id, crate::domain::time::now())
+        .delete_room(&user.owner, &room_id, state.clock.now())
         .await?
     {
         Ok(no_content())

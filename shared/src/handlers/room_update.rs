@@ -24,7 +24,7 @@ async fn update(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let room = if patch.is_empty() {
         state.store.get_room(owner, &room_id).await?
     } else {
-        let now = time::rfc3339(time::now());
+        let now = time::rfc3339(state.clock.now());
         state
             .store
             .update_room(owner, &room_id, &patch, &now)

@@ -38,7 +38,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         .admit(&state)
         .await?;
 
-    let now = time::now();
+    let now = state.clock.now();
     let user = UserRecord {
         pk: username.key(),
         id: UserRecord::new_id(),

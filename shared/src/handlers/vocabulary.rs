@@ -197,7 +197,7 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
             room_id,
             message_id,
         },
-        time::now(),
+        state.clock.now(),
     );
     match state
         .store
@@ -284,7 +284,7 @@ async fn list(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
 /// `GET /vocabulary/due?limit=`: the items due now, earliest first, and how many are due.
 async fn due(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let page = page_query(&req)?;
-    let now = time::now().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     // `~` sorts after every id, so an item due this very second is due.
     let (items, due_count) = state
         .store
@@ -315,7 +315,7 @@ async fn review(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         .get_vocabulary(&user.owner, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let schedule = item.schedule.review(rating, time::now());
+    let schedule = item.schedule.review(rating, state.clock.now());
     let updated = state
         .store
         .reschedule_vocabulary(&user.owner, &item, &schedule)

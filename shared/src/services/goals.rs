@@ -49,7 +49,7 @@ pub async fn check(
     if met.is_empty() {
         return Some(room.goals.clone());
     }
-    let now = crate::domain::time::rfc3339(crate::domain::time::now());
+    let now = crate::domain::time::rfc3339(state.clock.now());
     match state.store.mark_goals_done(owner, room, &met, &now).await {
         Ok(Some(goals)) => Some(goals),
         Ok(None) => {

@@ -69,7 +69,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
         return Err(ApiError::Unauthorized);
     };
     // DynamoDB's TTL deletes expired items late, so expiry is checked here too.
-    let live = session.expires_at > crate::domain::time::now().unix_timestamp();
+    let live = session.expires_at > state.clock.now().unix_timestamp();
     let same_user = session.user_key == claims.sub && session.user_id == user.id;
     if !live || !same_user || session.generation != user.session_generation {
         return Err(ApiError::Unauthorized);
