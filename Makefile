@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api tables test lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test check lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -13,6 +13,7 @@ help:
 	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
 	@echo "make api    the local stack without the site (DYNAMODB_ENDPOINT=... for another DynamoDB)"
 	@echo "make tables creates the missing tables at DYNAMODB_ENDPOINT"
+	@echo "make check  the fast loop: formatting, lints, the crate's unit tests and the API tests"
 	@echo "make test   formatting, lints, unit, API and hardening tests, the deploy checks, the smoke"
 	@echo "            suite, a real model server and Schemathesis over the real binaries, and the"
 	@echo "            site's checks, unit tests and browser tests in Chromium"
@@ -41,6 +42,11 @@ tables:
 	cargo run --quiet --locked -p rolechat-local-dynamodb $${AWS_PROFILE:+--features rolechat/aws-profiles} -- tables
 
 test: tools lint unit deploy-check smoke real-model eval-local contract site e2e
+
+# The fast loop while changing the code: no binaries for Lambda, no servers, no browser. The
+# function crates have no tests of their own, so only the library and the test crate are built.
+check: lint
+	cargo test --locked -p rolechat -p rolechat-tests --lib --test api --test layers
 
 lint:
 	cargo fmt --all --check
@@ -98,8 +104,11 @@ real-model: tools
 contract: tools
 	ROLECHAT_AUTH_RATE_PER_MINUTE=600 scripts/with-stack.sh 9500 scripts/schemathesis.sh
 
-# The site: formatting and lints (Biome), types (svelte-check), unit tests (Vitest), the build.
+# The site: its API types as openapi.yaml says (regenerated and compared), formatting and lints
+# (Biome), types (svelte-check), unit tests (Vitest), the build.
 site: site-tools
+	cd frontend && tmp=$$(mktemp --suffix=.ts) && npx openapi-typescript ../openapi.yaml -o "$$tmp" >/dev/null \
+	  && { cmp -s "$$tmp" src/lib/schema.gen.ts || { echo "frontend/src/lib/schema.gen.ts is stale: run npm run types in frontend/" >&2; exit 1; }; }
 	cd frontend && npx biome check . && npx svelte-check --fail-on-warnings && npx vitest run && npm run --silent build
 
 # The site in Chromium against a fresh local stack.

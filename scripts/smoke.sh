@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The smoke suite: the smoke tests over HTTP and `cargo lambda invoke`, against a fresh local
-# stack (`make api`) with the fake model.
+# stack (`make api`) with the fake model. Arguments go to the test binary: `scripts/smoke.sh
+# oauth` runs the smoke tests whose names contain "oauth".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A setting the smoke tests can see from outside, proving ROLECHAT_* reaches the functions.
@@ -8,4 +9,4 @@ export ROLECHAT_SESSION_TTL_SECONDS=7200
 # The site origin the social-login fixtures come back to.
 export ROLECHAT_ALLOWED_ORIGINS=http://127.0.0.1:5173
 exec scripts/with-stack.sh "${SMOKE_BASE_PORT:-9470}" \
-  cargo test -p rolechat-tests --test smoke -- --ignored --test-threads=1
+  cargo test -p rolechat-tests --test smoke -- --ignored --test-threads=1 "$@"

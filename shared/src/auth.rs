@@ -10,7 +10,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::user::Password;
+use crate::domain::user::Password;
 
 /// An access token that is not valid: malformed, badly signed, of another algorithm, expired.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -155,7 +155,7 @@ mod tests {
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn unix_now() -> u64 {
-        crate::time::now().unix_timestamp() as u64
+        crate::domain::time::now().unix_timestamp() as u64
     }
 
     #[tokio::test]

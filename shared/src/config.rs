@@ -3,16 +3,10 @@
 use std::time::Duration;
 
 use lambda_http::http::HeaderValue;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-/// Where the JWT signing key comes from: the value itself (local stack, tests) or a Secrets
-/// Manager secret read once at cold start (AWS).
-/// The value is a `SecretString`, whose `Debug` never shows it.
-#[derive(Debug, Clone)]
-pub enum SecretSource {
-    Value(SecretString),
-    SecretsManager { secret_id: String },
-}
+use crate::domain::setting::{ConfigError, SecretSource, check_secret_length};
+use crate::tutor::TutorConfig;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -63,61 +57,6 @@ pub struct DeletionConfig {
     pub sweep_after: Duration,
 }
 
-/// The language model and the limits on what a turn may cost.
-#[derive(Debug, Clone)]
-pub struct TutorConfig {
-    /// `OPENAI_API_KEY` (or `ROLECHAT_OPENAI_KEY_SECRET_ARN` in AWS). With neither, the offline tutor.
-    pub api_key: Option<SecretSource>,
-    /// `OPENAI_BASE_URL`: any OpenAI-compatible server.
-    pub base_url: String,
-    /// `OPENAI_MODEL`.
-    pub model: String,
-    /// `ROLECHAT_MODEL_PROVIDER` (`openai`, `azure`, `gemini`, `anthropic`, `groq`, `deepseek`,
-    /// `mistral`, `openrouter`, `ollama`, `vllm`, `llama-cpp`, `lmstudio`, `llama-cpp-python`,
-    /// `generic`): the shape requests start from; recognised from the base URL when unset.
-    pub provider: crate::tutor::provider::Provider,
-    /// `AZURE_OPENAI_API_VERSION`: with Azure, the deployment URL form with this `api-version`
-    /// (`OPENAI_MODEL` is then the deployment's name); without it, Azure's `/openai/v1` form.
-    pub azure_api_version: Option<String>,
-    /// `ROLECHAT_MODEL_TASKS`: each task's budget, temperature and reasoning effort, changed
-    /// from the defaults (see `tutor::task`).
-    pub tasks: crate::tutor::task::TaskTable,
-    /// `ROLECHAT_MODEL_STRUCTURED_SECONDS`: the most a structured call (feedback, goals,
-    /// suggestions, translation, report, meaning) may take, retries and repairs included; 25 by
-    /// default, inside API Gateway's 29 s for the routes that are not streamed.
-    pub structured_timeout: Duration,
-    /// `ROLECHAT_MODEL_ONE_AT_A_TIME`: `true` for a server that answers one request at a time,
-    /// so a turn's checks run after its reply instead of beside it; unset, the provider's.
-    pub one_at_a_time: Option<bool>,
-    /// `ROLECHAT_MODEL_TIMEOUT_SECONDS`: the most one model call may take, retries included.
-    pub timeout: Duration,
-    /// `ROLECHAT_MODEL_FIRST_TOKEN_SECONDS`: the most the first piece of a reply may take (the
-    /// whole reply, when it is not streamed); 20 by default.
-    pub first_token_timeout: Duration,
-    /// `ROLECHAT_MODEL_IDLE_SECONDS`: the longest pause between two pieces of a streamed reply.
-    pub idle_timeout: Duration,
-    /// Connecting to the model server may take at most this long.
-    pub connect_timeout: Duration,
-    /// `ROLECHAT_MODEL_RETRIES`: retries of a call the server refused (429, 5xx) before any text.
-    pub retries: u32,
-    /// The first pause before a retry; each next one doubles.
-    pub retry_backoff: Duration,
-    /// `ROLECHAT_HISTORY_MESSAGES`: how many recent messages the model sees besides the setup.
-    pub history_messages: usize,
-    /// `ROLECHAT_OFFLINE_WORD_DELAY_MS`: the offline tutor's pace, so its streaming can be seen.
-    pub offline_word_delay: Duration,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error(
-        "set ROLECHAT_JWT_SECRET (local) or ROLECHAT_JWT_SECRET_ARN (AWS) to the token signing key"
-    )]
-    MissingJwtSecret,
-    #[error("{name} is invalid: {problem}")]
-    Invalid { name: &'static str, problem: String },
-}
-
 pub const DEFAULT_TABLE_PREFIX: &str = "rolechat-";
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 /// OpenAI's efficient current model (reasoning from `none` up, $0.10 in and $0.50 out per
@@ -125,8 +64,6 @@ pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 /// first token as the non-reasoning models it replaces (gpt-4o-mini shuts down on 2027-01-14).
 pub const DEFAULT_OPENAI_MODEL: &str = "gpt-6-luna";
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
-/// HS256 keys shorter than the hash output weaken the signature.
-pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -327,26 +264,6 @@ impl Config {
 }
 
 /// Refuses a signing key too short for HS256; `name` says where it came from.
-impl SecretSource {
-    /// The value, when it is given directly rather than named in Secrets Manager.
-    pub fn value(&self) -> Option<&str> {
-        match self {
-            SecretSource::Value(value) => Some(value.expose_secret()),
-            SecretSource::SecretsManager { .. } => None,
-        }
-    }
-}
-
-pub fn check_secret_length(name: &'static str, secret: &str) -> Result<(), ConfigError> {
-    if secret.len() < MIN_JWT_SECRET_BYTES {
-        return Err(ConfigError::Invalid {
-            name,
-            problem: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-pub use crate::validation::FieldErrors;
+pub use crate::domain::validation::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -144,8 +144,8 @@ impl From<crate::auth::HashError> for ApiError {
     }
 }
 
-impl From<crate::cursor::CursorError> for ApiError {
-    fn from(error: crate::cursor::CursorError) -> Self {
+impl From<crate::domain::cursor::CursorError> for ApiError {
+    fn from(error: crate::domain::cursor::CursorError) -> Self {
         ApiError::field("cursor", error.to_string())
     }
 }

@@ -18,7 +18,7 @@ use oauth2::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use crate::domain::setting::ConfigError;
 
 /// How long a login may take between leaving for the provider and coming back.
 pub const STATE_TTL: Duration = Duration::from_secs(600);

@@ -7,8 +7,9 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::TokenKeys;
-use crate::config::{self, Config, SecretSource};
-use crate::cursor::CursorKeys;
+use crate::config::Config;
+use crate::domain::setting::{self, SecretSource};
+use crate::domain::cursor::CursorKeys;
 use crate::store::{Store, Tables};
 use crate::tutor::Tutor;
 
@@ -19,12 +20,14 @@ pub struct AppState {
     pub cursors: CursorKeys,
     pub tutor: Tutor,
     pub oauth: crate::oauth::OAuth,
+    /// The time quotas, expiries and timestamps go by (the system's, except in tests).
+    pub clock: crate::domain::time::Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] setting::ConfigError),
     #[error("could not read a secret from Secrets Manager: {0}")]
     Secret(String),
     #[error(
@@ -40,6 +43,7 @@ impl AppState {
         store: Store,
         jwt_secret: &SecretString,
         openai_key: Option<SecretString>,
+        clock: crate::domain::time::Clock,
     ) -> Arc<Self> {
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
@@ -52,6 +56,7 @@ impl AppState {
             tokens,
             cursors,
             tutor,
+            clock,
         })
     }
 
@@ -66,7 +71,7 @@ impl AppState {
             SecretSource::Value(value) => value.clone(),
             SecretSource::SecretsManager { secret_id } => {
                 let secret = read_secret(&aws, secret_id).await?;
-                config::check_secret_length("ROLECHAT_JWT_SECRET_ARN", secret.expose_secret())?;
+                setting::check_secret_length("ROLECHAT_JWT_SECRET_ARN", secret.expose_secret())?;
                 secret
             }
         };
@@ -86,7 +91,13 @@ impl AppState {
                 .map_err(StartupError::Secret)?;
         }
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
-        Ok(AppState::new(config, store, &secret, openai_key))
+        Ok(AppState::new(
+            config,
+            store,
+            &secret,
+            openai_key,
+            crate::domain::time::Clock::system(),
+        ))
     }
 
     /// `from_env` for functions that read no token and call no model (`health`, `fallback`):
@@ -105,7 +116,13 @@ impl AppState {
         let endpoint = config.dynamodb_endpoint.as_deref();
         let dynamodb = AwsAccess::find(endpoint).await?.dynamodb(endpoint);
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
-        Ok(AppState::new(config, store, &throwaway, None))
+        Ok(AppState::new(
+            config,
+            store,
+            &throwaway,
+            None,
+            crate::domain::time::Clock::system(),
+        ))
     }
 }
 

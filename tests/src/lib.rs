@@ -29,6 +29,7 @@ use lambda_http::http::{HeaderMap, Method, header};
 use meter::StoreMeter;
 use rolechat::AppState;
 use rolechat::config::Config;
+use rolechat::domain::time::Clock;
 use rolechat::http::{ApiService, StreamingService, service};
 use rolechat::routes::ROUTES;
 use rolechat::store::{Store, Tables, schema::ensure_tables};
@@ -68,21 +69,6 @@ impl Intercept for RoundTrips {
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())
-    }
-}
-
-/// Waits, when needed, until at least `needed` is left of the current calendar window of
-/// `window_secs` (a minute, a UTC day), so a test of a per-window counter is not cut in two by
-/// the window turning over: its counts would start again from zero halfway.
-pub async fn clear_of_window_edge(window_secs: u64, needed: Duration) {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("the clock is after 1970");
-    let window = Duration::from_secs(window_secs);
-    let into_window = Duration::from_nanos((since_epoch.as_nanos() % window.as_nanos()) as u64);
-    let left = window - into_window;
-    if left < needed {
-        tokio::time::sleep(left + Duration::from_millis(50)).await;
     }
 }
 
@@ -136,6 +122,17 @@ impl TestApp {
 
     /// A test app whose configuration is the defaults plus `overrides` (`ROLECHAT_*` variables).
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_with_clock(overrides, Clock::system()).await
+    }
+
+    /// A test app whose clock reads the nearest noon (UTC), at most twelve hours from the
+    /// system's: a test of a daily, hourly or per-minute count starts with all of its window
+    /// ahead, instead of waiting on the wall clock to leave the window's edge.
+    pub async fn spawn_at_noon(overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_with_clock(overrides, Clock::at_noon()).await
+    }
+
+    async fn spawn_with_clock(overrides: &[(&str, &str)], clock: Clock) -> Self {
         // The functions' log lines, shown with a failing test's output.
         let _ = lambda_http::tracing::subscriber::fmt()
             .with_test_writer()
@@ -183,10 +180,10 @@ impl TestApp {
         let tables = Tables::with_prefix(&prefix);
         let store = Store::new(aws_sdk_dynamodb::Client::from_conf(counted), tables.clone());
         let openai_key = match &config.tutor.api_key {
-            Some(rolechat::config::SecretSource::Value(key)) => Some(key.clone()),
+            Some(rolechat::domain::setting::SecretSource::Value(key)) => Some(key.clone()),
             _ => None,
         };
-        let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key);
+        let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key, clock);
         TestApp {
             state,
             model,
@@ -335,16 +332,14 @@ impl TestApp {
     /// The owner whose session `token` names, as a handler gets it, for writing test data
     /// straight through the store; panics if the session is not live.
     /// The session, owner and user record a token names, as a handler sees them.
-    pub async fn authenticated(&self, token: &str) -> rolechat::session::Authenticated {
-        let req = Self::request(TestRequest::get("/rooms").token(token));
-        rolechat::session::authenticate(&self.state, &req)
+    pub async fn authenticated(&self, token: &str) -> rolechat::services::session::Authenticated {
+        rolechat::services::session::authenticate(&self.state, token)
             .await
             .expect("a live session")
     }
 
-    pub async fn owner(&self, token: &str) -> rolechat::session::Owner {
-        let req = Self::request(TestRequest::get("/rooms").token(token));
-        rolechat::session::authenticate(&self.state, &req)
+    pub async fn owner(&self, token: &str) -> rolechat::store::Owner {
+        rolechat::services::session::authenticate(&self.state, token)
             .await
             .expect("a live session")
             .owner
@@ -364,8 +359,8 @@ impl TestApp {
             if jobs.is_empty() {
                 return batch;
             }
-            let event = rolechat::deletion::stream_event(&jobs).expect("jobs serialize");
-            let answer = rolechat::deletion::handle(&self.state, event)
+            let event = rolechat::services::deletion::stream_event(&jobs).expect("jobs serialize");
+            let answer = rolechat::services::deletion::handle(&self.state, event)
                 .await
                 .expect("the worker runs");
             assert_eq!(
@@ -390,9 +385,9 @@ impl TestApp {
         let messages: Vec<_> = (0..count)
             .map(|n| {
                 let role = if n % 2 == 0 {
-                    rolechat::room::Role::User
+                    rolechat::domain::room::Role::User
                 } else {
-                    rolechat::room::Role::Assistant
+                    rolechat::domain::room::Role::Assistant
                 };
                 rolechat::store::MessageRecord::new(
                     owner,

@@ -28,6 +28,16 @@ export const RATES = [0.6, 0.8, 1] as const;
 export type Rate = (typeof RATES)[number];
 
 const RATE_KEY = "rolechat.voice.rate";
+const AUTO_READ_KEY = "rolechat.autoRead";
+
+/** Whether the tutor's new lines are read aloud as they arrive, as chosen in this browser. */
+export function savedAutoRead(): boolean {
+  return localStorage.getItem(AUTO_READ_KEY) === "1";
+}
+
+export function saveAutoRead(on: boolean) {
+  localStorage.setItem(AUTO_READ_KEY, on ? "1" : "0");
+}
 const VOICE_KEY = "rolechat.voice.";
 
 /** How fast replies are read, remembered in this browser. */

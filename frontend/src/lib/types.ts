@@ -1,24 +1,12 @@
-// The shapes of the Rolechat API (openapi.yaml at the repository's root).
+// The shapes of the Rolechat API. Those `openapi.yaml` describes come from it, generated into
+// schema.gen.ts (`npm run types`; `make site` fails when it is stale); the rest are the site's.
+import type { components } from "./schema.gen";
 
-export interface User {
-  username: string;
-  created_at: string;
-  display_name: string | null;
-  /** The language of explanations and translations. */
-  native_language: "ko" | "en" | "ja";
-  login_methods: string[];
-  /** Each provider account that logs in to this one, as the provider named it. */
-  linked_logins: { provider: string; account: string | null; linked_at: string | null }[];
-  /** A generated username (made through a provider) may be changed, once. */
-  username_changeable: boolean;
-}
+type Schemas = components["schemas"];
 
-export interface Login {
-  access_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-  user: User;
-}
+export type User = Schemas["User"];
+
+export type Login = Schemas["Login"];
 
 export const LANGUAGES = ["en-US", "ja-JP", "ko-KR", "zh-CN", "es-ES", "fr-FR", "de-DE"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -26,12 +14,7 @@ export type Language = (typeof LANGUAGES)[number];
 export const LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"] as const;
 export type Level = (typeof LEVELS)[number];
 
-export interface Goal {
-  id: string;
-  text: string;
-  done: boolean;
-  done_at: string | null;
-}
+export type Goal = Schemas["Goal"];
 
 export const CATEGORIES = [
   "daily",
@@ -46,35 +29,9 @@ export const CATEGORIES = [
 export type Category = (typeof CATEGORIES)[number];
 
 /** A ready role-play of the catalogue, its texts in the interface's language. */
-export interface Scenario {
-  id: string;
-  category: Category;
-  title: string;
-  situation: string;
-  my_role: string;
-  gpt_role: string;
-  goals: string[];
-  levels: Level[];
-}
+export type Scenario = Schemas["Scenario"];
 
-export interface Room {
-  id: string;
-  title: string;
-  language: Language;
-  level: Level;
-  situation: string;
-  my_role: string;
-  gpt_role: string;
-  created_at: string;
-  updated_at: string;
-  last_message_at: string | null;
-  message_count: number;
-  /** The start of the latest message, null before the first. */
-  last_line: string | null;
-  scenario: string | null;
-  goals: Goal[];
-  auto_feedback: boolean;
-}
+export type Room = Schemas["Room"];
 
 /** A line the learner could say next, with what it means in the interface's language. */
 export interface Suggestion {
@@ -99,56 +56,17 @@ export interface RoomSetup {
   gpt_role: string;
 }
 
-export interface Feedback {
-  /** False when no model judged the line (the offline demo): `ok` then says nothing. */
-  checked: boolean;
-  ok: boolean;
-  corrected: string;
-  explanation: string;
-  ui_language: "ko" | "en" | "ja";
-}
+export type Feedback = Schemas["Feedback"];
 
-export interface Message {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  created_at: string;
-  feedback?: Feedback;
-  translations?: Partial<Record<"ko" | "en" | "ja", string>>;
-}
+export type Message = Schemas["Message"];
 
-export interface Report {
-  created_at: string;
-  message_count: number;
-  summary: string;
-  goals: Goal[];
-  strengths: string[];
-  mistakes: { message_id: string; original: string; corrected: string; explanation: string }[];
-  vocabulary: { text: string; meaning: string; example: string }[];
-  next_steps: string[];
-  cefr_estimate: Level | null;
-  ui_language: "ko" | "en" | "ja";
-}
+export type Report = Schemas["Report"];
 
 export const RATINGS = ["again", "hard", "good", "easy"] as const;
 export type Rating = (typeof RATINGS)[number];
 
 /** A word or phrase in the learner's notebook, with its review schedule. */
-export interface VocabularyItem {
-  id: string;
-  text: string;
-  language: Language;
-  meaning: string;
-  example: string;
-  room_id: string | null;
-  message_id: string | null;
-  created_at: string;
-  due_at: string;
-  state: "new" | "learning" | "review" | "relearning";
-  reps: number;
-  lapses: number;
-  last_reviewed_at: string | null;
-}
+export type VocabularyItem = Schemas["VocabularyItem"];
 
 export interface NewWord {
   text: string;

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run_worker(rolechat::deletion::serve).await
+    rolechat::http::run_worker(rolechat::services::deletion::serve).await
 }

@@ -5,11 +5,11 @@ use lambda_http::Request;
 use super::rooms::path_id;
 use crate::error::ApiError;
 use crate::http::query;
-use crate::room::UiLanguage;
-use crate::session::Owner;
+use crate::domain::language::UiLanguage;
+use crate::store::Owner;
 use crate::store::{BeginError, CallLease, MessageRecord, RoomRecord};
-use crate::turn::{refusal_error, usage_today};
-use crate::{AppState, time};
+use crate::services::turn::{refusal_error, usage_today};
+use crate::{AppState, domain::time};
 
 /// The room and the message a request names, with one read; `404` for either missing (or the
 /// room being another user's).
@@ -41,7 +41,7 @@ pub async fn charged<T>(
     aid: &'static str,
     call: impl AsyncFnOnce() -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let now = time::now();
+    let now = state.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let usage = usage_today(&state.config, now);
     // A call lasts at most the model's timeout with its retries; the lease lapses after that.

@@ -9,15 +9,15 @@ use crate::AppState;
 use crate::auth::verify_password;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
-use crate::user::Username;
-use crate::{session, time};
+use crate::domain::user::Username;
+use crate::{services::session, domain::time};
 
 /// `/auth`: `POST` logs in, `GET` says who the token belongs to, `DELETE` logs out.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     match *req.method() {
         Method::POST => login(&state, &req).await,
         Method::GET => {
-            let user = session::authenticate(&state, &req).await?;
+            let user = session::authenticate(&state, crate::http::bearer_token(&req)?).await?;
             Ok(json_response(
                 StatusCode::OK,
                 &json!({"user": user.user.public()}),
@@ -66,7 +66,7 @@ async fn login(state: &AppState, req: &Request) -> HandlerResult {
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
 
-    let (session, token) = session::start(state, &user, time::now());
+    let (session, token) = session::start(state, &user, state.clock.now());
     if !state.store.start_session(&user, &session).await? {
         // Deleted, or its password changed, while this one was being checked.
         return Err(ApiError::InvalidCredentials);

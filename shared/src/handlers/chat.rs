@@ -17,15 +17,19 @@ use super::feedback;
 use super::rooms::room_id;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::room::{Feedback, Goal, Message, Role, UiLanguage};
+use crate::domain::language::UiLanguage;
+use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::routes::paths;
-use crate::session::{Authenticated, Owner, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
+use crate::store::Owner;
 use crate::store::{
     BeginError, IdempotencyState, MessageRecord, Refusal, RoomRecord, TurnFailure, TurnStart, Usage,
 };
-use crate::turn::{event, refusal_error, usage_today};
-use crate::tutor::{Finish, Piece, TurnKind, TutorRequest, prompt};
-use crate::{AppState, goals, time};
+use crate::services::turn::{event, refusal_error, usage_today};
+use crate::services::prompt;
+use crate::tutor::{Finish, Piece, TurnKind, TutorRequest};
+use crate::{AppState, services::goals, domain::time};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
@@ -109,7 +113,7 @@ async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatRe
     };
 
     let content_given = content.is_some();
-    let now = time::now();
+    let now = state.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
     let start = TurnStart {
@@ -304,7 +308,7 @@ fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord 
         &id,
         Role::Assistant,
         text,
-        &time::rfc3339(time::now()),
+        &time::rfc3339(state.clock.now()),
     );
     reply.cut = finish.cut;
     reply.usage = finish.usage;

@@ -8,12 +8,16 @@ use super::aids::{charged, locate, ui_language};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::room::{Feedback, Role, UiLanguage};
+use crate::domain::language::UiLanguage;
+use crate::domain::room::{Feedback, Role};
 use crate::routes::paths;
-use crate::session::{Authenticated, Owner, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
+use crate::store::Owner;
 use crate::store::{MessageRecord, RoomRecord};
 use crate::tutor::answers::{self, Verdict};
-use crate::tutor::{Task, TutorError, prompt};
+use crate::services::prompt;
+use crate::tutor::{Task, TutorError};
 
 /// `POST /rooms/{id}/messages/{message_id}/feedback?ui=ko|en|ja`: is the learner's line natural
 /// and correct for the room's language and level, a corrected version, and why, in the learner's

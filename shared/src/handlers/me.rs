@@ -10,10 +10,11 @@ use crate::AppState;
 use crate::auth::verify_password;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
-use crate::room::UiLanguage;
-use crate::session::{Authenticated, signed_in};
+use crate::domain::language::UiLanguage;
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::store::{AccountError, ProfileChange, RenameError};
-use crate::user::{Username, display_name};
+use crate::domain::user::{Username, display_name};
 
 /// `/me`: `GET` the profile, `PATCH` it, `DELETE` the whole account.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
@@ -37,9 +38,9 @@ struct ProfileFields {
     /// Only for a generated username (an account made through a provider), once.
     #[serde(default)]
     username: Option<String>,
-    #[serde(default, deserialize_with = "crate::room::present")]
+    #[serde(default, deserialize_with = "crate::domain::validation::present")]
     display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::room::present")]
+    #[serde(default, deserialize_with = "crate::domain::validation::present")]
     native_language: Option<Option<String>>,
     /// With `username`: the current password, unless the session signed in recently.
     #[serde(default)]
@@ -121,7 +122,7 @@ async fn rename(
     if let Some(language) = change.native_language {
         renamed.native_language = language;
     }
-    let (mut session, token) = crate::session::start(state, &renamed, crate::time::now());
+    let (mut session, token) = crate::services::session::start(state, &renamed, state.clock.now());
     // The session moves to the new name; it was signed in to when the old one was.
     session.signed_in_at = user.session.signed_in_at;
     match state
@@ -167,7 +168,7 @@ async fn delete(state: &AppState, user: &Authenticated, req: &Request) -> Handle
     }
     state
         .store
-        .delete_account(&user.owner, &user.user, crate::time::now())
+        .delete_account(&user.owner, &user.user, state.clock.now())
         .await
         .map_err(account_error)?;
     Ok(no_content())
@@ -194,7 +195,7 @@ pub(super) async fn check_password(
 
 /// Fresh authentication for what changes how the account is entered: the current password when
 /// one is given (checked and counted as a login's), else a sign-in to this session within
-/// [`RECENT_SIGN_IN`](crate::session::RECENT_SIGN_IN); otherwise `403 reauthentication_required`,
+/// [`RECENT_SIGN_IN`](crate::services::session::RECENT_SIGN_IN); otherwise `403 reauthentication_required`,
 /// so that a stolen token alone can neither keep nor take the account.
 pub(super) async fn confirm_it_is_you(
     state: &AppState,
@@ -206,7 +207,7 @@ pub(super) async fn confirm_it_is_you(
         Some(password) if user.user.password_hash.is_some() => {
             check_password(state, user, req, password).await
         }
-        _ if user.signed_in_recently(crate::time::now()) => Ok(()),
+        _ if user.signed_in_recently(state.clock.now()) => Ok(()),
         _ => Err(ApiError::ReauthenticationRequired),
     }
 }

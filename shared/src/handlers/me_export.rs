@@ -11,7 +11,9 @@ use tokio::sync::mpsc;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::StreamBody;
-use crate::session::{Authenticated, Owner, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
+use crate::store::Owner;
 use crate::store::{Page, RoomRecord, StoreError};
 
 /// Rooms, messages and notebook items read a page at a time.
@@ -36,7 +38,7 @@ async fn export(
     user: Authenticated,
     _req: Request,
 ) -> Result<Response<StreamBody>, ApiError> {
-    let now = crate::time::now();
+    let now = state.clock.now();
     let limit = state.config.exports_per_hour;
     let unix = now.unix_timestamp();
     if !state
@@ -53,7 +55,7 @@ async fn export(
     let head = json!({
         "format": "rolechat-export",
         "version": 1,
-        "exported_at": crate::time::rfc3339(now),
+        "exported_at": crate::domain::time::rfc3339(now),
         "user": user.user.public(),
     });
     tokio::spawn(async move {

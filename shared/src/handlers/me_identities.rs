@@ -21,7 +21,8 @@ use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json, query, request_path};
 use crate::oauth::Provider;
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::store::{LinkError, LinkedIdentity, PendingLink};
 
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
@@ -110,7 +111,7 @@ async fn pending(
     provider: &Provider,
 ) -> HandlerResult {
     let key = link_key(query(req).first("code"))?;
-    let now = crate::time::now().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     let link = state
         .store
         .pending_link(&key, now)
@@ -124,7 +125,7 @@ async fn pending(
         &Waiting {
             provider: &link.provider,
             account: link.account.as_deref(),
-            expires_at: crate::time::rfc3339(expires_at),
+            expires_at: crate::domain::time::rfc3339(expires_at),
         },
     ))
 }
@@ -150,7 +151,7 @@ async fn confirm(
         .binding
         .filter(|secret| !secret.is_empty())
         .ok_or_else(|| ApiError::field("binding", "is required"))?;
-    let now = crate::time::now();
+    let now = state.clock.now();
     let link = state
         .store
         .take_pending_link(&key, now.unix_timestamp())
@@ -171,7 +172,7 @@ async fn confirm(
         provider: link.provider,
         subject: link.subject,
         account: link.account,
-        linked_at: Some(crate::time::rfc3339(now)),
+        linked_at: Some(crate::domain::time::rfc3339(now)),
     };
     match state
         .store

@@ -10,8 +10,9 @@ use crate::AppState;
 use crate::auth::hash_password;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::session::{self, Authenticated, signed_in};
-use crate::user::{Password, Username};
+use crate::services::session::{self, Authenticated};
+use super::signed_in;
+use crate::domain::user::{Password, Username};
 
 /// `POST /me/password`: a new password; every other session ends, this one gets a new token.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
@@ -50,7 +51,7 @@ async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     };
     if has_password {
         check_password(&state, &user, &req, current.unwrap_or_default()).await?;
-    } else if !user.signed_in_recently(crate::time::now()) {
+    } else if !user.signed_in_recently(state.clock.now()) {
         // A first password is a new way in: with a token alone it would let a thief keep the
         // account, so the provider sign-in must be recent.
         return Err(ApiError::ReauthenticationRequired);
@@ -60,7 +61,7 @@ async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let mut next = user.user.clone();
     next.session_generation += 1;
     next.password_hash = Some(new_hash.clone());
-    let (mut session, token) = session::start(&state, &next, crate::time::now());
+    let (mut session, token) = session::start(&state, &next, state.clock.now());
     if !has_password {
         // Setting a first password proves nothing new: the session stays as recent as it was.
         session.signed_in_at = user.session.signed_in_at;

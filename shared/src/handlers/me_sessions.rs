@@ -6,7 +6,8 @@ use lambda_http::http::Method;
 use super::me::account_error;
 use crate::AppState;
 use crate::http::{HandlerResult, no_content};
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 
 /// `DELETE /me/sessions`: every session of the user ends, this one included ("log out
 /// everywhere"), by raising the user's session generation: one write, however many there are.

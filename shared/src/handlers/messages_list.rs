@@ -9,7 +9,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query};
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::store::{MessageRecord, Page};
 
 /// `GET /rooms/{id}/messages`: a page of the room's messages going back in time, each page

@@ -27,13 +27,18 @@ pub mod suggest;
 pub mod translate;
 pub mod vocabulary;
 
+use std::future::Future;
+use std::sync::Arc;
+
 use lambda_http::Request;
+use lambda_http::http::{Method, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::services::session::Authenticated;
 use crate::store::Ceiling;
-use crate::user::{User, Username};
+use crate::domain::user::{User, Username};
 
 /// The body of `POST /signup` and `POST /auth`. Both fields are optional here so that a missing
 /// one is `validation_failed`, while a wrong type is `invalid_json`.
@@ -123,7 +128,7 @@ impl AuthGuard {
             .zip(limits)
             .map(|(key, limit)| Ceiling { key, limit })
             .collect();
-        let now = crate::time::now().unix_timestamp();
+        let now = state.clock.now().unix_timestamp();
         if state.store.admit_attempt(&counted, &checked, now).await? {
             Ok(())
         } else {
@@ -139,7 +144,24 @@ impl AuthGuard {
         if self.limit == 0 || keys.is_empty() {
             return Ok(());
         }
-        let now = crate::time::now().unix_timestamp();
+        let now = state.clock.now().unix_timestamp();
         Ok(state.store.count_failure(&keys, now).await?)
     }
+}
+
+/// Serves a route that needs a token: a method the route does not take is `405`; then the
+/// session is checked, and only a live one reaches `handler`.
+pub(crate) async fn signed_in<H, Fut, B>(
+    state: Arc<AppState>,
+    req: Request,
+    methods: &[Method],
+    handler: H,
+) -> Result<Response<B>, ApiError>
+where
+    H: FnOnce(Arc<AppState>, Authenticated, Request) -> Fut,
+    Fut: Future<Output = Result<Response<B>, ApiError>>,
+{
+    crate::http::allow(&req, methods)?;
+    let user = crate::services::session::authenticate(&state, crate::http::bearer_token(&req)?).await?;
+    handler(state, user, req).await
 }

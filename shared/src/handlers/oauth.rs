@@ -19,13 +19,13 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, allow, json_response, parse_json, query, request_path};
 use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
-use crate::room::UiLanguage;
+use crate::domain::language::UiLanguage;
 use crate::routes::{matches, path_param, paths};
 use crate::store::{
     CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink, UserRecord,
 };
-use crate::user::Username;
-use crate::{session, time};
+use crate::domain::user::Username;
+use crate::{services::session, domain::time};
 
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     let path = request_path(&req).to_owned();
@@ -176,7 +176,7 @@ pub(super) async fn begin(
         link_generation: link.map_or(0, |user| user.owner.generation()),
         ui,
         binding: Some(binding),
-        expires_at: time::now().unix_timestamp() + STATE_TTL.as_secs() as i64,
+        expires_at: state.clock.now().unix_timestamp() + STATE_TTL.as_secs() as i64,
     };
     state.store.put_oauth_state(&record).await?;
     Ok(started.authorize_url)
@@ -229,7 +229,7 @@ fn url_encode(text: &str) -> String {
 
 async fn callback(state: &AppState, provider: &Provider, req: &Request) -> HandlerResult {
     let params = query(req);
-    let now = time::now().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     // The state is taken once: a replayed or forged one finds nothing. Its site is where the
     // browser goes back; without one, the first configured origin.
     let taken = match params.first("state") {
@@ -384,7 +384,7 @@ async fn new_user(
             id: UserRecord::new_id(),
             username: username.as_str().to_owned(),
             password_hash: None,
-            created_at: time::rfc3339(time::now()),
+            created_at: time::rfc3339(state.clock.now()),
             display_name: None,
             native_language,
             session_generation: 0,
@@ -392,7 +392,7 @@ async fn new_user(
                 provider: provider.name.to_owned(),
                 subject: who.subject.clone(),
                 account: who.account.clone(),
-                linked_at: Some(time::rfc3339(time::now())),
+                linked_at: Some(time::rfc3339(state.clock.now())),
             }],
             username_changeable: true,
             room_count: None,
@@ -442,7 +442,7 @@ async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
         .binding
         .filter(|binding| !binding.is_empty() && binding.len() <= 128)
         .ok_or_else(|| ApiError::field("binding", "is required"))?;
-    let now = time::now();
+    let now = state.clock.now();
     let taken = state
         .store
         .take_login_code(&format!("login#{code}"), now.unix_timestamp())

@@ -8,13 +8,15 @@ use super::aids::{charged, ui_language};
 use super::rooms::room_id;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::report::{Mistake, REPORT_WINDOW, Report};
-use crate::room::Role;
+use crate::domain::report::{Mistake, REPORT_WINDOW, Report};
+use crate::domain::room::Role;
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::tutor::answers::{self, Review};
-use crate::tutor::{Task, prompt};
-use crate::{AppState, time};
+use crate::services::prompt;
+use crate::tutor::Task;
+use crate::{AppState, domain::time};
 
 /// `POST /rooms/{id}/report?ui=ko|en|ja`: a review of the conversation so far. Stored on the
 /// room; asked again before any new message (in the same language) it is returned with no model
@@ -75,7 +77,7 @@ async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     .await?;
     let line = |id: &str| messages.iter().find(|m| m.id == id && m.role == Role::User);
     let report = Report {
-        created_at: time::rfc3339(time::now()),
+        created_at: time::rfc3339(state.clock.now()),
         message_count: room.message_count,
         summary: review.summary.trim().to_owned(),
         goals: room.goals.clone(),

@@ -5,10 +5,11 @@ use lambda_http::http::{Method, StatusCode};
 
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::room::RoomFields;
-use crate::session::{Authenticated, signed_in};
+use crate::domain::room::RoomFields;
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::store::{RoomRecord, room_sk};
-use crate::{AppState, time};
+use crate::{AppState, domain::time};
 
 /// `POST /rooms`: a new room for the caller.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
@@ -18,7 +19,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
 async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let setup = parse_json::<RoomFields>(&req)?.into_setup()?;
     let id = ulid::Ulid::new().to_string();
-    let now = time::rfc3339(time::now());
+    let now = time::rfc3339(state.clock.now());
     let room = RoomRecord {
         pk: user.owner.key().to_owned(),
         sk: room_sk(&id),

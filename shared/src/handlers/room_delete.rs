@@ -8,7 +8,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, no_content};
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 
 /// `DELETE /rooms/{id}`: the room is gone for every reader at once (later reads are `404`);
 /// its messages are removed by the deletion worker, however many there are.
@@ -20,7 +21,7 @@ async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let room_id = room_id(&req, paths::ROOM)?;
     if state
         .store
-        .delete_room(&user.owner, &room_id, crate::time::now())
+        .delete_room(&user.owner, &room_id, state.clock.now())
         .await?
     {
         Ok(no_content())

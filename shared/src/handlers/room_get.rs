@@ -9,7 +9,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 
 /// How many of the latest messages opening a room shows.
 pub const OPEN_MESSAGES: usize = 50;

@@ -6,10 +6,11 @@ use lambda_http::http::{Method, StatusCode};
 use super::rooms::room_id;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::room::RoomFields;
+use crate::domain::room::RoomFields;
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
-use crate::{AppState, time};
+use crate::services::session::Authenticated;
+use super::signed_in;
+use crate::{AppState, domain::time};
 
 /// `PATCH /rooms/{id}`: changes any subset of the room's setup; later turns use the new one.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
@@ -23,7 +24,7 @@ async fn update(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let room = if patch.is_empty() {
         state.store.get_room(owner, &room_id).await?
     } else {
-        let now = time::rfc3339(time::now());
+        let now = time::rfc3339(state.clock.now());
         state
             .store
             .update_room(owner, &room_id, &patch, &now)

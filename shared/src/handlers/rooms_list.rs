@@ -8,7 +8,8 @@ use super::rooms::ROOMS_LIST;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query, query};
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 
 /// `GET /rooms?q=`: the caller's rooms, most recently active first; with `q`, only those whose
 /// title or situation contains it (any case). Two round trips: the session, then one query of the

@@ -8,10 +8,10 @@ use crate::AppState;
 use crate::auth::hash_password;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, allow, json_response, parse_json};
-use crate::room::UiLanguage;
+use crate::domain::language::UiLanguage;
 use crate::store::{CreateUserError, UserRecord};
-use crate::user::{Password, Username};
-use crate::{session, time};
+use crate::domain::user::{Password, Username};
+use crate::{services::session, domain::time};
 
 /// `POST /signup`: creates the user and logs them in, in one DynamoDB transaction.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
@@ -38,7 +38,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         .admit(&state)
         .await?;
 
-    let now = time::now();
+    let now = state.clock.now();
     let user = UserRecord {
         pk: username.key(),
         id: UserRecord::new_id(),

@@ -10,11 +10,13 @@ use super::rooms::room_id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, query};
-use crate::room::UiLanguage;
+use crate::domain::language::UiLanguage;
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::tutor::answers::{self, Suggested, SuggestedLine};
-use crate::tutor::{Task, TurnKind, TutorError, TutorRequest, offline, prompt};
+use crate::services::prompt;
+use crate::tutor::{Task, TurnKind, TutorError, TutorRequest, offline};
 
 /// The most suggestions one request may ask for.
 const MAX_SUGGESTIONS: usize = 3;

@@ -9,9 +9,11 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
-use crate::session::{Authenticated, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
 use crate::tutor::answers::{self, Translation};
-use crate::tutor::{Task, TutorError, prompt};
+use crate::services::prompt;
+use crate::tutor::{Task, TutorError};
 
 /// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's
 /// language, stored per target language and reused with no model call.

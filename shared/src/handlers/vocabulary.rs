@@ -14,15 +14,18 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::{
     HandlerResult, json_response, no_content, page_query, parse_json, query, request_path,
 };
-use crate::review::Rating;
-use crate::room::{Language, UiLanguage};
+use crate::domain::review::Rating;
+use crate::domain::language::{Language, UiLanguage};
 use crate::routes::{matches, paths};
-use crate::session::{Authenticated, Owner, signed_in};
+use crate::services::session::Authenticated;
+use super::signed_in;
+use crate::store::Owner;
 use crate::store::vocabulary_due_key;
 use crate::store::{Added, NewItem, VocabularyRecord};
 use crate::tutor::answers::{self, Meaning};
-use crate::tutor::{Task, TutorError, prompt};
-use crate::{AppState, time};
+use crate::services::prompt;
+use crate::tutor::{Task, TutorError};
+use crate::{AppState, domain::time};
 
 pub const TEXT_MAX_CHARS: usize = 100;
 pub const NOTE_MAX_CHARS: usize = 300;
@@ -39,7 +42,7 @@ pub struct VocabularyItem<'a> {
     message_id: Option<&'a str>,
     created_at: &'a str,
     due_at: String,
-    state: crate::review::CardState,
+    state: crate::domain::review::CardState,
     reps: u32,
     lapses: u32,
     last_reviewed_at: Option<String>,
@@ -194,7 +197,7 @@ async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
             room_id,
             message_id,
         },
-        time::now(),
+        state.clock.now(),
     );
     match state
         .store
@@ -281,7 +284,7 @@ async fn list(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
 /// `GET /vocabulary/due?limit=`: the items due now, earliest first, and how many are due.
 async fn due(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let page = page_query(&req)?;
-    let now = time::now().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     // `~` sorts after every id, so an item due this very second is due.
     let (items, due_count) = state
         .store
@@ -312,7 +315,7 @@ async fn review(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
         .get_vocabulary(&user.owner, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let schedule = item.schedule.review(rating, time::now());
+    let schedule = item.schedule.review(rating, state.clock.now());
     let updated = state
         .store
         .reschedule_vocabulary(&user.owner, &item, &schedule)

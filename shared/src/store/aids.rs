@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::rooms::{message_sk, room_sk};
 use super::{MessageRecord, Owner, RoomRecord, Store, StoreError, is_condition_failure, s};
-use crate::room::{Feedback, UiLanguage};
+use crate::domain::language::UiLanguage;
+use crate::domain::room::Feedback;
 
 impl Store {
     /// A room and one of its messages, in one read. Either is `None` when it does not exist

@@ -58,7 +58,7 @@ impl DeletionJob {
             kind: JobKind::Account,
             owner: owner.key().to_owned(),
             room_id: None,
-            requested_at: crate::time::rfc3339(now),
+            requested_at: crate::domain::time::rfc3339(now),
             updated_at: now.unix_timestamp(),
             rounds: 0,
             removed: 0,
@@ -71,7 +71,7 @@ impl DeletionJob {
             kind: JobKind::Room,
             owner: owner.key().to_owned(),
             room_id: Some(room_id.to_owned()),
-            requested_at: crate::time::rfc3339(now),
+            requested_at: crate::domain::time::rfc3339(now),
             updated_at: now.unix_timestamp(),
             rounds: 0,
             removed: 0,
@@ -503,7 +503,8 @@ impl Store {
                 .remove(table)
                 .unwrap_or_default();
             if !requests.is_empty() {
-                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+                tokio::time::sleep(crate::domain::time::backoff(Duration::from_millis(25), attempt))
+                    .await;
             }
         }
         if requests.is_empty() {

@@ -7,6 +7,7 @@ mod aids;
 mod deletions;
 mod identities;
 mod limits;
+mod owner;
 mod rooms;
 pub mod schema;
 mod sessions;
@@ -34,7 +35,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
-pub use crate::session::Owner;
+pub use owner::Owner;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -11,10 +11,9 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
 use super::{Owner, Store, StoreError, first_condition_failed, s, updated};
-use crate::report::Report;
-use crate::room::{
-    Feedback, Goal, Language, Level, Message, Role, Room, RoomPatch, UiLanguage, derived_title,
-};
+use crate::domain::report::Report;
+use crate::domain::language::{Language, Level, UiLanguage};
+use crate::domain::room::{Feedback, Goal, Message, Role, Room, RoomPatch, derived_title};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -157,7 +156,7 @@ pub struct MessageRecord {
     pub cut: bool,
     /// The tokens the reply's model call used, when the server said (for measuring cost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<crate::tutor::TokenUsage>,
+    pub usage: Option<crate::domain::usage::TokenUsage>,
 }
 
 impl MessageRecord {

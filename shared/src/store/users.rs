@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::{SessionRecord, Store, StoreError, failed_condition, s};
-use crate::room::UiLanguage;
-use crate::session::Owner;
-use crate::user::User;
+use crate::domain::language::UiLanguage;
+use crate::store::Owner;
+use crate::domain::user::User;
 
 /// A user as stored, at the case-folded username (`pk`), so a name is unique by construction.
 /// `id` is the user's stable id: their rooms, notebook and counters live under it, so deleting
@@ -78,7 +78,7 @@ impl UserRecord {
             linked_logins: self
                 .identities
                 .iter()
-                .map(|identity| crate::user::LinkedLogin {
+                .map(|identity| crate::domain::user::LinkedLogin {
                     provider: identity.provider.clone(),
                     account: identity.account.clone(),
                     linked_at: identity.linked_at.clone(),
@@ -322,8 +322,16 @@ impl Store {
             keys(&self.tables.users, user_key)?,
         ]);
         let (mut session, mut user) = (None, None);
-        // A batch may leave keys unprocessed under throttling: ask for those again, a few times.
-        for _ in 0..4 {
+        // A batch may leave keys unprocessed under throttling: ask for those again, a few times,
+        // after a growing pause.
+        for attempt in 0..4u32 {
+            if attempt > 0 {
+                tokio::time::sleep(crate::domain::time::backoff(
+                    std::time::Duration::from_millis(25),
+                    attempt,
+                ))
+                .await;
+            }
             let output = self
                 .client
                 .batch_get_item()

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::rooms::Page;
 use super::schema::{BY_DUE, BY_LANGUAGE};
 use super::{Owner, Store, StoreError, failed_condition, s, updated};
-use crate::review::Schedule;
-use crate::room::Language;
+use crate::domain::review::Schedule;
+use crate::domain::language::Language;
 
 /// A word or phrase the learner keeps, with its FSRS schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ const COUNTER_SK: &str = "count";
 pub const DUE_COUNT_CAP: usize = 99;
 
 pub fn due_key(due: i64, id: &str) -> String {
-    format!("{}#{id}", crate::time::rfc3339_unix(due))
+    format!("{}#{id}", crate::domain::time::rfc3339_unix(due))
 }
 
 type Item = HashMap<String, AttributeValue>;
@@ -101,7 +101,7 @@ impl VocabularyRecord {
             example: item.example,
             room_id: item.room_id,
             message_id: item.message_id,
-            created_at: crate::time::rfc3339(now),
+            created_at: crate::domain::time::rfc3339(now),
             schedule,
         }
     }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::schema::Schema;
-use crate::report::Expression;
-use crate::room::Level;
+use crate::domain::report::Expression;
+use crate::domain::language::Level;
 
 /// Feedback on one learner line.
 #[derive(Debug, Deserialize, JsonSchema)]

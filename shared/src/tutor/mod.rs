@@ -3,20 +3,21 @@
 pub mod answers;
 pub(crate) mod offline;
 pub mod openai;
-pub mod prompt;
+pub mod message;
 pub mod provider;
 pub mod schema;
+pub mod settings;
 pub mod task;
 
 use std::time::Duration;
 
-pub use openai::{Completed, Finish, OpenAiClient, Piece, TextStream, TokenUsage};
-use prompt::PromptMessage;
+pub use settings::TutorConfig;
+pub use openai::{Completed, Finish, OpenAiClient, Piece, TextStream};
+pub use message::PromptMessage;
 pub use schema::Schema;
 pub use task::Task;
 
-use crate::config::TutorConfig;
-use crate::room::Language;
+use crate::domain::language::Language;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TutorError {

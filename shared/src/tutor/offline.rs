@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use super::TurnKind;
 use super::openai::{Finish, Piece, TextStream};
-use crate::room::{Language, UiLanguage};
+use crate::domain::language::{Language, UiLanguage};
 
 pub fn reply(language: Language, kind: TurnKind) -> String {
     let (notice, opener, reply, suggestion) = match language {

@@ -24,11 +24,12 @@ use serde_json::{Value, json};
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::TutorError;
-use super::prompt::PromptMessage;
+use super::message::{PromptMessage, ask_for_json};
 use super::provider::{self, Auth, Provider, Shape, Structured, TokenParam};
 use super::schema::Schema;
 use super::task::{Effort, Task, TaskTable};
-use crate::config::TutorConfig;
+use super::TutorConfig;
+use crate::domain::usage::TokenUsage;
 
 /// What a streamed reply yields: its text piece by piece, then how it finished. It ends with
 /// `Err` instead if the model fails midway.
@@ -46,37 +47,18 @@ pub struct Finish {
     pub usage: Option<TokenUsage>,
 }
 
-/// The tokens one model call used, as the server reports them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenUsage {
-    #[serde(default)]
-    pub prompt_tokens: u64,
-    #[serde(default)]
-    pub completion_tokens: u64,
-    /// Of the completion tokens, those a reasoning model spent thinking.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub reasoning_tokens: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-impl TokenUsage {
-    /// Whatever usage a server reports, however partial (`{}`, a field missing, a field of
-    /// another type): counts it has are kept, the rest are zero, and a good reply is never
-    /// refused for it.
-    fn read(value: &Value) -> Option<TokenUsage> {
-        let object = value.as_object()?;
-        let count = |value: &Value| value.as_u64().unwrap_or(0);
-        Some(TokenUsage {
-            prompt_tokens: object.get("prompt_tokens").map_or(0, count),
-            completion_tokens: object.get("completion_tokens").map_or(0, count),
-            reasoning_tokens: value["completion_tokens_details"]["reasoning_tokens"]
-                .as_u64()
-                .unwrap_or(0),
-        })
-    }
+/// Whatever usage a server reports, however partial (`{}`, a field missing, a field of another
+/// type): counts it has are kept, the rest are zero, and a good reply is never refused for it.
+fn read_usage(value: &Value) -> Option<TokenUsage> {
+    let object = value.as_object()?;
+    let count = |value: &Value| value.as_u64().unwrap_or(0);
+    Some(TokenUsage {
+        prompt_tokens: object.get("prompt_tokens").map_or(0, count),
+        completion_tokens: object.get("completion_tokens").map_or(0, count),
+        reasoning_tokens: value["completion_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap_or(0),
+    })
 }
 
 /// A whole reply: its text and how it finished.
@@ -347,7 +329,7 @@ impl OpenAiClient {
             let Ok(body) = response.json::<Value>().await else {
                 return;
             };
-            match lifetime_warning(&model, &body, crate::time::now().date()) {
+            match lifetime_warning(&model, &body, crate::domain::time::now().date()) {
                 Some((true, warning)) => tracing::error!(%model, "{warning}"),
                 Some((false, warning)) => tracing::warn!(%model, "{warning}"),
                 None => {}
@@ -422,10 +404,10 @@ impl OpenAiClient {
                     } else {
                         json!({"type": "json_object"})
                     };
-                    super::prompt::ask_for_json(&mut messages, &schema.value);
+                    ask_for_json(&mut messages, &schema.value);
                 }
                 Structured::Instructions => {
-                    super::prompt::ask_for_json(&mut messages, &schema.value);
+                    ask_for_json(&mut messages, &schema.value);
                 }
             }
         }
@@ -584,7 +566,7 @@ impl OpenAiClient {
         if *attempt >= self.retries {
             return Err(problem);
         }
-        let wait = retry_after.unwrap_or(self.retry_backoff * 2u32.pow(*attempt));
+        let wait = retry_after.unwrap_or_else(|| crate::domain::time::backoff(self.retry_backoff, *attempt));
         let pause = Instant::now() + wait;
         if pause >= deadline {
             return Err(problem);
@@ -635,7 +617,7 @@ impl OpenAiClient {
         let cut = finished(choice["finish_reason"].as_str())?;
         let finish = Finish {
             cut,
-            usage: TokenUsage::read(&completion["usage"]),
+            usage: read_usage(&completion["usage"]),
         };
         log_usage(call.task, &finish);
         let text = choice["message"]["content"]
@@ -995,7 +977,7 @@ impl Reading {
                     error.summary()
                 )));
             }
-            if let Some(usage) = TokenUsage::read(&chunk["usage"]) {
+            if let Some(usage) = read_usage(&chunk["usage"]) {
                 self.usage = Some(usage);
             }
             let choice = &chunk["choices"][0];
@@ -1172,9 +1154,9 @@ mod tests {
 
     #[test]
     fn partial_usage_is_read_as_far_as_it_goes() {
-        assert_eq!(TokenUsage::read(&json!({})), Some(TokenUsage::default()));
+        assert_eq!(read_usage(&json!({})), Some(TokenUsage::default()));
         assert_eq!(
-            TokenUsage::read(&json!({"prompt_tokens": 5, "completion_tokens": "many",
+            read_usage(&json!({"prompt_tokens": 5, "completion_tokens": "many",
                 "completion_tokens_details": {"reasoning_tokens": 3}})),
             Some(TokenUsage {
                 prompt_tokens: 5,
@@ -1182,7 +1164,7 @@ mod tests {
                 reasoning_tokens: 3
             })
         );
-        assert_eq!(TokenUsage::read(&Value::Null), None);
+        assert_eq!(read_usage(&Value::Null), None);
     }
 
     #[test]

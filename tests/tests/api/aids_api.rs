@@ -304,8 +304,7 @@ async fn a_malformed_or_failed_model_answer_stores_nothing() {
 #[tokio::test]
 async fn the_daily_quota_counts_them() {
     // The allowance is per UTC day: the check must not straddle midnight.
-    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
     let (kai, room, line, opener) = conversation(&app, "kai").await;
     assert_eq!(
         app.send(aid(&kai, &room, &line, "feedback", ""))

@@ -128,7 +128,7 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         204
     );
     let claims = app.state.tokens.verify(&mallory).unwrap();
-    let now = rolechat::time::now().unix_timestamp() as u64;
+    let now = rolechat::domain::time::now().unix_timestamp() as u64;
     let ten_minutes = Duration::from_secs(600);
     let wrong_signature = TokenKeys::new(b"a different signing key, long enough").issue(
         &claims.sub,
@@ -348,7 +348,7 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
         204
     );
     let claims = app.state.tokens.verify(&live).unwrap();
-    let now = rolechat::time::now().unix_timestamp() as u64;
+    let now = rolechat::domain::time::now().unix_timestamp() as u64;
     let expired = TokenKeys::new(JWT_SECRET.as_bytes()).issue(
         &claims.sub,
         &claims.sid,

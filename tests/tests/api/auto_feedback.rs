@@ -189,8 +189,7 @@ async fn failed_feedback_never_fails_the_turn_and_rooms_without_it_are_unchanged
 #[tokio::test]
 async fn automatic_feedback_counts_against_the_daily_limit() {
     // The allowance is per UTC day: the check must not straddle midnight.
-    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
     let token = app.sign_up("quota", "quota's password").await;
     let id = room(
         &app,

@@ -479,9 +479,8 @@ async fn two_turns_racing_in_one_room_cannot_interleave() {
 
 #[tokio::test]
 async fn the_daily_quota_is_answered_429_with_retry_after() {
-    // The allowance is per UTC day: the check must not straddle midnight.
-    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "2")]).await;
+    // The allowance is per UTC day; the app's clock reads noon, so midnight is twelve hours off.
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "2")]).await;
     let lee = learner(&app, "lee").await;
     let room = room(&app, &lee).await;
     assert_eq!(app.send(turn(&lee, &room, json!({}))).await.status, 201);
@@ -504,7 +503,7 @@ async fn the_daily_quota_is_answered_429_with_retry_after() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=86_400).contains(&wait), "{wait}");
+    assert!((43_000..=43_200).contains(&wait), "until midnight: {wait}");
     let refused = app
         .send(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&lee.token))
         .await;
@@ -680,8 +679,7 @@ async fn suggestions_are_in_the_rooms_language_and_change_nothing() {
 /// call with a strict schema, charged once; a bad `count` or `ui` is a field error.
 #[tokio::test]
 async fn several_suggestions_come_with_their_meaning_for_one_call() {
-    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "3")]).await;
     let min = learner(&app, "minji").await;
     let room = room(&app, &min).await;
     app.send(turn(&min, &room, json!({}))).await;

@@ -124,8 +124,7 @@ async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
 #[tokio::test]
 async fn a_report_needs_a_learner_line_and_counts_against_the_limit() {
     // The allowance is per UTC day: the check must not straddle midnight.
-    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "2")]).await;
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "2")]).await;
     let token = app.sign_up("empty", "empty's password").await;
     let room = app
         .create_room(

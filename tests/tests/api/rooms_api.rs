@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use lambda_http::http::Method;
-use rolechat::room::Role;
+use rolechat::domain::room::Role;
 use rolechat::store::MessageRecord;
 use rolechat_tests::{TestApp, TestRequest, TestResponse};
 use serde_json::{Value, json};

@@ -495,8 +495,7 @@ async fn rooms_without_goals_stream_exactly_as_before() {
 #[tokio::test]
 async fn goals_cost_at_most_one_round_trip_and_count_against_the_daily_limit() {
     // The allowance is per UTC day: the check must not straddle midnight.
-    rolechat_tests::clear_of_window_edge(86_400, std::time::Duration::from_secs(60)).await;
-    let app = TestApp::spawn_with(&[("ROLECHAT_DAILY_TURNS", "5")]).await;
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "5")]).await;
     let token = learner(&app, "rtrip").await;
     let (_, plain) = create(
         &app,

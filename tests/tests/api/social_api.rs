@@ -606,8 +606,7 @@ async fn starts_and_code_exchanges_are_counted_against_the_address() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let app = TestApp::spawn_with(&settings).await;
-    rolechat_tests::clear_of_window_edge(60, std::time::Duration::from_secs(20)).await;
+    let app = TestApp::spawn_at_noon(&settings).await;
     let from = |request: TestRequest| request.from_ip("198.51.100.4");
     for _ in 0..2 {
         let start = app
@@ -778,9 +777,8 @@ async fn link_starts_are_counted_against_the_address() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let app = TestApp::spawn_with(&settings).await;
+    let app = TestApp::spawn_at_noon(&settings).await;
     let token = app.sign_up("nils", "nils's password").await;
-    rolechat_tests::clear_of_window_edge(60, std::time::Duration::from_secs(20)).await;
     let start = |ip: &str| {
         TestRequest::post(&format!("/me/identities/github?site={SITE_ORIGIN}"))
             .token(&token)

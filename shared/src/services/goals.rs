@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use crate::AppState;
-use crate::room::Goal;
-use crate::session::Owner;
+use crate::domain::room::Goal;
+use crate::store::Owner;
 use crate::store::{MessageRecord, RoomRecord};
-use crate::tutor::{Task, answers, prompt};
+use crate::services::prompt;
+use crate::tutor::{Task, answers};
 
 /// The room's goals after the check: `None` when the check failed (or the room changed
 /// meanwhile), so the caller leaves them out of its reply.
@@ -48,7 +49,7 @@ pub async fn check(
     if met.is_empty() {
         return Some(room.goals.clone());
     }
-    let now = crate::time::rfc3339(crate::time::now());
+    let now = crate::domain::time::rfc3339(state.clock.now());
     match state.store.mark_goals_done(owner, room, &met, &now).await {
         Ok(Some(goals)) => Some(goals),
         Ok(None) => {

@@ -30,7 +30,7 @@ pub async fn run_job(state: &AppState, job: &DeletionJob) -> Result<Progress, St
             tracing::info!(job = %job.pk, removed = job.removed + removed, rounds = job.rounds + 1, "deletion finished");
         }
         Progress::Unfinished { removed } => {
-            let now = crate::time::now().unix_timestamp();
+            let now = state.clock.now().unix_timestamp();
             state.store.continue_deletion(&job, removed, now).await?;
             tracing::info!(job = %job.pk, removed, "deletion goes on in another run");
         }
@@ -113,7 +113,7 @@ async fn run_record(state: &AppState, record: &StreamRecord) -> Result<(), Store
 
 /// Runs every job no run has touched for the configured while. Returns how many it ran.
 pub async fn sweep(state: &AppState) -> Result<usize, WorkerError> {
-    let now = crate::time::now().unix_timestamp();
+    let now = state.clock.now().unix_timestamp();
     let before = now - state.config.deletion.sweep_after.as_secs() as i64;
     let jobs = state.store.stalled_deletions(before).await?;
     let mut failed = 0;

@@ -81,7 +81,7 @@ pub struct User {
     pub created_at: String,
     pub display_name: Option<String>,
     /// The language of explanations and translations when a request names none.
-    pub native_language: crate::room::UiLanguage,
+    pub native_language: crate::domain::language::UiLanguage,
     /// How the user can log in: `password`, and each linked provider.
     pub login_methods: Vec<String>,
     /// Each linked provider account, so the learner sees every way into the account.

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+
 /// Field name → a short phrase saying what is wrong with it ("must be 3 to 32 characters").
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors(BTreeMap<&'static str, String>);
@@ -45,4 +47,13 @@ impl FieldErrors {
             .iter()
             .map(|(field, problem)| (*field, problem.as_str()))
     }
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent at all (`None`).
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::room::{Level, UiLanguage};
+use crate::domain::language::{Level, UiLanguage};
 
 /// The catalogue as the data file writes it.
 #[derive(Debug, Deserialize)]

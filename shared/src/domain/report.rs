@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::room::{Goal, Level, UiLanguage};
+use crate::domain::language::{Level, UiLanguage};
+use crate::domain::room::Goal;
 
 /// The most recent messages a report reads: a long room is reviewed on its latest part (the
 /// goals, which span the whole room, come from the room itself).

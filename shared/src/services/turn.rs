@@ -12,10 +12,10 @@ use crate::store::{Refusal, Usage};
 /// Today's usage counter of a user, under the configured daily limit.
 pub fn usage_today(config: &Config, now: OffsetDateTime) -> Usage {
     Usage {
-        day: crate::time::day(now),
+        day: crate::domain::time::day(now),
         limit: config.daily_turns,
         calls: 1,
-        expires_at: (crate::time::next_midnight(now) + time::Duration::DAY).unix_timestamp(),
+        expires_at: (crate::domain::time::next_midnight(now) + time::Duration::DAY).unix_timestamp(),
     }
 }
 
@@ -31,7 +31,7 @@ pub fn refusal_error(refusal: Refusal, now: OffsetDateTime) -> ApiError {
             retry_after_secs: 5,
         },
         Refusal::QuotaExhausted => {
-            let wait = (crate::time::next_midnight(now) - now)
+            let wait = (crate::domain::time::next_midnight(now) - now)
                 .whole_seconds()
                 .max(1) as u64;
             ApiError::RateLimited {

@@ -1,57 +1,10 @@
 //! What the model is told: the room's setup as a system prompt, and a bounded window of the
 //! latest messages, so the tokens a turn costs stay flat however long the conversation grows.
 
-use serde::Serialize;
-
-use crate::room::{Level, Role, UiLanguage};
+use crate::domain::language::{Level, UiLanguage};
+use crate::domain::room::Role;
 use crate::store::{MessageRecord, RoomRecord};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PromptMessage {
-    pub role: &'static str,
-    pub content: String,
-}
-
-impl PromptMessage {
-    fn system(content: String) -> Self {
-        PromptMessage {
-            role: "system",
-            content,
-        }
-    }
-
-    pub(crate) fn user(content: String) -> Self {
-        PromptMessage {
-            role: "user",
-            content,
-        }
-    }
-
-    pub(crate) fn assistant(content: String) -> Self {
-        PromptMessage {
-            role: "assistant",
-            content,
-        }
-    }
-}
-
-/// Asks for the answer as JSON following `schema`, in the system message, for servers that do
-/// not enforce a schema themselves (the answer is validated all the same). It names JSON, which
-/// `json_object` mode needs at OpenAI and DeepSeek.
-pub(crate) fn ask_for_json(prompt: &mut [PromptMessage], schema: &serde_json::Value) {
-    let instruction = format!(
-        "\n\nAnswer with one JSON object only, no other text and no code fence, that follows \
-         this JSON Schema:\n{schema}"
-    );
-    match prompt.iter_mut().find(|message| message.role == "system") {
-        Some(system) => system.content.push_str(&instruction),
-        None => {
-            if let Some(first) = prompt.first_mut() {
-                first.content.insert_str(0, instruction.trim_start());
-            }
-        }
-    }
-}
+use crate::tutor::PromptMessage;
 
 /// How the tutor speaks at each CEFR level, after the Council of Europe's descriptors
 /// (Companion Volume, 2020) for spoken interaction, conversation and obtaining goods and
@@ -363,7 +316,7 @@ pub fn feedback(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<Pr
 
 /// The prompt of a word's meaning for the vocabulary notebook, as a learner's dictionary gives it.
 pub fn meaning(
-    language: crate::room::Language,
+    language: crate::domain::language::Language,
     text: &str,
     example: Option<&str>,
     explain_in: UiLanguage,
@@ -457,7 +410,8 @@ pub fn translation(room: &RoomRecord, line: &str, to: UiLanguage) -> Vec<PromptM
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::room::{Goal, Language};
+    use crate::domain::language::Language;
+use crate::domain::room::Goal;
     use strum::VariantArray;
 
     /// How big a prompt is: messages and characters.

@@ -1,0 +1,14 @@
+//! The domain: what Rolechat is about, with no storage, model or HTTP in it. Every other layer
+//! may use these; they use nothing of the others (checked by `tests/tests/layers.rs`).
+
+pub mod cursor;
+pub mod language;
+pub mod report;
+pub mod review;
+pub mod room;
+pub mod scenarios;
+pub mod setting;
+pub mod time;
+pub mod usage;
+pub mod user;
+pub mod validation;
