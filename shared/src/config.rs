@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use lambda_http::http::HeaderValue;
-use secrecy::SecretString;
 
 use crate::domain::setting::{ConfigError, SecretSource, check_secret_length};
 use crate::tutor::TutorConfig;

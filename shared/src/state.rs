@@ -8,8 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
-use crate::domain::setting::{self, SecretSource};
 use crate::domain::cursor::CursorKeys;
+use crate::domain::setting::{self, SecretSource};
 use crate::store::{Store, Tables};
 use crate::tutor::Tutor;
 

@@ -2,7 +2,6 @@
 //! the API shows.
 
 use serde::{Deserialize, Serialize};
-use strum::VariantArray;
 
 use crate::domain::language::{Language, Level, UiLanguage};
 use crate::domain::validation::{FieldErrors, present};
@@ -170,9 +169,10 @@ impl RoomFields {
             ),
         };
         let ui = ui.unwrap_or(UiLanguage::Ko);
-        let from_scenario = |texts: fn(&crate::domain::scenarios::Scenario) -> &crate::domain::scenarios::Texts| {
-            scenario.map(|scenario| texts(scenario).get(ui).to_owned())
-        };
+        let from_scenario =
+            |texts: fn(&crate::domain::scenarios::Scenario) -> &crate::domain::scenarios::Texts| {
+                scenario.map(|scenario| texts(scenario).get(ui).to_owned())
+            };
         let mut required =
             |field: &'static str, value: Option<Option<String>>, default: Option<String>| {
                 let value = value.flatten().or(default);

@@ -81,7 +81,7 @@ impl Scenario {
     }
 }
 
-const DATA: &str = include_str!("../data/scenarios.json");
+const DATA: &str = include_str!("../../data/scenarios.json");
 
 /// The catalogue, parsed on first use. The file is checked by this module's tests, so a broken
 /// one never ships.

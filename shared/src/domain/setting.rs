@@ -44,4 +44,3 @@ pub fn check_secret_length(name: &'static str, secret: &str) -> Result<(), Confi
     }
     Ok(())
 }
-

@@ -17,4 +17,3 @@ pub struct TokenUsage {
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
-

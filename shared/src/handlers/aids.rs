@@ -3,13 +3,13 @@
 use lambda_http::Request;
 
 use super::rooms::path_id;
+use crate::AppState;
+use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
 use crate::http::query;
-use crate::domain::language::UiLanguage;
+use crate::services::turn::{refusal_error, usage_today};
 use crate::store::Owner;
 use crate::store::{BeginError, CallLease, MessageRecord, RoomRecord};
-use crate::services::turn::{refusal_error, usage_today};
-use crate::{AppState, domain::time};
 
 /// The room and the message a request names, with one read; `404` for either missing (or the
 /// room being another user's).

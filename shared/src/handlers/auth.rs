@@ -7,10 +7,10 @@ use serde_json::json;
 use super::{AuthGuard, Credentials, LoginReply};
 use crate::AppState;
 use crate::auth::verify_password;
+use crate::domain::user::Username;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
-use crate::domain::user::Username;
-use crate::{services::session, domain::time};
+use crate::services::session;
 
 /// `/auth`: `POST` logs in, `GET` says who the token belongs to, `DELETE` logs out.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {

@@ -15,21 +15,21 @@ use tokio::task::JoinHandle;
 use super::aids::ui_language;
 use super::feedback;
 use super::rooms::room_id;
-use crate::error::{ApiError, FieldErrors};
-use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
+use super::signed_in;
 use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Goal, Message, Role};
+use crate::error::{ApiError, FieldErrors};
+use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
 use crate::routes::paths;
+use crate::services::prompt;
 use crate::services::session::Authenticated;
-use super::signed_in;
+use crate::services::turn::{event, refusal_error, usage_today};
 use crate::store::Owner;
 use crate::store::{
     BeginError, IdempotencyState, MessageRecord, Refusal, RoomRecord, TurnFailure, TurnStart, Usage,
 };
-use crate::services::turn::{event, refusal_error, usage_today};
-use crate::services::prompt;
 use crate::tutor::{Finish, Piece, TurnKind, TutorRequest};
-use crate::{AppState, services::goals, domain::time};
+use crate::{AppState, domain::time, services::goals};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
@@ -300,7 +300,12 @@ fn wants_events(req: &Request) -> bool {
         .any(|accept| accept.contains("text/event-stream"))
 }
 
-fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord {
+fn reply_record(
+    start: &TurnStart,
+    text: &str,
+    finish: Finish,
+    at: ::time::OffsetDateTime,
+) -> MessageRecord {
     let id = ulid::Ulid::new().to_string();
     let mut reply = MessageRecord::new(
         start.owner.key(),
@@ -308,7 +313,7 @@ fn reply_record(start: &TurnStart, text: &str, finish: Finish) -> MessageRecord 
         &id,
         Role::Assistant,
         text,
-        &time::rfc3339(state.clock.now()),
+        &crate::domain::time::rfc3339(at),
     );
     reply.cut = finish.cut;
     reply.usage = finish.usage;
@@ -326,7 +331,7 @@ async fn reply_turn(state: &AppState, mut turn: Turn) -> ChatResult {
             return Err(error);
         }
     };
-    let reply = reply_record(start, &completed.text, completed.finish);
+    let reply = reply_record(start, &completed.text, completed.finish, state.clock.now());
     if !state.store.finish_turn(start, &reply).await? {
         return Err(ApiError::NotFound);
     }
@@ -380,7 +385,7 @@ fn stream_turn(state: Arc<AppState>, mut turn: Turn) -> Response<StreamBody> {
         .await;
         let failure = match outcome {
             Ok((text, finish)) if !text.trim().is_empty() => {
-                let reply = reply_record(start, text.trim(), finish);
+                let reply = reply_record(start, text.trim(), finish, state.clock.now());
                 match state.store.finish_turn(start, &reply).await {
                     Ok(true) => {
                         send(event("reply", &reply.public())).await;

@@ -5,18 +5,18 @@ use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
 use super::aids::{charged, locate, ui_language};
+use super::signed_in;
 use crate::AppState;
-use crate::error::ApiError;
-use crate::http::{HandlerResult, json_response};
 use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Role};
+use crate::error::ApiError;
+use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
+use crate::services::prompt;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::Owner;
 use crate::store::{MessageRecord, RoomRecord};
 use crate::tutor::answers::{self, Verdict};
-use crate::services::prompt;
 use crate::tutor::{Task, TutorError};
 
 /// `POST /rooms/{id}/messages/{message_id}/feedback?ui=ko|en|ja`: is the learner's line natural

@@ -6,15 +6,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AuthGuard;
+use super::signed_in;
 use crate::AppState;
 use crate::auth::verify_password;
+use crate::domain::language::UiLanguage;
+use crate::domain::user::{Username, display_name};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
-use crate::domain::language::UiLanguage;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::{AccountError, ProfileChange, RenameError};
-use crate::domain::user::{Username, display_name};
 
 /// `/me`: `GET` the profile, `PATCH` it, `DELETE` the whole account.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {

@@ -8,11 +8,11 @@ use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::StreamBody;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::Owner;
 use crate::store::{Page, RoomRecord, StoreError};
 

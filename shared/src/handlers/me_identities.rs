@@ -16,13 +16,13 @@ use serde_json::json;
 use super::AuthGuard;
 use super::me::{account_error, confirm_it_is_you};
 use super::oauth::{begin, binding_hash, binds, provider, site};
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json, query, request_path};
 use crate::oauth::Provider;
 use crate::routes::paths;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::{LinkError, LinkedIdentity, PendingLink};
 
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {

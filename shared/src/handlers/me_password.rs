@@ -6,13 +6,13 @@ use serde::Deserialize;
 
 use super::LoginReply;
 use super::me::{account_error, check_password};
+use super::signed_in;
 use crate::AppState;
 use crate::auth::hash_password;
+use crate::domain::user::{Password, Username};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, parse_json};
 use crate::services::session::{self, Authenticated};
-use super::signed_in;
-use crate::domain::user::{Password, Username};
 
 /// `POST /me/password`: a new password; every other session ends, this one gets a new token.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {

@@ -4,10 +4,10 @@ use lambda_http::Request;
 use lambda_http::http::Method;
 
 use super::me::account_error;
+use super::signed_in;
 use crate::AppState;
 use crate::http::{HandlerResult, no_content};
 use crate::services::session::Authenticated;
-use super::signed_in;
 
 /// `DELETE /me/sessions`: every session of the user ends, this one included ("log out
 /// everywhere"), by raising the user's session generation: one write, however many there are.

@@ -5,12 +5,12 @@ use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
 use super::rooms::{messages_list, room_id};
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query};
 use crate::routes::paths;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::{MessageRecord, Page};
 
 /// `GET /rooms/{id}/messages`: a page of the room's messages going back in time, each page

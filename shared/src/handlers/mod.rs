@@ -35,10 +35,10 @@ use lambda_http::http::{Method, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::domain::user::{User, Username};
 use crate::error::ApiError;
 use crate::services::session::Authenticated;
 use crate::store::Ceiling;
-use crate::domain::user::{User, Username};
 
 /// The body of `POST /signup` and `POST /auth`. Both fields are optional here so that a missing
 /// one is `validation_failed`, while a wrong type is `invalid_json`.
@@ -162,6 +162,7 @@ where
     Fut: Future<Output = Result<Response<B>, ApiError>>,
 {
     crate::http::allow(&req, methods)?;
-    let user = crate::services::session::authenticate(&state, crate::http::bearer_token(&req)?).await?;
+    let user =
+        crate::services::session::authenticate(&state, crate::http::bearer_token(&req)?).await?;
     handler(state, user, req).await
 }

@@ -16,16 +16,16 @@ use serde_json::json;
 
 use super::{AuthGuard, LoginReply};
 use crate::AppState;
+use crate::domain::language::UiLanguage;
+use crate::domain::user::Username;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, allow, json_response, parse_json, query, request_path};
 use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
-use crate::domain::language::UiLanguage;
 use crate::routes::{matches, path_param, paths};
 use crate::store::{
     CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink, UserRecord,
 };
-use crate::domain::user::Username;
-use crate::{services::session, domain::time};
+use crate::{domain::time, services::session};
 
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     let path = request_path(&req).to_owned();

@@ -6,16 +6,16 @@ use serde_json::json;
 
 use super::aids::{charged, ui_language};
 use super::rooms::room_id;
-use crate::error::ApiError;
-use crate::http::{HandlerResult, json_response};
+use super::signed_in;
 use crate::domain::report::{Mistake, REPORT_WINDOW, Report};
 use crate::domain::room::Role;
+use crate::error::ApiError;
+use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
-use crate::services::session::Authenticated;
-use super::signed_in;
-use crate::tutor::answers::{self, Review};
 use crate::services::prompt;
+use crate::services::session::Authenticated;
 use crate::tutor::Task;
+use crate::tutor::answers::{self, Review};
 use crate::{AppState, domain::time};
 
 /// `POST /rooms/{id}/report?ui=ko|en|ja`: a review of the conversation so far. Stored on the

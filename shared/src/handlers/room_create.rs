@@ -3,11 +3,11 @@ use std::sync::Arc;
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 
+use super::signed_in;
+use crate::domain::room::RoomFields;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::domain::room::RoomFields;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::{RoomRecord, room_sk};
 use crate::{AppState, domain::time};
 

@@ -4,12 +4,12 @@ use lambda_http::Request;
 use lambda_http::http::Method;
 
 use super::rooms::room_id;
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, no_content};
 use crate::routes::paths;
 use crate::services::session::Authenticated;
-use super::signed_in;
 
 /// `DELETE /rooms/{id}`: the room is gone for every reader at once (later reads are `404`);
 /// its messages are removed by the deletion worker, however many there are.

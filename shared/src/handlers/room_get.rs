@@ -5,12 +5,12 @@ use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
 use super::rooms::{messages_list, room_id};
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
 use crate::services::session::Authenticated;
-use super::signed_in;
 
 /// How many of the latest messages opening a room shows.
 pub const OPEN_MESSAGES: usize = 50;

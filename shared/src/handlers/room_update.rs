@@ -4,12 +4,12 @@ use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
 
 use super::rooms::room_id;
+use super::signed_in;
+use crate::domain::room::RoomFields;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::domain::room::RoomFields;
 use crate::routes::paths;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::{AppState, domain::time};
 
 /// `PATCH /rooms/{id}`: changes any subset of the room's setup; later turns use the new one.

@@ -5,11 +5,11 @@ use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
 use super::rooms::ROOMS_LIST;
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query, query};
 use crate::services::session::Authenticated;
-use super::signed_in;
 
 /// `GET /rooms?q=`: the caller's rooms, most recently active first; with `q`, only those whose
 /// title or situation contains it (any case). Two round trips: the session, then one query of the

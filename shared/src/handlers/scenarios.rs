@@ -6,9 +6,9 @@ use serde_json::json;
 
 use super::aids::ui_language;
 use crate::AppState;
-use crate::http::{HandlerResult, allow, json_response};
 use crate::domain::language::UiLanguage;
 use crate::domain::scenarios::catalogue;
+use crate::http::{HandlerResult, allow, json_response};
 
 /// `GET /scenarios?ui=ko|en|ja`: the whole catalogue of ready role-plays, its texts in `ui`. No
 /// token, no table: it is the same for everyone, so caches may keep it for an hour.

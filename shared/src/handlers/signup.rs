@@ -6,12 +6,12 @@ use lambda_http::http::{Method, StatusCode};
 use super::{Credentials, LoginReply};
 use crate::AppState;
 use crate::auth::hash_password;
+use crate::domain::language::UiLanguage;
+use crate::domain::user::{Password, Username};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, allow, json_response, parse_json};
-use crate::domain::language::UiLanguage;
 use crate::store::{CreateUserError, UserRecord};
-use crate::domain::user::{Password, Username};
-use crate::{services::session, domain::time};
+use crate::{domain::time, services::session};
 
 /// `POST /signup`: creates the user and logs them in, in one DynamoDB transaction.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {

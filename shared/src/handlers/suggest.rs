@@ -7,15 +7,15 @@ use serde_json::json;
 
 use super::aids::charged;
 use super::rooms::room_id;
+use super::signed_in;
 use crate::AppState;
+use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, query};
-use crate::domain::language::UiLanguage;
 use crate::routes::paths;
-use crate::services::session::Authenticated;
-use super::signed_in;
-use crate::tutor::answers::{self, Suggested, SuggestedLine};
 use crate::services::prompt;
+use crate::services::session::Authenticated;
+use crate::tutor::answers::{self, Suggested, SuggestedLine};
 use crate::tutor::{Task, TurnKind, TutorError, TutorRequest, offline};
 
 /// The most suggestions one request may ask for.

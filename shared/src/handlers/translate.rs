@@ -5,14 +5,14 @@ use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
 use super::aids::{charged, locate, ui_language};
+use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
 use crate::routes::paths;
-use crate::services::session::Authenticated;
-use super::signed_in;
-use crate::tutor::answers::{self, Translation};
 use crate::services::prompt;
+use crate::services::session::Authenticated;
+use crate::tutor::answers::{self, Translation};
 use crate::tutor::{Task, TutorError};
 
 /// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's

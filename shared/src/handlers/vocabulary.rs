@@ -10,20 +10,20 @@ use serde_json::json;
 
 use super::aids::{charged, ui_language};
 use super::rooms::path_id;
+use super::signed_in;
+use crate::domain::language::{Language, UiLanguage};
+use crate::domain::review::Rating;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{
     HandlerResult, json_response, no_content, page_query, parse_json, query, request_path,
 };
-use crate::domain::review::Rating;
-use crate::domain::language::{Language, UiLanguage};
 use crate::routes::{matches, paths};
+use crate::services::prompt;
 use crate::services::session::Authenticated;
-use super::signed_in;
 use crate::store::Owner;
 use crate::store::vocabulary_due_key;
 use crate::store::{Added, NewItem, VocabularyRecord};
 use crate::tutor::answers::{self, Meaning};
-use crate::services::prompt;
 use crate::tutor::{Task, TutorError};
 use crate::{AppState, domain::time};
 

@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn the_committed_stream_record_is_a_room_job() {
         let event: Value = serde_json::from_str(include_str!(
-            "../../functions/deletion-worker/events/stream.json"
+            "../../../functions/deletion-worker/events/stream.json"
         ))
         .unwrap();
         let records: Vec<StreamRecord> = serde_json::from_value(event["Records"].clone()).unwrap();

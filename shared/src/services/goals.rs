@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::AppState;
 use crate::domain::room::Goal;
+use crate::services::prompt;
 use crate::store::Owner;
 use crate::store::{MessageRecord, RoomRecord};
-use crate::services::prompt;
 use crate::tutor::{Task, answers};
 
 /// The room's goals after the check: `None` when the check failed (or the room changed

@@ -411,7 +411,7 @@ pub fn translation(room: &RoomRecord, line: &str, to: UiLanguage) -> Vec<PromptM
 mod tests {
     use super::*;
     use crate::domain::language::Language;
-use crate::domain::room::Goal;
+    use crate::domain::room::Goal;
     use strum::VariantArray;
 
     /// How big a prompt is: messages and characters.

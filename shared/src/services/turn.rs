@@ -15,7 +15,8 @@ pub fn usage_today(config: &Config, now: OffsetDateTime) -> Usage {
         day: crate::domain::time::day(now),
         limit: config.daily_turns,
         calls: 1,
-        expires_at: (crate::domain::time::next_midnight(now) + time::Duration::DAY).unix_timestamp(),
+        expires_at: (crate::domain::time::next_midnight(now) + time::Duration::DAY)
+            .unix_timestamp(),
     }
 }
 

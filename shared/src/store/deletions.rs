@@ -503,8 +503,11 @@ impl Store {
                 .remove(table)
                 .unwrap_or_default();
             if !requests.is_empty() {
-                tokio::time::sleep(crate::domain::time::backoff(Duration::from_millis(25), attempt))
-                    .await;
+                tokio::time::sleep(crate::domain::time::backoff(
+                    Duration::from_millis(25),
+                    attempt,
+                ))
+                .await;
             }
         }
         if requests.is_empty() {

@@ -48,4 +48,3 @@ impl Owner {
         &self.session_id
     }
 }
-

@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 
 use super::schema::BY_ACTIVITY;
 use super::{Owner, Store, StoreError, first_condition_failed, s, updated};
-use crate::domain::report::Report;
 use crate::domain::language::{Language, Level, UiLanguage};
+use crate::domain::report::Report;
 use crate::domain::room::{Feedback, Goal, Message, Role, Room, RoomPatch, derived_title};
 
 type Item = HashMap<String, AttributeValue>;

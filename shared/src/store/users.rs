@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SessionRecord, Store, StoreError, failed_condition, s};
 use crate::domain::language::UiLanguage;
-use crate::store::Owner;
 use crate::domain::user::User;
+use crate::store::Owner;
 
 /// A user as stored, at the case-folded username (`pk`), so a name is unique by construction.
 /// `id` is the user's stable id: their rooms, notebook and counters live under it, so deleting

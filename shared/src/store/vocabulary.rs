@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::rooms::Page;
 use super::schema::{BY_DUE, BY_LANGUAGE};
 use super::{Owner, Store, StoreError, failed_condition, s, updated};
-use crate::domain::review::Schedule;
 use crate::domain::language::Language;
+use crate::domain::review::Schedule;
 
 /// A word or phrase the learner keeps, with its FSRS schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::schema::Schema;
-use crate::domain::report::Expression;
 use crate::domain::language::Level;
+use crate::domain::report::Expression;
 
 /// Feedback on one learner line.
 #[derive(Debug, Deserialize, JsonSchema)]

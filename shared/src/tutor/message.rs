@@ -50,4 +50,3 @@ pub(crate) fn ask_for_json(prompt: &mut [PromptMessage], schema: &serde_json::Va
         }
     }
 }
-

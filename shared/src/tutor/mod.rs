@@ -1,9 +1,9 @@
 //! The tutor: prompts, the model client, and the offline stand-in, behind one interface.
 
 pub mod answers;
+pub mod message;
 pub(crate) mod offline;
 pub mod openai;
-pub mod message;
 pub mod provider;
 pub mod schema;
 pub mod settings;
@@ -11,10 +11,10 @@ pub mod task;
 
 use std::time::Duration;
 
-pub use settings::TutorConfig;
-pub use openai::{Completed, Finish, OpenAiClient, Piece, TextStream};
 pub use message::PromptMessage;
+pub use openai::{Completed, Finish, OpenAiClient, Piece, TextStream};
 pub use schema::Schema;
+pub use settings::TutorConfig;
 pub use task::Task;
 
 use crate::domain::language::Language;

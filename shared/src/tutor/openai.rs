@@ -19,16 +19,16 @@ use std::time::Duration;
 use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
 use reqwest::StatusCode;
-use serde::{Deserialize, Serialize};
+
 use serde_json::{Value, json};
 use tokio::time::{Instant, sleep_until, timeout_at};
 
+use super::TutorConfig;
 use super::TutorError;
 use super::message::{PromptMessage, ask_for_json};
 use super::provider::{self, Auth, Provider, Shape, Structured, TokenParam};
 use super::schema::Schema;
 use super::task::{Effort, Task, TaskTable};
-use super::TutorConfig;
 use crate::domain::usage::TokenUsage;
 
 /// What a streamed reply yields: its text piece by piece, then how it finished. It ends with
@@ -566,7 +566,8 @@ impl OpenAiClient {
         if *attempt >= self.retries {
             return Err(problem);
         }
-        let wait = retry_after.unwrap_or_else(|| crate::domain::time::backoff(self.retry_backoff, *attempt));
+        let wait = retry_after
+            .unwrap_or_else(|| crate::domain::time::backoff(self.retry_backoff, *attempt));
         let pause = Instant::now() + wait;
         if pause >= deadline {
             return Err(problem);

@@ -49,4 +49,3 @@ pub struct TutorConfig {
     /// `ROLECHAT_OFFLINE_WORD_DELAY_MS`: the offline tutor's pace, so its streaming can be seen.
     pub offline_word_delay: Duration,
 }
-

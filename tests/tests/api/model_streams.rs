@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use rolechat::tutor::PromptMessage;
 use rolechat::tutor::Task;
 use rolechat::tutor::answers::{self, Verdict};
-use rolechat::tutor::PromptMessage;
 use rolechat_tests::fake_openai::{Behaviour, Ending, Shape};
 use rolechat_tests::{TestApp, TestRequest, events};
 use serde_json::{Value, json};
