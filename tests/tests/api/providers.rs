@@ -424,8 +424,9 @@ async fn a_reasoning_model_that_thinks_past_the_first_token_deadline_is_alive() 
     ])
     .await;
     let (token, room) = learner_and_room(&app).await;
+    // Half a second past the deadline: the reasoning it streams keeps the call alive.
     app.model.then(Behaviour::Thinking {
-        thinking: Duration::from_millis(2500),
+        thinking: Duration::from_millis(1500),
         text: "Sure, one latte coming up.".into(),
     });
     let response = app
