@@ -40,6 +40,21 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
     .await
 }
 
+/// `409` when the account has this provider linked already: one account of each provider.
+fn not_linked_yet(user: &Authenticated, provider: &Provider) -> Result<(), ApiError> {
+    if user
+        .user
+        .identities
+        .iter()
+        .any(|identity| identity.provider == provider.name)
+    {
+        return Err(ApiError::Conflict(
+            "This provider is already linked to your account.",
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 struct StartFields {
     binding: Option<String>,
@@ -57,16 +72,7 @@ async fn start(
     let fields: StartFields = parse_json(req)?;
     let binding = binding_hash(fields.binding.as_deref())?;
     let site = site(state, req)?;
-    if user
-        .user
-        .identities
-        .iter()
-        .any(|i| i.provider == provider.name)
-    {
-        return Err(ApiError::Conflict(
-            "This provider is already linked to your account.",
-        ));
-    }
+    not_linked_yet(user, provider)?;
     confirm_it_is_you(state, user, req, fields.password).await?;
     // Each start keeps an item for ten minutes: counted like a login's start.
     AuthGuard::new(state, req, None).admit(state).await?;
@@ -158,16 +164,7 @@ async fn confirm(
         .await?
         .filter(|link| is_for(link, user, provider) && binds(&secret, &link.binding))
         .ok_or(ApiError::NotFound)?;
-    if user
-        .user
-        .identities
-        .iter()
-        .any(|i| i.provider == provider.name)
-    {
-        return Err(ApiError::Conflict(
-            "This provider is already linked to your account.",
-        ));
-    }
+    not_linked_yet(user, provider)?;
     let linked = LinkedIdentity {
         provider: link.provider,
         subject: link.subject,

@@ -349,15 +349,7 @@ impl Store {
 
     #[tracing::instrument(name = "store.put_login_code", skip_all)]
     pub async fn put_login_code(&self, code: &LoginCode) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.tables.logins)
-            .set_item(Some(item(code)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StoreError::request)?;
-        Ok(())
+        self.put_new_login_item(code).await
     }
 
     #[tracing::instrument(name = "store.take_login_code", skip_all)]
@@ -371,10 +363,16 @@ impl Store {
 
     #[tracing::instrument(name = "store.put_pending_link", skip_all)]
     pub async fn put_pending_link(&self, link: &PendingLink) -> Result<(), StoreError> {
+        self.put_new_login_item(link).await
+    }
+
+    /// A new one-time item of the logins table: its key is random, so one already there is a
+    /// fault, not a race to lose.
+    async fn put_new_login_item<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.tables.logins)
-            .set_item(Some(item(link)?))
+            .set_item(Some(item(value)?))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
