@@ -225,7 +225,9 @@ async fn every_model_task_through_the_real_stack_against_a_real_model_server() {
         step.assert_documented();
     }
 
-    // What was stored: the learner's lines and whole replies, never a partial one.
+    // What was stored: the learner's lines and whole replies, never a partial one. A reply the
+    // model ran on until its budget is whole as far as the model went: kept, and marked `cut`
+    // (a small model rambles; that is the documented outcome, not a failure).
     let stored: Value = Client::new()
         .get(api_url(&format!("/rooms/{room_id}")))
         .bearer_auth(&token)
@@ -242,7 +244,10 @@ async fn every_model_task_through_the_real_stack_against_a_real_model_server() {
             !line["content"].as_str().unwrap().trim().is_empty(),
             "{line}"
         );
-        assert_ne!(line["cut"], true, "{line}");
+        assert!(line["cut"].is_null() || line["cut"].is_boolean(), "{line}");
+        if line["cut"] == true {
+            assert_eq!(line["role"], "assistant", "only the tutor's lines are cut: {line}");
+        }
     }
     let feedback = lines
         .iter()
