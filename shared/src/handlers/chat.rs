@@ -247,7 +247,13 @@ impl Turn {
         }
         let mut conversation = self.history.clone();
         conversation.push(reply.clone());
-        goals::check(state, &self.start.owner, &self.room, &conversation).await
+        let with = goals::GoalCheck {
+            tutor: &state.tutor,
+            store: &state.store,
+            now: state.clock.now(),
+            window: state.config.tutor.history_messages,
+        };
+        goals::check(with, &self.start.owner, &self.room, &conversation).await
     }
 }
 

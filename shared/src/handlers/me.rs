@@ -122,7 +122,12 @@ async fn rename(
     if let Some(language) = change.native_language {
         renamed.native_language = language;
     }
-    let (mut session, token) = crate::services::session::start(state, &renamed, state.clock.now());
+    let (mut session, token) = crate::services::session::start(
+        &state.tokens,
+        state.config.session_ttl,
+        &renamed,
+        state.clock.now(),
+    );
     // The session moves to the new name; it was signed in to when the old one was.
     session.signed_in_at = user.session.signed_in_at;
     match state

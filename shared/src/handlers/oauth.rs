@@ -457,7 +457,7 @@ async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
             user.id == taken.user_id && user.session_generation == taken.session_generation
         })
         .ok_or(ApiError::InvalidCredentials)?;
-    let (session, token) = session::start(state, &user, now);
+    let (session, token) = session::start(&state.tokens, state.config.session_ttl, &user, now);
     if !state.store.start_session(&user, &session).await? {
         return Err(ApiError::InvalidCredentials);
     }

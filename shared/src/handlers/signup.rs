@@ -52,7 +52,7 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         username_changeable: false,
         room_count: None,
     };
-    let (session, token) = session::start(&state, &user, now);
+    let (session, token) = session::start(&state.tokens, state.config.session_ttl, &user, now);
     state
         .store
         .create_user(&user, &session)

@@ -9,29 +9,36 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::config::DeletionConfig;
+use crate::domain::time::Clock;
 use crate::state::AppState;
-use crate::store::{Budget, DeletionJob, Progress, StoreError};
+use crate::store::{Budget, DeletionJob, Progress, Store, StoreError};
 
 /// Runs one job as far as its budget allows, then records where it is: finished (the job goes)
 /// or not (the job is rewritten, which starts the next run).
-pub async fn run_job(state: &AppState, job: &DeletionJob) -> Result<Progress, StoreError> {
+pub async fn run_job(
+    store: &Store,
+    pace: &DeletionConfig,
+    clock: &Clock,
+    job: &DeletionJob,
+) -> Result<Progress, StoreError> {
     // The image may be older than the job: it may have been finished by another run.
-    let Some(job) = state.store.get_deletion(&job.pk).await? else {
+    let Some(job) = store.get_deletion(&job.pk).await? else {
         return Ok(Progress::Done { removed: 0 });
     };
     let budget = Budget {
-        until: Instant::now() + state.config.deletion.round_time,
-        items: state.config.deletion.round_items,
+        until: Instant::now() + pace.round_time,
+        items: pace.round_items,
     };
-    let progress = state.store.run_deletion(&job, budget).await?;
+    let progress = store.run_deletion(&job, budget).await?;
     match progress {
         Progress::Done { removed } => {
-            state.store.finish_deletion(&job).await?;
+            store.finish_deletion(&job).await?;
             tracing::info!(job = %job.pk, removed = job.removed + removed, rounds = job.rounds + 1, "deletion finished");
         }
         Progress::Unfinished { removed } => {
-            let now = state.clock.now().unix_timestamp();
-            state.store.continue_deletion(&job, removed, now).await?;
+            let now = clock.now().unix_timestamp();
+            store.continue_deletion(&job, removed, now).await?;
             tracing::info!(job = %job.pk, removed, "deletion goes on in another run");
         }
     }
@@ -108,7 +115,9 @@ async fn run_record(state: &AppState, record: &StreamRecord) -> Result<(), Store
         return Ok(());
     };
     let job: DeletionJob = serde_dynamo::from_item(image.clone())?;
-    run_job(state, &job).await.map(|_| ())
+    run_job(&state.store, &state.config.deletion, &state.clock, &job)
+        .await
+        .map(|_| ())
 }
 
 /// Runs every job no run has touched for the configured while. Returns how many it ran.
@@ -118,7 +127,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, WorkerError> {
     let jobs = state.store.stalled_deletions(before).await?;
     let mut failed = 0;
     for job in &jobs {
-        if let Err(error) = run_job(state, job).await {
+        if let Err(error) = run_job(&state.store, &state.config.deletion, &state.clock, job).await {
             tracing::error!(job = %job.pk, %error, "a swept deletion failed");
             failed += 1;
         }

@@ -5,17 +5,23 @@
 
 use std::collections::BTreeMap;
 
-use crate::AppState;
 use crate::domain::room::Goal;
 use crate::services::prompt;
-use crate::store::Owner;
-use crate::store::{MessageRecord, RoomRecord};
-use crate::tutor::{Task, answers};
+use crate::store::{MessageRecord, Owner, RoomRecord, Store};
+use crate::tutor::{Task, Tutor, answers};
+
+/// What a goal check needs: the model, the rooms, the time, and how many recent lines it reads.
+pub struct GoalCheck<'a> {
+    pub tutor: &'a Tutor,
+    pub store: &'a Store,
+    pub now: time::OffsetDateTime,
+    pub window: usize,
+}
 
 /// The room's goals after the check: `None` when the check failed (or the room changed
 /// meanwhile), so the caller leaves them out of its reply.
 pub async fn check(
-    state: &AppState,
+    with: GoalCheck<'_>,
     owner: &Owner,
     room: &RoomRecord,
     conversation: &[MessageRecord],
@@ -23,8 +29,8 @@ pub async fn check(
     if room.open_goals().next().is_none() {
         return Some(room.goals.clone());
     }
-    let window = state.config.tutor.history_messages.max(2);
-    let verdict: BTreeMap<String, bool> = match state
+    let window = with.window.max(2);
+    let verdict: BTreeMap<String, bool> = match with
         .tutor
         .structured(
             Task::GoalCheck,
@@ -49,8 +55,8 @@ pub async fn check(
     if met.is_empty() {
         return Some(room.goals.clone());
     }
-    let now = crate::domain::time::rfc3339(state.clock.now());
-    match state.store.mark_goals_done(owner, room, &met, &now).await {
+    let now = crate::domain::time::rfc3339(with.now);
+    match with.store.mark_goals_done(owner, room, &met, &now).await {
         Ok(Some(goals)) => Some(goals),
         Ok(None) => {
             tracing::info!("the room's goals changed during the check; nothing marked");

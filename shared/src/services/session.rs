@@ -7,6 +7,7 @@
 
 use time::OffsetDateTime;
 
+use crate::auth::TokenKeys;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Owner, SessionRecord, UserRecord};
@@ -39,8 +40,12 @@ impl Authenticated {
 
 /// A new session for `user`, signed in to now, and the access token that names it. Nothing is
 /// stored yet.
-pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (SessionRecord, String) {
-    let ttl = state.config.session_ttl;
+pub fn start(
+    tokens: &TokenKeys,
+    ttl: std::time::Duration,
+    user: &UserRecord,
+    now: OffsetDateTime,
+) -> (SessionRecord, String) {
     let issued_at = now.unix_timestamp();
     let session = SessionRecord {
         pk: ulid::Ulid::new().to_string(),
@@ -50,9 +55,7 @@ pub fn start(state: &AppState, user: &UserRecord, now: OffsetDateTime) -> (Sessi
         expires_at: issued_at + ttl.as_secs() as i64,
         signed_in_at: issued_at,
     };
-    let token = state
-        .tokens
-        .issue(&session.user_key, &session.pk, issued_at as u64, ttl);
+    let token = tokens.issue(&session.user_key, &session.pk, issued_at as u64, ttl);
     (session, token)
 }
 
