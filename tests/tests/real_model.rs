@@ -246,7 +246,10 @@ async fn every_model_task_through_the_real_stack_against_a_real_model_server() {
         );
         assert!(line["cut"].is_null() || line["cut"].is_boolean(), "{line}");
         if line["cut"] == true {
-            assert_eq!(line["role"], "assistant", "only the tutor's lines are cut: {line}");
+            assert_eq!(
+                line["role"], "assistant",
+                "only the tutor's lines are cut: {line}"
+            );
         }
     }
     let feedback = lines

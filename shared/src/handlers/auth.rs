@@ -66,7 +66,12 @@ async fn login(state: &AppState, req: &Request) -> HandlerResult {
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
 
-    let (session, token) = session::start(&state.tokens, state.config.session_ttl, &user, state.clock.now());
+    let (session, token) = session::start(
+        &state.tokens,
+        state.config.session_ttl,
+        &user,
+        state.clock.now(),
+    );
     if !state.store.start_session(&user, &session).await? {
         // Deleted, or its password changed, while this one was being checked.
         return Err(ApiError::InvalidCredentials);

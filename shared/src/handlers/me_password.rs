@@ -61,7 +61,12 @@ async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
     let mut next = user.user.clone();
     next.session_generation += 1;
     next.password_hash = Some(new_hash.clone());
-    let (mut session, token) = session::start(&state.tokens, state.config.session_ttl, &next, state.clock.now());
+    let (mut session, token) = session::start(
+        &state.tokens,
+        state.config.session_ttl,
+        &next,
+        state.clock.now(),
+    );
     if !has_password {
         // Setting a first password proves nothing new: the session stays as recent as it was.
         session.signed_in_at = user.session.signed_in_at;
