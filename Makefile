@@ -94,9 +94,13 @@ eval-local: tools
 
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
 # through llama-cpp-python, built from source on first use; see scripts/model-server.sh).
+# The small model rambles to its budget: smaller budgets keep the run's length steady.
+LOCAL_MODEL_TASKS := opener.max_tokens=150, reply.max_tokens=200, report.max_tokens=1500
+export LOCAL_MODEL_TASKS
 real-model: tools
 	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \
-	  ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 scripts/with-stack.sh 9520 \
+	  ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 ROLECHAT_MODEL_TASKS="$(LOCAL_MODEL_TASKS)" \
+	  scripts/with-stack.sh 9520 \
 	  cargo test -p rolechat-tests --test real_model -- --ignored --nocapture
 
 # Schemathesis: requests generated from openapi.yaml against a fresh local stack; any server

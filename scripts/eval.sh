@@ -19,8 +19,11 @@ fi
 (cd eval && "../$venv/bin/python" -m pytest -q tests)
 
 if [ "${EVAL_MODEL:-given}" = local ]; then
+  # The small model rambles to its budget: smaller budgets (`make eval-local` sets them) keep
+  # the run's length steady.
   export ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 \
-    ROLECHAT_MODEL_STRUCTURED_SECONDS=120 ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60
+    ROLECHAT_MODEL_STRUCTURED_SECONDS=120 ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 \
+    ROLECHAT_MODEL_TASKS="${LOCAL_MODEL_TASKS:-}"
 else
   [ -n "${OPENAI_API_KEY:-}" ] || {
     echo "Set OPENAI_API_KEY (and OPENAI_BASE_URL, OPENAI_MODEL) to evaluate your model, or" >&2
