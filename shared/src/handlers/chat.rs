@@ -19,11 +19,12 @@ use super::signed_in;
 use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::error::{ApiError, FieldErrors};
+use crate::http::event;
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
 use crate::routes::paths;
 use crate::services::prompt;
 use crate::services::session::Authenticated;
-use crate::services::turn::{event, refusal_error, usage_today};
+use crate::services::turn::{refusal_error, usage_today};
 use crate::store::Owner;
 use crate::store::{
     BeginError, IdempotencyState, MessageRecord, Refusal, RoomRecord, TurnFailure, TurnStart, Usage,

@@ -1,5 +1,6 @@
 //! Writing a reply: JSON documents, empty replies, and errors in the contract's shape.
 
+use bytes::Bytes;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -51,4 +52,10 @@ impl ApiError {
         }
         response
     }
+}
+
+/// One server-sent event: `event: <name>` and its JSON data.
+pub fn event(name: &str, data: &impl Serialize) -> Bytes {
+    let data = serde_json::to_string(data).expect("events carry plain data");
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }

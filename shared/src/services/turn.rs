@@ -1,8 +1,5 @@
-//! What the model-calling routes share: the daily limit, refusals as API errors, and
-//! server-sent events.
+//! What the model-calling routes share: the daily limit, and refusals as API errors.
 
-use bytes::Bytes;
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::Config;
@@ -40,10 +37,4 @@ pub fn refusal_error(refusal: Refusal, now: OffsetDateTime) -> ApiError {
             }
         }
     }
-}
-
-/// One server-sent event: `event: <name>` and its JSON data.
-pub fn event(name: &str, data: &impl Serialize) -> Bytes {
-    let data = serde_json::to_string(data).expect("events carry plain data");
-    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }
