@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod http;
 pub mod oauth;
 pub mod routes;
+pub mod runtime;
 pub mod services;
 pub mod state;
 pub mod store;

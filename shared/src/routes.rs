@@ -1,8 +1,29 @@
-//! Every route of the API and the function that serves it. The fallback function uses this to
-//! tell an unknown path (`404`) from a known path with the wrong method (`405`), and tests check
-//! the local router, `openapi.yaml` and `template.yaml` against it.
+//! The route table, written once: each route's method, path, the function that serves it and its
+//! handler. Every function's router is built from it (and one router of every route); the local
+//! emulator's router, the template's events, openapi's function names and the tests' services
+//! are checked against it (`tests/tests/api/consistency.rs`).
+//!
+//! Routing is axum's: a path with no route is `404`, a known path with another method `405` with
+//! `Allow`, both in the contract's shape. A handler gets the request with its body read (at most
+//! `MAX_BODY_BYTES`, else `413`) and the path's named segments (`http::path_param`); a `signed`
+//! route's handler also gets the live session's user, or the request ends in `401`.
 
-use lambda_http::http::Method;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, RawPathParams, State};
+use axum::routing::{MethodFilter, on};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use lambda_http::http::{Method, Response};
+use lambda_http::{Body, Request};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::handlers::*;
+use crate::http::{MAX_BODY_BYTES, PathParams, bearer_token};
+use crate::services::session::{self, Authenticated};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -10,14 +31,6 @@ pub struct Route {
     pub path: &'static str,
     pub method: Method,
     pub function: &'static str,
-}
-
-const fn route(method: Method, path: &'static str, function: &'static str) -> Route {
-    Route {
-        path,
-        method,
-        function,
-    }
 }
 
 /// The path templates, named once: the route table and the handlers that read ids use these.
@@ -48,53 +61,202 @@ pub mod paths {
     pub const VOCABULARY_REVIEW: &str = "/vocabulary/{id}/review";
 }
 
-use paths::*;
+/// The table and the router of each function, from one list: `METHOD PATH => "function" access
+/// handler;`, where access is `open` (no token) or `signed` (a live session's token).
+macro_rules! route_table {
+    ($($method:ident $path:ident => $function:literal $access:ident $handler:path;)*) => {
+        pub const ROUTES: &[Route] = &[$(
+            Route { method: Method::$method, path: paths::$path, function: $function },
+        )*];
 
-pub const ROUTES: &[Route] = &[
-    route(Method::GET, HEALTH, "health"),
-    route(Method::GET, SCENARIOS, "scenarios"),
-    route(Method::POST, SIGNUP, "signup"),
-    route(Method::POST, AUTH, "auth"),
-    route(Method::GET, AUTH, "auth"),
-    route(Method::DELETE, AUTH, "auth"),
-    route(Method::GET, OAUTH_PROVIDERS, "oauth"),
-    route(Method::GET, OAUTH_START, "oauth"),
-    route(Method::GET, OAUTH_CALLBACK, "oauth"),
-    route(Method::POST, OAUTH_EXCHANGE, "oauth"),
-    route(Method::POST, ME_IDENTITY, "me-identities"),
-    route(Method::GET, ME_IDENTITY, "me-identities"),
-    route(Method::PUT, ME_IDENTITY, "me-identities"),
-    route(Method::DELETE, ME_IDENTITY, "me-identities"),
-    route(Method::GET, ME, "me"),
-    route(Method::PATCH, ME, "me"),
-    route(Method::DELETE, ME, "me"),
-    route(Method::POST, ME_PASSWORD, "me-password"),
-    route(Method::DELETE, ME_SESSIONS, "me-sessions"),
-    route(Method::GET, ME_EXPORT, "me-export"),
-    route(Method::GET, ROOMS, "rooms-list"),
-    route(Method::POST, ROOMS, "room-create"),
-    route(Method::GET, ROOM, "room-get"),
-    route(Method::PATCH, ROOM, "room-update"),
-    route(Method::DELETE, ROOM, "room-delete"),
-    route(Method::GET, MESSAGES, "messages-list"),
-    route(Method::POST, MESSAGES, "chat"),
-    route(Method::POST, SUGGESTIONS, "suggest"),
-    route(Method::POST, FEEDBACK, "feedback"),
-    route(Method::POST, TRANSLATION, "translate"),
-    route(Method::POST, REPORT, "report"),
-    route(Method::GET, VOCABULARY, "vocabulary"),
-    route(Method::POST, VOCABULARY, "vocabulary"),
-    route(Method::GET, VOCABULARY_DUE, "vocabulary"),
-    route(Method::DELETE, VOCABULARY_ITEM, "vocabulary"),
-    route(Method::POST, VOCABULARY_REVIEW, "vocabulary"),
-];
+        fn add_routes(mut router: Router<Arc<AppState>>, function: Option<&str>) -> Router<Arc<AppState>> {
+            $(
+                if function.is_none_or(|f| f == $function) {
+                    router = router.route(
+                        paths::$path,
+                        on(MethodFilter::$method, |State(state): State<Arc<AppState>>, req: axum::extract::Request| {
+                            $access(state, req, $handler)
+                        }),
+                    );
+                }
+            )*
+            router
+        }
+    };
+}
 
+route_table! {
+    GET HEALTH => "health" open health::handle;
+    GET SCENARIOS => "scenarios" open scenarios::handle;
+    POST SIGNUP => "signup" open signup::handle;
+    POST AUTH => "auth" open auth::login;
+    GET AUTH => "auth" signed auth::whoami;
+    DELETE AUTH => "auth" open auth::logout;
+    GET OAUTH_PROVIDERS => "oauth" open oauth::providers;
+    GET OAUTH_START => "oauth" open oauth::start;
+    GET OAUTH_CALLBACK => "oauth" open oauth::callback;
+    POST OAUTH_EXCHANGE => "oauth" open oauth::exchange;
+    POST ME_IDENTITY => "me-identities" signed me_identities::start;
+    GET ME_IDENTITY => "me-identities" signed me_identities::pending;
+    PUT ME_IDENTITY => "me-identities" signed me_identities::confirm;
+    DELETE ME_IDENTITY => "me-identities" signed me_identities::unlink;
+    GET ME => "me" signed me::get;
+    PATCH ME => "me" signed me::patch;
+    DELETE ME => "me" signed me::remove;
+    POST ME_PASSWORD => "me-password" signed me_password::change;
+    DELETE ME_SESSIONS => "me-sessions" signed me_sessions::end_all;
+    GET ME_EXPORT => "me-export" signed me_export::export;
+    GET ROOMS => "rooms-list" signed rooms_list::list;
+    POST ROOMS => "room-create" signed room_create::create;
+    GET ROOM => "room-get" signed room_get::open;
+    PATCH ROOM => "room-update" signed room_update::update;
+    DELETE ROOM => "room-delete" signed room_delete::delete;
+    GET MESSAGES => "messages-list" signed messages_list::list;
+    POST MESSAGES => "chat" signed chat::turn;
+    POST SUGGESTIONS => "suggest" signed suggest::suggest;
+    POST FEEDBACK => "feedback" signed feedback::feedback;
+    POST TRANSLATION => "translate" signed translate::translate;
+    POST REPORT => "report" signed report::report;
+    GET VOCABULARY => "vocabulary" signed vocabulary::list;
+    POST VOCABULARY => "vocabulary" signed vocabulary::save;
+    GET VOCABULARY_DUE => "vocabulary" signed vocabulary::due;
+    DELETE VOCABULARY_ITEM => "vocabulary" signed vocabulary::delete;
+    POST VOCABULARY_REVIEW => "vocabulary" signed vocabulary::review;
+}
+
+/// The function that answers what no route takes (`404`, `405`, CORS preflights), in AWS.
+pub const FALLBACK: &str = "fallback";
+
+/// Every function the API Gateway reaches: each one of the table, and the fallback.
+pub fn functions() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for route in ROUTES {
+        if !names.contains(&route.function) {
+            names.push(route.function);
+        }
+    }
+    names.push(FALLBACK);
+    names
+}
+
+/// Whether a function's replies may stream (server-sent events, the export): Lambda then runs it
+/// with a streamed response.
+pub fn streams(function: &str) -> bool {
+    matches!(function, "chat" | "me-export")
+}
+
+/// Whether a function reads the secrets (the token key, the model's key) at cold start: all but
+/// those that read no token and call no model, whose role may then read no secret.
+pub fn reads_secrets(function: &str) -> bool {
+    !matches!(function, "health" | FALLBACK)
+}
+
+/// The router of `function` (of every route with `None`): its routes, and `404` or `405` for any
+/// other request, as the whole table says.
+pub fn router(function: Option<&str>) -> Router<Arc<AppState>> {
+    add_routes(Router::new(), function)
+        .method_not_allowed_fallback(unrouted)
+        .fallback(unrouted)
+}
+
+async fn unrouted(req: axum::extract::Request) -> axum::response::Response {
+    let allowed = methods_for(req.uri().path());
+    let error = if allowed.is_empty() {
+        ApiError::NotFound
+    } else {
+        ApiError::MethodNotAllowed { allowed }
+    };
+    reply::<Body>(Err(error))
+}
+
+/// A route any client may call.
+async fn open<H, Fut, B>(
+    state: Arc<AppState>,
+    req: axum::extract::Request,
+    handler: H,
+) -> axum::response::Response
+where
+    H: FnOnce(Arc<AppState>, Request) -> Fut,
+    Fut: Future<Output = Result<Response<B>, ApiError>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    reply(async { handler(state, read(req).await?).await }.await)
+}
+
+/// A route for a live session only: a missing, expired or ended one is `401`.
+async fn signed<H, Fut, B>(
+    state: Arc<AppState>,
+    req: axum::extract::Request,
+    handler: H,
+) -> axum::response::Response
+where
+    H: FnOnce(Arc<AppState>, Authenticated, Request) -> Fut,
+    Fut: Future<Output = Result<Response<B>, ApiError>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    reply(
+        async {
+            let req = read(req).await?;
+            let user = session::authenticate(&state, bearer_token(&req)?).await?;
+            handler(state, user, req).await
+        }
+        .await,
+    )
+}
+
+/// The request as handlers read it: the body in memory, the path's named segments beside it.
+async fn read(req: axum::extract::Request) -> Result<Request, ApiError> {
+    let (mut parts, body) = req.into_parts();
+    let params = RawPathParams::from_request_parts(&mut parts, &())
+        .await
+        .map(|params| {
+            params
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    parts.extensions.insert(PathParams(params));
+    let bytes = Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|error| {
+            if error.is::<LengthLimitError>() {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidJson("The request body could not be read.".into())
+            }
+        })?
+        .to_bytes();
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        Body::Binary(bytes.to_vec())
+    };
+    Ok(Request::from_parts(parts, body))
+}
+
+/// A handler's reply, or its error in the contract's shape.
+fn reply<B>(reply: Result<Response<B>, ApiError>) -> axum::response::Response
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    match reply {
+        Ok(response) => response.map(axum::body::Body::new),
+        Err(error) => error.into_response().map(axum::body::Body::new),
+    }
+}
+
+/// Whether `path` is one `template` stands for (as the router matches: no trailing slash).
 pub fn matches(template: &str, path: &str) -> bool {
-    let mut template = template.trim_matches('/').split('/');
-    let mut path = path
-        .trim_end_matches('/')
-        .trim_start_matches('/')
-        .split('/');
+    let Some(path) = path.strip_prefix('/') else {
+        return false;
+    };
+    let mut template = template.trim_start_matches('/').split('/');
+    let mut path = path.split('/');
     loop {
         match (template.next(), path.next()) {
             (None, None) => return true,
@@ -107,19 +269,6 @@ pub fn matches(template: &str, path: &str) -> bool {
             _ => return false,
         }
     }
-}
-
-/// The segment of `path` that stands where `{name}` stands in `template`.
-pub fn path_param<'p>(template: &str, path: &'p str, name: &str) -> Option<&'p str> {
-    if !matches(template, path) {
-        return None;
-    }
-    let placeholder = format!("{{{name}}}");
-    let position = template
-        .trim_matches('/')
-        .split('/')
-        .position(|segment| segment == placeholder)?;
-    path.trim_matches('/').split('/').nth(position)
 }
 
 /// The methods the API serves on `path`: empty when the path is unknown.
@@ -138,7 +287,7 @@ mod tests {
     #[test]
     fn paths_match_templates() {
         assert!(matches("/auth", "/auth"));
-        assert!(matches("/auth", "/auth/"));
+        assert!(!matches("/auth", "/auth/"));
         assert!(!matches("/auth", "/auth/x"));
         assert!(!matches("/auth", "/"));
         assert!(matches("/rooms/{id}", "/rooms/01ABC"));
@@ -149,13 +298,5 @@ mod tests {
             [Method::POST, Method::GET, Method::DELETE]
         );
         assert!(methods_for("/nope").is_empty());
-        assert_eq!(
-            path_param("/rooms/{id}/messages", "/rooms/01ABC/messages", "id"),
-            Some("01ABC")
-        );
-        assert_eq!(
-            path_param("/rooms/{id}", "/rooms/01ABC/messages", "id"),
-            None
-        );
     }
 }

@@ -30,8 +30,8 @@ use meter::StoreMeter;
 use rolechat::AppState;
 use rolechat::config::Config;
 use rolechat::domain::time::Clock;
-use rolechat::http::{ApiService, StreamingService, service};
 use rolechat::routes::ROUTES;
+use rolechat::runtime::{ApiService, service};
 use rolechat::store::{Store, Tables, schema::ensure_tables};
 use rolechat_local_dynamodb::{Database, LocalDynamo};
 use serde_json::Value;
@@ -213,35 +213,13 @@ impl TestApp {
         }
     }
 
-    fn service_for(&self, function: &str) -> AnyService {
-        use rolechat::handlers::*;
-        let state = self.state.clone();
-        AnyService::Buffered(match function {
-            "health" => service(state, health::handle),
-            "scenarios" => service(state, scenarios::handle),
-            "signup" => service(state, signup::handle),
-            "auth" => service(state, auth::handle),
-            "fallback" => service(state, fallback::handle),
-            "rooms-list" => service(state, rooms_list::handle),
-            "room-create" => service(state, room_create::handle),
-            "room-get" => service(state, room_get::handle),
-            "room-update" => service(state, room_update::handle),
-            "room-delete" => service(state, room_delete::handle),
-            "messages-list" => service(state, messages_list::handle),
-            "suggest" => service(state, suggest::handle),
-            "feedback" => service(state, feedback::handle),
-            "translate" => service(state, translate::handle),
-            "report" => service(state, report::handle),
-            "vocabulary" => service(state, vocabulary::handle),
-            "me" => service(state, me::handle),
-            "me-password" => service(state, me_password::handle),
-            "me-sessions" => service(state, me_sessions::handle),
-            "me-identities" => service(state, me_identities::handle),
-            "oauth" => service(state, oauth::handle),
-            "chat" => return AnyService::Streaming(service(state, chat::handle)),
-            "me-export" => return AnyService::Streaming(service(state, me_export::handle)),
-            other => panic!("the test harness does not know function `{other}`"),
-        })
+    /// The service of `function`, as its binary runs it.
+    fn service_for(&self, function: &str) -> ApiService {
+        assert!(
+            rolechat::routes::functions().contains(&function),
+            "the test harness does not know function `{function}`"
+        );
+        service(self.state.clone(), Some(function))
     }
 
     fn request(request: TestRequest) -> lambda_http::Request {
@@ -291,27 +269,14 @@ impl TestApp {
         let service = self.service_for(function);
         let started = Instant::now();
         let req = Self::request(request);
-        let (status, headers, chunks) = match service {
-            AnyService::Buffered(service) => {
-                let (parts, body) = service.oneshot(req).await.expect("infallible").into_parts();
-                (
-                    parts.status,
-                    parts.headers,
-                    vec![(started.elapsed(), Bytes::from(body.to_vec()))],
-                )
+        let (parts, mut body) = service.oneshot(req).await.expect("infallible").into_parts();
+        let mut chunks = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame.expect("a reply's body never fails").into_data() {
+                chunks.push((started.elapsed(), data));
             }
-            AnyService::Streaming(service) => {
-                let (parts, mut body) =
-                    service.oneshot(req).await.expect("infallible").into_parts();
-                let mut chunks = Vec::new();
-                while let Some(frame) = body.frame().await {
-                    if let Ok(data) = frame.expect("infallible").into_data() {
-                        chunks.push((started.elapsed(), data));
-                    }
-                }
-                (parts.status, parts.headers, chunks)
-            }
-        };
+        }
+        let (status, headers) = (parts.status, parts.headers);
         TimedResponse {
             status: status.as_u16(),
             headers,
@@ -501,11 +466,6 @@ impl TestApp {
             .expect("a token")
             .to_owned()
     }
-}
-
-enum AnyService {
-    Buffered(ApiService),
-    Streaming(StreamingService),
 }
 
 /// A reply with each piece of its body and when it arrived.

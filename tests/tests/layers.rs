@@ -9,16 +9,15 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first: what each may use is everything before it and itself.
 const LAYERS: &[(&str, &[&str])] = &[
     ("the domain", &["domain"]),
-    (
-        "adapters and the route table",
-        &["store", "tutor", "auth", "oauth", "routes"],
-    ),
+    ("adapters", &["store", "tutor", "auth", "oauth"]),
     ("settings", &["config"]),
     ("the application's state", &["state"]),
     ("the one error type", &["error"]),
     ("services", &["services"]),
     ("the HTTP edge", &["http"]),
     ("handlers", &["handlers"]),
+    ("the route table", &["routes"]),
+    ("the runtime", &["runtime"]),
 ];
 
 fn rank(top: &str) -> usize {

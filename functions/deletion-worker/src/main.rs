@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run_worker(rolechat::services::deletion::serve).await
+    rolechat::runtime::run_worker(rolechat::services::deletion::serve).await
 }

@@ -1,8 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run(
-        rolechat::http::Secrets::None,
-        rolechat::handlers::fallback::handle,
-    )
-    .await
+    rolechat::runtime::run("fallback").await
 }

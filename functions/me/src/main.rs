@@ -1,8 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run(
-        rolechat::http::Secrets::Read,
-        rolechat::handlers::me::handle,
-    )
-    .await
+    rolechat::runtime::run("me").await
 }

@@ -1,8 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run(
-        rolechat::http::Secrets::Read,
-        rolechat::handlers::signup::handle,
-    )
-    .await
+    rolechat::runtime::run("signup").await
 }

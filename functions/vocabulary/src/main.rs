@@ -1,8 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    rolechat::http::run(
-        rolechat::http::Secrets::Read,
-        rolechat::handlers::vocabulary::handle,
-    )
-    .await
+    rolechat::runtime::run("vocabulary").await
 }

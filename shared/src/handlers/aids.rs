@@ -17,10 +17,9 @@ pub async fn locate(
     state: &AppState,
     owner: &Owner,
     req: &Request,
-    template: &str,
 ) -> Result<(RoomRecord, MessageRecord), ApiError> {
-    let room_id = path_id(req, template, "id")?;
-    let message_id = path_id(req, template, "message_id")?;
+    let room_id = path_id(req, "id")?;
+    let message_id = path_id(req, "message_id")?;
     match state
         .store
         .room_and_message(owner, &room_id, &message_id)

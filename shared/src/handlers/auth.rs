@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::{AuthGuard, Credentials, LoginReply};
@@ -10,35 +10,30 @@ use crate::auth::verify_password;
 use crate::domain::user::Username;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
-use crate::services::session;
+use crate::services::session::{self, Authenticated};
 
-/// `/auth`: `POST` logs in, `GET` says who the token belongs to, `DELETE` logs out.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    match *req.method() {
-        Method::POST => login(&state, &req).await,
-        Method::GET => {
-            let user = session::authenticate(&state, crate::http::bearer_token(&req)?).await?;
-            Ok(json_response(
-                StatusCode::OK,
-                &json!({"user": user.user.public()}),
-            ))
-        }
-        Method::DELETE => {
-            let claims = state.tokens.verify(crate::http::bearer_token(&req)?)?;
-            if state.store.delete_session(&claims.sid, &claims.sub).await? {
-                Ok(no_content())
-            } else {
-                Err(ApiError::Unauthorized)
-            }
-        }
-        _ => Err(ApiError::MethodNotAllowed {
-            allowed: vec![Method::POST, Method::GET, Method::DELETE],
-        }),
+/// `GET /auth`: whom the token belongs to.
+pub async fn whoami(_state: Arc<AppState>, user: Authenticated, _req: Request) -> HandlerResult {
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"user": user.user.public()}),
+    ))
+}
+
+/// `DELETE /auth`: logs this session out.
+pub async fn logout(state: Arc<AppState>, req: Request) -> HandlerResult {
+    let claims = state.tokens.verify(crate::http::bearer_token(&req)?)?;
+    if state.store.delete_session(&claims.sid, &claims.sub).await? {
+        Ok(no_content())
+    } else {
+        Err(ApiError::Unauthorized)
     }
 }
 
-/// A wrong password and an unknown username get the same reply after the same work.
-async fn login(state: &AppState, req: &Request) -> HandlerResult {
+/// `POST /auth`: logs in. A wrong password and an unknown username get the same reply after the
+/// same work.
+pub async fn login(state: Arc<AppState>, req: Request) -> HandlerResult {
+    let (state, req) = (&*state, &req);
     let body: Credentials = parse_json(req)?;
     let mut errors = FieldErrors::new();
     for (field, value) in [("username", &body.username), ("password", &body.password)] {

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody as FrameStream};
 use lambda_http::Request;
-use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
+use lambda_http::http::{HeaderValue, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -15,13 +15,11 @@ use tokio::task::JoinHandle;
 use super::aids::ui_language;
 use super::feedback;
 use super::rooms::room_id;
-use super::signed_in;
 use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::event;
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::routes::paths;
 use crate::services::prompt;
 use crate::services::session::Authenticated;
 use crate::services::turn::{refusal_error, usage_today};
@@ -75,12 +73,8 @@ type ChatResult = Result<Response<StreamBody>, ApiError>;
 /// as server-sent events when the client accepts `text/event-stream`, else comes as JSON.
 /// Four DynamoDB round trips: the session, the room, the turn's start (which checks the
 /// session again) and its end.
-pub async fn handle(state: Arc<AppState>, req: Request) -> ChatResult {
-    signed_in(state, req, &[Method::POST], turn).await
-}
-
-async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatResult {
-    let room_id = room_id(&req, paths::MESSAGES)?;
+pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> ChatResult {
+    let room_id = room_id(&req)?;
     let (content, idempotency_key) = turn_input(&req)?;
     // The language automatic feedback explains in.
     let explain_in = ui_language(&req, "ui", Some(user.native_language()))?;

@@ -1,17 +1,15 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::aids::{charged, locate, ui_language};
-use super::signed_in;
 use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Role};
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::routes::paths;
 use crate::services::prompt;
 use crate::services::session::Authenticated;
 use crate::store::Owner;
@@ -22,14 +20,10 @@ use crate::tutor::{Task, TutorError};
 /// `POST /rooms/{id}/messages/{message_id}/feedback?ui=ko|en|ja`: is the learner's line natural
 /// and correct for the room's language and level, a corrected version, and why, in the learner's
 /// language. Computed once and stored on the message; asking again returns it with no model call.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::POST], feedback).await
-}
-
-async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
     let explain_in = ui_language(&req, "ui", Some(user.native_language()))?;
-    let (room, message) = locate(&state, owner, &req, paths::FEEDBACK).await?;
+    let (room, message) = locate(&state, owner, &req).await?;
     if message.role != Role::User {
         return Err(ApiError::field(
             "message_id",

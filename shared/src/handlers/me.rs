@@ -1,12 +1,11 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::AuthGuard;
-use super::signed_in;
 use crate::AppState;
 use crate::auth::verify_password;
 use crate::domain::language::UiLanguage;
@@ -16,17 +15,19 @@ use crate::http::{HandlerResult, json_response, no_content, parse_json};
 use crate::services::session::Authenticated;
 use crate::store::{AccountError, ProfileChange, RenameError};
 
-/// `/me`: `GET` the profile, `PATCH` it, `DELETE` the whole account.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    let methods = [Method::GET, Method::PATCH, Method::DELETE];
-    signed_in(state, req, &methods, |state, user, req| async move {
-        match *req.method() {
-            Method::GET => Ok(profile(&user.user)),
-            Method::PATCH => update(&state, &user, &req).await,
-            _ => delete(&state, &user, &req).await,
-        }
-    })
-    .await
+/// `GET /me`: the profile.
+pub async fn get(_state: Arc<AppState>, user: Authenticated, _req: Request) -> HandlerResult {
+    Ok(profile(&user.user))
+}
+
+/// `PATCH /me`: the display name, the native language, or (once) a generated username.
+pub async fn patch(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    update(&state, &user, &req).await
+}
+
+/// `DELETE /me`: the whole account.
+pub async fn remove(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    delete(&state, &user, &req).await
 }
 
 fn profile(user: &crate::store::UserRecord) -> lambda_http::Response<lambda_http::Body> {

@@ -4,11 +4,10 @@ use bytes::Bytes;
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody as FrameStream};
 use lambda_http::Request;
-use lambda_http::http::{HeaderValue, Method, Response, StatusCode, header};
+use lambda_http::http::{HeaderValue, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::StreamBody;
@@ -29,11 +28,7 @@ const PAGE: usize = 100;
 /// buffered reply's 6 MB: 50 rooms of 200 messages are about 5 MB. The first page is read before
 /// the reply starts, so a failure to read at all is an ordinary error reply; a failure later
 /// cuts the document short, which leaves it invalid JSON rather than silently incomplete.
-pub async fn handle(state: Arc<AppState>, req: Request) -> Result<Response<StreamBody>, ApiError> {
-    signed_in(state, req, &[Method::GET], export).await
-}
-
-async fn export(
+pub async fn export(
     state: Arc<AppState>,
     user: Authenticated,
     _req: Request,

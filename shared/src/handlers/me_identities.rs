@@ -9,36 +9,19 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AuthGuard;
 use super::me::{account_error, confirm_it_is_you};
 use super::oauth::{begin, binding_hash, binds, provider, site};
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, json_response, parse_json, query, request_path};
+use crate::http::{HandlerResult, json_response, parse_json, query};
 use crate::oauth::Provider;
-use crate::routes::paths;
 use crate::services::session::Authenticated;
 use crate::store::{LinkError, LinkedIdentity, PendingLink};
-
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    let methods = [Method::POST, Method::GET, Method::PUT, Method::DELETE];
-    signed_in(state, req, &methods, |state, user, req| async move {
-        let path = request_path(&req).to_owned();
-        let provider = provider(&state, &path, paths::ME_IDENTITY)?;
-        match *req.method() {
-            Method::POST => start(&state, &user, &req, provider).await,
-            Method::GET => pending(&state, &user, &req, provider).await,
-            Method::PUT => confirm(&state, &user, &req, provider).await,
-            _ => unlink(&state, &user, &req, provider).await,
-        }
-    })
-    .await
-}
 
 /// `409` when the account has this provider linked already: one account of each provider.
 fn not_linked_yet(user: &Authenticated, provider: &Provider) -> Result<(), ApiError> {
@@ -63,12 +46,9 @@ struct StartFields {
 }
 
 /// Starts linking: the reply names the URL to send the browser to.
-async fn start(
-    state: &AppState,
-    user: &Authenticated,
-    req: &Request,
-    provider: &Provider,
-) -> HandlerResult {
+pub async fn start(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let (state, user, req) = (&*state, &user, &req);
+    let provider = provider(state, req)?;
     let fields: StartFields = parse_json(req)?;
     let binding = binding_hash(fields.binding.as_deref())?;
     let site = site(state, req)?;
@@ -110,12 +90,9 @@ fn is_for(link: &PendingLink, user: &Authenticated, provider: &Provider) -> bool
 }
 
 /// `GET ?code=`: the account waiting to be linked, or `404`.
-async fn pending(
-    state: &AppState,
-    user: &Authenticated,
-    req: &Request,
-    provider: &Provider,
-) -> HandlerResult {
+pub async fn pending(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let (state, user, req) = (&*state, &user, &req);
+    let provider = provider(state, req)?;
     let key = link_key(query(req).first("code"))?;
     let now = state.clock.now().unix_timestamp();
     let link = state
@@ -145,12 +122,9 @@ struct ConfirmFields {
 /// `PUT {code, binding}`: the learner said yes. The waiting link is taken once, whatever comes
 /// next: presented with another browser's secret it is used up and links nothing (`404`, as if
 /// it never was, so a guess learns nothing).
-async fn confirm(
-    state: &AppState,
-    user: &Authenticated,
-    req: &Request,
-    provider: &Provider,
-) -> HandlerResult {
+pub async fn confirm(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let (state, user, req) = (&*state, &user, &req);
+    let provider = provider(state, req)?;
     let fields: ConfirmFields = parse_json(req)?;
     let key = link_key(fields.code.as_deref())?;
     let secret = fields
@@ -198,12 +172,9 @@ struct UnlinkFields {
 }
 
 /// `DELETE`: unlinks the provider, unless it is the last way to log in.
-async fn unlink(
-    state: &AppState,
-    user: &Authenticated,
-    req: &Request,
-    provider: &Provider,
-) -> HandlerResult {
+pub async fn unlink(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let (state, user, req) = (&*state, &user, &req);
+    let provider = provider(state, req)?;
     // The body is optional: a recent sign-in needs none.
     let fields: UnlinkFields = if req.body().is_empty() {
         UnlinkFields::default()

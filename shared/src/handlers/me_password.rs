@@ -1,12 +1,11 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde::Deserialize;
 
 use super::LoginReply;
 use super::me::{account_error, check_password};
-use super::signed_in;
 use crate::AppState;
 use crate::auth::hash_password;
 use crate::domain::user::{Password, Username};
@@ -14,18 +13,14 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, parse_json};
 use crate::services::session::{self, Authenticated};
 
-/// `POST /me/password`: a new password; every other session ends, this one gets a new token.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::POST], change).await
-}
-
 #[derive(Deserialize)]
 struct PasswordChange {
     current_password: Option<String>,
     new_password: Option<String>,
 }
 
-async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+/// `POST /me/password`: a new password; every other session ends, this one gets a new token.
+pub async fn change(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let body: PasswordChange = parse_json(&req)?;
     let mut errors = FieldErrors::new();
     // An account made through a provider has no password yet: it may set one.

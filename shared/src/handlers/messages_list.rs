@@ -1,28 +1,22 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::rooms::{messages_list, room_id};
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query};
-use crate::routes::paths;
 use crate::services::session::Authenticated;
 use crate::store::{MessageRecord, Page};
 
 /// `GET /rooms/{id}/messages`: a page of the room's messages going back in time, each page
 /// oldest first. Two round trips: the session, then one query (which, without a cursor, also
 /// reads the room to tell an empty room from a missing one).
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::GET], list).await
-}
-
-async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, paths::MESSAGES)?;
+    let room_id = room_id(&req)?;
     let page = page_query(&req)?;
     let list = messages_list(&room_id);
 

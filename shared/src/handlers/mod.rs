@@ -1,11 +1,11 @@
-//! One module per function. Each handler is a plain async function from (state, request) to a
-//! response, so Lambda, the local stack and the tests run the same code.
+//! One module per function, one async function per route: from the state, the request (and, for
+//! a route that needs a token, the signed-in user) to a response. The route table
+//! (`routes.rs`) names them; Lambda, the local stack and the tests run the same code.
 
 mod aids;
 mod attempts;
 pub mod auth;
 pub mod chat;
-pub mod fallback;
 pub mod feedback;
 pub mod health;
 pub mod me;
@@ -28,17 +28,9 @@ pub mod suggest;
 pub mod translate;
 pub mod vocabulary;
 
-use std::future::Future;
-use std::sync::Arc;
-
-use lambda_http::Request;
-use lambda_http::http::{Method, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::AppState;
 use crate::domain::user::User;
-use crate::error::ApiError;
-use crate::services::session::Authenticated;
 
 use attempts::AuthGuard;
 
@@ -71,22 +63,4 @@ impl LoginReply {
             user,
         }
     }
-}
-
-/// Serves a route that needs a token: a method the route does not take is `405`; then the
-/// session is checked, and only a live one reaches `handler`.
-pub(crate) async fn signed_in<H, Fut, B>(
-    state: Arc<AppState>,
-    req: Request,
-    methods: &[Method],
-    handler: H,
-) -> Result<Response<B>, ApiError>
-where
-    H: FnOnce(Arc<AppState>, Authenticated, Request) -> Fut,
-    Fut: Future<Output = Result<Response<B>, ApiError>>,
-{
-    crate::http::allow(&req, methods)?;
-    let user =
-        crate::services::session::authenticate(&state, crate::http::bearer_token(&req)?).await?;
-    handler(state, user, req).await
 }

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use lambda_http::http::{Method, Response, StatusCode, header};
+use lambda_http::http::{Response, StatusCode, header};
 use lambda_http::{Body, Request};
 use serde::Deserialize;
 use serde_json::json;
@@ -19,57 +19,53 @@ use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::domain::user::Username;
 use crate::error::ApiError;
-use crate::http::{HandlerResult, allow, json_response, parse_json, query, request_path};
+use crate::http::{HandlerResult, json_response, parse_json, path_param, query};
 use crate::oauth::{CODE_TTL, Provider, STATE_TTL};
-use crate::routes::{matches, path_param, paths};
 use crate::store::{
     CreateUserError, IdentityRecord, LinkedIdentity, LoginCode, OAuthState, PendingLink, UserRecord,
 };
 use crate::{domain::time, services::session};
 
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    let path = request_path(&req).to_owned();
-    if matches(paths::OAUTH_PROVIDERS, &path) {
-        allow(&req, &[Method::GET])?;
-        let names: Vec<_> = state
-            .oauth
-            .config
-            .providers
-            .iter()
-            .map(|p| p.name)
-            .collect();
-        Ok(json_response(StatusCode::OK, &json!({"providers": names})))
-    } else if matches(paths::OAUTH_EXCHANGE, &path) {
-        allow(&req, &[Method::POST])?;
-        // Counted with signups and logins from the address: codes cannot be guessed en masse.
-        AuthGuard::new(&state, &req, None).admit(&state).await?;
-        exchange(&state, &req).await
-    } else if matches(paths::OAUTH_START, &path) {
-        allow(&req, &[Method::GET])?;
-        let provider = provider(&state, &path, paths::OAUTH_START)?;
-        // Each start keeps an item for ten minutes: an address may start as often as it may log in.
-        AuthGuard::new(&state, &req, None).admit(&state).await?;
-        let site = site(&state, &req)?;
-        let ui = query(&req).first("ui").map(str::to_owned);
-        let binding = binding_hash(query(&req).first("binding"))?;
-        let url = begin(&state, &req, provider, site, ui, binding, None).await?;
-        Ok(redirect(&url))
-    } else if matches(paths::OAUTH_CALLBACK, &path) {
-        allow(&req, &[Method::GET])?;
-        let provider = provider(&state, &path, paths::OAUTH_CALLBACK)?;
-        callback(&state, provider, &req).await
-    } else {
-        Err(ApiError::NotFound)
-    }
+/// `GET providers`: the configured providers' names.
+pub async fn providers(state: Arc<AppState>, _req: Request) -> HandlerResult {
+    let names: Vec<_> = state
+        .oauth
+        .config
+        .providers
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({"providers": names})))
+}
+
+/// `POST exchange`: a one-time code for the usual login body.
+pub async fn exchange(state: Arc<AppState>, req: Request) -> HandlerResult {
+    // Counted with signups and logins from the address: codes cannot be guessed en masse.
+    AuthGuard::new(&state, &req, None).admit(&state).await?;
+    exchange_code(&state, &req).await
+}
+
+/// `GET {provider}/start`: sends the browser to the provider.
+pub async fn start(state: Arc<AppState>, req: Request) -> HandlerResult {
+    let provider = provider(&state, &req)?;
+    // Each start keeps an item for ten minutes: an address may start as often as it may log in.
+    AuthGuard::new(&state, &req, None).admit(&state).await?;
+    let site = site(&state, &req)?;
+    let ui = query(&req).first("ui").map(str::to_owned);
+    let binding = binding_hash(query(&req).first("binding"))?;
+    let url = begin(&state, &req, provider, site, ui, binding, None).await?;
+    Ok(redirect(&url))
+}
+
+/// `GET {provider}/callback`: where the provider sends the browser back.
+pub async fn callback(state: Arc<AppState>, req: Request) -> HandlerResult {
+    let provider = provider(&state, &req)?;
+    come_back(&state, provider, &req).await
 }
 
 /// The provider named in the path: `404` when it is not configured.
-pub(super) fn provider<'s>(
-    state: &'s AppState,
-    path: &str,
-    template: &str,
-) -> Result<&'s Provider, ApiError> {
-    path_param(template, path, "provider")
+pub(super) fn provider<'s>(state: &'s AppState, req: &Request) -> Result<&'s Provider, ApiError> {
+    path_param(req, "provider")
         .and_then(|name| state.oauth.config.provider(name))
         .ok_or(ApiError::NotFound)
 }
@@ -227,7 +223,7 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
-async fn callback(state: &AppState, provider: &Provider, req: &Request) -> HandlerResult {
+async fn come_back(state: &AppState, provider: &Provider, req: &Request) -> HandlerResult {
     let params = query(req);
     let now = state.clock.now().unix_timestamp();
     // The state is taken once: a replayed or forged one finds nothing. Its site is where the
@@ -432,7 +428,7 @@ struct Exchange {
 /// started the login: a replayed, expired or made-up code, one presented with another secret
 /// (it is used up all the same), or one issued before the user's sessions were all ended, is
 /// `401 invalid_credentials`.
-async fn exchange(state: &AppState, req: &Request) -> HandlerResult {
+async fn exchange_code(state: &AppState, req: &Request) -> HandlerResult {
     let body: Exchange = parse_json(req)?;
     let code = body
         .code

@@ -1,17 +1,15 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::aids::{charged, ui_language};
 use super::rooms::room_id;
-use super::signed_in;
 use crate::domain::report::{Mistake, REPORT_WINDOW, Report};
 use crate::domain::room::Role;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::routes::paths;
 use crate::services::prompt;
 use crate::services::session::Authenticated;
 use crate::tutor::Task;
@@ -21,13 +19,9 @@ use crate::{AppState, domain::time};
 /// `POST /rooms/{id}/report?ui=ko|en|ja`: a review of the conversation so far. Stored on the
 /// room; asked again before any new message (in the same language) it is returned with no model
 /// call. A room where the learner has said nothing yet is `409`.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::POST], report).await
-}
-
-async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, paths::REPORT)?;
+    let room_id = room_id(&req)?;
     let ui = ui_language(&req, "ui", Some(user.native_language()))?;
     let opened = state
         .store

@@ -1,9 +1,8 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 
-use super::signed_in;
 use crate::domain::room::RoomFields;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
@@ -12,11 +11,7 @@ use crate::store::{RoomRecord, room_sk};
 use crate::{AppState, domain::time};
 
 /// `POST /rooms`: a new room for the caller.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::POST], create).await
-}
-
-async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn create(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let setup = parse_json::<RoomFields>(&req)?.into_setup()?;
     let id = ulid::Ulid::new().to_string();
     let now = time::rfc3339(state.clock.now());

@@ -1,24 +1,17 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::Method;
 
 use super::rooms::room_id;
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, no_content};
-use crate::routes::paths;
 use crate::services::session::Authenticated;
 
 /// `DELETE /rooms/{id}`: the room is gone for every reader at once (later reads are `404`);
 /// its messages are removed by the deletion worker, however many there are.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::DELETE], delete).await
-}
-
-async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    let room_id = room_id(&req, paths::ROOM)?;
+pub async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let room_id = room_id(&req)?;
     if state
         .store
         .delete_room(&user.owner, &room_id, state.clock.now())

@@ -1,15 +1,13 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::rooms::{messages_list, room_id};
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::routes::paths;
 use crate::services::session::Authenticated;
 
 /// How many of the latest messages opening a room shows.
@@ -17,13 +15,9 @@ pub const OPEN_MESSAGES: usize = 50;
 
 /// `GET /rooms/{id}`: the room and its latest messages, oldest first, with a cursor for older
 /// ones. Two round trips: the session, then one query for the room and its messages.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::GET], open).await
-}
-
-async fn open(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn open(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, paths::ROOM)?;
+    let room_id = room_id(&req)?;
     let opened = state
         .store
         .open_room(owner, &room_id, OPEN_MESSAGES)

@@ -1,25 +1,19 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 
 use super::rooms::room_id;
-use super::signed_in;
 use crate::domain::room::RoomFields;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, parse_json};
-use crate::routes::paths;
 use crate::services::session::Authenticated;
 use crate::{AppState, domain::time};
 
 /// `PATCH /rooms/{id}`: changes any subset of the room's setup; later turns use the new one.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::PATCH], update).await
-}
-
-async fn update(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn update(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let room_id = room_id(&req, paths::ROOM)?;
+    let room_id = room_id(&req)?;
     let patch = parse_json::<RoomFields>(&req)?.into_patch()?;
     let room = if patch.is_empty() {
         state.store.get_room(owner, &room_id).await?

@@ -3,21 +3,20 @@
 use lambda_http::Request;
 
 use crate::error::ApiError;
-use crate::http::request_path;
-use crate::routes::path_param;
+use crate::http::path_param;
 
-/// The `{name}` id of `template` in the request's path, in canonical form. An id that is not an
-/// id at all is `404`, like one that does not exist.
-pub fn path_id(req: &Request, template: &str, name: &str) -> Result<String, ApiError> {
-    path_param(template, request_path(req), name)
+/// The `{name}` id of the request's path, in canonical form. An id that is not an id at all is
+/// `404`, like one that does not exist.
+pub fn path_id(req: &Request, name: &str) -> Result<String, ApiError> {
+    path_param(req, name)
         .and_then(|id| ulid::Ulid::from_string(id).ok())
         .map(|id| id.to_string())
         .ok_or(ApiError::NotFound)
 }
 
-/// The room's `{id}` of `template` in the request's path.
-pub fn room_id(req: &Request, template: &str) -> Result<String, ApiError> {
-    path_id(req, template, "id")
+/// The room's `{id}` in the request's path.
+pub fn room_id(req: &Request) -> Result<String, ApiError> {
+    path_id(req, "id")
 }
 
 /// The list a cursor belongs to, so a cursor of one room's messages cannot page another's.

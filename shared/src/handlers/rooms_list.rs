@@ -1,11 +1,10 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::rooms::ROOMS_LIST;
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query, query};
@@ -14,11 +13,7 @@ use crate::services::session::Authenticated;
 /// `GET /rooms?q=`: the caller's rooms, most recently active first; with `q`, only those whose
 /// title or situation contains it (any case). Two round trips: the session, then one query of the
 /// activity index (a search reads on through the owner's rooms until it has a page).
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::GET], list).await
-}
-
-async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
     let page = page_query(&req)?;
     let start = match &page.cursor {

@@ -1,19 +1,18 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 
 use super::aids::ui_language;
 use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::domain::scenarios::catalogue;
-use crate::http::{HandlerResult, allow, json_response};
+use crate::http::{HandlerResult, json_response};
 
 /// `GET /scenarios?ui=ko|en|ja`: the whole catalogue of ready role-plays, its texts in `ui`. No
 /// token, no table: it is the same for everyone, so caches may keep it for an hour.
 pub async fn handle(_state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::GET])?;
     let ui = ui_language(&req, "ui", Some(UiLanguage::Ko))?;
     let items: Vec<_> = catalogue()
         .scenarios

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 
 use super::{Credentials, LoginReply};
 use crate::AppState;
@@ -9,13 +9,12 @@ use crate::auth::hash_password;
 use crate::domain::language::UiLanguage;
 use crate::domain::user::{Password, Username};
 use crate::error::{ApiError, FieldErrors};
-use crate::http::{HandlerResult, allow, json_response, parse_json};
+use crate::http::{HandlerResult, json_response, parse_json};
 use crate::store::{CreateUserError, UserRecord};
 use crate::{domain::time, services::session};
 
 /// `POST /signup`: creates the user and logs them in, in one DynamoDB transaction.
 pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    allow(&req, &[Method::POST])?;
     let body: Credentials = parse_json(&req)?;
 
     let mut errors = FieldErrors::new();

@@ -1,18 +1,16 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::aids::charged;
 use super::rooms::room_id;
-use super::signed_in;
 use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, query};
-use crate::routes::paths;
 use crate::services::prompt;
 use crate::services::session::Authenticated;
 use crate::tutor::answers::{self, Suggested, SuggestedLine};
@@ -33,12 +31,8 @@ struct Suggestion {
 /// the room's language and at its level, each with its meaning in `ui` when given. Nothing is
 /// stored; one model call, counted against the daily limit, however many are asked for. Three
 /// DynamoDB round trips: the session, the room, the charge (which checks the session again).
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::POST], suggest).await
-}
-
-async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    let room_id = room_id(&req, paths::SUGGESTIONS)?;
+pub async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let room_id = room_id(&req)?;
     let (count, translate_into) = wanted(&req)?;
     let window = state.config.tutor.history_messages;
     let opened = state

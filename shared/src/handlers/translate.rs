@@ -1,15 +1,13 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::aids::{charged, locate, ui_language};
-use super::signed_in;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response};
-use crate::routes::paths;
 use crate::services::prompt;
 use crate::services::session::Authenticated;
 use crate::tutor::answers::{self, Translation};
@@ -17,14 +15,10 @@ use crate::tutor::{Task, TutorError};
 
 /// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's
 /// language, stored per target language and reused with no model call.
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    signed_in(state, req, &[Method::POST], translate).await
-}
-
-async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
     let to = ui_language(&req, "to", Some(user.native_language()))?;
-    let (room, message) = locate(&state, owner, &req, paths::TRANSLATION).await?;
+    let (room, message) = locate(&state, owner, &req).await?;
     let reply = |text: &str| {
         json_response(
             StatusCode::OK,

@@ -4,23 +4,18 @@
 use std::sync::Arc;
 
 use lambda_http::Request;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::aids::{charged, ui_language};
 use super::rooms::path_id;
-use super::signed_in;
 use crate::domain::language::{Language, UiLanguage};
 use crate::domain::review::Rating;
 use crate::error::{ApiError, FieldErrors};
-use crate::http::{
-    HandlerResult, json_response, no_content, page_query, parse_json, query, request_path,
-};
-use crate::routes::{matches, paths};
+use crate::http::{HandlerResult, json_response, no_content, page_query, parse_json, query};
 use crate::services::prompt;
 use crate::services::session::Authenticated;
-use crate::store::Owner;
 use crate::store::vocabulary_due_key;
 use crate::store::{Added, NewItem, VocabularyRecord};
 use crate::tutor::answers::{self, Meaning};
@@ -66,29 +61,6 @@ pub(crate) fn public(item: &VocabularyRecord) -> VocabularyItem<'_> {
     }
 }
 
-pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
-    let path = request_path(&req).to_owned();
-    if matches(paths::VOCABULARY, &path) {
-        signed_in(state, req, &[Method::GET, Method::POST], collection).await
-    } else if matches(paths::VOCABULARY_DUE, &path) {
-        signed_in(state, req, &[Method::GET], due).await
-    } else if matches(paths::VOCABULARY_REVIEW, &path) {
-        signed_in(state, req, &[Method::POST], review).await
-    } else if matches(paths::VOCABULARY_ITEM, &path) {
-        signed_in(state, req, &[Method::DELETE], delete).await
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-async fn collection(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    if req.method() == Method::POST {
-        save(&state, &user.owner, &req).await
-    } else {
-        list(&state, &user.owner, &req).await
-    }
-}
-
 #[derive(Deserialize)]
 struct NewItemBody {
     text: Option<String>,
@@ -116,7 +88,8 @@ fn note(
 
 /// `POST /vocabulary`: saves a word or phrase. The same text in the same language again is the
 /// existing item (`200`, no model call); a meaning not given is the model's, in `ui`.
-async fn save(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
+pub async fn save(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let (state, owner, req) = (&*state, &user.owner, &req);
     let ui = ui_language(req, "ui", Some(UiLanguage::Ko))?;
     let body: NewItemBody = parse_json(req)?;
     let mut errors = FieldErrors::new();
@@ -244,7 +217,8 @@ async fn look_up(
 }
 
 /// `GET /vocabulary?language=&limit=&cursor=`: the notebook, newest first.
-async fn list(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
+pub async fn list(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let (state, owner, req) = (&*state, &user.owner, &req);
     let page = page_query(req)?;
     let language = match query(req).first("language") {
         None | Some("") => None,
@@ -282,7 +256,7 @@ async fn list(state: &AppState, owner: &Owner, req: &Request) -> HandlerResult {
 }
 
 /// `GET /vocabulary/due?limit=`: the items due now, earliest first, and how many are due.
-async fn due(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+pub async fn due(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let page = page_query(&req)?;
     let now = state.clock.now().unix_timestamp();
     // `~` sorts after every id, so an item due this very second is due.
@@ -303,8 +277,8 @@ struct ReviewBody {
 }
 
 /// `POST /vocabulary/{id}/review`: the item rescheduled by FSRS for the learner's rating.
-async fn review(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    let id = path_id(&req, paths::VOCABULARY_REVIEW, "id")?;
+pub async fn review(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let id = path_id(&req, "id")?;
     let body: ReviewBody = parse_json(&req)?;
     let rating = match body.rating {
         Some(text) => Rating::parse(&text).map_err(|problem| ApiError::field("rating", problem))?,
@@ -327,8 +301,8 @@ async fn review(state: Arc<AppState>, user: Authenticated, req: Request) -> Hand
 }
 
 /// `DELETE /vocabulary/{id}`.
-async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
-    let id = path_id(&req, paths::VOCABULARY_ITEM, "id")?;
+pub async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
+    let id = path_id(&req, "id")?;
     let item = state
         .store
         .get_vocabulary(&user.owner, &id)

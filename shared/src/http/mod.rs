@@ -1,12 +1,12 @@
-//! The HTTP edge: reading requests, writing replies, and the runtime wrapper every function runs.
+//! The HTTP edge: reading requests and writing replies.
 
+mod body;
 mod request;
 mod response;
-mod runtime;
 
+pub use body::*;
 pub use request::*;
 pub use response::*;
-pub use runtime::*;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! Reading a request: its path, the client's address, the query, the JSON body, the token.
 
 use lambda_http::aws_lambda_events::query_map::QueryMap;
-use lambda_http::http::{Method, header};
+use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
@@ -25,6 +25,20 @@ pub fn request_path(req: &Request) -> &str {
         "" => req.uri().path(),
         path => path,
     }
+}
+
+/// The named segments of the route a request matched (`{id}` of `/rooms/{id}`), as the router
+/// found them.
+#[derive(Debug, Clone, Default)]
+pub struct PathParams(pub Vec<(String, String)>);
+
+/// The segment that stands for `{name}` in the path of the route the request matched.
+pub fn path_param<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    let PathParams(params) = req.extensions().get::<PathParams>()?;
+    params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// The client's address as API Gateway saw it (not a header a client could forge).
@@ -72,17 +86,6 @@ pub fn page_query(req: &Request) -> Result<PageQuery, ApiError> {
         limit: limit.unwrap_or(DEFAULT_PAGE_SIZE),
         cursor,
     })
-}
-
-/// Refuses any method but `allowed` with `405` and an `Allow` header.
-pub fn allow(req: &Request, allowed: &[Method]) -> Result<(), ApiError> {
-    if allowed.contains(req.method()) {
-        Ok(())
-    } else {
-        Err(ApiError::MethodNotAllowed {
-            allowed: allowed.to_vec(),
-        })
-    }
 }
 
 /// Parses the body as a JSON object into `T`. Over 64 KiB is `413`; anything that is not a JSON

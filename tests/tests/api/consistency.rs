@@ -173,17 +173,24 @@ fn openapi_describes_exactly_the_routes() {
 }
 
 #[test]
-fn every_function_has_a_crate_and_event_fixtures() {
-    let functions: BTreeSet<_> = ROUTES
-        .iter()
-        .map(|r| r.function)
-        .chain(["fallback"])
+fn every_function_has_a_crate_that_serves_it_and_event_fixtures() {
+    let functions: BTreeSet<_> = rolechat::routes::functions().into_iter().collect();
+    let crates: BTreeSet<String> = std::fs::read_dir(repo_file("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "deletion-worker")
         .collect();
+    assert_eq!(
+        crates,
+        functions.iter().map(|f| f.to_string()).collect(),
+        "functions/ holds a crate for each function of the route table, and the deletion worker"
+    );
     for function in functions {
         let dir = repo_file(&format!("functions/{function}"));
+        let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
         assert!(
-            dir.join("Cargo.toml").is_file(),
-            "functions/{function}/Cargo.toml"
+            main.contains(&format!("rolechat::runtime::run(\"{function}\")")),
+            "functions/{function}/src/main.rs runs the routes of `{function}`"
         );
         let fixtures = std::fs::read_dir(dir.join("events"))
             .unwrap_or_else(|_| panic!("functions/{function}/events"));

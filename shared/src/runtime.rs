@@ -1,33 +1,29 @@
-//! The wrapper that turns a handler into the service every function runs, in Lambda, in the
-//! local stack and in tests, and the Lambda runtime loop around it.
+//! What every function runs: its router as a service (errors in the contract's shape, CORS, one
+//! log line per request), in Lambda, in the local stack and in tests, and the Lambda runtime loop
+//! around it.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full};
-use lambda_http::http::{HeaderName, Method, header};
-use lambda_http::{Body, Request, Response, service_fn};
-use tower::ServiceBuilder;
+use http_body_util::BodyExt;
+use lambda_http::http::{HeaderName, Method, Uri, header};
+use lambda_http::{Request, RequestExt, Response, service_fn};
 use tower::util::BoxCloneService;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::request::request_path;
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::routes::{self, ROUTES};
 use crate::state::AppState;
 
-/// The service a function runs: the handler, its errors mapped to JSON, and CORS.
-pub type ApiService = BoxCloneService<Request, Response<Body>, Infallible>;
-/// The same, for a function whose replies may stream.
-pub type StreamingService = BoxCloneService<Request, Response<StreamBody>, Infallible>;
+/// The service a function runs: its routes, the replies buffered or streamed as each handler's are.
+pub type ApiService = BoxCloneService<Request, Response<axum::body::Body>, Infallible>;
 
 fn route_methods() -> Vec<Method> {
     let mut methods: Vec<Method> = Vec::new();
-    for route in crate::routes::ROUTES {
+    for route in ROUTES {
         if !methods.contains(&route.method) {
             methods.push(route.method.clone());
         }
@@ -48,45 +44,6 @@ fn cors_layer(config: &Config) -> CorsLayer {
         ])
         .expose_headers([header::RETRY_AFTER, header::CONTENT_DISPOSITION])
         .max_age(Duration::from_secs(600))
-}
-
-/// The body of a streamed reply (server-sent events). Failures after the stream started travel
-/// inside it as `error` events, so the body itself never fails.
-pub type StreamBody = UnsyncBoxBody<Bytes, Infallible>;
-
-/// A response body a function can answer with: buffered (most routes) or streamed (chat).
-pub trait ReplyBody: Default + Send + 'static {
-    /// The body of a buffered reply (an error, a JSON document).
-    fn buffered(body: Body) -> Self;
-
-    /// The Lambda runtime loop for a service answering with this body.
-    fn serve(
-        service: BoxCloneService<Request, Response<Self>, Infallible>,
-    ) -> impl Future<Output = Result<(), lambda_http::Error>>;
-}
-
-impl ReplyBody for Body {
-    fn buffered(body: Body) -> Self {
-        body
-    }
-
-    async fn serve(
-        service: BoxCloneService<Request, Response<Self>, Infallible>,
-    ) -> Result<(), lambda_http::Error> {
-        keep_serving(|| lambda_http::run_concurrent(service.clone())).await
-    }
-}
-
-impl ReplyBody for StreamBody {
-    fn buffered(body: Body) -> Self {
-        Full::new(Bytes::from(body.to_vec())).boxed_unsync()
-    }
-
-    async fn serve(
-        service: BoxCloneService<Request, Response<Self>, Infallible>,
-    ) -> Result<(), lambda_http::Error> {
-        keep_serving(|| lambda_http::run_with_streaming_response_concurrent(service.clone())).await
-    }
 }
 
 /// Runs the Lambda runtime loop, and runs it again when it stops on a reply it could not deliver.
@@ -128,26 +85,18 @@ where
     }
 }
 
-/// Wraps a handler into the service a function runs, in Lambda, in the local stack and in tests:
-/// its errors mapped to the contract's JSON, CORS, and one log line per request.
-pub fn service<H, Fut, B>(
-    state: Arc<AppState>,
-    handler: H,
-) -> BoxCloneService<Request, Response<B>, Infallible>
-where
-    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response<B>, ApiError>> + Send + 'static,
-    B: ReplyBody,
-{
+/// The service of `function` (of every route with `None`), as Lambda, the local stack and the
+/// tests run it: its router over the state, CORS, and one log line per request.
+pub fn service(state: Arc<AppState>, function: Option<&str>) -> ApiService {
     let cors = cors_layer(&state.config);
-    let inner = service_fn(move |req: Request| {
-        let (state, handler) = (state.clone(), handler.clone());
+    let router = routes::router(function).with_state(state);
+    let inner = service_fn(move |mut req: Request| {
+        let router = router.clone();
         async move {
+            without_stage(&mut req);
             let started = Instant::now();
-            let (method, path) = (req.method().clone(), request_path(&req).to_owned());
-            let response = handler(state, req)
-                .await
-                .unwrap_or_else(|error| error.into_response().map(B::buffered));
+            let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+            let Ok(response) = router.oneshot(req).await;
             tracing::info!(
                 %method, %path, status = response.status().as_u16(),
                 elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request"
@@ -158,32 +107,54 @@ where
     BoxCloneService::new(ServiceBuilder::new().layer(cors).service(inner))
 }
 
-/// Which secrets a function reads at cold start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Secrets {
-    /// The token signing key, and the model's key where there is one: every route with a token.
-    Read,
-    /// None: a function that reads no token and calls no model (`health`, `fallback`), whose
-    /// role may then read no secret.
-    None,
+/// Routes by the path the client wrote: API Gateway's stage (`/Prod`) is not part of it.
+fn without_stage(req: &mut Request) {
+    let raw = req.raw_http_path();
+    if raw.is_empty() || raw == req.uri().path() {
+        return;
+    }
+    let target = match req.uri().query() {
+        Some(query) => format!("{raw}?{query}"),
+        None => raw.to_owned(),
+    };
+    if let Ok(uri) = target.parse::<Uri>() {
+        *req.uri_mut() = uri;
+    }
 }
 
-/// A function's whole `main`: logging, state built once, then the Lambda runtime loop, buffered
-/// or streamed as the handler's body is.
-pub async fn run<H, Fut, B>(secrets: Secrets, handler: H) -> Result<(), lambda_http::Error>
-where
-    H: Fn(Arc<AppState>, Request) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response<B>, ApiError>> + Send + 'static,
-    B: ReplyBody,
-{
+/// A reply's body as one buffer, for a function that does not stream. The router's bodies never
+/// fail; one that did would end the reply empty.
+async fn buffered(body: axum::body::Body) -> lambda_http::Body {
+    match body.collect().await.map(|collected| collected.to_bytes()) {
+        Ok(bytes) if !bytes.is_empty() => lambda_http::Body::Binary(bytes.to_vec()),
+        _ => lambda_http::Body::Empty,
+    }
+}
+
+/// A function's whole `main`: logging, state built once (with the secrets it needs, see
+/// [`routes::reads_secrets`]), then the Lambda runtime loop, streamed where the function streams.
+pub async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
+    if !routes::functions().contains(&function) {
+        return Err(format!("no function is named `{function}`").into());
+    }
     crate::auth::return_hash_memory_to_the_system();
-    let state = match secrets {
-        Secrets::Read => AppState::from_env().await,
-        Secrets::None => AppState::from_env_without_secrets().await,
+    let state = if routes::reads_secrets(function) {
+        AppState::from_env().await
+    } else {
+        AppState::from_env_without_secrets().await
     }
     .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
-    B::serve(service(state, handler)).await
+    let service = service(state, Some(function));
+    if routes::streams(function) {
+        keep_serving(|| lambda_http::run_with_streaming_response_concurrent(service.clone())).await
+    } else {
+        let service = service.map_future(|reply| async move {
+            let (parts, body) = reply.await?.into_parts();
+            Ok::<_, Infallible>(Response::from_parts(parts, buffered(body).await))
+        });
+        keep_serving(|| lambda_http::run_concurrent(service.clone())).await
+    }
 }
 
 /// The `main` of a function that no route reaches (the deletion worker): logging, state built
