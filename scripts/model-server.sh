@@ -13,10 +13,11 @@ LLAMA_CPP_PYTHON_VERSION=0.3.36
 SMOLLM2_VERSION=0.1.2
 venv=.venv-model
 
-# The library only (no tests, examples or command-line tools of llama.cpp's own), for any x86-64
-# with AVX2 rather than this machine's CPU: built natively on a CPU with AMX, llama.cpp's AMX
+# The library only (no tests, examples or command-line tools of llama.cpp's own, and no
+# multimodal library, which the server loads only for image models), for any x86-64 with AVX2
+# rather than this machine's CPU: built natively on a CPU with AMX, llama.cpp's AMX
 # matrix multiply crashes (SIGSEGV in ggml_backend_amx_mul_mat) on the first request.
-BUILD="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DGGML_NATIVE=OFF \
+BUILD="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DGGML_NATIVE=OFF \
 -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 install() {

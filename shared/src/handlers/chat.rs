@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use futures_util::StreamExt;
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody as FrameStream};
@@ -10,25 +9,22 @@ use lambda_http::Request;
 use lambda_http::http::{HeaderValue, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use super::aids::ui_language;
-use super::feedback;
 use super::rooms::room_id;
-use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::event;
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
 use crate::services::prompt;
 use crate::services::session::Authenticated;
-use crate::services::turn::{refusal_error, usage_today};
+use crate::services::turn::{Turn, TurnEvent, refusal_error, usage_today};
 use crate::store::Owner;
 use crate::store::{
-    BeginError, IdempotencyState, MessageRecord, Refusal, RoomRecord, TurnFailure, TurnStart, Usage,
+    BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart, Usage,
 };
-use crate::tutor::{Finish, Piece, TurnKind, TutorRequest};
-use crate::{AppState, domain::time, services::goals};
+use crate::tutor::{TurnKind, TutorRequest};
+use crate::{AppState, domain::time};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
@@ -159,96 +155,12 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
         language: room.language,
         kind,
     };
-    // Feedback needs only the learner's line and the room: it runs beside the reply, or after
-    // it with a server that answers one request at a time.
-    let feedback = match (&start.user_message, room.auto_feedback) {
-        (Some(_), true) if state.tutor.one_at_a_time() => Some(Checking::After(explain_in)),
-        (Some(line), true) => {
-            let (state, owner, room, line) =
-                (state.clone(), owner.clone(), room.clone(), line.clone());
-            Some(Checking::Beside(tokio::spawn(async move {
-                feedback::check_line(&state, &owner, &room, &line, explain_in).await
-            })))
-        }
-        _ => None,
-    };
-    let turn = Turn {
-        start,
-        request,
-        room,
-        history,
-        feedback,
-    };
+    let room_goals = room.goals.clone();
+    let events = Turn::begun(&state, start, request, room, history, explain_in).run(state);
     if streaming {
-        Ok(stream_turn(state, turn))
+        Ok(event_stream(events))
     } else {
-        reply_turn(&state, turn).await
-    }
-}
-
-/// A turn that has begun: what it asks the model, and the room and conversation it is part of.
-struct Turn {
-    start: TurnStart,
-    request: TutorRequest,
-    room: RoomRecord,
-    /// The messages the model sees, the learner's new one included.
-    history: Vec<MessageRecord>,
-    /// Automatic feedback on the learner's line.
-    feedback: Option<Checking>,
-}
-
-/// The automatic feedback of a turn: running beside the reply, or waiting for it (on the turn's
-/// learner line, explained in this language).
-enum Checking {
-    Beside(JoinHandle<Result<Feedback, ApiError>>),
-    After(UiLanguage),
-}
-
-impl Turn {
-    /// The automatic feedback, once it is done: `None` when the room has none or it failed (it
-    /// can still be asked for with the feedback route).
-    async fn feedback(&mut self, state: &AppState) -> Option<Feedback> {
-        let outcome = match self.feedback.take()? {
-            Checking::Beside(running) => running.await,
-            Checking::After(explain_in) => {
-                let line = self.start.user_message.as_ref()?;
-                Ok(
-                    feedback::check_line(state, &self.start.owner, &self.room, line, explain_in)
-                        .await,
-                )
-            }
-        };
-        match outcome {
-            Ok(Ok(feedback)) => Some(feedback),
-            Ok(Err(error)) => {
-                tracing::warn!(
-                    code = error.code(),
-                    "automatic feedback failed; the turn stands"
-                );
-                None
-            }
-            Err(error) => {
-                tracing::warn!(%error, "automatic feedback stopped; the turn stands");
-                None
-            }
-        }
-    }
-
-    /// The room's goals after the reply: judged, and stored when some are newly met. `None`
-    /// when the room has none, or the check failed.
-    async fn goals(&self, state: &AppState, reply: &MessageRecord) -> Option<Vec<Goal>> {
-        if self.room.goals.is_empty() {
-            return None;
-        }
-        let mut conversation = self.history.clone();
-        conversation.push(reply.clone());
-        let with = goals::GoalCheck {
-            tutor: &state.tutor,
-            store: &state.store,
-            now: state.clock.now(),
-            window: state.config.tutor.history_messages,
-        };
-        goals::check(with, &self.start.owner, &self.room, &conversation).await
+        collect(events, room_goals).await
     }
 }
 
@@ -301,132 +213,55 @@ fn wants_events(req: &Request) -> bool {
         .any(|accept| accept.contains("text/event-stream"))
 }
 
-fn reply_record(
-    start: &TurnStart,
-    text: &str,
-    finish: Finish,
-    at: ::time::OffsetDateTime,
-) -> MessageRecord {
-    let id = ulid::Ulid::new().to_string();
-    let mut reply = MessageRecord::new(
-        start.owner.key(),
-        &start.room_id,
-        &id,
-        Role::Assistant,
-        text,
-        &crate::domain::time::rfc3339(at),
-    );
-    reply.cut = finish.cut;
-    reply.usage = finish.usage;
-    reply
-}
-
-/// The JSON mode: the whole reply, stored, then answered.
-async fn reply_turn(state: &AppState, mut turn: Turn) -> ChatResult {
-    let (start, request) = (&turn.start, &turn.request);
-    let completed = match state.tutor.complete(request).await {
-        Ok(completed) => completed,
-        Err(error) => {
-            let error = ApiError::from(error);
-            state.store.abandon_turn(start, (&error).into()).await;
-            return Err(error);
+/// The JSON mode: the turn's events collected into one reply. When the goal check failed, the
+/// room's goals as they were.
+async fn collect(mut events: mpsc::Receiver<TurnEvent>, room_goals: Vec<Goal>) -> ChatResult {
+    let (mut user_message, mut reply, mut feedback, mut goals) = (None, None, None, None);
+    while let Some(event) = events.recv().await {
+        match event {
+            TurnEvent::UserMessage(message) => user_message = Some(message),
+            TurnEvent::Delta(_) => {}
+            TurnEvent::Reply(message) => reply = Some(message),
+            TurnEvent::Feedback { feedback: f, .. } => feedback = Some(f),
+            TurnEvent::Goals(checked) => goals = Some(checked),
+            TurnEvent::Failed(error) => return Err(error),
         }
-    };
-    let reply = reply_record(start, &completed.text, completed.finish, state.clock.now());
-    if !state.store.finish_turn(start, &reply).await? {
-        return Err(ApiError::NotFound);
     }
-    let mut user_message = start.user_message.as_ref().map(MessageRecord::public);
-    if let (Some(message), Some(feedback)) = (&mut user_message, turn.feedback(state).await) {
+    let reply = reply.ok_or_else(|| ApiError::internal("a turn ended without its reply"))?;
+    if let (Some(message), Some(feedback)) = (&mut user_message, feedback) {
         message.feedback = Some(feedback);
     }
-    let goals = match turn.goals(state, &reply).await {
-        None if !turn.room.goals.is_empty() => Some(turn.room.goals.clone()),
-        goals => goals,
-    };
+    let goals = goals.or((!room_goals.is_empty()).then_some(room_goals));
     let body = TurnReply {
         user_message,
-        reply: reply.public(),
+        reply,
         goals,
     };
     Ok(json_response(StatusCode::CREATED, &body).map(StreamBody::buffered))
 }
 
-/// The streaming mode: `user_message`, then `delta`s as the model writes, then the stored
-/// `reply`, or an `error`. The turn is finished even if the client goes away meanwhile.
-fn stream_turn(state: Arc<AppState>, mut turn: Turn) -> Response<StreamBody> {
-    let (events, receiver) = mpsc::channel::<Bytes>(64);
-    tokio::spawn(async move {
-        let send = |bytes: Bytes| {
-            let events = events.clone();
-            async move {
-                // A client that left does not stop the turn.
-                let _ = events.send(bytes).await;
-            }
+/// The streaming mode: each of the turn's events as a server-sent event (`user_message`,
+/// `delta`s, `reply`, `feedback`, `goals`, or `error`).
+fn event_stream(events: mpsc::Receiver<TurnEvent>) -> Response<StreamBody> {
+    let frames = futures_util::stream::unfold(events, |mut events| async move {
+        let bytes = match events.recv().await? {
+            TurnEvent::UserMessage(message) => event("user_message", &message),
+            TurnEvent::Delta(text) => event("delta", &Delta { text: &text }),
+            TurnEvent::Reply(message) => event("reply", &message),
+            TurnEvent::Feedback {
+                message_id,
+                feedback,
+            } => event(
+                "feedback",
+                &FeedbackEvent {
+                    message_id: &message_id,
+                    feedback,
+                },
+            ),
+            TurnEvent::Goals(goals) => event("goals", &GoalsEvent { goals }),
+            TurnEvent::Failed(error) => event("error", &error.body()),
         };
-        let (start, request) = (&turn.start, &turn.request);
-        if let Some(message) = &start.user_message {
-            send(event("user_message", &message.public())).await;
-        }
-        let outcome = async {
-            let mut pieces = state.tutor.stream(request).await?;
-            let mut text = String::new();
-            let mut finish = Finish::default();
-            while let Some(piece) = pieces.next().await {
-                match piece? {
-                    Piece::Text(piece) => {
-                        send(event("delta", &Delta { text: &piece })).await;
-                        text.push_str(&piece);
-                    }
-                    Piece::Finished(finished) => finish = finished,
-                }
-            }
-            Ok::<_, crate::tutor::TutorError>((text, finish))
-        }
-        .await;
-        let failure = match outcome {
-            Ok((text, finish)) if !text.trim().is_empty() => {
-                let reply = reply_record(start, text.trim(), finish, state.clock.now());
-                match state.store.finish_turn(start, &reply).await {
-                    Ok(true) => {
-                        send(event("reply", &reply.public())).await;
-                        if let (Some(feedback), Some(line)) =
-                            (turn.feedback(&state).await, &turn.start.user_message)
-                        {
-                            let message_id = &line.id;
-                            send(event(
-                                "feedback",
-                                &FeedbackEvent {
-                                    message_id,
-                                    feedback,
-                                },
-                            ))
-                            .await;
-                        }
-                        if let Some(goals) = turn.goals(&state, &reply).await {
-                            send(event("goals", &GoalsEvent { goals })).await;
-                        }
-                        return;
-                    }
-                    Ok(false) => ApiError::NotFound,
-                    Err(error) => ApiError::from(error),
-                }
-            }
-            Ok(_) => ApiError::from(crate::tutor::TutorError::Upstream(
-                "the model wrote nothing".into(),
-            )),
-            Err(error) => ApiError::from(error),
-        };
-        state.store.abandon_turn(start, (&failure).into()).await;
-        send(event("error", &failure.body())).await;
-    });
-    event_stream(receiver)
-}
-
-fn event_stream(receiver: mpsc::Receiver<Bytes>) -> Response<StreamBody> {
-    let frames = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let bytes = receiver.recv().await?;
-        Some((Ok(Frame::data(bytes)), receiver))
+        Some((Ok(Frame::data(bytes)), events))
     });
     Response::builder()
         .status(StatusCode::OK)
@@ -474,31 +309,18 @@ async fn replay(
     };
     let (user_message, reply) = (find(&record.user_message_id), find(&record.reply_id));
     let reply = reply.ok_or(ApiError::NotFound)?;
-    if !streaming {
-        let body = TurnReply {
-            user_message,
-            reply,
-            goals: None,
-        };
-        return Ok(Some(
-            json_response(StatusCode::CREATED, &body).map(StreamBody::buffered),
-        ));
+    // The same events the turn gave, from what it stored: read like any turn's.
+    let (events, receiver) = mpsc::channel(3);
+    for event in user_message.into_iter().map(TurnEvent::UserMessage).chain([
+        TurnEvent::Delta(reply.content.clone()),
+        TurnEvent::Reply(reply),
+    ]) {
+        let _ = events.try_send(event);
     }
-    let (events, receiver) = mpsc::channel(4);
-    for bytes in user_message
-        .iter()
-        .map(|message| event("user_message", message))
-        .chain([
-            event(
-                "delta",
-                &Delta {
-                    text: &reply.content,
-                },
-            ),
-            event("reply", &reply),
-        ])
-    {
-        let _ = events.try_send(bytes);
-    }
-    Ok(Some(event_stream(receiver)))
+    drop(events);
+    Ok(Some(if streaming {
+        event_stream(receiver)
+    } else {
+        collect(receiver, Vec::new()).await?
+    }))
 }

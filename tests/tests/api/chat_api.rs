@@ -91,8 +91,9 @@ async fn the_tutor_opens_an_empty_room_in_character() {
             sent["stream"].as_bool(),
             sent["max_tokens"].as_u64()
         ),
-        // A compatible server of unknown kind is sent `max_tokens`: the opener's budget.
-        (Some("fake-model"), Some(false), Some(300))
+        // One turn service: the JSON mode collects the model's stream. A compatible server of
+        // unknown kind is sent `max_tokens`: the opener's budget.
+        (Some("fake-model"), Some(true), Some(300))
     );
     let system = sent["messages"][0]["content"].as_str().unwrap();
     for expected in [
