@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody as FrameStream};
 use lambda_http::Request;
