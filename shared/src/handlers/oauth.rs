@@ -209,18 +209,14 @@ fn redirect(location: &str) -> Response<Body> {
 /// The site's page for the outcome: `#/oauth?code=` or `?error=` for a login, `#/account?link=`
 /// (with `code=`) or `?link_error=` for a link.
 fn back_to(site: &str, page: &str, name: &str, value: &str) -> Response<Body> {
-    redirect(&format!("{site}/#/{page}?{name}={}", url_encode(value)))
+    redirect(&format!("{site}/#/{page}?{}", query_of(&[(name, value)])))
 }
 
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// `a=1&b=2`, each part form-encoded, as the site's `URLSearchParams` reads it.
+fn query_of(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 async fn come_back(state: &AppState, provider: &Provider, req: &Request) -> HandlerResult {
@@ -312,12 +308,8 @@ async fn come_back(state: &AppState, provider: &Provider, req: &Request) -> Hand
                 expires_at: now + STATE_TTL.as_secs() as i64,
             })
             .await?;
-        return Ok(redirect(&format!(
-            "{}/#/account?link={}&code={}",
-            flow.site,
-            provider.name,
-            url_encode(&code)
-        )));
+        let query = query_of(&[("link", provider.name), ("code", &code)]);
+        return Ok(redirect(&format!("{}/#/account?{query}", flow.site)));
     }
 
     let user = match state
