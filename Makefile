@@ -43,7 +43,7 @@ tables:
 
 # The test model server's build (minutes of compiling llama.cpp) starts first, in the background
 # at the lowest priority, so it takes the cores the steps before `real-model` leave idle.
-test: tools model-server-early lint unit deploy-check smoke real-model eval-local contract site e2e
+test: model-server-early tools lint unit deploy-check smoke real-model eval-local contract site e2e
 
 model-server-early:
 	@scripts/model-server.sh install-early
