@@ -62,6 +62,8 @@ case "${1:-}" in
   install) install ;;
   install-early)
     mkdir -p .local
+    # Nothing to start while one runs.
+    flock -n .local/model-server-install.lock true || exit 0
     nohup nice -n 19 "$0" install </dev/null >.local/model-server-install.log 2>&1 &
     ;;
   serve)
