@@ -6,7 +6,8 @@
 
 use std::time::Instant;
 
-use serde::Deserialize;
+use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord, StreamRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use serde_json::{Value, json};
 
 use crate::config::DeletionConfig;
@@ -45,22 +46,6 @@ pub async fn run_job(
     Ok(progress)
 }
 
-/// A DynamoDB stream record, as much of it as the worker reads.
-#[derive(Debug, Deserialize)]
-struct StreamRecord {
-    #[serde(rename = "eventName")]
-    event_name: String,
-    dynamodb: StreamImage,
-}
-
-#[derive(Debug, Deserialize)]
-struct StreamImage {
-    #[serde(rename = "NewImage", default)]
-    new_image: Option<serde_dynamo::Item>,
-    #[serde(rename = "SequenceNumber", default)]
-    sequence_number: Option<String>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
     #[error("the event is neither a stream batch nor a sweep: {0}")]
@@ -75,21 +60,24 @@ pub enum WorkerError {
 /// from the first of them (and, when its retries are spent, sends it to the dead-letter queue);
 /// a sweep fails as a whole when any job failed, which the errors alarm sees.
 pub async fn handle(state: &AppState, event: Value) -> Result<Value, WorkerError> {
-    if let Some(records) = event.get("Records") {
-        let records: Vec<StreamRecord> = serde_json::from_value(records.clone())
-            .map_err(|error| WorkerError::Event(error.to_string()))?;
-        let mut failures = Vec::new();
-        for record in records {
-            if failures.is_empty() {
+    if event.get("Records").is_some() {
+        let batch: StreamEvent =
+            serde_json::from_value(event).map_err(|error| WorkerError::Event(error.to_string()))?;
+        let mut response = DynamoDbEventResponse::default();
+        for record in batch.records {
+            if response.batch_item_failures.is_empty() {
                 match run_record(state, &record).await {
                     Ok(()) => continue,
                     Err(error) => tracing::error!(%error, "a deletion run failed"),
                 }
             }
             // This record failed, or one before it did: all from here are retried.
-            failures.push(json!({"itemIdentifier": record.dynamodb.sequence_number}));
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = record.change.sequence_number;
+            response.batch_item_failures.push(failure);
         }
-        return Ok(json!({"batchItemFailures": failures}));
+        return serde_json::to_value(response)
+            .map_err(|error| WorkerError::Event(error.to_string()));
     }
     if event.get("source").and_then(Value::as_str) == Some("aws.events")
         || event.get("sweep").is_some()
@@ -107,13 +95,11 @@ pub async fn serve(state: std::sync::Arc<AppState>, event: Value) -> Result<Valu
 
 /// Runs the job of a new or rewritten job item; the removal of one (a finished job) is nothing
 /// to do.
-async fn run_record(state: &AppState, record: &StreamRecord) -> Result<(), StoreError> {
-    let (true, Some(image)) = (
-        matches!(record.event_name.as_str(), "INSERT" | "MODIFY"),
-        &record.dynamodb.new_image,
-    ) else {
+async fn run_record(state: &AppState, record: &EventRecord) -> Result<(), StoreError> {
+    let image = &record.change.new_image;
+    if !matches!(record.event_name.as_str(), "INSERT" | "MODIFY") || image.is_empty() {
         return Ok(());
-    };
+    }
     let job: DeletionJob = serde_dynamo::from_item(image.clone())?;
     run_job(&state.store, &state.config.deletion, &state.clock, &job)
         .await
@@ -141,25 +127,20 @@ pub async fn sweep(state: &AppState) -> Result<usize, WorkerError> {
 /// The stream batch DynamoDB would send for these jobs just written: for tests and fixtures of
 /// the stream path.
 pub fn stream_event(jobs: &[DeletionJob]) -> Result<Value, StoreError> {
-    let records = jobs
-        .iter()
-        .enumerate()
-        .map(|(n, job)| {
-            let image: serde_dynamo::Item = serde_dynamo::to_item(job)?;
-            Ok(json!({
-                "eventID": format!("{n}"),
-                "eventName": "INSERT",
-                "eventSource": "aws:dynamodb",
-                "dynamodb": {
-                    "Keys": {"pk": {"S": job.pk}},
-                    "NewImage": image,
-                    "SequenceNumber": format!("{:021}", n + 1),
-                    "StreamViewType": "NEW_IMAGE",
-                },
-            }))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(json!({"Records": records}))
+    let mut event = StreamEvent::default();
+    for (n, job) in jobs.iter().enumerate() {
+        let mut change = StreamRecord::default();
+        change.keys = serde_dynamo::to_item(json!({"pk": job.pk}))?;
+        change.new_image = serde_dynamo::to_item(job)?;
+        change.sequence_number = Some(format!("{:021}", n + 1));
+        let mut record = EventRecord::default();
+        record.event_id = n.to_string();
+        record.event_name = "INSERT".into();
+        record.event_source = Some("aws:dynamodb".into());
+        record.change = change;
+        event.records.push(record);
+    }
+    Ok(serde_json::to_value(event).expect("a stream event always serializes"))
 }
 
 #[cfg(test)]
@@ -173,8 +154,8 @@ mod tests {
             "../../../functions/deletion-worker/events/stream.json"
         ))
         .unwrap();
-        let records: Vec<StreamRecord> = serde_json::from_value(event["Records"].clone()).unwrap();
-        let image = records[0].dynamodb.new_image.clone().unwrap();
+        let event: StreamEvent = serde_json::from_value(event).unwrap();
+        let image = event.records[0].change.new_image.clone();
         let job: DeletionJob = serde_dynamo::from_item(image).unwrap();
         assert_eq!(job.kind, JobKind::Room);
         assert_eq!(
@@ -199,8 +180,8 @@ mod tests {
             removed: 30,
         };
         let event = stream_event(std::slice::from_ref(&job)).unwrap();
-        let records: Vec<StreamRecord> = serde_json::from_value(event["Records"].clone()).unwrap();
-        let image = records[0].dynamodb.new_image.clone().unwrap();
+        let event: StreamEvent = serde_json::from_value(event).unwrap();
+        let image = event.records[0].change.new_image.clone();
         assert_eq!(
             serde_dynamo::from_item::<_, DeletionJob>(image).unwrap(),
             job
