@@ -199,7 +199,9 @@ where
     reply(
         async {
             let req = read(req).await?;
-            let user = session::authenticate(&state, bearer_token(&req)?).await?;
+            let token = bearer_token(&req)?;
+            let now = state.clock.now();
+            let user = session::authenticate(&state.tokens, &state.store, now, token).await?;
             handler(state, user, req).await
         }
         .await,

@@ -298,16 +298,26 @@ impl TestApp {
     /// straight through the store; panics if the session is not live.
     /// The session, owner and user record a token names, as a handler sees them.
     pub async fn authenticated(&self, token: &str) -> rolechat::services::session::Authenticated {
-        rolechat::services::session::authenticate(&self.state, token)
-            .await
-            .expect("a live session")
+        rolechat::services::session::authenticate(
+            &self.state.tokens,
+            &self.state.store,
+            self.state.clock.now(),
+            token,
+        )
+        .await
+        .expect("a live session")
     }
 
     pub async fn owner(&self, token: &str) -> rolechat::store::Owner {
-        rolechat::services::session::authenticate(&self.state, token)
-            .await
-            .expect("a live session")
-            .owner
+        rolechat::services::session::authenticate(
+            &self.state.tokens,
+            &self.state.store,
+            self.state.clock.now(),
+            token,
+        )
+        .await
+        .expect("a live session")
+        .owner
     }
 
     /// Runs the deletion worker as the deletions table's stream would: each pending job's image
@@ -325,9 +335,12 @@ impl TestApp {
                 return batch;
             }
             let event = rolechat::services::deletion::stream_event(&jobs).expect("jobs serialize");
-            let answer = rolechat::services::deletion::handle(&self.state, event)
-                .await
-                .expect("the worker runs");
+            let answer = rolechat::services::deletion::handle(
+                rolechat::services::deletion::Worker::of(&self.state),
+                event,
+            )
+            .await
+            .expect("the worker runs");
             assert_eq!(
                 answer["batchItemFailures"],
                 serde_json::json!([]),

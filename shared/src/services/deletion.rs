@@ -15,14 +15,29 @@ use crate::domain::time::Clock;
 use crate::state::AppState;
 use crate::store::{Budget, DeletionJob, Progress, Store, StoreError};
 
+/// What the worker uses: the store, the pace of its runs and the clock.
+#[derive(Clone, Copy)]
+pub struct Worker<'a> {
+    pub store: &'a Store,
+    pub pace: &'a DeletionConfig,
+    pub clock: &'a Clock,
+}
+
+impl<'a> Worker<'a> {
+    /// The worker over a function's state.
+    pub fn of(state: &'a AppState) -> Self {
+        Worker {
+            store: &state.store,
+            pace: &state.config.deletion,
+            clock: &state.clock,
+        }
+    }
+}
+
 /// Runs one job as far as its budget allows, then records where it is: finished (the job goes)
 /// or not (the job is rewritten, which starts the next run).
-pub async fn run_job(
-    store: &Store,
-    pace: &DeletionConfig,
-    clock: &Clock,
-    job: &DeletionJob,
-) -> Result<Progress, StoreError> {
+async fn run_job(worker: Worker<'_>, job: &DeletionJob) -> Result<Progress, StoreError> {
+    let Worker { store, pace, clock } = worker;
     // The image may be older than the job: it may have been finished by another run.
     let Some(job) = store.get_deletion(&job.pk).await? else {
         return Ok(Progress::Done { removed: 0 });
@@ -59,14 +74,14 @@ pub enum WorkerError {
 /// The worker's handler. A stream batch answers with the records that failed, so Lambda retries
 /// from the first of them (and, when its retries are spent, sends it to the dead-letter queue);
 /// a sweep fails as a whole when any job failed, which the errors alarm sees.
-pub async fn handle(state: &AppState, event: Value) -> Result<Value, WorkerError> {
+pub async fn handle(worker: Worker<'_>, event: Value) -> Result<Value, WorkerError> {
     if event.get("Records").is_some() {
         let batch: StreamEvent =
             serde_json::from_value(event).map_err(|error| WorkerError::Event(error.to_string()))?;
         let mut response = DynamoDbEventResponse::default();
         for record in batch.records {
             if response.batch_item_failures.is_empty() {
-                match run_record(state, &record).await {
+                match run_record(worker, &record).await {
                     Ok(()) => continue,
                     Err(error) => tracing::error!(%error, "a deletion run failed"),
                 }
@@ -82,7 +97,7 @@ pub async fn handle(state: &AppState, event: Value) -> Result<Value, WorkerError
     if event.get("source").and_then(Value::as_str) == Some("aws.events")
         || event.get("sweep").is_some()
     {
-        return sweep(state).await.map(|done| json!({"jobs": done}));
+        return sweep(worker).await.map(|done| json!({"jobs": done}));
     }
     Err(WorkerError::Event("no `Records` and no `source`".into()))
 }
@@ -90,30 +105,28 @@ pub async fn handle(state: &AppState, event: Value) -> Result<Value, WorkerError
 /// `handle` as the worker function runs it, owning its share of the state.
 pub async fn serve(state: std::sync::Arc<AppState>, event: Value) -> Result<Value, WorkerError> {
     // Boxed: the run's future is deep enough to overflow the compiler's layout limit inline.
-    Box::pin(handle(&state, event)).await
+    Box::pin(handle(Worker::of(&state), event)).await
 }
 
 /// Runs the job of a new or rewritten job item; the removal of one (a finished job) is nothing
 /// to do.
-async fn run_record(state: &AppState, record: &EventRecord) -> Result<(), StoreError> {
+async fn run_record(worker: Worker<'_>, record: &EventRecord) -> Result<(), StoreError> {
     let image = &record.change.new_image;
     if !matches!(record.event_name.as_str(), "INSERT" | "MODIFY") || image.is_empty() {
         return Ok(());
     }
     let job: DeletionJob = serde_dynamo::from_item(image.clone())?;
-    run_job(&state.store, &state.config.deletion, &state.clock, &job)
-        .await
-        .map(|_| ())
+    run_job(worker, &job).await.map(|_| ())
 }
 
 /// Runs every job no run has touched for the configured while. Returns how many it ran.
-pub async fn sweep(state: &AppState) -> Result<usize, WorkerError> {
-    let now = state.clock.now().unix_timestamp();
-    let before = now - state.config.deletion.sweep_after.as_secs() as i64;
-    let jobs = state.store.stalled_deletions(before).await?;
+pub async fn sweep(worker: Worker<'_>) -> Result<usize, WorkerError> {
+    let now = worker.clock.now().unix_timestamp();
+    let before = now - worker.pace.sweep_after.as_secs() as i64;
+    let jobs = worker.store.stalled_deletions(before).await?;
     let mut failed = 0;
     for job in &jobs {
-        if let Err(error) = run_job(&state.store, &state.config.deletion, &state.clock, job).await {
+        if let Err(error) = run_job(worker, job).await {
             tracing::error!(job = %job.pk, %error, "a swept deletion failed");
             failed += 1;
         }

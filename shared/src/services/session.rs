@@ -1,16 +1,15 @@
 //! Login sessions: started at signup and login, checked on every authenticated request, ended by
 //! logout. The JWT proves who signed it; the session record proves it has not been logged out.
 //!
-//! A handler of a route that needs a token is served through `handlers::signed_in`, which checks
-//! the method and then the session ([`authenticate`]) before the handler runs at all. The
-//! [`Owner`] inside [`Authenticated`] is the only key to a user's rooms in the store.
+//! The handler of a `signed` route (see the route table) runs only once the session was found
+//! live ([`authenticate`]). The [`Owner`] inside [`Authenticated`] is the only key to a user's
+//! rooms in the store.
 
 use time::OffsetDateTime;
 
 use crate::auth::TokenKeys;
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::store::{Owner, SessionRecord, UserRecord};
+use crate::store::{Owner, SessionRecord, Store, UserRecord};
 
 /// A request whose session is live: who it acts for, the session and the user as stored.
 #[derive(Debug, Clone)]
@@ -62,17 +61,19 @@ pub fn start(
 /// The live session behind a bearer token, and its user: one strongly consistent
 /// batch read of both. A session is live while it has not expired, and its user record exists,
 /// is the same user (not a new one of that name) and has the session's generation.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
-    let claims = state.tokens.verify(token)?;
-    let (session, user) = state
-        .store
-        .session_and_user(&claims.sid, &claims.sub)
-        .await?;
+pub async fn authenticate(
+    tokens: &TokenKeys,
+    store: &Store,
+    now: OffsetDateTime,
+    token: &str,
+) -> Result<Authenticated, ApiError> {
+    let claims = tokens.verify(token)?;
+    let (session, user) = store.session_and_user(&claims.sid, &claims.sub).await?;
     let (Some(session), Some(user)) = (session, user) else {
         return Err(ApiError::Unauthorized);
     };
     // DynamoDB's TTL deletes expired items late, so expiry is checked here too.
-    let live = session.expires_at > state.clock.now().unix_timestamp();
+    let live = session.expires_at > now.unix_timestamp();
     let same_user = session.user_key == claims.sub && session.user_id == user.id;
     if !live || !same_user || session.generation != user.session_generation {
         return Err(ApiError::Unauthorized);

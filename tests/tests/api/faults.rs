@@ -215,9 +215,12 @@ async fn a_deletion_worker_failing_midway_is_retried_and_touches_no_one_else() {
     let before = items_naming(&app, &id).await;
     app.faults.inject(Fault::Down, 5, None);
     let event = rolechat::services::deletion::stream_event(&jobs).unwrap();
-    let answer = rolechat::services::deletion::handle(&app.state, event)
-        .await
-        .unwrap();
+    let answer = rolechat::services::deletion::handle(
+        rolechat::services::deletion::Worker::of(&app.state),
+        event,
+    )
+    .await
+    .unwrap();
     assert!(app.faults.heal() > 0);
     assert_eq!(
         answer["batchItemFailures"],
@@ -279,15 +282,22 @@ async fn a_deletion_run_twice_at_once_or_swept_later_deletes_the_same_and_no_mor
     let jobs = app.state.store.stalled_deletions(i64::MAX).await.unwrap();
     let event = rolechat::services::deletion::stream_event(&jobs).unwrap();
     let (a, b) = tokio::join!(
-        rolechat::services::deletion::handle(&app.state, event.clone()),
-        rolechat::services::deletion::handle(&app.state, event)
+        rolechat::services::deletion::handle(
+            rolechat::services::deletion::Worker::of(&app.state),
+            event.clone()
+        ),
+        rolechat::services::deletion::handle(
+            rolechat::services::deletion::Worker::of(&app.state),
+            event
+        )
     );
     for answer in [a.unwrap(), b.unwrap()] {
         assert_eq!(answer["batchItemFailures"], json!([]));
     }
-    let swept = rolechat::services::deletion::sweep(&app.state)
-        .await
-        .unwrap();
+    let swept =
+        rolechat::services::deletion::sweep(rolechat::services::deletion::Worker::of(&app.state))
+            .await
+            .unwrap();
     assert_eq!(swept, 0, "nothing was left for the sweep");
     assert_eq!(items_naming(&app, &id).await, 0);
     assert_eq!(items_naming(&app, &other_id).await, vera_items);
@@ -307,15 +317,19 @@ async fn the_sweep_finishes_a_job_the_stream_gave_up_on() {
     let (token, id) = account_with_data(&app, "wim", 3, 40).await;
     delete_account(&app, &token, "wim's password").await;
     // No stream event ever arrives (its retries were used up); the hourly sweep finds the job.
-    let swept = rolechat::services::deletion::sweep(&app.state)
-        .await
-        .unwrap();
+    let swept =
+        rolechat::services::deletion::sweep(rolechat::services::deletion::Worker::of(&app.state))
+            .await
+            .unwrap();
     assert_eq!(swept, 1);
     assert_eq!(items_naming(&app, &id).await, 0);
     // An event the worker does not know is refused, not taken for a sweep.
     assert!(
-        rolechat::services::deletion::handle(&app.state, json!({"hello": "world"}))
-            .await
-            .is_err()
+        rolechat::services::deletion::handle(
+            rolechat::services::deletion::Worker::of(&app.state),
+            json!({"hello": "world"})
+        )
+        .await
+        .is_err()
     );
 }

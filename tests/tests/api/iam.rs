@@ -706,7 +706,7 @@ async fn drive_every_function() -> Permissions {
     // The deletion worker: the stream's batches until every job is done, and a sweep.
     let model_calls = j.app.model.requests().len();
     j.app.drain_deletions(10).await;
-    rolechat::services::deletion::sweep(&j.app.state)
+    rolechat::services::deletion::sweep(rolechat::services::deletion::Worker::of(&j.app.state))
         .await
         .unwrap();
     j.record("deletion-worker", model_calls);
