@@ -66,6 +66,13 @@ impl CursorKeys {
     }
 }
 
+/// The list a cursor belongs to, so a cursor of one room's messages cannot page another's.
+pub fn messages_list(room_id: &str) -> String {
+    format!("messages:{room_id}")
+}
+
+pub const ROOMS_LIST: &str = "rooms";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,9 @@
 pub mod cursor;
 pub mod language;
 pub mod report;
-pub mod review;
 pub mod room;
 pub mod scenarios;
+pub mod schedule;
 pub mod setting;
 pub mod time;
 pub mod usage;

@@ -2,11 +2,9 @@
 
 use lambda_http::Request;
 
-use super::rooms::path_id;
 use crate::AppState;
-use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
-use crate::http::query;
+use crate::http::path_id;
 use crate::services::turn::{refusal_error, usage_today};
 use crate::store::Owner;
 use crate::store::{BeginError, CallLease, MessageRecord, RoomRecord};
@@ -58,19 +56,4 @@ pub async fn charged<T>(
     let outcome = call().await;
     state.store.end_call(&lease).await;
     outcome
-}
-
-/// A `?name=` query parameter naming a UI language (`ko`, `en`, `ja`), `default` when absent.
-pub fn ui_language(
-    req: &Request,
-    name: &'static str,
-    default: Option<UiLanguage>,
-) -> Result<UiLanguage, ApiError> {
-    match (query(req).first(name), default) {
-        (Some(code), _) => {
-            UiLanguage::parse(code).map_err(|problem| ApiError::field(name, problem))
-        }
-        (None, Some(default)) => Ok(default),
-        (None, None) => Err(ApiError::field(name, "is required: one of ko, en, ja")),
-    }
 }

@@ -9,11 +9,11 @@ use lambda_http::http::{HeaderValue, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use super::aids::ui_language;
-use super::rooms::room_id;
 use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::event;
+use crate::http::room_id;
+use crate::http::ui_language;
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
 use crate::services::prompt;
 use crate::services::session::Authenticated;

@@ -4,10 +4,11 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 
-use super::aids::{charged, locate, ui_language};
+use super::aids::{charged, locate};
 use crate::AppState;
 use crate::domain::room::Role;
 use crate::error::ApiError;
+use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
 use crate::services::feedback::check_line;
 use crate::services::session::Authenticated;

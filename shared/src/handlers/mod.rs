@@ -20,7 +20,6 @@ pub mod room_create;
 pub mod room_delete;
 pub mod room_get;
 pub mod room_update;
-mod rooms;
 pub mod rooms_list;
 pub mod scenarios;
 pub mod signup;

@@ -4,11 +4,12 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 
-use super::aids::{charged, ui_language};
-use super::rooms::room_id;
+use super::aids::charged;
 use crate::domain::report::{Mistake, REPORT_WINDOW, Report};
 use crate::domain::room::Role;
 use crate::error::ApiError;
+use crate::http::room_id;
+use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
 use crate::services::prompt;
 use crate::services::session::Authenticated;

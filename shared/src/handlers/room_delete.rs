@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use lambda_http::Request;
 
-use super::rooms::room_id;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::http::room_id;
 use crate::http::{HandlerResult, no_content};
 use crate::services::session::Authenticated;
 

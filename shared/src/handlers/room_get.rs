@@ -4,9 +4,10 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 
-use super::rooms::{messages_list, room_id};
 use crate::AppState;
+use crate::domain::cursor::messages_list;
 use crate::error::ApiError;
+use crate::http::room_id;
 use crate::http::{HandlerResult, json_response};
 use crate::services::session::Authenticated;
 

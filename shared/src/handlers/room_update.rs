@@ -3,9 +3,9 @@ use std::sync::Arc;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
-use super::rooms::room_id;
 use crate::domain::room::RoomFields;
 use crate::error::ApiError;
+use crate::http::room_id;
 use crate::http::{HandlerResult, json_response, parse_json};
 use crate::services::session::Authenticated;
 use crate::{AppState, domain::time};

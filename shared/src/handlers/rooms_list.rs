@@ -4,8 +4,8 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 
-use super::rooms::ROOMS_LIST;
 use crate::AppState;
+use crate::domain::cursor::ROOMS_LIST;
 use crate::error::ApiError;
 use crate::http::{HandlerResult, json_response, page_query, query};
 use crate::services::session::Authenticated;

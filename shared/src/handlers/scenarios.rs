@@ -4,10 +4,10 @@ use lambda_http::Request;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use serde_json::json;
 
-use super::aids::ui_language;
 use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::domain::scenarios::catalogue;
+use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
 
 /// `GET /scenarios?ui=ko|en|ja`: the whole catalogue of ready role-plays, its texts in `ui`. No

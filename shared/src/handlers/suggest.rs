@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::aids::charged;
-use super::rooms::room_id;
 use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
+use crate::http::room_id;
 use crate::http::{HandlerResult, json_response, query};
 use crate::services::prompt;
 use crate::services::session::Authenticated;

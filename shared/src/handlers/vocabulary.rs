@@ -8,11 +8,12 @@ use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::aids::{charged, ui_language};
-use super::rooms::path_id;
+use super::aids::charged;
 use crate::domain::language::{Language, UiLanguage};
-use crate::domain::review::Rating;
+use crate::domain::schedule::Rating;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::path_id;
+use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response, no_content, page_query, parse_json, query};
 use crate::services::prompt;
 use crate::services::session::Authenticated;
@@ -37,7 +38,7 @@ pub struct VocabularyItem<'a> {
     message_id: Option<&'a str>,
     created_at: &'a str,
     due_at: String,
-    state: crate::domain::review::CardState,
+    state: crate::domain::schedule::CardState,
     reps: u32,
     lapses: u32,
     last_reviewed_at: Option<String>,

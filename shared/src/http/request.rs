@@ -5,6 +5,7 @@ use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
+use crate::domain::language::UiLanguage;
 use crate::error::{ApiError, FieldErrors};
 
 /// Request bodies over this many bytes are refused with `413`.
@@ -125,4 +126,33 @@ pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {
         return Err(ApiError::Unauthorized);
     }
     Ok(token.trim())
+}
+
+/// A `?name=` query parameter naming a UI language (`ko`, `en`, `ja`), `default` when absent.
+pub fn ui_language(
+    req: &Request,
+    name: &'static str,
+    default: Option<UiLanguage>,
+) -> Result<UiLanguage, ApiError> {
+    match (query(req).first(name), default) {
+        (Some(code), _) => {
+            UiLanguage::parse(code).map_err(|problem| ApiError::field(name, problem))
+        }
+        (None, Some(default)) => Ok(default),
+        (None, None) => Err(ApiError::field(name, "is required: one of ko, en, ja")),
+    }
+}
+
+/// The `{name}` id of the request's path, in canonical form. An id that is not an id at all is
+/// `404`, like one that does not exist.
+pub fn path_id(req: &Request, name: &str) -> Result<String, ApiError> {
+    path_param(req, name)
+        .and_then(|id| ulid::Ulid::from_string(id).ok())
+        .map(|id| id.to_string())
+        .ok_or(ApiError::NotFound)
+}
+
+/// The room's `{id}` in the request's path.
+pub fn room_id(req: &Request) -> Result<String, ApiError> {
+    path_id(req, "id")
 }

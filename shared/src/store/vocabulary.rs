@@ -13,7 +13,7 @@ use super::rooms::Page;
 use super::schema::{BY_DUE, BY_LANGUAGE};
 use super::{Owner, Store, StoreError, failed_condition, s, updated};
 use crate::domain::language::Language;
-use crate::domain::review::Schedule;
+use crate::domain::schedule::Schedule;
 
 /// A word or phrase the learner keeps, with its FSRS schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
