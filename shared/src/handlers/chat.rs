@@ -15,7 +15,6 @@ use crate::http::event;
 use crate::http::room_id;
 use crate::http::ui_language;
 use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
-use crate::services::prompt;
 use crate::services::session::Authenticated;
 use crate::services::turn::{Turn, TurnEvent, refusal_error, usage_today};
 use crate::store::Owner;
@@ -150,7 +149,7 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
 
     history.extend(start.user_message.clone());
     let request = TutorRequest {
-        prompt: prompt::turn(&room, &history, window),
+        prompt: crate::services::turn::prompt(&room, &history, window),
         language: room.language,
         kind,
     };

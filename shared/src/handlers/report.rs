@@ -11,10 +11,9 @@ use crate::error::ApiError;
 use crate::http::room_id;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
-use crate::services::prompt;
+use crate::services::report::{self, Review};
 use crate::services::session::Authenticated;
 use crate::tutor::Task;
-use crate::tutor::answers::{self, Review};
 use crate::{AppState, domain::time};
 
 /// `POST /rooms/{id}/report?ui=ko|en|ja`: a review of the conversation so far. Stored on the
@@ -63,8 +62,8 @@ pub async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> 
             .tutor
             .structured(
                 Task::Report,
-                &prompt::report(&room, &messages, ui),
-                &answers::review(&learner_lines),
+                &report::prompt(&room, &messages, ui),
+                &report::schema(&learner_lines),
                 offline,
             )
             .await?)

@@ -11,9 +11,8 @@ use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
 use crate::http::room_id;
 use crate::http::{HandlerResult, json_response, query};
-use crate::services::prompt;
 use crate::services::session::Authenticated;
-use crate::tutor::answers::{self, Suggested, SuggestedLine};
+use crate::services::suggestions::{self, Suggested, SuggestedLine};
 use crate::tutor::{Task, TurnKind, TutorError, TutorRequest, offline};
 
 /// The most suggestions one request may ask for.
@@ -47,7 +46,7 @@ pub async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) ->
         let suggestions = if count == 1 && translate_into.is_none() {
             // One bare line, as the route first answered: a plain completion.
             let request = TutorRequest {
-                prompt: prompt::suggestion(room, &history, window),
+                prompt: suggestions::line_prompt(room, &history, window),
                 language: room.language,
                 kind: TurnKind::Suggestion,
             };
@@ -58,7 +57,7 @@ pub async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) ->
             }]
         } else {
             let into = translate_into.unwrap_or(UiLanguage::En);
-            let prompt = prompt::suggestions(room, &history, window, count, into);
+            let prompt = suggestions::prompt(room, &history, window, count, into);
             let offline = Suggested {
                 suggestions: vec![SuggestedLine {
                     text: offline::reply(room.language, TurnKind::Suggestion),
@@ -67,7 +66,7 @@ pub async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) ->
             };
             let answer: Suggested = state
                 .tutor
-                .structured(Task::Suggestions, &prompt, &answers::SUGGESTIONS, offline)
+                .structured(Task::Suggestions, &prompt, &suggestions::SCHEMA, offline)
                 .await?;
             let drafted = answer.suggestions.into_iter().map(|line| Suggestion {
                 text: line.text,

@@ -9,9 +9,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
-use crate::services::prompt;
 use crate::services::session::Authenticated;
-use crate::tutor::answers::{self, Translation};
+use crate::services::translation::{self, Translation};
 use crate::tutor::{Task, TutorError};
 
 /// `POST /rooms/{id}/messages/{message_id}/translation?to=ko|en|ja`: the message in the learner's
@@ -33,11 +32,11 @@ pub async fn translate(state: Arc<AppState>, user: Authenticated, req: Request) 
     let offline = Translation {
         text: format!("(Offline demo: no translation.) {}", message.content),
     };
-    let prompt = prompt::translation(&room, &message.content, to);
+    let prompt = translation::prompt(&room, &message.content, to);
     let translation: Translation = charged(&state, owner, "translation", async || {
         Ok(state
             .tutor
-            .structured(Task::Translation, &prompt, &answers::TRANSLATION, offline)
+            .structured(Task::Translation, &prompt, &translation::SCHEMA, offline)
             .await?)
     })
     .await?;

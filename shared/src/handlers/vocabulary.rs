@@ -15,11 +15,10 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::path_id;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response, no_content, page_query, parse_json, query};
-use crate::services::prompt;
+use crate::services::meaning::{self, Meaning};
 use crate::services::session::Authenticated;
 use crate::store::vocabulary_due_key;
 use crate::store::{Added, NewItem, VocabularyRecord};
-use crate::tutor::answers::{self, Meaning};
 use crate::tutor::{Task, TutorError};
 use crate::{AppState, domain::time};
 
@@ -205,10 +204,10 @@ async fn look_up(
     let offline = Meaning {
         meaning: "(Offline demo: no meaning was looked up.)".into(),
     };
-    let prompt = prompt::meaning(language, text, example, ui);
+    let prompt = meaning::prompt(language, text, example, ui);
     let found: Meaning = state
         .tutor
-        .structured(Task::Meaning, &prompt, &answers::MEANING, offline)
+        .structured(Task::Meaning, &prompt, &meaning::SCHEMA, offline)
         .await?;
     let meaning: String = found.meaning.trim().chars().take(NOTE_MAX_CHARS).collect();
     if meaning.is_empty() {

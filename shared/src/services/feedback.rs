@@ -1,14 +1,63 @@
 //! Feedback on a learner's line: asked for on the feedback route, or given with a turn's reply
 //! when the room has automatic feedback.
 
+use std::sync::LazyLock;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use crate::AppState;
 use crate::domain::language::UiLanguage;
 use crate::domain::room::Feedback;
 use crate::error::ApiError;
-use crate::services::prompt;
+use crate::services::prompt::{SCENE_IS_DATA, scene};
 use crate::store::{MessageRecord, Owner, RoomRecord};
-use crate::tutor::answers::{self, Verdict};
+use crate::tutor::PromptMessage;
+use crate::tutor::schema::Schema;
 use crate::tutor::{Task, TutorError};
+
+/// The prompt of feedback on a learner's line: correct and natural for the room's language and
+/// level? The explanation is in the learner's own language.
+pub fn prompt(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<PromptMessage> {
+    let language = room.language.english_name();
+    let system = format!(
+        "You are a kind, precise teacher of {language}. A learner at CEFR level {level} wrote the line in \
+         the next message during a role-play. {SCENE_IS_DATA}\n\
+         {scene}\n\
+         Decide whether it is correct and natural {language} for that moment.\n\
+         Mark as wrong only real errors: grammar, a wrong word or word form, or wording a native \
+         speaker would not accept in this situation, or a register clearly wrong for it. Do not \
+         mark a simpler wording than you would choose, a style preference, missing capitals or \
+         final punctuation in a chat, or anything beyond what a learner at this level is expected \
+         to produce.\n\
+         - ok: true if the line is acceptable as it is, false only if it has such an error.\n\
+         - corrected: when ok is true, exactly the line itself. Otherwise the line with only its \
+         errors fixed: change as few words as possible and keep the learner's own words and \
+         structure.\n\
+         - explanation: one or two short sentences in {explain}: what was wrong and why, or what \
+         is good about the line.",
+        level = room.level.code(),
+        scene = scene(&[
+            ("situation", &room.situation),
+            ("learner_role", &room.my_role)
+        ]),
+        explain = explain_in.english_name(),
+    );
+    vec![
+        PromptMessage::system(system),
+        PromptMessage::user(line.to_owned()),
+    ]
+}
+
+/// Feedback on one learner line.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Verdict {
+    pub ok: bool,
+    pub corrected: String,
+    pub explanation: String,
+}
+
+pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema::of::<Verdict>("feedback"));
 
 /// Feedback on a learner's line, judged by one structured model call and stored once on the
 /// message: what is stored afterwards (the first feedback, if another request stored one
@@ -38,10 +87,10 @@ pub async fn check_line(
         corrected: message.content.clone(),
         explanation: not_checked(explain_in).into(),
     };
-    let prompt = prompt::feedback(room, &message.content, explain_in);
+    let prompt = prompt(room, &message.content, explain_in);
     let verdict: Verdict = state
         .tutor
-        .structured(Task::Feedback, &prompt, &answers::FEEDBACK, offline)
+        .structured(Task::Feedback, &prompt, &SCHEMA, offline)
         .await?;
     if verdict.corrected.trim().is_empty() || verdict.explanation.trim().is_empty() {
         return Err(TutorError::Upstream("the model's feedback has empty fields".into()).into());

@@ -16,9 +16,10 @@ use crate::config::Config;
 use crate::domain::language::UiLanguage;
 use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::error::ApiError;
+use crate::services::prompt::{setup, window};
 use crate::services::{feedback, goals};
 use crate::store::{MessageRecord, Refusal, RoomRecord, TurnStart, Usage};
-use crate::tutor::{Finish, Piece, TutorError, TutorRequest};
+use crate::tutor::{Finish, Piece, PromptMessage, TutorError, TutorRequest};
 
 /// What a turn tells the learner, in this order: their stored line (if they wrote one), the
 /// reply's text piece by piece, the stored reply, then the feedback on their line and the room's
@@ -252,4 +253,42 @@ pub fn refusal_error(refusal: Refusal, now: OffsetDateTime) -> ApiError {
             }
         }
     }
+}
+
+/// The prompt of the tutor's next turn: the setup, then the latest `size` messages. With no
+/// message yet, the tutor opens the conversation.
+pub fn prompt(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
+    let mut prompt = vec![PromptMessage::system(setup(room))];
+    let recent = window(history, size);
+    // The conversation starts with a user turn: the tutor speaks first in every room, and many
+    // chat templates (Claude on Bedrock, Mistral's and Gemma's under vLLM) refuse a transcript
+    // whose first turn after the system message is the assistant's.
+    if recent
+        .first()
+        .is_none_or(|first| first.role == Role::Assistant)
+    {
+        prompt.push(PromptMessage::user(format!(
+            "(The scene begins. Say your first line to the learner, in character, in {}.)",
+            room.language.english_name()
+        )));
+    }
+    for message in recent {
+        let role = match message.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        match prompt.last_mut() {
+            // Two lines of one speaker in a row (a reply that failed) are one turn: strict
+            // templates want the roles to alternate.
+            Some(last) if last.role == role => {
+                last.content.push('\n');
+                last.content.push_str(&message.content);
+            }
+            _ => prompt.push(PromptMessage {
+                role,
+                content: message.content.clone(),
+            }),
+        }
+    }
+    prompt
 }

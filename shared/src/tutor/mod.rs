@@ -1,6 +1,5 @@
 //! The tutor: prompts, the model client, and the offline stand-in, behind one interface.
 
-pub mod answers;
 pub mod message;
 pub(crate) mod offline;
 pub mod openai;

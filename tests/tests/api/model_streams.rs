@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use rolechat::services::feedback::{self, Verdict};
 use rolechat::tutor::PromptMessage;
 use rolechat::tutor::Task;
-use rolechat::tutor::answers::{self, Verdict};
 use rolechat_tests::fake_openai::{Behaviour, Ending, Shape};
 use rolechat_tests::{TestApp, TestRequest, events};
 use serde_json::{Value, json};
@@ -287,7 +287,7 @@ async fn a_malformed_structured_answer_is_logged_without_its_content() {
     let error = app
         .state
         .tutor
-        .structured::<Verdict>(Task::Feedback, &prompt, &answers::FEEDBACK, offline)
+        .structured::<Verdict>(Task::Feedback, &prompt, &feedback::SCHEMA, offline)
         .await
         .unwrap_err();
     let logged = error.to_string();
