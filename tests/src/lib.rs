@@ -294,9 +294,8 @@ impl TestApp {
         response.json()["id"].as_str().expect("an id").to_owned()
     }
 
-    /// The owner whose session `token` names, as a handler gets it, for writing test data
-    /// straight through the store; panics if the session is not live.
-    /// The session, owner and user record a token names, as a handler sees them.
+    /// The session, owner and user record a token names, as a handler sees them; panics if the
+    /// session is not live.
     pub async fn authenticated(&self, token: &str) -> rolechat::services::session::Authenticated {
         rolechat::services::session::authenticate(
             &self.state.tokens,
@@ -308,16 +307,10 @@ impl TestApp {
         .expect("a live session")
     }
 
+    /// The owner whose session `token` names, as a handler gets it, for writing test data
+    /// straight through the store.
     pub async fn owner(&self, token: &str) -> rolechat::store::Owner {
-        rolechat::services::session::authenticate(
-            &self.state.tokens,
-            &self.state.store,
-            self.state.clock.now(),
-            token,
-        )
-        .await
-        .expect("a live session")
-        .owner
+        self.authenticated(token).await.owner
     }
 
     /// Runs the deletion worker as the deletions table's stream would: each pending job's image

@@ -147,10 +147,10 @@ pub(super) fn transcript(messages: &[MessageRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::language::UiLanguage;
-    use crate::tutor::PromptMessage;
     use crate::domain::language::Language;
+    use crate::domain::language::UiLanguage;
     use crate::domain::room::Goal;
+    use crate::tutor::PromptMessage;
     use strum::VariantArray;
 
     /// How big a prompt is: messages and characters.
