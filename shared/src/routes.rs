@@ -33,7 +33,7 @@ pub struct Route {
     pub function: &'static str,
 }
 
-/// The path templates, named once: the route table and the handlers that read ids use these.
+/// The path templates of the table, named once.
 pub mod paths {
     pub const HEALTH: &str = "/health";
     pub const SCENARIOS: &str = "/scenarios";
