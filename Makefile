@@ -95,7 +95,7 @@ eval: tools
 # The eval's metrics' tests, and the eval itself run small against the local test model server so
 # it never rots (its figures say nothing about teaching).
 eval-local: tools
-	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=3 scripts/eval.sh
+	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=3 EVAL_ERRORS=1 scripts/eval.sh
 
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
 # through llama-cpp-python, built from source on first use; see scripts/model-server.sh).

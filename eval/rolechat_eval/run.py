@@ -4,8 +4,9 @@ what can be measured of the tutor is measured, per conversation language and CEF
 
 Settings (environment): ROLECHAT_API_URL (set by scripts/with-stack.sh), EVAL_LANGUAGES and
 EVAL_LEVELS (comma-separated; all by default), or EVAL_CASES (`language:level` pairs, e.g.
-`en-US:A1,ja-JP:B2`), EVAL_LINES (learner lines per conversation, 10 by default), EVAL_OUT (the
-JSON written; target/eval/eval.json).
+`en-US:A1,ja-JP:B2`), EVAL_LINES (learner lines per conversation, 10 by default), EVAL_ERRORS
+(how many of the lines with a known error are checked, all four by default), EVAL_OUT (the JSON
+written; target/eval/eval.json).
 """
 
 import json
@@ -73,7 +74,7 @@ def conversation(api, language, level, lines):
             "report_ok": status == 200}
 
 
-def error_detection(api, language, level):
+def error_detection(api, language, level, count):
     """Feedback on lines with one known error each: whether each was marked."""
     scene = DATA["scene"]
     status, room = api.call("POST", "/rooms", {
@@ -81,7 +82,7 @@ def error_detection(api, language, level):
         "my_role": scene["my_role"], "gpt_role": scene["gpt_role"], "auto_feedback": True})
     assert status == 201, (status, room)
     marked = []
-    for error in DATA["languages"][language]["errors"]:
+    for error in DATA["languages"][language]["errors"][:count]:
         status, turn = api.call("POST", f"/rooms/{room['id']}/messages?ui=en", {"content": error["line"]})
         verdict = (turn.get("user_message") or {}).get("feedback") if status == 201 else None
         marked.append(None if verdict is None else not verdict["ok"])
@@ -147,6 +148,7 @@ def main():
     languages = [l for l in os.environ.get("EVAL_LANGUAGES", ",".join(DATA["languages"])).split(",") if l]
     levels = [l for l in os.environ.get("EVAL_LEVELS", ",".join(LEVELS)).split(",") if l]
     line_count = int(os.environ.get("EVAL_LINES", "10"))
+    error_count = int(os.environ.get("EVAL_ERRORS", "4"))
     username = f"eval-{uuid.uuid4().hex[:10]}"
     status, login = api.call("POST", "/signup", {"username": username, "password": uuid.uuid4().hex,
                                                   "native_language": "en"})
@@ -158,7 +160,7 @@ def main():
     for language, level in cases:
         lines = DATA["languages"][language]["lines"][:line_count]
         talk = conversation(api, language, level, lines)
-        marked = error_detection(api, language, level)
+        marked = error_detection(api, language, level, error_count)
         rows.append(measure(language, level, talk, marked, line_count))
         print(f"{language} {level}: {rows[-1]['tutor_turns']} tutor turns", file=sys.stderr)
     print(table(rows))
