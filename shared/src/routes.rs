@@ -4,9 +4,10 @@
 //! are checked against it (`tests/tests/api/consistency.rs`).
 //!
 //! Routing is axum's: a path with no route is `404`, a known path with another method `405` with
-//! `Allow`, both in the contract's shape. A handler gets the request with its body read (at most
-//! `MAX_BODY_BYTES`, else `413`) and the path's named segments (`http::path_param`); a `signed`
-//! route's handler also gets the live session's user, or the request ends in `401`.
+//! `Allow`, both in the contract's shape. A handler gets the request with its body read (up to
+//! one byte past `MAX_BODY_BYTES`, which `parse_json` refuses with `413`) and the path's named
+//! segments (`http::path_param`); a `signed` route's handler also gets the live session's user,
+//! or the request ends in `401` before its body is read.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams, State};
 use axum::routing::{MethodFilter, on};
 use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use lambda_http::http::{Method, Response};
 use lambda_http::{Body, Request};
 
@@ -198,11 +199,11 @@ where
 {
     reply(
         async {
-            let req = read(req).await?;
+            // The session first: a dead token is `401` whatever the body.
             let token = bearer_token(&req)?;
             let now = state.clock.now();
             let user = session::authenticate(&state.tokens, &state.store, now, token).await?;
-            handler(state, user, req).await
+            handler(state, user, read(req).await?).await
         }
         .await,
     )
@@ -221,21 +222,25 @@ async fn read(req: axum::extract::Request) -> Result<Request, ApiError> {
         })
         .unwrap_or_default();
     parts.extensions.insert(PathParams(params));
-    let bytes = Limited::new(body, MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map_err(|error| {
-            if error.is::<LengthLimitError>() {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::InvalidJson("The request body could not be read.".into())
+    // Read up to one byte past the limit: a handler that parses the body refuses it then (`413`,
+    // after the session was checked), and one that does not read it never minds.
+    let mut body = body;
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|_| ApiError::InvalidJson("The request body could not be read.".into()))?;
+        if let Ok(data) = frame.into_data() {
+            bytes.extend_from_slice(&data);
+            if bytes.len() > MAX_BODY_BYTES {
+                bytes.truncate(MAX_BODY_BYTES + 1);
+                break;
             }
-        })?
-        .to_bytes();
+        }
+    }
     let body = if bytes.is_empty() {
         Body::Empty
     } else {
-        Body::Binary(bytes.to_vec())
+        Body::Binary(bytes)
     };
     Ok(Request::from_parts(parts, body))
 }

@@ -114,8 +114,8 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     })
 }
 
-/// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {
+/// The token of an `Authorization: Bearer <token>` header (of a request whatever its body).
+pub fn bearer_token<B>(req: &lambda_http::http::Request<B>) -> Result<&str, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

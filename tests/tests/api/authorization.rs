@@ -398,6 +398,12 @@ async fn every_early_exit_of_every_route_checks_the_session_first() {
                 Some("not json".into()),
             ),
             (
+                "a body over the size limit".into(),
+                path.clone(),
+                vec![],
+                Some(format!(r#"{{"content": "{}"}}"#, "x".repeat(70 * 1024))),
+            ),
+            (
                 "a JSON array".into(),
                 path.clone(),
                 vec![],
