@@ -20,14 +20,6 @@ pub fn query(req: &Request) -> QueryMap {
         .unwrap_or_default()
 }
 
-/// The request's path as the client wrote it: API Gateway's stage (`/Prod`) is not part of it.
-pub fn request_path(req: &Request) -> &str {
-    match req.raw_http_path() {
-        "" => req.uri().path(),
-        path => path,
-    }
-}
-
 /// The named segments of the route a request matched (`{id}` of `/rooms/{id}`), as the router
 /// found them.
 #[derive(Debug, Clone, Default)]
