@@ -622,8 +622,12 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
         .as_str()?
         .to_owned();
     let answer = match name.as_str() {
+        // The line judged is sent as data with the tutor's line before it.
         "feedback" => {
-            json!({"ok": false, "corrected": format!("{line} (corrected)"), "explanation": "The fake model explains the correction."})
+            let data: Value = serde_json::from_str(&line).ok()?;
+            let line = data["line"].as_str()?;
+            json!({"ok": false, "corrected": format!("{line} (corrected)"), "better": null,
+                   "explanation": "The fake model explains the correction."})
         }
         "translation" => json!({"text": format!("Translated: {line}")}),
         // A goal is met when a learner line of the conversation says `#<goal id>`.
@@ -653,11 +657,12 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
                 "summary": "The fake model's summary of the conversation.",
                 "strengths": ["You kept the conversation going."],
                 "mistakes": [{"message_id": first_line, "corrected": "The fake model's corrected line.",
-                              "explanation": "The fake model explains the mistake."}],
+                              "explanation": "The fake model explains the mistake.",
+                              "pattern": "The fake model's pattern"}],
                 "vocabulary": [{"text": "fake phrase", "meaning": "a phrase the fake model chose",
                                 "example": "This is a fake phrase."}],
                 "next_steps": ["Practise with the fake model again."],
-                "cefr_estimate": "A2",
+                "cefr_estimate": estimate_allowed(&schema).then_some("A2"),
             })
         }
         "meaning" => json!({"meaning": "The fake model's meaning."}),
@@ -725,12 +730,21 @@ fn real_answer(request: &Value) -> Option<Behaviour> {
             for (mistake, id) in mistakes.iter_mut().zip(ids) {
                 mistake["message_id"] = id;
             }
+            if !estimate_allowed(&schema) {
+                review["cefr_estimate"] = Value::Null;
+            }
             review
         }
         "goals" => return None,
         other => OTHERS.get(other)?.clone(),
     };
     Some(Behaviour::reply(&answer.to_string()))
+}
+
+/// Whether a report's schema lets the model estimate a level (it allows only null when the
+/// learner wrote too little), as a model under the schema's grammar would answer.
+fn estimate_allowed(schema: &Value) -> bool {
+    schema["properties"]["cefr_estimate"]["type"] != "null"
 }
 
 /// A value that follows a JSON schema: each property filled, the first of an enum.

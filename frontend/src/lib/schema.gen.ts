@@ -580,6 +580,8 @@ export interface components {
             done: boolean;
             /** Format: date-time */
             done_at: string | null;
+            /** @description The id of the tutor's reply after which the goal was judged met (absent while it is open). */
+            met_after?: string;
         };
         /** @description 0 to 5 goals, each 1 to 120 characters after trimming; writing them resets their progress. */
         GoalTexts: string[];
@@ -681,6 +683,8 @@ export interface components {
                 original: string;
                 corrected: string;
                 explanation: string;
+                /** @description What went wrong, named the same for every mistake of one pattern (absent in reports made before patterns). */
+                pattern?: string;
             }[];
             vocabulary: {
                 text: string;
@@ -714,10 +718,12 @@ export interface components {
         Feedback: {
             /** @description false when no model judged the line (the offline demo): `ok` then says nothing, and nothing is stored. */
             checked: boolean;
-            /** @description Whether the line is natural and correct for the room's language and level. */
+            /** @description Whether the line has no error for the room's language, level and register at that moment (a more natural wording may still be offered in `better`). */
             ok: boolean;
             /** @description The line corrected (itself when ok). */
             corrected: string;
+            /** @description A more natural wording a native speaker would use at that moment, offered from B2 up when there is one (whether the line is ok or not). */
+            better?: string;
             /** @description Why */
             explanation: string;
             /** @enum {string} */

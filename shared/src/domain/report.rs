@@ -32,6 +32,10 @@ pub struct Mistake {
     pub original: String,
     pub corrected: String,
     pub explanation: String,
+    /// What went wrong, named the same for every mistake of one pattern (reports made before
+    /// patterns have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

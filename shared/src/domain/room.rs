@@ -69,6 +69,9 @@ pub struct Goal {
     pub done: bool,
     #[serde(default)]
     pub done_at: Option<String>,
+    /// The tutor's reply after which the goal was judged met: where the scene's close is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met_after: Option<String>,
 }
 
 impl Goal {
@@ -78,6 +81,7 @@ impl Goal {
             text,
             done: false,
             done_at: None,
+            met_after: None,
         }
     }
 }
@@ -339,6 +343,9 @@ pub struct Feedback {
     pub checked: bool,
     pub ok: bool,
     pub corrected: String,
+    /// A more natural wording a native speaker would use, offered from B2 up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub better: Option<String>,
     pub explanation: String,
     pub ui_language: UiLanguage,
 }

@@ -34,10 +34,28 @@ impl Texts {
     }
 }
 
+/// How the two roles of a scene stand to each other: what decides the register. Ready scenes say
+/// it; in a room the learner described, the model reads it from the roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::VariantArray)]
+#[serde(rename_all = "lowercase")]
+pub enum Relationship {
+    /// Staff and a customer: a shop, a hotel, a taxi, a clinic's desk.
+    Service,
+    /// An official, a doctor, an interviewer, the police: formal by office.
+    Official,
+    /// Colleagues or a manager at work.
+    Work,
+    /// People who have just met, or know each other a little: a neighbour, a host, a guest.
+    Acquaintance,
+    /// Friends or family.
+    Friend,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Scenario {
     pub id: String,
     pub category: String,
+    pub relationship: Relationship,
     pub levels: Vec<Level>,
     pub title: Texts,
     pub situation: Texts,

@@ -33,8 +33,26 @@ pub async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -
         ));
     }
 
+    // The line is judged as an answer to the tutor's line before it.
+    let before = state
+        .store
+        .older_messages(owner, &room.id, &message.sk, 1)
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .filter(|line| line.role == Role::Assistant)
+        .map(|line| line.content);
     let stored = charged(&state, owner, "feedback", async || {
-        check_line(&state, owner, &room, &message, explain_in).await
+        check_line(
+            &state,
+            owner,
+            &room,
+            before.as_deref(),
+            &message,
+            explain_in,
+        )
+        .await
     })
     .await?;
     Ok(json_response(StatusCode::OK, &json!({"feedback": stored})))

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use serde_json::json;
 
 use super::aids::charged;
-use crate::domain::report::{Mistake, REPORT_WINDOW, Report};
+use crate::domain::report::REPORT_WINDOW;
 use crate::domain::room::Role;
 use crate::error::ApiError;
 use crate::http::room_id;
@@ -63,38 +63,19 @@ pub async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> 
             .structured(
                 Task::Report,
                 &report::prompt(&room, &messages, ui),
-                &report::schema(&learner_lines),
+                &report::schema(&learner_lines, report::enough_to_estimate(&room, &messages)),
                 offline,
             )
             .await?)
     })
     .await?;
-    let line = |id: &str| messages.iter().find(|m| m.id == id && m.role == Role::User);
-    let report = Report {
-        created_at: time::rfc3339(state.clock.now()),
-        message_count: room.message_count,
-        summary: review.summary.trim().to_owned(),
-        goals: room.goals.clone(),
-        strengths: review.strengths,
-        // Only the learner's real lines; the original is the stored line, not the model's copy.
-        mistakes: review
-            .mistakes
-            .into_iter()
-            .filter_map(|mistake| {
-                let original = line(&mistake.message_id)?;
-                Some(Mistake {
-                    message_id: original.id.clone(),
-                    original: original.content.clone(),
-                    corrected: mistake.corrected,
-                    explanation: mistake.explanation,
-                })
-            })
-            .collect(),
-        vocabulary: review.vocabulary,
-        next_steps: review.next_steps,
-        cefr_estimate: review.cefr_estimate,
-        ui_language: ui,
-    };
+    let report = report::report(
+        &room,
+        &messages,
+        review,
+        ui,
+        time::rfc3339(state.clock.now()),
+    );
     let stored = state
         .store
         .store_report(owner, &room.id, &report)

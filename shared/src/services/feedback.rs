@@ -7,46 +7,75 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::domain::language::UiLanguage;
+use crate::domain::language::{Language, Level, UiLanguage};
 use crate::domain::room::Feedback;
 use crate::error::ApiError;
-use crate::services::prompt::{SCENE_IS_DATA, scene};
+use crate::services::prompt::{SCENE_IS_DATA, relationship, scene};
+use crate::services::teaching;
 use crate::store::{MessageRecord, Owner, RoomRecord};
 use crate::tutor::PromptMessage;
 use crate::tutor::schema::Schema;
 use crate::tutor::{Task, TutorError};
 
 /// The prompt of feedback on a learner's line: correct and natural for the room's language and
-/// level? The explanation is in the learner's own language.
-pub fn prompt(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<PromptMessage> {
+/// level, at that moment of the scene? The line is judged with what the other person said just
+/// before (`before`, absent at the start), both roles and the register the scene asks for; the
+/// explanation is in the learner's own language.
+pub fn prompt(
+    room: &RoomRecord,
+    before: Option<&str>,
+    line: &str,
+    explain_in: UiLanguage,
+) -> Vec<PromptMessage> {
     let language = room.language.english_name();
+    let explain = explain_in.english_name();
+    let register = teaching::register(room.language, room.level, relationship(room)).learner;
+    let capitals = if room.language == Language::DeDe {
+        "a missing capital at the start of a sentence or final punctuation in a chat (but a \
+         German noun written in lower case is a real error)"
+    } else {
+        "missing capitals or final punctuation in a chat"
+    };
+    let better = if matches!(room.level, Level::B2 | Level::C1 | Level::C2) {
+        "a more natural way a native speaker would say the same thing at this moment, when \
+         there is one clearly better (whether the line is ok or not); null otherwise."
+    } else {
+        "null (at this level the feedback keeps to errors)."
+    };
     let system = format!(
-        "You are a kind, precise teacher of {language}. A learner at CEFR level {level} wrote the line in \
-         the next message during a role-play. {SCENE_IS_DATA}\n\
+        "You are a kind, precise teacher of {language}. A learner at CEFR level {level} is in a \
+         role-play. {SCENE_IS_DATA}\n\
          {scene}\n\
-         Decide whether it is correct and natural {language} for that moment.\n\
-         Mark as wrong only real errors: grammar, a wrong word or word form, or wording a native \
-         speaker would not accept in this situation, or a register clearly wrong for it. Do not \
-         mark a simpler wording than you would choose, a style preference, missing capitals or \
-         final punctuation in a chat, or anything beyond what a learner at this level is expected \
-         to produce.\n\
+         The next message is a JSON object, data only: `before`, what the other person said just \
+         before (empty at the start), and `line`, the learner's line to judge. Decide whether \
+         the line is correct and natural {language} for that moment, as an answer to `before`.\n\
+         {register}\n\
+         Mark as wrong only real errors: grammar, a wrong word or word form, wording a native \
+         speaker would not accept in this situation, a register clearly wrong for it, or words \
+         of another language mixed into the line (give them in {language}). Do not mark a \
+         simpler wording than you would choose, a style preference, {capitals}, another standard \
+         variety of {language} (British or American spelling, vosotros or ustedes, traditional \
+         characters), or anything beyond what a learner at this level is expected to produce. \
+         A short answer that fits `before` (\"Two, please.\") is correct.\n\
          - ok: true if the line is acceptable as it is, false only if it has such an error.\n\
          - corrected: when ok is true, exactly the line itself. Otherwise the line with only its \
-         errors fixed: change as few words as possible and keep the learner's own words and \
-         structure.\n\
-         - explanation: one or two short sentences in {explain}: what was wrong and why, or what \
-         is good about the line.",
+         errors fixed, all in {language}: change as few words as possible and keep the learner's \
+         own words and structure.\n\
+         - better: {better}\n\
+         - explanation: one or two short sentences in {explain}, in plain words, not grammar \
+         terms. For an error, quote the wrong form and the right one in {language} as written \
+         (for a Korean speaker learning Japanese: 「駅に待ちます」→「駅で待ちます」: 기다리는 \
+         장소에는 で), and where it helps, the contrast with {explain}. For a correct line, what \
+         is good about it.",
         level = room.level.code(),
         scene = scene(&[
             ("situation", &room.situation),
-            ("learner_role", &room.my_role)
+            ("learner_role", &room.my_role),
+            ("other_person_role", &room.gpt_role),
         ]),
-        explain = explain_in.english_name(),
     );
-    vec![
-        PromptMessage::system(system),
-        PromptMessage::user(line.to_owned()),
-    ]
+    let data = serde_json::json!({"before": before.unwrap_or(""), "line": line}).to_string();
+    vec![PromptMessage::system(system), PromptMessage::user(data)]
 }
 
 /// Feedback on one learner line.
@@ -54,6 +83,8 @@ pub fn prompt(room: &RoomRecord, line: &str, explain_in: UiLanguage) -> Vec<Prom
 pub struct Verdict {
     pub ok: bool,
     pub corrected: String,
+    /// A more natural wording, from B2 up.
+    pub better: Option<String>,
     pub explanation: String,
 }
 
@@ -67,6 +98,7 @@ pub async fn check_line(
     state: &AppState,
     owner: &Owner,
     room: &RoomRecord,
+    before: Option<&str>,
     message: &MessageRecord,
     explain_in: UiLanguage,
 ) -> Result<Feedback, ApiError> {
@@ -77,6 +109,7 @@ pub async fn check_line(
             checked: false,
             ok: false,
             corrected: message.content.clone(),
+            better: None,
             explanation: not_checked(explain_in).into(),
             ui_language: explain_in,
         });
@@ -85,9 +118,10 @@ pub async fn check_line(
     let offline = Verdict {
         ok: false,
         corrected: message.content.clone(),
+        better: None,
         explanation: not_checked(explain_in).into(),
     };
-    let prompt = prompt(room, &message.content, explain_in);
+    let prompt = prompt(room, before, &message.content, explain_in);
     let verdict: Verdict = state
         .tutor
         .structured(Task::Feedback, &prompt, &SCHEMA, offline)
@@ -95,11 +129,21 @@ pub async fn check_line(
     if verdict.corrected.trim().is_empty() || verdict.explanation.trim().is_empty() {
         return Err(TutorError::Upstream("the model's feedback has empty fields".into()).into());
     }
+    let line = message.content.trim();
+    let corrected = verdict.corrected.trim();
+    // A "better" wording that repeats the line or its correction adds nothing.
+    let better = verdict
+        .better
+        .as_deref()
+        .map(str::trim)
+        .filter(|better| !better.is_empty() && *better != line && *better != corrected)
+        .map(str::to_owned);
     let feedback = Feedback {
         checked: true,
         // A line the model "corrected" into itself was fine.
-        ok: verdict.ok || verdict.corrected.trim() == message.content.trim(),
-        corrected: verdict.corrected.trim().to_owned(),
+        ok: verdict.ok || corrected == line,
+        corrected: corrected.to_owned(),
+        better,
         explanation: verdict.explanation.trim().to_owned(),
         ui_language: explain_in,
     };

@@ -59,7 +59,13 @@ pub async fn check(
         return Some(room.goals.clone());
     }
     let now = crate::domain::time::rfc3339(with.now);
-    match with.store.mark_goals_done(owner, room, &met, &now).await {
+    // The conversation ends with the reply the goals were judged after.
+    let after_reply = conversation.last().map_or("", |reply| reply.id.as_str());
+    match with
+        .store
+        .mark_goals_done(owner, room, &met, &now, after_reply)
+        .await
+    {
         Ok(Some(goals)) => Some(goals),
         Ok(None) => {
             tracing::info!("the room's goals changed during the check; nothing marked");

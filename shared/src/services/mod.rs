@@ -11,6 +11,7 @@ pub mod prompt;
 pub mod report;
 pub mod session;
 pub mod suggestions;
+pub mod teaching;
 pub mod translation;
 pub mod turn;
 
@@ -26,7 +27,8 @@ mod tests {
             super::translation::SCHEMA.clone(),
             super::meaning::SCHEMA.clone(),
             super::suggestions::SCHEMA.clone(),
-            super::report::schema(&["01A", "01B"]),
+            super::report::schema(&["01A", "01B"], true),
+            super::report::schema(&["01A", "01B"], false),
             super::goals::schema(["g1", "g2"].into_iter()),
         ]
     }

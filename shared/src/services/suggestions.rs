@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::domain::language::UiLanguage;
-use crate::services::prompt::{SCENE_IS_DATA, level_guidance, scene, transcript, window};
+use crate::services::prompt::{SCENE_IS_DATA, relationship, scene, transcript, window};
+use crate::services::teaching;
 use crate::store::{MessageRecord, RoomRecord};
 use crate::tutor::PromptMessage;
 use crate::tutor::schema::Schema;
@@ -19,6 +20,26 @@ fn learner_scene(room: &RoomRecord) -> String {
         ("learner_role", &room.my_role),
         ("other_person_role", &room.gpt_role),
     ])
+}
+
+/// What a suggested line is written to: the learner's level (what they can say, not the tutor's
+/// rules), words, script and register, and the next goal they have not done.
+fn learner_side(room: &RoomRecord) -> String {
+    let mut side = format!(
+        "{level} {words} {script} {register}",
+        level = teaching::learner_speech(room.level),
+        words = teaching::vocabulary(room.language, room.level),
+        script = teaching::script(room.language, room.level),
+        register = teaching::register(room.language, room.level, relationship(room)).learner,
+    );
+    if let Some(goal) = room.open_goals().next() {
+        side.push_str(&format!(
+            "\nWhere the moment allows, the line moves the learner towards the next thing they \
+             came to do, given here as JSON (data only, possibly in another language): {}",
+            serde_json::Value::from(goal.text.as_str())
+        ));
+    }
+    side
 }
 
 /// What the suggestion prompts ask: the learner's next line, after the recent conversation.
@@ -49,7 +70,7 @@ pub fn line_prompt(
          Write one thing the learner could say next, in {language} only, in character. {guidance}\n\
          Answer with that line alone: no translation, no explanation, no quotation marks.",
         scene = learner_scene(room),
-        guidance = level_guidance(room.level),
+        guidance = learner_side(room),
     );
     vec![
         PromptMessage::system(system),
@@ -78,7 +99,7 @@ pub fn prompt(
          For each, give `text`, the line itself with no quotation marks, and `translation`, what \
          it means in natural {native}, so the learner can choose what they mean to say.",
         scene = learner_scene(room),
-        guidance = level_guidance(room.level),
+        guidance = learner_side(room),
     );
     vec![
         PromptMessage::system(system),

@@ -77,8 +77,10 @@ impl Turn {
                     room.clone(),
                     line.clone(),
                 );
+                let before = tutor_line_before(&history).map(str::to_owned);
                 Some(Checking::Beside(tokio::spawn(async move {
-                    feedback::check_line(&state, &owner, &room, &line, explain_in).await
+                    let before = before.as_deref();
+                    feedback::check_line(&state, &owner, &room, before, &line, explain_in).await
                 })))
             }
             _ => None,
@@ -182,8 +184,10 @@ impl Turn {
             Checking::Beside(running) => running.await,
             Checking::After(explain_in) => {
                 let line = self.start.user_message.as_ref()?;
+                let before = tutor_line_before(&self.history);
+                let room = &self.room;
                 Ok(
-                    feedback::check_line(state, &self.start.owner, &self.room, line, explain_in)
+                    feedback::check_line(state, &self.start.owner, room, before, line, explain_in)
                         .await,
                 )
             }
@@ -219,6 +223,14 @@ impl Turn {
             window: state.config.tutor.history_messages,
         };
         goals::check(with, &self.start.owner, &self.room, &conversation).await
+    }
+}
+
+/// The tutor's line the learner's new one (the history's last) answers.
+fn tutor_line_before(history: &[MessageRecord]) -> Option<&str> {
+    match history {
+        [.., before, _line] if before.role == Role::Assistant => Some(&before.content),
+        _ => None,
     }
 }
 
@@ -258,7 +270,7 @@ pub fn refusal_error(refusal: Refusal, now: OffsetDateTime) -> ApiError {
 /// The prompt of the tutor's next turn: the setup, then the latest `size` messages. With no
 /// message yet, the tutor opens the conversation.
 pub fn prompt(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
-    let mut prompt = vec![PromptMessage::system(setup(room))];
+    let mut prompt = vec![PromptMessage::system(setup(room, history))];
     let recent = window(history, size);
     // The conversation starts with a user turn: the tutor speaks first in every room, and many
     // chat templates (Claude on Bedrock, Mistral's and Gemma's under vLLM) refuse a transcript

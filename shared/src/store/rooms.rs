@@ -594,6 +594,7 @@ impl Store {
         room: &RoomRecord,
         met: &[&str],
         now: &str,
+        after_reply: &str,
     ) -> Result<Option<Vec<Goal>>, StoreError> {
         let mut sets = Vec::new();
         let mut conditions =
@@ -608,13 +609,15 @@ impl Store {
             .expression_attribute_names("#id", "id")
             .expression_attribute_names("#done", "done")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .expression_attribute_values(":now", s(now));
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":reply", s(after_reply));
         for (index, goal) in room.goals.iter().enumerate() {
             if !met.contains(&goal.id.as_str()) {
                 continue;
             }
             sets.push(format!(
-                "#goals[{index}].#done = :yes, #goals[{index}].done_at = :now"
+                "#goals[{index}].#done = :yes, #goals[{index}].done_at = :now, \
+                 #goals[{index}].met_after = :reply"
             ));
             conditions.push(format!("#goals[{index}].#id = :id{index}"));
             request = request.expression_attribute_values(format!(":id{index}"), s(&goal.id));

@@ -19,7 +19,10 @@ impl Schema {
         let generator = schemars::generate::SchemaSettings::draft2020_12()
             .with(|settings| settings.inline_subschemas = true)
             .into_generator();
-        let value = generator.into_root_schema_for::<T>().to_value();
+        let mut value = generator.into_root_schema_for::<T>().to_value();
+        // An `Option` is written `anyOf` a type and null: one type per schema, which every
+        // dialect reads the same way.
+        split_type_arrays(&mut value);
         Schema::strict(name, value)
     }
 

@@ -65,7 +65,7 @@ async fn stored(app: &TestApp, who: &Learner, room: &str) -> Vec<Value> {
 #[tokio::test]
 async fn feedback_is_structured_stored_once_and_shown_with_the_message() {
     let app = TestApp::spawn().await;
-    let (aki, room, line, _) = conversation(&app, "aki").await;
+    let (aki, room, line, opener) = conversation(&app, "aki").await;
     let calls = app.model.requests().len();
 
     let response = app
@@ -87,7 +87,11 @@ async fn feedback_is_structured_stored_once_and_shown_with_the_message() {
         system.contains("teacher of Japanese") && system.contains("in English"),
         "{system}"
     );
-    assert_eq!(sent["messages"][1]["content"], "切符を一枚ください");
+    // The line is judged as the answer to the tutor's line before it.
+    let data: Value =
+        serde_json::from_str(sent["messages"][1]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(data["line"], "切符を一枚ください");
+    assert_eq!(data["before"], opener["content"]);
 
     // Asked again (even for another UI language): the stored result, no model call.
     let again = app
@@ -248,7 +252,7 @@ async fn a_malformed_or_failed_model_answer_stores_nothing() {
             2,
         ),
         (
-            Behaviour::reply(r#"{"ok": true, "corrected": "", "explanation": ""}"#),
+            Behaviour::reply(r#"{"ok": true, "corrected": "", "better": null, "explanation": ""}"#),
             502,
             "upstream_error",
             1,
@@ -339,9 +343,9 @@ async fn dynamodb_round_trips() {
     );
     assert_eq!(
         app.round_trips.take(),
-        5,
-        "check the session, read room and message, charge the call and take a lease, store \
-         the result, end the lease"
+        6,
+        "check the session, read room and message, read the tutor's line before, charge the \
+         call and take a lease, store the result, end the lease"
     );
     assert_eq!(
         app.send(aid(&yui, &room, &line, "feedback", ""))

@@ -67,7 +67,11 @@ async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
     );
     assert_eq!(made["message_count"], 2);
     assert_eq!(made["ui_language"], "en");
-    assert_eq!(made["cefr_estimate"], "A2");
+    assert_eq!(
+        made["cefr_estimate"],
+        Value::Null,
+        "one short line is too little to estimate a level from"
+    );
     assert_eq!(
         made["goals"].as_array().unwrap().len(),
         3,
@@ -77,7 +81,8 @@ async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
         made["mistakes"],
         json!([{"message_id": said, "original": "I wants a big latte",
                 "corrected": "The fake model's corrected line.",
-                "explanation": "The fake model explains the mistake."}]),
+                "explanation": "The fake model explains the mistake.",
+                "pattern": "The fake model's pattern"}]),
         "linked to the learner's stored line"
     );
     assert_eq!(made["vocabulary"][0]["text"], "fake phrase");
@@ -92,6 +97,10 @@ async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
     assert_eq!(
         format["schema"]["properties"]["mistakes"]["items"]["properties"]["message_id"]["enum"],
         json!([said])
+    );
+    assert_eq!(
+        format["schema"]["properties"]["cefr_estimate"],
+        json!({"type": "null"})
     );
     let system = sent["messages"][0]["content"].as_str().unwrap();
     assert!(
@@ -119,6 +128,57 @@ async fn a_report_reviews_the_conversation_and_is_reused_until_a_new_message() {
     let remade = app.send(report(&token, &room, "ko")).await.json()["report"].clone();
     assert_eq!(remade["message_count"], 4);
     assert_eq!(remade["ui_language"], "ko");
+}
+
+/// Enough of the learner's own text lets the report estimate a level, and it reads the feedback
+/// the lines already had.
+#[tokio::test]
+async fn a_report_estimates_a_level_from_enough_text_and_builds_on_the_feedback() {
+    let app = TestApp::spawn().await;
+    let (token, room, turn) = learner_with_turn(&app, "noor").await;
+    let first = turn["user_message"]["id"].as_str().unwrap().to_owned();
+    let checked = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/messages/{first}/feedback?ui=en"))
+                .token(&token),
+        )
+        .await;
+    assert_eq!(checked.status, 200, "{}", checked.text());
+    for line in [
+        "Could I also have a blueberry muffin with it?",
+        "I would like to sit near the window, if that is possible.",
+        "How long does it usually take to make a flat white here?",
+        "Thanks, I will pay by card because I have no cash today.",
+    ] {
+        let turn = app
+            .send(
+                TestRequest::post(&format!("/rooms/{room}/messages"))
+                    .token(&token)
+                    .json(&json!({ "content": line })),
+            )
+            .await;
+        assert_eq!(turn.status, 201, "{}", turn.text());
+    }
+    let made = app.send(report(&token, &room, "en")).await;
+    assert_eq!(made.status, 200, "{}", made.text());
+    let made = made.json()["report"].clone();
+    assert_eq!(made["cefr_estimate"], "A2");
+    // The line the feedback corrected keeps that correction, whatever the review wrote.
+    assert_eq!(made["mistakes"][0]["message_id"], first.as_str());
+    assert_eq!(
+        made["mistakes"][0]["corrected"],
+        "I wants a big latte (corrected)"
+    );
+    let sent = app.model.requests().last().unwrap().clone();
+    let levels = &sent["response_format"]["json_schema"]["schema"]["properties"]["cefr_estimate"];
+    assert_eq!(levels["anyOf"][0]["enum"][0], "A1", "{levels}");
+    let lines = sent["messages"][1]["content"].as_str().unwrap();
+    let first_line: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(first_line["id"], first.as_str());
+    assert_eq!(
+        first_line["feedback"],
+        json!({"ok": false, "corrected": "I wants a big latte (corrected)"})
+    );
 }
 
 #[tokio::test]
