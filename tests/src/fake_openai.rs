@@ -665,7 +665,8 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
                 "cefr_estimate": estimate_allowed(&schema).then_some("A2"),
             })
         }
-        "meaning" => json!({"meaning": "The fake model's meaning."}),
+        "meaning" => json!({"meaning": "The fake model's meaning.", "reading": "fake reading",
+                            "dictionary_form": null, "grammar": null}),
         // As many lines as the prompt asks for ("Write 3 different things ...").
         "suggestions" => {
             let system = request["messages"][0]["content"]

@@ -701,6 +701,15 @@ export interface components {
             text: string;
             language: components["schemas"]["Language"];
             meaning: string;
+            /** @description What the lookup found beyond the meaning, where it applies (null otherwise, and for a meaning the learner wrote). */
+            details: {
+                /** @description Hiragana for Japanese, pinyin with tone marks for Chinese. */
+                reading: string | null;
+                /** @description The form a dictionary lists an inflected word under (먹었어요 → 먹다). */
+                dictionary_form: string | null;
+                /** @description A noun's article, gender and plural (der Tisch, die Tische); a verb's irregular parts. */
+                grammar: string | null;
+            };
             example: string;
             room_id: string | null;
             message_id: string | null;

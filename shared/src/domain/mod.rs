@@ -12,3 +12,4 @@ pub mod time;
 pub mod usage;
 pub mod user;
 pub mod validation;
+pub mod word;

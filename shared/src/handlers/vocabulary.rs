@@ -11,6 +11,7 @@ use serde_json::json;
 use super::aids::charged;
 use crate::domain::language::{Language, UiLanguage};
 use crate::domain::schedule::Rating;
+use crate::domain::word::WordDetails;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::path_id;
 use crate::http::ui_language;
@@ -32,6 +33,7 @@ pub struct VocabularyItem<'a> {
     text: &'a str,
     language: Language,
     meaning: &'a str,
+    details: &'a WordDetails,
     example: &'a str,
     room_id: Option<&'a str>,
     message_id: Option<&'a str>,
@@ -49,6 +51,7 @@ pub(crate) fn public(item: &VocabularyRecord) -> VocabularyItem<'_> {
         text: &item.text,
         language: item.language,
         meaning: &item.meaning,
+        details: &item.details,
         example: &item.example,
         room_id: item.room_id.as_deref(),
         message_id: item.message_id.as_deref(),
@@ -147,8 +150,8 @@ pub async fn save(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
     if let Some(existing) = state.store.find_vocabulary(owner, language, &text).await? {
         return Ok(json_response(StatusCode::OK, &public(&existing)));
     }
-    let meaning = match meaning {
-        Some(meaning) => meaning,
+    let (meaning, details) = match meaning {
+        Some(meaning) => (meaning, WordDetails::default()),
         None => {
             // A full notebook is said before the model is paid for a meaning it cannot keep.
             if state.store.vocabulary_count(owner).await? >= u64::from(state.config.max_words) {
@@ -166,6 +169,7 @@ pub async fn save(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
             text: text.clone(),
             language,
             meaning,
+            details,
             example: example.unwrap_or_default(),
             room_id,
             message_id,
@@ -193,16 +197,20 @@ pub async fn save(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
     Ok(json_response(StatusCode::OK, &public(&existing)))
 }
 
-/// The meaning of `text`, as a learner's dictionary gives it, in `ui`: one model call.
+/// The meaning of `text`, as a learner's dictionary gives it, in `ui`, with its details: one
+/// model call.
 async fn look_up(
     state: &AppState,
     language: Language,
     text: &str,
     example: Option<&str>,
     ui: UiLanguage,
-) -> Result<String, ApiError> {
+) -> Result<(String, WordDetails), ApiError> {
     let offline = Meaning {
         meaning: "(Offline demo: no meaning was looked up.)".into(),
+        reading: None,
+        dictionary_form: None,
+        grammar: None,
     };
     let prompt = meaning::prompt(language, text, example, ui);
     let found: Meaning = state
@@ -213,7 +221,7 @@ async fn look_up(
     if meaning.is_empty() {
         return Err(TutorError::Upstream("the model's meaning is empty".into()).into());
     }
-    Ok(meaning)
+    Ok((meaning, found.details(text)))
 }
 
 /// `GET /vocabulary?language=&limit=&cursor=`: the notebook, newest first.

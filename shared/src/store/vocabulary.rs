@@ -14,6 +14,7 @@ use super::schema::{BY_DUE, BY_LANGUAGE};
 use super::{Owner, Store, StoreError, failed_condition, s, updated};
 use crate::domain::language::Language;
 use crate::domain::schedule::Schedule;
+use crate::domain::word::WordDetails;
 
 /// A word or phrase the learner keeps, with its FSRS schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +25,9 @@ pub struct VocabularyRecord {
     pub text: String,
     pub language: Language,
     pub meaning: String,
+    /// Reading, dictionary form and grammar, where the lookup gave them.
+    #[serde(default, skip_serializing_if = "WordDetails::is_empty")]
+    pub details: WordDetails,
     #[serde(default)]
     pub example: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +48,7 @@ pub struct NewItem {
     pub text: String,
     pub language: Language,
     pub meaning: String,
+    pub details: WordDetails,
     pub example: String,
     pub room_id: Option<String>,
     pub message_id: Option<String>,
@@ -98,6 +103,7 @@ impl VocabularyRecord {
             text: item.text,
             language: item.language,
             meaning: item.meaning,
+            details: item.details,
             example: item.example,
             room_id: item.room_id,
             message_id: item.message_id,

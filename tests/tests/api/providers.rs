@@ -214,6 +214,7 @@ async fn every_task(app: &TestApp, token: &str, room: &str, streaming: bool, wor
         .await;
     assert_eq!(saved.status, 201, "{}", saved.text());
     assert!(saved.json()["meaning"].as_str().unwrap().contains("포장"));
+    assert_eq!(saved.json()["details"]["reading"], "おもちかえり");
 }
 
 #[tokio::test]

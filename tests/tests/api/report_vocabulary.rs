@@ -251,6 +251,11 @@ async fn words_are_saved_once_with_a_meaning_and_their_line() {
         (given["text"].as_str(), given["meaning"].as_str()),
         (Some("latte"), Some("milky coffee"))
     );
+    assert_eq!(
+        given["details"],
+        json!({"reading": null, "dictionary_form": null, "grammar": null}),
+        "a meaning the learner wrote comes with no details"
+    );
     assert_eq!(given["state"], "new");
     assert_eq!(given["reps"], 0);
     assert_eq!(given["last_reviewed_at"], Value::Null);
@@ -263,6 +268,10 @@ async fn words_are_saved_once_with_a_meaning_and_their_line() {
     assert_eq!(from_line.status, 201, "{}", from_line.text());
     let from_line = from_line.json();
     assert_eq!(from_line["meaning"], "The fake model's meaning.");
+    assert_eq!(
+        from_line["details"],
+        json!({"reading": "fake reading", "dictionary_form": null, "grammar": null})
+    );
     assert_eq!(from_line["example"], turn["reply"]["content"]);
     assert_eq!(
         (
