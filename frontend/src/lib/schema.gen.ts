@@ -593,8 +593,13 @@ export interface components {
             situation: string;
             my_role: string;
             gpt_role: string;
-            goals: string[];
+            /** @description The goals a room made at each of the scenario's levels starts with (they change with the CEFR band). */
+            goals: {
+                [key: string]: string[];
+            };
             levels: components["schemas"]["Level"][];
+            /** @description Conversation languages where the scene does not happen as written (haggling where prices are fixed); a room of it in one of them is refused. */
+            unsuited: components["schemas"]["Language"][];
         };
         /** @description 1 to 200 characters after trimming, in any language. */
         SetupText: string;

@@ -707,7 +707,7 @@ for (const [ui, width] of [
     const cards = page.locator("button.scenario");
     await expect(cards.first()).toBeVisible();
     const all = await cards.count();
-    expect(all).toBeGreaterThanOrEqual(30);
+    expect(all).toBeGreaterThanOrEqual(40);
     await page.locator(".filters select").first().selectOption("food");
     await page.locator(".filters select").nth(1).selectOption("A1");
     await expect(page.locator('[data-scenario="cafe-order"]')).toBeVisible();
@@ -723,6 +723,13 @@ for (const [ui, width] of [
     await page.locator('[data-scenario="cafe-order"]').click();
     const dialog = page.getByRole("dialog");
     await expect(dialog.locator("#start-level")).toHaveValue("A1");
+    // The goals change with the level's band.
+    const preview = dialog.locator(".goal-preview li");
+    await expect(preview).toHaveCount(3);
+    const atA1 = (await preview.first().textContent()) ?? "";
+    await dialog.locator("#start-level").selectOption("B1");
+    await expect(preview.first()).not.toHaveText(atA1);
+    await dialog.locator("#start-level").selectOption("A1");
     await dialog.locator("button.primary").click();
     await expect(page).toHaveURL(/#\/rooms\/[0-9A-Z]{26}$/);
 

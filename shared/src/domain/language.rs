@@ -44,6 +44,8 @@ macro_rules! text_enum {
     Copy,
     PartialEq,
     Eq,
+    PartialOrd,
+    Ord,
     Serialize,
     Deserialize,
     strum::EnumString,

@@ -195,19 +195,31 @@ impl RoomFields {
             Some(raw) => errors.check("title", title(&raw)),
             None => Some(from_scenario(|s| &s.title)),
         };
-        let goals = match (self.goals.flatten(), scenario) {
-            (Some(raw), _) => errors.check("goals", custom_goals(&raw)),
-            (None, Some(scenario)) => Some(
-                scenario
-                    .goals
-                    .iter()
-                    .map(|goal| Goal::open(goal.id.clone(), goal.text.get(ui).to_owned()))
-                    .collect(),
-            ),
-            (None, None) => Some(Vec::new()),
-        };
         let language = language.and_then(|v| errors.check("language", Language::parse(&v)));
         let level = level.and_then(|v| errors.check("level", Level::parse(&v)));
+        if let (Some(scenario), Some(language)) = (scenario, language)
+            && scenario.unsuited.contains_key(&language)
+        {
+            errors.add(
+                "scenario",
+                format!(
+                    "does not suit {}: the scene does not happen so where it is spoken",
+                    language.code()
+                ),
+            );
+        }
+        // A scenario's goals are those of the level's band.
+        let goals = match (self.goals.flatten(), scenario) {
+            (Some(raw), _) => errors.check("goals", custom_goals(&raw)),
+            (None, Some(scenario)) => level.map(|level| {
+                scenario
+                    .goals_at(level)
+                    .iter()
+                    .map(|goal| Goal::open(goal.id.clone(), goal.text.get(ui).to_owned()))
+                    .collect()
+            }),
+            (None, None) => Some(Vec::new()),
+        };
         let situation = situation.and_then(|v| errors.check("situation", setup_text(&v)));
         let my_role = my_role.and_then(|v| errors.check("my_role", setup_text(&v)));
         let gpt_role = gpt_role.and_then(|v| errors.check("gpt_role", setup_text(&v)));
@@ -414,6 +426,41 @@ mod tests {
         }
         assert!(Level::parse("a1").is_err());
         assert!(Level::parse("expert").is_err());
+    }
+
+    #[test]
+    fn a_scenario_brings_its_bands_goals_and_is_refused_where_it_does_not_happen() {
+        let goals = |level: &str| -> Vec<String> {
+            fields(
+                json!({"scenario": "cafe-order", "ui": "en", "language": "es-ES",
+                          "level": level}),
+            )
+            .into_setup()
+            .unwrap()
+            .goals
+            .into_iter()
+            .map(|g| g.id)
+            .collect()
+        };
+        assert_eq!(goals("A1"), ["order", "price", "here"]);
+        assert_eq!(goals("B1"), ["order", "recommend", "pay"]);
+        assert_eq!(goals("C2"), goals("B1"), "the nearest band the scene has");
+        let errors = fields(json!({"scenario": "souvenir-haggle", "language": "ja-JP",
+                                   "level": "A2"}))
+        .into_setup()
+        .unwrap_err();
+        let problem: Vec<_> = errors.iter().collect();
+        assert_eq!(problem.len(), 1, "{problem:?}");
+        assert_eq!(problem[0].0, "scenario");
+        assert!(
+            problem[0].1.starts_with("does not suit ja-JP"),
+            "{problem:?}"
+        );
+        assert!(
+            fields(json!({"scenario": "souvenir-haggle", "language": "es-ES", "level": "A2"}))
+                .into_setup()
+                .is_ok()
+        );
     }
 
     #[test]

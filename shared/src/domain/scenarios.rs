@@ -1,12 +1,15 @@
 //! The catalogue of ready role-plays: `data/scenarios.json`, compiled in and read once. Each
-//! scenario has its texts in the learners' languages (ko, en, ja), the CEFR levels it suits and
-//! 2 to 4 goals a learner at those levels can reach in a short conversation.
+//! scenario has its texts in the learners' languages (ko, en, ja), the CEFR levels it suits, for
+//! each band of those levels 2 to 4 goals a learner there can reach in a short conversation, the
+//! relationship of its roles (which decides the register) and the conversation languages it does
+//! not suit.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::language::{Level, UiLanguage};
+use crate::domain::language::{Language, Level, UiLanguage};
 
 /// The catalogue as the data file writes it.
 #[derive(Debug, Deserialize)]
@@ -57,11 +60,33 @@ pub struct Scenario {
     pub category: String,
     pub relationship: Relationship,
     pub levels: Vec<Level>,
+    /// Conversation languages where the scene does not happen as written, and why.
+    #[serde(default)]
+    pub unsuited: BTreeMap<Language, String>,
     pub title: Texts,
     pub situation: Texts,
     pub my_role: Texts,
     pub gpt_role: Texts,
-    pub goals: Vec<ScenarioGoal>,
+    /// The goals of each band the levels reach: what a learner there can do in the scene.
+    pub goals: BTreeMap<Band, Vec<ScenarioGoal>>,
+}
+
+/// A CEFR band: basic (A1, A2), independent (B1, B2) or proficient (C1, C2) use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub enum Band {
+    A,
+    B,
+    C,
+}
+
+impl Band {
+    pub fn of(level: Level) -> Band {
+        match level {
+            Level::A1 | Level::A2 => Band::A,
+            Level::B1 | Level::B2 => Band::B,
+            Level::C1 | Level::C2 => Band::C,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,8 +105,10 @@ pub struct ScenarioView<'a> {
     pub situation: &'a str,
     pub my_role: &'a str,
     pub gpt_role: &'a str,
-    pub goals: Vec<&'a str>,
+    /// The goals at each of the scenario's levels.
+    pub goals: BTreeMap<&'static str, Vec<&'a str>>,
     pub levels: &'a [Level],
+    pub unsuited: Vec<Language>,
 }
 
 impl Scenario {
@@ -93,9 +120,27 @@ impl Scenario {
             situation: self.situation.get(ui),
             my_role: self.my_role.get(ui),
             gpt_role: self.gpt_role.get(ui),
-            goals: self.goals.iter().map(|goal| goal.text.get(ui)).collect(),
+            goals: self
+                .levels
+                .iter()
+                .map(|level| {
+                    let texts = self.goals_at(*level).iter().map(|goal| goal.text.get(ui));
+                    (level.code(), texts.collect())
+                })
+                .collect(),
             levels: &self.levels,
+            unsuited: self.unsuited.keys().copied().collect(),
         }
+    }
+
+    /// The goals of `level`'s band, or of the nearest band the scenario has (a room may be set
+    /// to a level the scenario does not list).
+    pub fn goals_at(&self, level: Level) -> &[ScenarioGoal] {
+        let wanted = Band::of(level) as i8;
+        self.goals
+            .iter()
+            .min_by_key(|(band, _)| (**band as i8 - wanted).abs())
+            .map_or(&[], |(_, goals)| goals.as_slice())
     }
 }
 
@@ -128,8 +173,8 @@ mod tests {
     #[test]
     fn the_catalogue_is_whole() {
         let catalogue = catalogue();
-        assert_eq!(catalogue.version, 1);
-        assert!(catalogue.scenarios.len() >= 30, "at least 30 scenarios");
+        assert_eq!(catalogue.version, 2);
+        assert!(catalogue.scenarios.len() >= 40, "at least 40 scenarios");
         let mut ids = BTreeSet::new();
         let mut per_category = BTreeMap::<&str, usize>::new();
         for scenario in &catalogue.scenarios {
@@ -148,16 +193,18 @@ mod tests {
             assert!(!scenario.levels.is_empty(), "{id}: no levels");
             let levels: BTreeSet<_> = scenario.levels.iter().map(|l| l.code()).collect();
             assert_eq!(levels.len(), scenario.levels.len(), "{id}: a level twice");
-            assert!(
-                (2..=4).contains(&scenario.goals.len()),
-                "{id}: 2 to 4 goals"
-            );
-            let goal_ids: BTreeSet<_> = scenario.goals.iter().map(|g| g.id.as_str()).collect();
+            // Goals for exactly the bands the levels reach, 2 to 4 in each.
+            let bands: BTreeSet<Band> = scenario.levels.iter().map(|l| Band::of(*l)).collect();
             assert_eq!(
-                goal_ids.len(),
-                scenario.goals.len(),
-                "{id}: goal ids repeat"
+                scenario.goals.keys().copied().collect::<BTreeSet<_>>(),
+                bands,
+                "{id}: goals per band of its levels"
             );
+            for goals in scenario.goals.values() {
+                assert!((2..=4).contains(&goals.len()), "{id}: 2 to 4 goals");
+                let goal_ids: BTreeSet<_> = goals.iter().map(|g| g.id.as_str()).collect();
+                assert_eq!(goal_ids.len(), goals.len(), "{id}: goal ids repeat");
+            }
             let texts = [
                 ("title", &scenario.title, 80),
                 ("situation", &scenario.situation, 200),
@@ -165,7 +212,13 @@ mod tests {
                 ("gpt_role", &scenario.gpt_role, 200),
             ]
             .into_iter()
-            .chain(scenario.goals.iter().map(|g| ("goal", &g.text, 120)));
+            .chain(
+                scenario
+                    .goals
+                    .values()
+                    .flatten()
+                    .map(|g| ("goal", &g.text, 120)),
+            );
             for (field, text, max) in texts {
                 for ui in UiLanguage::ALL {
                     let value = text.get(*ui);
@@ -177,37 +230,134 @@ mod tests {
                     );
                     assert_eq!(value, value.trim(), "{id}.{field}: stray spaces");
                 }
+                // Translationese a native teacher strikes out: "you" as 당신 or あなた.
+                assert!(!text.ko.contains("당신"), "{id}.{field}: 당신");
+                assert!(!text.ja.contains("あなた"), "{id}.{field}: あなた");
             }
-            // The Korean and Japanese texts are really in those scripts.
+            // The Korean and Japanese texts are really in those scripts; the Korean situation
+            // speaks the interface's 해요체, not 합니다체.
             let hangul = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
             let kana = |c: char| ('\u{3040}'..='\u{30FF}').contains(&c);
             assert!(scenario.situation.ko.chars().any(hangul), "{id}: ko");
             assert!(scenario.situation.ja.chars().any(kana), "{id}: ja");
+            for sentence in scenario.situation.ko.split_terminator(['.', '?', '!']) {
+                assert!(
+                    !sentence.trim_end().ends_with("니다"),
+                    "{id}: 합니다체 in {sentence}"
+                );
+            }
         }
         assert!(per_category.len() >= 6, "at least 6 categories in use");
         println!("scenarios per category: {per_category:?}");
     }
 
+    /// Every level of every conversation language has at least eight scenes to choose from.
     #[test]
-    fn every_level_has_scenarios() {
-        for level in Level::VARIANTS {
-            let count = catalogue()
-                .scenarios
+    fn every_level_of_every_language_has_eight_scenarios() {
+        for language in Language::VARIANTS {
+            for level in Level::VARIANTS {
+                let count = catalogue()
+                    .scenarios
+                    .iter()
+                    .filter(|s| s.levels.contains(level) && !s.unsuited.contains_key(language))
+                    .count();
+                assert!(
+                    count >= 8,
+                    "{} {}: {count} scenarios",
+                    language.code(),
+                    level.code()
+                );
+            }
+        }
+    }
+
+    /// Levels as the Companion Volume places the tasks, and goals that change with the band.
+    #[test]
+    fn scenes_sit_at_the_levels_of_their_tasks() {
+        let levels =
+            |id: &str| -> Vec<&str> { find(id).unwrap().levels.iter().map(|l| l.code()).collect() };
+        // Dealing with a faulty purchase, a loss or an emergency is B1 ("less routine").
+        for id in ["faulty-return", "lost-wallet", "emergency-call"] {
+            assert_eq!(levels(id)[0], "B1", "{id}");
+        }
+        // Asking the way and taking a taxi are A2; buying and ordering stay at A1.
+        for id in ["asking-directions", "taxi-ride"] {
+            assert_eq!(levels(id)[0], "A2", "{id}");
+        }
+        for id in [
+            "convenience-store",
+            "ordering-meal",
+            "bus-ride",
+            "post-office",
+        ] {
+            assert_eq!(levels(id)[0], "A1", "{id}");
+        }
+        assert_eq!(levels("flat-viewing")[0], "B1");
+        // The A1 pharmacy asks nothing about side effects; from B1 it does.
+        let pharmacy = find("pharmacy").unwrap();
+        let ids = |level| -> Vec<&str> {
+            pharmacy
+                .goals_at(level)
                 .iter()
-                .filter(|s| s.levels.contains(level))
-                .count();
-            assert!(count >= 3, "{}: {count} scenarios", level.code());
+                .map(|g| g.id.as_str())
+                .collect()
+        };
+        assert!(!ids(Level::A1).contains(&"side"));
+        assert!(ids(Level::B1).contains(&"side"));
+        // C1 and C2 have scenes of their own: mediation, refusal, negotiation, chairing.
+        for id in [
+            "team-mediation",
+            "tactful-refusal",
+            "supplier-negotiation",
+            "chairing-meeting",
+        ] {
+            assert_eq!(levels(id), ["C1", "C2"], "{id}");
+        }
+        // A scene across bands changes its goals with them.
+        let interview = find("job-interview").unwrap();
+        assert_ne!(
+            interview.goals_at(Level::B1)[0].text.en,
+            interview.goals_at(Level::C1)[0].text.en
+        );
+    }
+
+    #[test]
+    fn scenes_that_do_not_happen_in_a_language_say_so() {
+        let unsuited = |id: &str| -> Vec<&str> {
+            find(id)
+                .unwrap()
+                .unsuited
+                .keys()
+                .map(|l| l.code())
+                .collect()
+        };
+        assert_eq!(
+            unsuited("souvenir-haggle"),
+            ["en-US", "ja-JP", "fr-FR", "de-DE"]
+        );
+        assert_eq!(unsuited("neighbour-parcel"), ["ja-JP", "ko-KR"]);
+        assert_eq!(unsuited("ask-for-raise"), ["ja-JP", "ko-KR"]);
+        for scenario in &catalogue().scenarios {
+            for why in scenario.unsuited.values() {
+                assert!(why.len() > 20, "{}: say why", scenario.id);
+            }
         }
     }
 
     #[test]
-    fn views_are_in_the_asked_language() {
+    fn views_are_in_the_asked_language_with_goals_per_level() {
         let cafe = find("cafe-order").expect("the café scenario");
         let ko = cafe.view(UiLanguage::Ko);
         let en = cafe.view(UiLanguage::En);
         assert_eq!(en.title, "Ordering at a café");
         assert_ne!(ko.title, en.title);
-        assert_eq!(ko.goals.len(), cafe.goals.len());
+        assert_eq!(
+            en.goals.keys().copied().collect::<Vec<_>>(),
+            ["A1", "A2", "B1"]
+        );
+        assert_eq!(en.goals["A1"], en.goals["A2"], "one band");
+        assert_ne!(en.goals["A2"], en.goals["B1"]);
+        assert_eq!(ko.goals["B1"].len(), cafe.goals_at(Level::B1).len());
         assert!(find("no-such-scenario").is_none());
     }
 }

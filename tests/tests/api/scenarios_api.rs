@@ -47,7 +47,7 @@ async fn the_catalogue_is_public_cacheable_and_in_each_learners_language() {
     assert_eq!(ko.headers["cache-control"], "public, max-age=3600");
     let ko = ko.json();
     let items = ko["items"].as_array().unwrap();
-    assert!(items.len() >= 30);
+    assert!(items.len() >= 40);
     let categories: std::collections::BTreeSet<_> = items
         .iter()
         .map(|s| s["category"].as_str().unwrap())
@@ -70,16 +70,26 @@ async fn the_catalogue_is_public_cacheable_and_in_each_learners_language() {
                 "levels",
                 "my_role",
                 "situation",
-                "title"
+                "title",
+                "unsuited"
             ],
             "{item}"
         );
-        let goals = item["goals"].as_array().unwrap().len();
-        assert!((2..=4).contains(&goals), "{item}");
-        for level in item["levels"].as_array().unwrap() {
-            assert!(["A1", "A2", "B1", "B2", "C1", "C2"].contains(&level.as_str().unwrap()));
+        // Goals at each of its levels, and only those.
+        let levels = item["levels"].as_array().unwrap();
+        assert_eq!(item["goals"].as_object().unwrap().len(), levels.len());
+        for level in levels {
+            let level = level.as_str().unwrap();
+            assert!(["A1", "A2", "B1", "B2", "C1", "C2"].contains(&level));
+            let goals = item["goals"][level].as_array().unwrap().len();
+            assert!((2..=4).contains(&goals), "{item}");
         }
     }
+    let haggle = items.iter().find(|s| s["id"] == "souvenir-haggle").unwrap();
+    assert_eq!(
+        haggle["unsuited"],
+        json!(["en-US", "ja-JP", "fr-FR", "de-DE"])
+    );
     let en = app.send(TestRequest::get("/scenarios?ui=en")).await.json();
     let ja = app.send(TestRequest::get("/scenarios?ui=ja")).await.json();
     let cafe = |catalogue: &Value| {
@@ -123,6 +133,28 @@ async fn a_room_from_a_scenario_takes_its_setup_and_goals_and_keeps_overrides() 
         json!({"id": "order", "text": "Order a drink and choose its size", "done": false, "done_at": null})
     );
     assert_eq!(room["goals"].as_array().unwrap().len(), 3);
+    // At B1 the same scene asks more of the learner; where it does not happen, it is refused.
+    let (_, b1) = create(
+        &app,
+        &token,
+        json!({"scenario": "cafe-order", "ui": "en", "language": "ja-JP", "level": "B1"}),
+    )
+    .await;
+    assert_eq!(b1["goals"][1]["id"], "recommend");
+    let (status, refused) = create(
+        &app,
+        &token,
+        json!({"scenario": "souvenir-haggle", "language": "ja-JP", "level": "A2"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["fields"]["scenario"]
+            .as_str()
+            .unwrap()
+            .starts_with("does not suit ja-JP"),
+        "{refused}"
+    );
 
     let (status, custom) = create(
         &app,
