@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The site's end-to-end tests: the built site, served with its security headers, against a fresh
-# local stack with the fake model, driven by Playwright in Debian's Chromium.
+# local stack with the fake model, driven by Playwright in Debian's Chromium; then the offline
+# demo's tests (titled @demo) against a stack with no model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${E2E_BASE_PORT:-9480}
@@ -9,17 +10,26 @@ export ROLECHAT_ALLOWED_ORIGINS="http://127.0.0.1:$site_port"
 # A model failure reaches the learner at once (the fake model fails "#fail" messages once).
 export ROLECHAT_MODEL_RETRIES=0
 
+(cd frontend && npm run --silent build > /dev/null)
+
+# Runs Playwright with the arguments given, the site served against ROLECHAT_API_URL.
 run_site_tests() {
   cd frontend
-  npm run --silent build > /dev/null
   setsid node scripts/serve.mjs "$site_port" "$ROLECHAT_API_URL" > /dev/null &
   local site=$!
   trap 'kill -TERM -- "-$site" 2>/dev/null || true' RETURN
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$site_port/" && break; sleep 0.1; done
-  # E2E_GREP=pattern runs only the tests whose titles match it.
   ROLECHAT_SITE_URL="http://127.0.0.1:$site_port" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-    npx playwright test ${E2E_GREP:+--grep "$E2E_GREP"}
+    npx playwright test "$@"
 }
 export -f run_site_tests
 export site_port
-exec scripts/with-stack.sh "$base" bash -c run_site_tests
+
+# E2E_GREP=pattern runs only the tests whose titles match it (on the stack their titles ask for).
+grep=${E2E_GREP:-}
+if [ -z "$grep" ] || ! [[ "$grep" =~ ^@demo$ ]]; then
+  scripts/with-stack.sh "$base" bash -c 'run_site_tests --grep-invert @demo ${0:+--grep "$0"}' "$grep"
+fi
+if [ -z "$grep" ] || [[ "$grep" =~ demo ]]; then
+  ROLECHAT_TEST_MODEL=none scripts/with-stack.sh "$base" bash -c 'run_site_tests --grep @demo'
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a fresh local stack of its own: the fake OpenAI-compatible model (or,
 # with ROLECHAT_TEST_MODEL=real, a real model server: scripts/model-server.sh; with
-# ROLECHAT_TEST_MODEL=given, the model OPENAI_* already name), then `make api` on
+# ROLECHAT_TEST_MODEL=given, the model OPENAI_* already name; with ROLECHAT_TEST_MODEL=none, no
+# model at all: the offline demo), then `make api` on
 # ports of its own with a new data directory. The command sees ROLECHAT_API_URL and
 # ROLECHAT_STACK_LOG; everything started is stopped afterwards.
 #
@@ -23,6 +24,9 @@ model=
 if [ "${ROLECHAT_TEST_MODEL:-fake}" = given ]; then
   # The model the caller set up (OPENAI_*), as for `make dev`.
   :
+elif [ "${ROLECHAT_TEST_MODEL:-fake}" = none ]; then
+  # No model key: the tutor is the offline demo.
+  unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_MODEL
 elif [ "${ROLECHAT_TEST_MODEL:-fake}" = real ]; then
   # A real server, with the preset for it (one request at a time, `json_object` with a schema).
   scripts/model-server.sh install
@@ -43,7 +47,7 @@ else
   model=$!
   export OPENAI_MODEL=fake
 fi
-if [ "${ROLECHAT_TEST_MODEL:-fake}" != given ]; then
+if [ "${ROLECHAT_TEST_MODEL:-fake}" != given ] && [ "${ROLECHAT_TEST_MODEL:-fake}" != none ]; then
   export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key
 fi
 

@@ -42,7 +42,11 @@ fn cors_layer(config: &Config) -> CorsLayer {
             header::ACCEPT,
             HeaderName::from_static("idempotency-key"),
         ])
-        .expose_headers([header::RETRY_AFTER, header::CONTENT_DISPOSITION])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            HeaderName::from_static(crate::http::TUTOR_HEADER),
+        ])
         .max_age(Duration::from_secs(600))
 }
 

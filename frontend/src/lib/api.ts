@@ -43,6 +43,8 @@ export interface TurnEvents {
   /** The stored reply, before the events that may follow it (the goals). */
   onReply?(reply: Message): void;
   onGoals?(goals: Goal[]): void;
+  /** Which tutor answers: the offline demo's script, or a model. */
+  onTutor?(tutor: "demo" | "model"): void;
   /** Feedback on the learner's line, computed with the turn in a room with `auto_feedback`. */
   onFeedback?(messageId: string, feedback: Feedback): void;
 }
@@ -222,6 +224,7 @@ export function createApi(options: ApiOptions) {
       const path = `${room(id)}/messages?ui=${encodeURIComponent(ui)}`;
       const response = await send("POST", path, body, "text/event-stream");
       if (!response.body) throw new ApiError(0, "network", "The reply did not arrive.");
+      events.onTutor?.(response.headers.get("x-rolechat-tutor") === "demo" ? "demo" : "model");
       let userMessage: Message | null = null;
       let turn: Turn | null = null;
       try {

@@ -14,7 +14,8 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::event;
 use crate::http::room_id;
 use crate::http::ui_language;
-use crate::http::{ReplyBody, StreamBody, json_response, parse_json};
+use crate::http::{ReplyBody, StreamBody, TUTOR_HEADER, json_response, parse_json};
+use crate::services::demo;
 use crate::services::session::Authenticated;
 use crate::services::turn::{Turn, TurnEvent, refusal_error, usage_today};
 use crate::store::Owner;
@@ -150,16 +151,24 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
     history.extend(start.user_message.clone());
     let request = TutorRequest {
         prompt: crate::services::turn::prompt(&room, &history, window),
-        language: room.language,
         kind,
+        offline: demo::reply(&room, &history),
     };
     let room_goals = room.goals.clone();
+    let demo = state.tutor.is_offline();
     let events = Turn::begun(&state, start, request, room, history, explain_in).run(state);
-    if streaming {
-        Ok(event_stream(events))
+    let mut response = if streaming {
+        event_stream(events)
     } else {
-        collect(events, room_goals).await
+        collect(events, room_goals).await?
+    };
+    // The site shows its demo banner from this.
+    if demo {
+        response
+            .headers_mut()
+            .insert(TUTOR_HEADER, HeaderValue::from_static("demo"));
     }
+    Ok(response)
 }
 
 /// The content (trimmed, 1 to 2000 characters) and the `Idempotency-Key`, if any.

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::http::room_id;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
+use crate::services::demo;
 use crate::services::report::{self, Review};
 use crate::services::session::Authenticated;
 use crate::tutor::Task;
@@ -47,16 +48,7 @@ pub async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> 
         return Ok(json_response(StatusCode::OK, &json!({"report": stored})));
     }
 
-    let offline = Review {
-        summary:
-            "(Offline demo: no language model is connected, so the conversation was not reviewed.)"
-                .into(),
-        strengths: Vec::new(),
-        mistakes: Vec::new(),
-        vocabulary: Vec::new(),
-        next_steps: Vec::new(),
-        cefr_estimate: None,
-    };
+    let offline = demo::review(&room, &messages, ui);
     let review: Review = charged(&state, owner, "report", async || {
         Ok(state
             .tutor

@@ -11,9 +11,10 @@ use crate::domain::language::UiLanguage;
 use crate::error::ApiError;
 use crate::http::room_id;
 use crate::http::{HandlerResult, json_response, query};
+use crate::services::demo;
 use crate::services::session::Authenticated;
-use crate::services::suggestions::{self, Suggested, SuggestedLine};
-use crate::tutor::{Task, TurnKind, TutorError, TutorRequest, offline};
+use crate::services::suggestions::{self, Suggested};
+use crate::tutor::{Task, TurnKind, TutorError, TutorRequest};
 
 /// The most suggestions one request may ask for.
 const MAX_SUGGESTIONS: usize = 3;
@@ -47,8 +48,8 @@ pub async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) ->
             // One bare line, as the route first answered: a plain completion.
             let request = TutorRequest {
                 prompt: suggestions::line_prompt(room, &history, window),
-                language: room.language,
                 kind: TurnKind::Suggestion,
+                offline: demo::suggestion(room, &history, UiLanguage::En).text,
             };
             let text = state.tutor.complete(&request).await?.text;
             vec![Suggestion {
@@ -59,10 +60,7 @@ pub async fn suggest(state: Arc<AppState>, user: Authenticated, req: Request) ->
             let into = translate_into.unwrap_or(UiLanguage::En);
             let prompt = suggestions::prompt(room, &history, window, count, into);
             let offline = Suggested {
-                suggestions: vec![SuggestedLine {
-                    text: offline::reply(room.language, TurnKind::Suggestion),
-                    translation: offline::suggestion_meaning(into).to_owned(),
-                }],
+                suggestions: vec![demo::suggestion(room, &history, into)],
             };
             let answer: Suggested = state
                 .tutor

@@ -16,6 +16,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::path_id;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response, no_content, page_query, parse_json, query};
+use crate::services::demo;
 use crate::services::meaning::{self, Meaning};
 use crate::services::session::Authenticated;
 use crate::store::vocabulary_due_key;
@@ -206,8 +207,18 @@ async fn look_up(
     example: Option<&str>,
     ui: UiLanguage,
 ) -> Result<(String, WordDetails), ApiError> {
+    // The demo knows the meanings of its script's words; any other the learner writes.
+    if state.tutor.is_offline() {
+        return demo::meaning(language, text, ui).ok_or_else(|| {
+            ApiError::field(
+                "meaning",
+                "is required while no language model is connected to look it up",
+            )
+        });
+    }
+    // Never given (the offline tutor returned above).
     let offline = Meaning {
-        meaning: "(Offline demo: no meaning was looked up.)".into(),
+        meaning: String::new(),
         reading: None,
         dictionary_form: None,
         grammar: None,

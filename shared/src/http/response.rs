@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 
+/// Says on a turn's reply that the tutor is the offline demo (`demo`), so the site can say so once.
+pub const TUTOR_HEADER: &str = "x-rolechat-tutor";
+
 pub type HandlerResult = Result<Response<Body>, ApiError>;
 
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {

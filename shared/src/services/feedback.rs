@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::domain::language::{Language, Level, UiLanguage};
 use crate::domain::room::Feedback;
 use crate::error::ApiError;
+use crate::services::demo;
 use crate::services::prompt::{SCENE_IS_DATA, relationship, scene};
 use crate::services::teaching;
 use crate::store::{MessageRecord, Owner, RoomRecord};
@@ -102,24 +103,25 @@ pub async fn check_line(
     message: &MessageRecord,
     explain_in: UiLanguage,
 ) -> Result<Feedback, ApiError> {
-    // The offline demo judges nothing, so it says so and gives no verdict; nothing is stored,
-    // and the line can be checked once a model is connected.
+    // The offline demo judges its own script's lines; any other line it says it did not check,
+    // and stores nothing, so the line can be checked once a model is connected.
+    let offline = demo::feedback(room, &message.content, explain_in);
     if state.tutor.is_offline() {
-        return Ok(Feedback {
-            checked: false,
-            ok: false,
-            corrected: message.content.clone(),
-            better: None,
-            explanation: not_checked(explain_in).into(),
-            ui_language: explain_in,
-        });
+        if !offline.checked {
+            return Ok(offline);
+        }
+        return state
+            .store
+            .store_feedback(owner, &room.id, &message.id, &offline)
+            .await?
+            .ok_or(ApiError::NotFound);
     }
     // Never given (the offline tutor returned above); `structured` asks for one.
     let offline = Verdict {
-        ok: false,
-        corrected: message.content.clone(),
+        ok: offline.ok,
+        corrected: offline.corrected,
         better: None,
-        explanation: not_checked(explain_in).into(),
+        explanation: offline.explanation,
     };
     let prompt = prompt(room, before, &message.content, explain_in);
     let verdict: Verdict = state
@@ -152,19 +154,4 @@ pub async fn check_line(
         .store_feedback(owner, &room.id, &message.id, &feedback)
         .await?
         .ok_or(ApiError::NotFound)
-}
-
-/// What the offline demo says instead of a verdict, in the learner's language.
-fn not_checked(language: UiLanguage) -> &'static str {
-    match language {
-        UiLanguage::Ko => {
-            "(오프라인 데모라 언어 모델이 연결되어 있지 않아요. 이 문장은 확인하지 않았어요.)"
-        }
-        UiLanguage::En => {
-            "(Offline demo: no language model is connected, so this line was not checked.)"
-        }
-        UiLanguage::Ja => {
-            "（オフラインのデモで、言語モデルにつながっていません。この文は確認していません。）"
-        }
-    }
 }

@@ -4,6 +4,7 @@
 //! `tests/tests/layers.rs`).
 
 pub mod deletion;
+pub mod demo;
 pub mod feedback;
 pub mod goals;
 pub mod meaning;

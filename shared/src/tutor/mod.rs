@@ -16,8 +16,6 @@ pub use schema::Schema;
 pub use settings::TutorConfig;
 pub use task::Task;
 
-use crate::domain::language::Language;
-
 #[derive(Debug, thiserror::Error)]
 pub enum TutorError {
     #[error("the model did not answer in time")]
@@ -57,8 +55,9 @@ impl TurnKind {
 
 pub struct TutorRequest {
     pub prompt: Vec<PromptMessage>,
-    pub language: Language,
     pub kind: TurnKind,
+    /// What the offline demo says instead.
+    pub offline: String,
 }
 
 pub enum Tutor {
@@ -77,7 +76,7 @@ impl Tutor {
         }
     }
 
-    /// Whether this is the offline tutor, which writes canned lines and judges nothing.
+    /// Whether this is the offline tutor: the demo's script (`services::demo`) speaks instead.
     pub fn is_offline(&self) -> bool {
         matches!(self, Tutor::Offline { .. })
     }
@@ -92,7 +91,7 @@ impl Tutor {
         match self {
             Tutor::OpenAi(client) => client.complete(request.kind.task(), &request.prompt).await,
             Tutor::Offline { .. } => Ok(Completed {
-                text: offline::reply(request.language, request.kind),
+                text: request.offline.clone(),
                 finish: Finish::default(),
             }),
         }
@@ -126,10 +125,9 @@ impl Tutor {
     pub async fn stream(&self, request: &TutorRequest) -> Result<TextStream, TutorError> {
         match self {
             Tutor::OpenAi(client) => client.stream(request.kind.task(), &request.prompt).await,
-            Tutor::Offline { word_delay } => Ok(offline::stream(
-                offline::reply(request.language, request.kind),
-                *word_delay,
-            )),
+            Tutor::Offline { word_delay } => {
+                Ok(offline::stream(request.offline.clone(), *word_delay))
+            }
         }
     }
 }

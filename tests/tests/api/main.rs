@@ -12,6 +12,7 @@ mod bad_input;
 mod chat_api;
 mod concurrency;
 mod consistency;
+mod demo;
 mod faults;
 mod iam;
 mod model_streams;
