@@ -74,6 +74,7 @@ for (const demo of CASES) {
     await expect(banner).toHaveCount(0);
 
     // The report: the corrected mistake, and a word of the script saved with its meaning.
+    await page.getByText(t.room_details).click();
     await page.getByRole("link", { name: t.report_open }).click();
     await expect(page.getByRole("heading", { name: t.report_title })).toBeVisible();
     await expect(page.getByTestId("mistake")).toContainText(demo.corrected);
