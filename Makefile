@@ -133,13 +133,14 @@ screenshots: tools site-tools
 # What each request costs, measured on release builds: in-process figures per route, cold starts
 # and sizes of the function binaries, load on a release local stack (with a quick fake model),
 # and cost. Prints one table and writes target/bench/bench.json.
-bench: tools bench-tools
+bench: tools bench-tools site-tools
 	cargo build --release --locked --workspace --bins
 	rm -f target/bench/load.json
 	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 ROLECHAT_DAILY_TURNS=100000 \
 	  ROLECHAT_MAX_ROOMS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 FAKE_OPENAI_DELAY_MS=1 \
 	  scripts/with-stack.sh 9490 node bench/load.mjs
 	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
+	cd frontend && npm run --silent bench:aids
 	./target/release/bench
 
 # The load generator: wrk, from Debian's packages.

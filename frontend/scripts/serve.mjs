@@ -45,6 +45,8 @@ const types = {
   ".svg": "image/svg+xml",
   ".png": "image/png",
   ".ico": "image/x-icon",
+  // The analyser's dictionary: gzipped data it inflates itself, so no Content-Encoding.
+  ".gz": "application/octet-stream",
 };
 const headers = securityHeaders(api);
 

@@ -54,6 +54,8 @@ export interface RoomSetup {
   situation: string;
   my_role: string;
   gpt_role: string;
+  goals?: string[];
+  auto_feedback?: boolean;
 }
 
 export type Feedback = Schemas["Feedback"];

@@ -17,6 +17,8 @@ const CASES = [
     lines: ["ラテがください。", "いくらですか？", "持ち帰りでお願いします。"],
     corrected: "ラテをください。",
     word: "お持ち帰り",
+    // Furigana over the third line's kanji (450円です。店内ですか…).
+    reading: { after: 2, base: "円", rt: "えん" },
   },
   {
     ui: "ko",
@@ -25,6 +27,7 @@ const CASES = [
     lines: ["A latte, please.", "How much it costs?", "To go, please."],
     corrected: "How much does it cost?",
     word: "for here or to go",
+    reading: null,
   },
   {
     ui: "ja",
@@ -33,6 +36,8 @@ const CASES = [
     lines: ["라테가 주세요.", "얼마예요?", "포장해 주세요."],
     corrected: "라테를 주세요.",
     word: "포장",
+    // The romanization over each word of the opener (어서 오세요!).
+    reading: { after: 0, base: "오세요", rt: "oseyo" },
   },
 ] as const;
 
@@ -56,15 +61,41 @@ for (const demo of CASES) {
     await expect(banner).toContainText(t.demo_title);
     await expect(banner).toContainText("OPENAI_API_KEY");
     const bubbles = page.locator(".messages .bubble:not(.streaming)");
-    await expect(bubbles.first()).toContainText(demo.opener);
+    // The line as written, without the readings the site may have put over it.
+    const plain = (index: number) =>
+      bubbles
+        .nth(index)
+        .locator("p.content")
+        .evaluate((element) => {
+          const copy = element.cloneNode(true) as Element;
+          for (const reading of copy.querySelectorAll("rt, rp")) reading.remove();
+          return copy.textContent?.trim();
+        });
+    await expect.poll(() => plain(0)).toBe(demo.opener);
 
     const input = page.locator("#message");
+    const aids = page.getByTestId("reading-aids");
+    const started = Date.now();
     for (const [index, line] of demo.lines.entries()) {
+      if (demo.reading?.after === index) {
+        // Beginners get readings by default, computed in the browser; the switch hides them.
+        const ruby = page.locator(".bubble.assistant ruby").filter({ hasText: demo.reading.base });
+        await expect(ruby.locator("rt").first()).toHaveText(demo.reading.rt);
+        console.log(
+          `${demo.language} readings shown ${Date.now() - started} ms after the first line was sent`,
+        );
+        await expect(aids).toHaveAttribute("aria-pressed", "true");
+        await aids.click();
+        await expect(page.locator(".bubble.assistant ruby")).toHaveCount(0);
+        await aids.click();
+        await expect(ruby.first()).toBeVisible();
+      }
       await input.fill(line);
       await input.press("Enter");
       await expect(bubbles).toHaveCount(3 + index * 2);
       await expect(page.locator(".goals li.done")).toHaveCount(index + 1);
     }
+    if (!demo.reading) await expect(aids).toHaveCount(0);
     // The script's mistake is corrected with the change marked; its other lines pass.
     await expect(page.getByTestId("feedback").filter({ has: page.locator("ins") })).toHaveCount(1);
     await expect(page.getByTestId("feedback").filter({ hasText: t.looks_good })).toHaveCount(2);

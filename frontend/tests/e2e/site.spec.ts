@@ -684,6 +684,36 @@ test("screenshots of the room list and the chat at desktop and phone widths", as
   }
 });
 
+test("a room the learner writes can have goals and automatic feedback from the form", async ({ page }) => {
+  await signUp(page);
+  await page.getByRole("link", { name: "New room" }).click();
+  await page.getByLabel("Conversation language").selectOption("en-US");
+  await page.getByLabel("Your level").selectOption("A2");
+  await page.getByLabel("Situation").fill("Buying a bus pass");
+  await page.getByLabel("Your role").fill("a student");
+  await page.getByLabel("The tutor's role").fill("a ticket clerk");
+  await page.getByLabel("Goals (optional)").fill("Ask for a monthly pass\n\n  Ask the price  ");
+  await expect(page.locator("#goals-hint")).toContainText("2/5");
+  await page.getByLabel("Correct each of my lines as I go").check();
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page).toHaveURL(/#\/rooms\/[0-9A-Z]{26}$/);
+  await expect(page.locator(".goals li")).toHaveCount(2);
+  await expect(page.locator(".goals li").nth(1)).toContainText("Ask the price");
+  // The fake model meets a goal a line names (#g1); the line is corrected without asking.
+  const input = page.getByLabel("Your message");
+  await input.fill("A monthly pass, please #g1");
+  await input.press("Enter");
+  await expect(page.locator('.goals li[data-goal="g1"]')).toHaveClass(/done/);
+  await expect(bubbles(page).nth(1).getByTestId("feedback")).toContainText("(corrected)");
+  // Editing keeps the goals' progress unless they are rewritten.
+  await page.getByText("Scene & settings").click();
+  await page.getByRole("link", { name: "Edit" }).click();
+  await expect(page.getByLabel("Goals (optional)")).toHaveValue("Ask for a monthly pass\nAsk the price");
+  await expect(page.getByLabel("Correct each of my lines as I go")).toBeChecked();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator('.goals li[data-goal="g1"]')).toHaveClass(/done/);
+});
+
 for (const [ui, width] of [
   ["en", 1280],
   ["ko", 375],
