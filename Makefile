@@ -95,14 +95,14 @@ eval: tools
 # The eval's metrics' tests, and the eval itself run small against the local test model server so
 # it never rots (its figures say nothing about teaching).
 eval-local: tools
-	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=3 EVAL_ERRORS=1 scripts/eval.sh
+	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=2 EVAL_ERRORS=1 scripts/eval.sh
 
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
 # through llama-cpp-python, built from source on first use; see scripts/model-server.sh).
 # The small model rambles to its budget: smaller budgets keep the run's length steady. Its
 # reports are written under a JSON grammar at about 9 tokens a second here: capped at 500, a
 # rambling one is cut (a documented 502) within a minute instead of timing out after two.
-LOCAL_MODEL_TASKS := opener.max_tokens=150, reply.max_tokens=200, report.max_tokens=500
+LOCAL_MODEL_TASKS := opener.max_tokens=100, reply.max_tokens=120, report.max_tokens=500
 export LOCAL_MODEL_TASKS
 real-model: tools
 	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \

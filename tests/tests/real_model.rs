@@ -209,11 +209,6 @@ async fn every_model_task_through_the_real_stack_against_a_real_model_server() {
             Value::Null,
         ),
         (
-            "report (ja)",
-            format!("/rooms/{room_id}/report?ui=ja"),
-            Value::Null,
-        ),
-        (
             "meaning",
             "/vocabulary?ui=en".to_owned(),
             json!({"text": "a large coffee", "language": "en-US"}),

@@ -103,6 +103,9 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
     };
 
     let content_given = content.is_some();
+    // A goal check follows the reply once the learner has said something (not the opener).
+    let goals_checked = room.open_goals().next().is_some()
+        && (content_given || history.iter().any(|message| message.role == Role::User));
     let now = state.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
@@ -126,9 +129,7 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
         }),
         usage: Usage {
             // The feedback beside the reply and the goal check after it are charged with it.
-            calls: 1
-                + u32::from(room.auto_feedback && content_given)
-                + u32::from(room.open_goals().next().is_some()),
+            calls: 1 + u32::from(room.auto_feedback && content_given) + u32::from(goals_checked),
             ..usage_today(&state.config, now)
         },
         idempotency_key,

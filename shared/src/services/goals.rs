@@ -22,6 +22,15 @@ pub struct GoalCheck<'a> {
     pub window: usize,
 }
 
+/// Whether a goal check after a reply to `history` can find anything: the room has open goals
+/// and the learner has said something.
+pub fn worth_checking(room: &RoomRecord, history: &[MessageRecord]) -> bool {
+    room.open_goals().next().is_some()
+        && history
+            .iter()
+            .any(|message| message.role == crate::domain::room::Role::User)
+}
+
 /// The room's goals after the check: `None` when the check failed (or the room changed
 /// meanwhile), so the caller leaves them out of its reply.
 pub async fn check(

@@ -209,10 +209,14 @@ impl Turn {
     }
 
     /// The room's goals after the reply: judged, and stored when some are newly met. `None`
-    /// when the room has none, or the check failed.
+    /// when the room has none, or the check failed. Before the learner has said anything (the
+    /// opening line) nothing can be met, so nothing is asked.
     async fn goals(&self, state: &AppState, reply: &MessageRecord) -> Option<Vec<Goal>> {
         if self.room.goals.is_empty() {
             return None;
+        }
+        if !goals::worth_checking(&self.room, &self.history) {
+            return Some(self.room.goals.clone());
         }
         let mut conversation = self.history.clone();
         conversation.push(reply.clone());
