@@ -700,9 +700,11 @@ test("a room the learner writes can have goals and automatic feedback from the f
   await expect(page.locator(".goals li")).toHaveCount(2);
   await expect(page.locator(".goals li").nth(1)).toContainText("Ask the price");
   // The fake model meets a goal a line names (#g1); the line is corrected without asking.
+  await expect(bubbles(page)).toHaveCount(1);
   const input = page.getByLabel("Your message");
   await input.fill("A monthly pass, please #g1");
   await input.press("Enter");
+  await expect(bubbles(page)).toHaveCount(3);
   await expect(page.locator('.goals li[data-goal="g1"]')).toHaveClass(/done/);
   await expect(bubbles(page).nth(1).getByTestId("feedback")).toContainText("(corrected)");
   // Editing keeps the goals' progress unless they are rewritten.
@@ -868,7 +870,8 @@ for (const [ui, width] of [
     await expect(page.getByTestId("summary")).toHaveText("The fake model's summary of the conversation.");
     const mistake = page.getByTestId("mistake").first();
     await expect(mistake).toContainText("I wants a latte #order");
-    await expect(mistake).toContainText("The fake model's corrected line.");
+    // The report keeps the correction the line's feedback gave.
+    await expect(mistake).toContainText("I wants a latte #order (corrected)");
     await page.locator(".words li", { hasText: "fake phrase" }).getByRole("button").click();
     await expect(page.locator(".words li", { hasText: "fake phrase" }).getByRole("button")).toHaveText(
       words.saved,

@@ -566,3 +566,49 @@ async fn goals_cost_at_most_one_round_trip_and_count_against_the_daily_limit() {
     let refused = app.send(turn(&token, plain, "Again")).await;
     assert_eq!(refused.error_code(), "rate_limited");
 }
+
+/// A room the learner wrote, with goals and automatic feedback: after the opening line (which
+/// checks no goal), a line meets its goal and is corrected.
+#[tokio::test]
+async fn a_written_rooms_goals_are_met_with_automatic_feedback() {
+    let app = TestApp::spawn().await;
+    let token = learner(&app, "rin").await;
+    let (status, room) = create(
+        &app,
+        &token,
+        json!({"language": "en-US", "level": "A2", "situation": "Buying a bus pass",
+               "my_role": "a student", "gpt_role": "a ticket clerk",
+               "goals": ["Ask for a monthly pass", "Ask the price"], "auto_feedback": true}),
+    )
+    .await;
+    assert_eq!(status, 201, "{room}");
+    let id = room["id"].as_str().unwrap();
+    let calls = app.model.requests().len();
+    let opener = app
+        .send(
+            TestRequest::post(&format!("/rooms/{id}/messages"))
+                .token(&token)
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(opener.status, 201, "{}", opener.text());
+    assert_eq!(
+        done(&opener.json()["goals"]),
+        [("g1".into(), false), ("g2".into(), false)]
+    );
+    assert_eq!(
+        app.model.requests().len(),
+        calls + 1,
+        "the opening line alone"
+    );
+    let said = app
+        .send(turn(&token, id, "A monthly pass, please #g1"))
+        .await;
+    assert_eq!(said.status, 201, "{}", said.text());
+    let said = said.json();
+    assert_eq!(
+        done(&said["goals"]),
+        [("g1".into(), true), ("g2".into(), false)]
+    );
+    assert_eq!(said["user_message"]["feedback"]["checked"], true);
+}
