@@ -626,3 +626,53 @@ async fn the_models_lifetime_is_asked_once_a_process() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(elsewhere.model.model_lookups().is_empty());
 }
+
+/// What a turn sends, counted in o200k tokens: each task's prompt in a café scene (ja-JP at A2,
+/// explained in Korean) after ten learner lines, the figures the cost estimate in
+/// `docs/models.md` is made from. The reply's prompt is bounded by the history window.
+#[tokio::test]
+async fn the_prompts_of_a_turn_in_tokens() {
+    use rolechat_tests::fake_openai::tokens;
+    let app = TestApp::spawn().await;
+    let token = app.sign_up("sora", "sora's password").await;
+    let room = app
+        .create_room(
+            &token,
+            &json!({"scenario": "cafe-order", "language": "ja-JP", "level": "A2", "ui": "ko"}),
+        )
+        .await;
+    let messages = format!("/rooms/{room}/messages?ui=ko");
+    let send = |body: Value| app.send(TestRequest::post(&messages).token(&token).json(&body));
+    assert_eq!(send(json!({})).await.status, 201);
+    for line in 0..10 {
+        let said = send(json!({"content": format!("コーヒーを{line}つください。")})).await;
+        assert_eq!(said.status, 201, "{}", said.text());
+    }
+    let before = app.model.requests().len();
+    assert_eq!(send(json!({"content": "いくらですか？"})).await.status, 201);
+    let report = app
+        .send(TestRequest::post(&format!("/rooms/{room}/report?ui=ko")).token(&token))
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text());
+    println!("{:<10} {:>14}", "task", "prompt tokens");
+    let mut reply = 0;
+    for request in &app.model.requests()[before..] {
+        let task = request["response_format"]["json_schema"]["name"]
+            .as_str()
+            .unwrap_or("reply");
+        let sent: usize = request["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| tokens(m["content"].as_str().unwrap_or_default()))
+            .sum();
+        if task == "reply" {
+            reply = sent;
+        }
+        println!("{task:<10} {sent:>14}");
+    }
+    assert!(
+        (500..2_500).contains(&reply),
+        "the setup and the last 20 lines: {reply} tokens"
+    );
+}
