@@ -6,21 +6,11 @@ import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
 // The Japanese analyser's dictionary (IPADIC, gzipped), fetched by the site from /dict/ the first
-// time a room shows furigana: copied into the build, and served by the dev server. In the browser
-// the analyser's one use of Node's `path` (joining the dictionary's URL) is given a join of its own.
-const dictionary = fileURLToPath(new URL("node_modules/kuromoji/dict", import.meta.url));
+// time a room shows furigana: copied into the build, and served by the dev server.
+const dictionary = fileURLToPath(new URL("node_modules/@sglkc/kuromoji/dict", import.meta.url));
 function kuromojiDictionary(): Plugin {
-  const shim = "\0kuromoji-path";
   return {
     name: "kuromoji-dictionary",
-    enforce: "pre",
-    resolveId(source, importer, options) {
-      if (source === "path" && importer?.includes("kuromoji") && !options?.ssr) return shim;
-    },
-    load(id) {
-      if (id === shim)
-        return "export const join = (...parts) => parts.join('/').replace(/\\/+/g, '/'); export default { join };";
-    },
     configureServer(server) {
       server.middlewares.use("/dict", (request, response, next) => {
         const file = join(dictionary, (request.url ?? "").replace(/^\/+/, "").split("?")[0]);

@@ -25,7 +25,7 @@ const dictionaryBytes = readdirSync(dictionary).reduce(
 const { createServer } = await import("vite");
 const vite = await createServer({ root, logLevel: "error", server: { middlewareMode: true } });
 const { annotate, setDictionaryPath } = await vite.ssrLoadModule("/src/lib/readingAids.ts");
-setDictionaryPath(join(root, "node_modules/kuromoji/dict/"));
+setDictionaryPath(join(root, "node_modules/@sglkc/kuromoji/dict/"));
 const lines = {
   "ja-JP": "450円です。店内でお召し上がりですか、それともお持ち帰りですか？",
   "zh-CN": "一共二十八块。你在这儿喝还是带走？我们银行旁边还有一家店。",

@@ -5,7 +5,7 @@
 // yínháng, 行走 xíngzǒu), and the Revised Romanization under each Korean word (es-hangul, with the
 // sound changes the rules write: 같이 gachi, 신라 silla). Each library is loaded on first use.
 
-import type { IpadicFeatures, Tokenizer } from "kuromoji";
+import type { IpadicFeatures, Tokenizer } from "@sglkc/kuromoji";
 
 /** A piece of a line, with its reading where it has one. */
 export interface Segment {
@@ -41,7 +41,7 @@ export function setDictionaryPath(path: string) {
 let tokenizer: Promise<Tokenizer<IpadicFeatures>> | null = null;
 
 function japanese(): Promise<Tokenizer<IpadicFeatures>> {
-  tokenizer ??= import("kuromoji").then(
+  tokenizer ??= import("@sglkc/kuromoji").then(
     (module) =>
       new Promise((resolve, reject) => {
         // A CommonJS module: its exports are the default export once bundled.

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { annotate, okurigana, type Segment, setDictionaryPath, untensed } from "../../src/lib/readingAids";
 
-setDictionaryPath(fileURLToPath(new URL("../../node_modules/kuromoji/dict/", import.meta.url)));
+setDictionaryPath(fileURLToPath(new URL("../../node_modules/@sglkc/kuromoji/dict/", import.meta.url)));
 
 const pairs = (segments: Segment[]) => segments.filter((s) => s.reading).map((s) => [s.text, s.reading]);
 
