@@ -100,9 +100,10 @@ eval-local: tools
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
 # through llama-cpp-python, built from source on first use; see scripts/model-server.sh).
 # The small model rambles to its budget: smaller budgets keep the run's length steady. Its
-# reports are written under a JSON grammar at about 9 tokens a second here: capped at 500, a
-# rambling one is cut (a documented 502) within a minute instead of timing out after two.
-LOCAL_MODEL_TASKS := opener.max_tokens=100, reply.max_tokens=120, report.max_tokens=500
+# reports are written under a JSON grammar at about 9 to 16 tokens a second here: capped at 350
+# (700 on the retry a cut answer gets), a rambling one is cut (a documented 502) within a minute
+# instead of timing out after two; a translation is capped at 150 the same way.
+LOCAL_MODEL_TASKS := opener.max_tokens=100, reply.max_tokens=120, translation.max_tokens=150, report.max_tokens=350
 export LOCAL_MODEL_TASKS
 real-model: tools
 	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \

@@ -2,7 +2,7 @@
 // analysers, never asked of the model: furigana over kanji (kuromoji's morphological analysis with
 // the IPADIC dictionary, so a word's reading follows its context: 今日 きょう, 銀行 ぎんこう),
 // pinyin with tone marks over hanzi (pinyin-pro, which reads polyphones by their words: 银行
-// yínháng, 行走 xíngzǒu), and the Revised Romanization under each Korean word (es-hangul, with the
+// yínháng, 行走 xíngzǒu), and the Revised Romanization over each Korean word (es-hangul, with the
 // sound changes the rules write: 같이 gachi, 신라 silla). Each library is loaded on first use.
 
 import type { IpadicFeatures, Tokenizer } from "@sglkc/kuromoji";

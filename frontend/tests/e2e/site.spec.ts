@@ -862,6 +862,14 @@ for (const [ui, width] of [
     });
     await page.locator(".picked button").click();
     await expect(page.locator(".picked[role=status]")).toContainText("fake model");
+    await expect(page.locator(".picked[role=status]")).toContainText("The fake model's meaning.");
+    // The saved phrase is marked in the tutor's lines; tapped, it shows its meaning in place.
+    const marked = bubbles(page).first().locator(".saved-word").first();
+    await expect(marked).toHaveText(/fake model/i);
+    await marked.click();
+    await expect(bubbles(page).first().locator(".word-meaning")).toContainText("The fake model's meaning.");
+    await marked.click();
+    await expect(bubbles(page).first().locator(".word-meaning")).toHaveCount(0);
     await expect(page.getByTestId("due-badge")).toContainText("1");
 
     // The report (from the scene's details): the mistake linked to its line, a phrase saved from it.
