@@ -849,7 +849,10 @@ export interface components {
         Cursor: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description `demo` when no model is connected and the offline demo answered (its lines carry no notice; the site says it once). Absent otherwise. */
+        Tutor: "demo";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2195,6 +2198,7 @@ export interface operations {
             /** @description The turn as server-sent events (streaming mode). */
             200: {
                 headers: {
+                    "X-Rolechat-Tutor": components["headers"]["Tutor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2208,6 +2212,7 @@ export interface operations {
             /** @description The turn (JSON mode). */
             201: {
                 headers: {
+                    "X-Rolechat-Tutor": components["headers"]["Tutor"];
                     [name: string]: unknown;
                 };
                 content: {
