@@ -133,12 +133,14 @@ pub async fn check_line(
     }
     let line = message.content.trim();
     let corrected = verdict.corrected.trim();
-    // A "better" wording that repeats the line or its correction adds nothing.
+    // A "better" wording is for B2 and up, and one that repeats the line or its correction adds
+    // nothing.
+    let upper = matches!(room.level, Level::B2 | Level::C1 | Level::C2);
     let better = verdict
         .better
         .as_deref()
         .map(str::trim)
-        .filter(|better| !better.is_empty() && *better != line && *better != corrected)
+        .filter(|better| upper && !better.is_empty() && *better != line && *better != corrected)
         .map(str::to_owned);
     let feedback = Feedback {
         checked: true,
