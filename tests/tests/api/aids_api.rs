@@ -416,3 +416,43 @@ async fn a_learner_runs_only_so_many_calls_of_each_aid_at_once() {
         "no lease is left once the calls are done: {left:?}"
     );
 }
+
+/// A more natural wording is offered from B2 up: below, whatever the model offers is left out.
+#[tokio::test]
+async fn a_more_natural_wording_is_kept_from_b2_up() {
+    let app = TestApp::spawn().await;
+    let (ren, room, line, _) = conversation(&app, "ren").await;
+    let natural = |corrected: &str| {
+        Behaviour::reply(
+            &json!({"ok": true, "corrected": corrected, "better": "切符を一枚お願いします",
+                    "explanation": "Correct."})
+            .to_string(),
+        )
+    };
+    app.model.then(natural("切符を一枚ください"));
+    let a1 = app.send(aid(&ren, &room, &line, "feedback", "?ui=en")).await;
+    assert_eq!(a1.status, 200, "{}", a1.text());
+    assert!(a1.json()["feedback"].get("better").is_none(), "{}", a1.text());
+
+    let patched = app
+        .send(
+            TestRequest::patch(&format!("/rooms/{room}"))
+                .token(&ren.token)
+                .json(&json!({"level": "B2"})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let said = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/messages"))
+                .token(&ren.token)
+                .json(&json!({"content": "切符を二枚ください"})),
+        )
+        .await
+        .json()["user_message"]
+        .clone();
+    app.model.then(natural("切符を二枚ください"));
+    let b2 = app.send(aid(&ren, &room, &said, "feedback", "?ui=en")).await;
+    assert_eq!(b2.json()["feedback"]["better"], "切符を一枚お願いします");
+    assert_eq!(b2.json()["feedback"]["ok"], true);
+}
