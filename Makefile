@@ -95,15 +95,16 @@ eval: tools
 # The eval's metrics' tests, and the eval itself run small against the local test model server so
 # it never rots (its figures say nothing about teaching).
 eval-local: tools
-	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=2 EVAL_ERRORS=1 scripts/eval.sh
+	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=1 EVAL_ERRORS=1 scripts/eval.sh
 
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
 # through llama-cpp-python, built from source on first use; see scripts/model-server.sh).
 # The small model rambles to its budget: smaller budgets keep the run's length steady. Its
-# reports are written under a JSON grammar at about 9 to 16 tokens a second here: capped at 350
-# (700 on the retry a cut answer gets), a rambling one is cut (a documented 502) within a minute
-# instead of timing out after two; a translation is capped at 150 the same way.
-LOCAL_MODEL_TASKS := opener.max_tokens=100, reply.max_tokens=120, translation.max_tokens=150, report.max_tokens=350
+# reports are written under a JSON grammar at about 9 to 16 tokens a second here: capped at 250
+# (500 on the retry a cut answer gets), a rambling one is cut (a documented 502) in well under a
+# minute instead of timing out after two; translations and lines are capped the same way (an A2
+# line is one or two sentences).
+LOCAL_MODEL_TASKS := opener.max_tokens=80, reply.max_tokens=80, translation.max_tokens=100, report.max_tokens=250
 export LOCAL_MODEL_TASKS
 real-model: tools
 	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \
