@@ -430,9 +430,15 @@ async fn a_more_natural_wording_is_kept_from_b2_up() {
         )
     };
     app.model.then(natural("切符を一枚ください"));
-    let a1 = app.send(aid(&ren, &room, &line, "feedback", "?ui=en")).await;
+    let a1 = app
+        .send(aid(&ren, &room, &line, "feedback", "?ui=en"))
+        .await;
     assert_eq!(a1.status, 200, "{}", a1.text());
-    assert!(a1.json()["feedback"].get("better").is_none(), "{}", a1.text());
+    assert!(
+        a1.json()["feedback"].get("better").is_none(),
+        "{}",
+        a1.text()
+    );
 
     let patched = app
         .send(
@@ -452,7 +458,9 @@ async fn a_more_natural_wording_is_kept_from_b2_up() {
         .json()["user_message"]
         .clone();
     app.model.then(natural("切符を二枚ください"));
-    let b2 = app.send(aid(&ren, &room, &said, "feedback", "?ui=en")).await;
+    let b2 = app
+        .send(aid(&ren, &room, &said, "feedback", "?ui=en"))
+        .await;
     assert_eq!(b2.json()["feedback"]["better"], "切符を一枚お願いします");
     assert_eq!(b2.json()["feedback"]["ok"], true);
 }
