@@ -15,9 +15,9 @@ use crate::http::event;
 use crate::http::room_id;
 use crate::http::ui_language;
 use crate::http::{ReplyBody, StreamBody, TUTOR_HEADER, json_response, parse_json};
-use crate::services::demo;
 use crate::services::session::Authenticated;
 use crate::services::turn::{Turn, TurnEvent, refusal_error, usage_today};
+use crate::services::{demo, goals};
 use crate::store::Owner;
 use crate::store::{
     BeginError, IdempotencyState, MessageRecord, Refusal, TurnFailure, TurnStart, Usage,
@@ -103,12 +103,28 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
     };
 
     let content_given = content.is_some();
-    // A goal check follows the reply once the learner has said something (not the opener).
-    let goals_checked = room.open_goals().next().is_some()
-        && (content_given || history.iter().any(|message| message.role == Role::User));
     let now = state.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let lock = state.config.tutor.timeout + std::time::Duration::from_secs(30);
+    let user_message = content.map(|text| {
+        let id = ulid::Ulid::new().to_string();
+        MessageRecord::new(
+            owner.key(),
+            &room_id,
+            &id,
+            Role::User,
+            &text,
+            &time::rfc3339(now),
+        )
+    });
+    // The feedback beside the reply and the goal check after it (once the learner has said
+    // something) are charged with it.
+    let calls = 1
+        + u32::from(room.auto_feedback && content_given)
+        + u32::from(goals::worth_checking(
+            &room,
+            history.iter().chain(&user_message),
+        ));
     let start = TurnStart {
         owner: owner.clone(),
         room_id: room_id.clone(),
@@ -116,20 +132,9 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
         turn_id: ulid::Ulid::new().to_string(),
         now_ms,
         lock_until_ms: now_ms + lock.as_millis() as i64,
-        user_message: content.map(|text| {
-            let id = ulid::Ulid::new().to_string();
-            MessageRecord::new(
-                owner.key(),
-                &room_id,
-                &id,
-                Role::User,
-                &text,
-                &time::rfc3339(now),
-            )
-        }),
+        user_message,
         usage: Usage {
-            // The feedback beside the reply and the goal check after it are charged with it.
-            calls: 1 + u32::from(room.auto_feedback && content_given) + u32::from(goals_checked),
+            calls,
             ..usage_today(&state.config, now)
         },
         idempotency_key,

@@ -24,10 +24,13 @@ pub struct GoalCheck<'a> {
 
 /// Whether a goal check after a reply to `history` can find anything: the room has open goals
 /// and the learner has said something.
-pub fn worth_checking(room: &RoomRecord, history: &[MessageRecord]) -> bool {
+pub fn worth_checking<'a>(
+    room: &RoomRecord,
+    history: impl IntoIterator<Item = &'a MessageRecord>,
+) -> bool {
     room.open_goals().next().is_some()
         && history
-            .iter()
+            .into_iter()
             .any(|message| message.role == crate::domain::room::Role::User)
 }
 
