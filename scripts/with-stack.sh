@@ -77,4 +77,12 @@ grep -q "^Rolechat API on" "$log" || { cat "$log"; echo "the local stack did not
 
 export ROLECHAT_API_URL="http://127.0.0.1:$API_PORT" ROLECHAT_STACK_LOG="$log" \
   ROLECHAT_DYNAMODB_URL="http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT"
-"$@" || { status=$?; tail -40 "$log"; exit "$status"; }
+# On failure the stack's last lines, then the command's own again: a long log must not push what
+# failed out of sight.
+"$@" 2>&1 | tee "$data/command.log" || {
+  status=$?
+  tail -40 "$log"
+  echo "--- the last lines of the command ---"
+  grep -v '^{"level"' "$data/command.log" | tail -60
+  exit "$status"
+}
