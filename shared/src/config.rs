@@ -41,6 +41,9 @@ pub struct Config {
     pub deletion: DeletionConfig,
     /// The social logins (see `oauth`).
     pub oauth: crate::oauth::OAuthConfig,
+    /// `ROLECHAT_CLOCK_FILE`: a file holding seconds to shift the clock by, for browser tests
+    /// that move to the next day. Only with `DYNAMODB_ENDPOINT` (a local stack): refused in AWS.
+    pub clock_file: Option<std::path::PathBuf>,
 }
 
 /// How the deletion worker paces itself.
@@ -241,7 +244,16 @@ impl Config {
         };
 
         let oauth = crate::oauth::OAuthConfig::from_lookup(get)?;
+        let dynamodb_endpoint = get("DYNAMODB_ENDPOINT");
+        let clock_file = get("ROLECHAT_CLOCK_FILE").map(std::path::PathBuf::from);
+        if clock_file.is_some() && dynamodb_endpoint.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "ROLECHAT_CLOCK_FILE",
+                problem: "is for a local stack only (with DYNAMODB_ENDPOINT)".into(),
+            });
+        }
         Ok(Config {
+            clock_file,
             oauth,
             tutor,
             daily_turns,
@@ -252,7 +264,7 @@ impl Config {
             max_words,
             deletion,
             auth_rate_per_minute,
-            dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
+            dynamodb_endpoint,
             table_prefix: get("ROLECHAT_TABLE_PREFIX")
                 .unwrap_or_else(|| DEFAULT_TABLE_PREFIX.into()),
             jwt_secret,

@@ -91,13 +91,11 @@ impl AppState {
                 .map_err(StartupError::Secret)?;
         }
         let store = Store::new(dynamodb, Tables::with_prefix(&config.table_prefix));
-        Ok(AppState::new(
-            config,
-            store,
-            &secret,
-            openai_key,
-            crate::domain::time::Clock::system(),
-        ))
+        let clock = match &config.clock_file {
+            Some(path) => crate::domain::time::Clock::from_file(path.clone()),
+            None => crate::domain::time::Clock::system(),
+        };
+        Ok(AppState::new(config, store, &secret, openai_key, clock))
     }
 
     /// `from_env` for functions that read no token and call no model (`health`, `fallback`):

@@ -144,6 +144,8 @@ pub enum UiLanguage {
 
 text_enum!(UiLanguage);
 
+pub(crate) use text_enum;
+
 impl UiLanguage {
     pub const ALL: &[UiLanguage] = Self::VARIANTS;
 

@@ -3,6 +3,7 @@
 
 pub mod cursor;
 pub mod language;
+pub mod learner;
 pub mod report;
 pub mod room;
 pub mod scenarios;

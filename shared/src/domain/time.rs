@@ -1,5 +1,8 @@
 //! Timestamps as the contract writes them: RFC 3339, UTC, whole seconds (`2026-11-22T10:54:00Z`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use time::OffsetDateTime;
 use time::macros::format_description;
 
@@ -9,12 +12,15 @@ pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-/// The time the application goes by: the system's, or the system's shifted by a fixed amount
-/// (a test starts at noon, far from the edges of the day, the hour and the minute that quotas
-/// and rate limits count in, instead of waiting on the wall clock to leave one).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The time the application goes by: the system's, or the system's shifted by an amount a test
+/// sets (a test starts at noon, far from the edges of the day, the hour and the minute that quotas
+/// and rate limits count in, and moves to the next day to see a streak go on). Clones share the
+/// shift. On a local stack, `ROLECHAT_CLOCK_FILE` names a file holding the shift in seconds, read
+/// at every tick, so browser tests can move every function's clock at once.
+#[derive(Debug, Clone, Default)]
 pub struct Clock {
-    shift: time::Duration,
+    shift_ms: Arc<AtomicI64>,
+    file: Option<Arc<std::path::PathBuf>>,
 }
 
 impl Clock {
@@ -24,7 +30,9 @@ impl Clock {
 
     /// The system's time moved by `shift`; it goes on ticking.
     pub fn shifted(shift: time::Duration) -> Self {
-        Clock { shift }
+        let clock = Clock::default();
+        clock.advance(shift);
+        clock
     }
 
     /// The system's time moved to the nearest noon (UTC): at most twelve hours away.
@@ -36,11 +44,33 @@ impl Clock {
             shift if shift < -time::Duration::hours(12) => shift + time::Duration::DAY,
             shift => shift,
         };
-        Clock { shift }
+        Clock::shifted(shift)
+    }
+
+    /// The system's time shifted by the seconds written in `path` (none while it is missing or
+    /// unreadable).
+    pub fn from_file(path: std::path::PathBuf) -> Self {
+        Clock {
+            file: Some(Arc::new(path)),
+            ..Clock::default()
+        }
+    }
+
+    /// Moves this clock, and every clone of it, by `by`.
+    pub fn advance(&self, by: time::Duration) {
+        self.shift_ms
+            .fetch_add(by.whole_milliseconds() as i64, Ordering::Relaxed);
     }
 
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + self.shift
+        let mut shift = time::Duration::milliseconds(self.shift_ms.load(Ordering::Relaxed));
+        if let Some(path) = &self.file
+            && let Ok(text) = std::fs::read_to_string(path.as_path())
+            && let Ok(seconds) = text.trim().parse::<i64>()
+        {
+            shift += time::Duration::seconds(seconds);
+        }
+        OffsetDateTime::now_utc() + shift
     }
 }
 

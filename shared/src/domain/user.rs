@@ -88,6 +88,13 @@ pub struct User {
     pub linked_logins: Vec<LinkedLogin>,
     /// Whether the (generated) username may still be changed, once.
     pub username_changeable: bool,
+    /// Where the learner's day begins: their streak and daily goal count in it.
+    pub time_zone: String,
+    pub daily_goal: crate::domain::learner::DailyGoal,
+    /// What they study, once chosen at onboarding: the defaults of every form.
+    pub study: Option<crate::domain::learner::Study>,
+    /// Whether onboarding was finished or skipped: the site offers it until then.
+    pub onboarded: bool,
 }
 
 /// A provider account linked to the user, as the account page shows it.

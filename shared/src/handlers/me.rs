@@ -8,7 +8,8 @@ use serde_json::json;
 use super::AuthGuard;
 use crate::AppState;
 use crate::auth::verify_password;
-use crate::domain::language::UiLanguage;
+use crate::domain::language::{Language, Level, UiLanguage};
+use crate::domain::learner::{DailyGoal, Reason, Study, TimeZone};
 use crate::domain::user::{Username, display_name};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::{HandlerResult, json_response, no_content, parse_json};
@@ -46,6 +47,28 @@ struct ProfileFields {
     /// With `username`: the current password, unless the session signed in recently.
     #[serde(default)]
     password: Option<String>,
+    #[serde(default)]
+    time_zone: Option<String>,
+    #[serde(default)]
+    daily_goal: Option<GoalFields>,
+    #[serde(default)]
+    study: Option<StudyFields>,
+    #[serde(default)]
+    onboarded: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct GoalFields {
+    unit: String,
+    amount: i64,
+}
+
+#[derive(Deserialize)]
+struct StudyFields {
+    language: String,
+    level: String,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 async fn update(state: &AppState, user: &Authenticated, req: &Request) -> HandlerResult {
@@ -65,6 +88,28 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
             }
             Some(Some(code)) => errors.check("native_language", UiLanguage::parse(&code)),
         },
+        time_zone: fields
+            .time_zone
+            .and_then(|zone| errors.check("time_zone", TimeZone::parse(&zone))),
+        daily_goal: fields
+            .daily_goal
+            .and_then(|goal| errors.check("daily_goal", DailyGoal::parse(&goal.unit, goal.amount))),
+        study: fields.study.and_then(|study| {
+            let language = errors.check("study.language", Language::parse(&study.language));
+            let level = errors.check("study.level", Level::parse(&study.level));
+            let reason = match study.reason {
+                None => Some(None),
+                Some(reason) => errors
+                    .check("study.reason", Reason::parse(&reason))
+                    .map(Some),
+            };
+            Some(Study {
+                language: language?,
+                level: level?,
+                reason: reason?,
+            })
+        }),
+        onboarded: fields.onboarded,
     };
     let username = match fields.username {
         None => None,
@@ -123,6 +168,10 @@ async fn rename(
     if let Some(language) = change.native_language {
         renamed.native_language = language;
     }
+    renamed.time_zone = change.time_zone.or(renamed.time_zone);
+    renamed.daily_goal = change.daily_goal.or(renamed.daily_goal);
+    renamed.study = change.study.or(renamed.study);
+    renamed.onboarded = change.onboarded.unwrap_or(renamed.onboarded);
     let (mut session, token) = crate::services::session::start(
         &state.tokens,
         state.config.session_ttl,

@@ -376,6 +376,10 @@ async fn new_user(
             display_name: None,
             native_language,
             session_generation: 0,
+            time_zone: None,
+            daily_goal: None,
+            study: None,
+            onboarded: false,
             identities: vec![LinkedIdentity {
                 provider: provider.name.to_owned(),
                 subject: who.subject.clone(),

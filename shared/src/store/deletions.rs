@@ -89,6 +89,7 @@ impl DeletionJob {
             (JobKind::Account, _) => vec![
                 Part::Rooms(self.owner.clone()),
                 Part::Notebook(self.owner.clone()),
+                Part::Learning(self.owner.clone()),
                 Part::Sessions(self.owner.clone()),
                 Part::Counters(self.owner.clone()),
             ],
@@ -105,6 +106,8 @@ pub enum Part {
     Counters(String),
     /// Their vocabulary partition.
     Notebook(String),
+    /// Their learning partition: days, totals, facts.
+    Learning(String),
     /// Their rooms partition: every room and message.
     Rooms(String),
     /// One room's items: its messages, then the room.
@@ -447,6 +450,7 @@ impl Store {
                 &["pk", "sk"][..],
                 "pk = :key",
             ),
+            Part::Learning(_) => (&self.tables.learning, None, &["pk", "sk"][..], "pk = :key"),
             Part::Rooms(_) => (&self.tables.rooms, None, &["pk", "sk"][..], "pk = :key"),
             Part::Room(..) => (
                 &self.tables.rooms,
@@ -459,6 +463,7 @@ impl Store {
             Part::Sessions(user)
             | Part::Counters(user)
             | Part::Notebook(user)
+            | Part::Learning(user)
             | Part::Rooms(user) => {
                 vec![(":key", user.clone())]
             }

@@ -6,6 +6,7 @@
 mod aids;
 mod deletions;
 mod identities;
+mod learning;
 mod limits;
 mod owner;
 mod rooms;
@@ -17,6 +18,7 @@ mod vocabulary;
 
 pub use deletions::{Budget, DeletionJob, JobKind, Part, Progress};
 pub use identities::{LinkError, LoginCode, OAuthState, PendingLink, RenameError};
+pub use learning::{Activity, Counters, DayRecord, FactRecord, FactRefusal, RecordError, Totals};
 pub use limits::Ceiling;
 pub use rooms::{MessageRecord, OpenedRoom, Page, RoomRecord, message_sk, room_sk};
 pub use sessions::SessionRecord;
@@ -114,6 +116,7 @@ pub struct Tables {
     pub limits: String,
     pub logins: String,
     pub vocabulary: String,
+    pub learning: String,
     pub deletions: String,
 }
 
@@ -126,6 +129,7 @@ impl Tables {
             limits: schema::LIMITS.table_name(prefix),
             logins: schema::LOGINS.table_name(prefix),
             vocabulary: schema::VOCABULARY.table_name(prefix),
+            learning: schema::LEARNING.table_name(prefix),
             deletions: schema::DELETIONS.table_name(prefix),
         }
     }

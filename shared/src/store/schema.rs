@@ -169,8 +169,22 @@ pub const BY_LANGUAGE: LocalIndex = LocalIndex {
     sort_key: "language_key",
 };
 
+/// What a learner's study adds up to, in their partition: a day's counters (`sk = "day#{day}"`,
+/// the learner's calendar day, so a range of days is one query), the totals with the streak
+/// (`sk = "total"`), and the facts they shared (`sk = "fact#{id}"`).
+pub const LEARNING: TableDef = TableDef {
+    name: "learning",
+    resource: "LearningTable",
+    partition_key: "pk",
+    sort_key: Some("sk"),
+    ttl_attribute: None,
+    local_indexes: &[],
+    global_indexes: &[],
+    stream: false,
+};
+
 pub const ALL_TABLES: &[TableDef] = &[
-    USERS, SESSIONS, ROOMS, LIMITS, LOGINS, VOCABULARY, DELETIONS,
+    USERS, SESSIONS, ROOMS, LIMITS, LOGINS, VOCABULARY, LEARNING, DELETIONS,
 ];
 
 impl TableDef {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SessionRecord, Store, StoreError, failed_condition, s};
 use crate::domain::language::UiLanguage;
+use crate::domain::learner::{DailyGoal, Study, TimeZone};
 use crate::domain::user::User;
 use crate::store::Owner;
 
@@ -45,6 +46,17 @@ pub struct UserRecord {
     pub native_language: UiLanguage,
     #[serde(default)]
     pub session_generation: u64,
+    /// Where the learner's day begins (their streak and daily goal); UTC until they say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_goal: Option<DailyGoal>,
+    /// What they study, from onboarding: the defaults of every form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<Study>,
+    /// Whether onboarding was finished or skipped.
+    #[serde(default)]
+    pub onboarded: bool,
 }
 
 fn default_native_language() -> UiLanguage {
@@ -85,7 +97,19 @@ impl UserRecord {
                 })
                 .collect(),
             username_changeable: self.username_changeable,
+            time_zone: self.time_zone().as_str().to_owned(),
+            daily_goal: self.daily_goal(),
+            study: self.study,
+            onboarded: self.onboarded,
         }
+    }
+
+    pub fn time_zone(&self) -> TimeZone {
+        self.time_zone.clone().unwrap_or_else(TimeZone::utc)
+    }
+
+    pub fn daily_goal(&self) -> DailyGoal {
+        self.daily_goal.unwrap_or_else(DailyGoal::default_goal)
     }
 
     /// How the user can log in: `password`, then each linked provider.
@@ -218,6 +242,10 @@ pub struct ProfileChange {
     /// `Some(None)` removes the display name.
     pub display_name: Option<Option<String>>,
     pub native_language: Option<UiLanguage>,
+    pub time_zone: Option<TimeZone>,
+    pub daily_goal: Option<DailyGoal>,
+    pub study: Option<Study>,
+    pub onboarded: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -392,6 +420,29 @@ impl Store {
         if let Some(language) = change.native_language {
             set.push("native_language = :language");
             request = request.expression_attribute_values(":language", s(language.code()));
+        }
+        if let Some(zone) = &change.time_zone {
+            set.push("time_zone = :zone");
+            request = request.expression_attribute_values(":zone", s(zone.as_str()));
+        }
+        if let Some(goal) = &change.daily_goal {
+            set.push("daily_goal = :goal");
+            request = request.expression_attribute_values(
+                ":goal",
+                serde_dynamo::to_attribute_value(goal).map_err(StoreError::from)?,
+            );
+        }
+        if let Some(study) = &change.study {
+            set.push("study = :study");
+            request = request.expression_attribute_values(
+                ":study",
+                serde_dynamo::to_attribute_value(study).map_err(StoreError::from)?,
+            );
+        }
+        if let Some(onboarded) = change.onboarded {
+            set.push("onboarded = :onboarded");
+            request =
+                request.expression_attribute_values(":onboarded", AttributeValue::Bool(onboarded));
         }
         let mut expression = String::new();
         if !set.is_empty() {
