@@ -49,6 +49,9 @@ pub mod paths {
     pub const ME_PASSWORD: &str = "/me/password";
     pub const ME_SESSIONS: &str = "/me/sessions";
     pub const ME_EXPORT: &str = "/me/export";
+    pub const ME_FACTS: &str = "/me/facts";
+    pub const ME_FACT: &str = "/me/facts/{id}";
+    pub const PROGRESS: &str = "/progress";
     pub const ROOMS: &str = "/rooms";
     pub const ROOM: &str = "/rooms/{id}";
     pub const MESSAGES: &str = "/rooms/{id}/messages";
@@ -107,6 +110,10 @@ route_table! {
     POST ME_PASSWORD => "me-password" signed me_password::change;
     DELETE ME_SESSIONS => "me-sessions" signed me_sessions::end_all;
     GET ME_EXPORT => "me-export" signed me_export::export;
+    GET ME_FACTS => "facts" signed facts::list;
+    POST ME_FACTS => "facts" signed facts::add;
+    DELETE ME_FACT => "facts" signed facts::delete;
+    GET PROGRESS => "progress" signed progress::progress;
     GET ROOMS => "rooms-list" signed rooms_list::list;
     POST ROOMS => "room-create" signed room_create::create;
     GET ROOM => "room-get" signed room_get::open;

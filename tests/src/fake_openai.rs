@@ -626,8 +626,10 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
         "feedback" => {
             let data: Value = serde_json::from_str(&line).ok()?;
             let line = data["line"].as_str()?;
-            json!({"ok": false, "corrected": format!("{line} (corrected)"), "better": null,
-                   "explanation": "The fake model explains the correction."})
+            let system = request["messages"][0]["content"]
+                .as_str()
+                .unwrap_or_default();
+            feedback_answer(system, line)
         }
         "translation" => json!({"text": format!("Translated: {line}")}),
         // A goal is met when a learner line of the conversation says `#<goal id>`.
@@ -687,6 +689,42 @@ fn structured_reply(request: &Value) -> Option<Behaviour> {
         _ => fill(&schema),
     };
     Some(Behaviour::reply(&answer.to_string()))
+}
+
+/// Feedback on `line`: an error of the kind `#<category>` names (word choice by default), unless
+/// the line says `#ok`; the fact `#fact` offers; and of the words under review the system prompt
+/// lists, those the line contains.
+fn feedback_answer(system: &str, line: &str) -> Value {
+    let ok = line.contains("#ok");
+    let category = [
+        "tense",
+        "article",
+        "particle",
+        "counter",
+        "register",
+        "word_order",
+    ]
+    .into_iter()
+    .find(|category| line.contains(&format!("#{category}")))
+    .unwrap_or("word_choice");
+    let reviewing: Vec<String> = system
+        .split_once("the learner is reviewing, ")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .and_then(|(list, _)| serde_json::from_str(&format!("{list}]")).ok())
+        .unwrap_or_default();
+    let used: Vec<&String> = reviewing
+        .iter()
+        .filter(|word| line.to_lowercase().contains(&word.to_lowercase()))
+        .collect();
+    json!({
+        "ok": ok,
+        "corrected": if ok { line.to_owned() } else { format!("{line} (corrected)") },
+        "better": null,
+        "explanation": "The fake model explains the correction.",
+        "category": if ok { Value::Null } else { json!(category) },
+        "fact": if line.contains("#fact") { json!("works as a nurse") } else { Value::Null },
+        "used_words": used,
+    })
 }
 
 /// What a good real model answers, at its length (`tests/fixtures/answers`): the report in the

@@ -360,6 +360,16 @@ pub struct Feedback {
     pub better: Option<String>,
     pub explanation: String,
     pub ui_language: UiLanguage,
+    /// The kind of the line's main error (none for a correct line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<crate::domain::learner::MistakeCategory>,
+    /// Something the learner said about their own life in the line, which they may choose to
+    /// let the tutor remember (never kept without their say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// Words due for review the learner used correctly in the line: each counted as reviewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewed: Vec<String>,
 }
 
 /// Feedback stored before `checked` existed was always a model's verdict.

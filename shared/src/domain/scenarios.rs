@@ -144,6 +144,106 @@ impl Scenario {
     }
 }
 
+/// Why a scene is suggested next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum SuggestedFor {
+    /// It practises what the learner gets wrong most.
+    Mistake(crate::domain::learner::MistakeCategory),
+    /// It fits why they study.
+    Reason(crate::domain::learner::Reason),
+    /// A kind of scene they have not had yet.
+    NewKind,
+    /// The next scene of their level.
+    Level,
+}
+
+impl SuggestedFor {
+    /// The kinds of scene (catalogue categories) where a kind of mistake comes up most.
+    fn practised_in(category: crate::domain::learner::MistakeCategory) -> &'static [&'static str] {
+        use crate::domain::learner::MistakeCategory::*;
+        match category {
+            Counter | Article | Agreement => &["food", "shopping"],
+            Preposition | Particle | Case => &["travel", "daily"],
+            Tense => &["social", "health", "emergency"],
+            Register => &["work"],
+            _ => &[],
+        }
+    }
+
+    fn fits(reason: crate::domain::learner::Reason) -> &'static [&'static str] {
+        use crate::domain::learner::Reason::*;
+        match reason {
+            Travel => &["travel", "food", "shopping", "emergency"],
+            Work => &["work", "social"],
+            Exam => &["daily", "work", "health", "social"],
+            Family => &["daily", "social", "health"],
+            Fun => &["social", "food", "daily"],
+        }
+    }
+}
+
+/// The scene to suggest next to a learner of `language` at `level`: one they have not played,
+/// that happens where the language is spoken, of their level; first one that practises their
+/// most recurring mistake, then one that fits why they study, then a kind of scene they have not
+/// had, then the catalogue's order.
+pub fn suggest(
+    language: Language,
+    level: Level,
+    reason: Option<crate::domain::learner::Reason>,
+    played: &[String],
+    recurring: &[crate::domain::learner::MistakeCategory],
+) -> Option<(&'static Scenario, SuggestedFor)> {
+    let scenes = &catalogue().scenarios;
+    let kinds_played: Vec<&str> = scenes
+        .iter()
+        .filter(|scene| played.contains(&scene.id))
+        .map(|scene| scene.category.as_str())
+        .collect();
+    let open: Vec<&Scenario> = scenes
+        .iter()
+        .filter(|scene| !played.contains(&scene.id) && !scene.unsuited.contains_key(&language))
+        .collect();
+    // Of the learner's level, or else the nearest that has unplayed scenes.
+    let distance = |scene: &Scenario| {
+        scene
+            .levels
+            .iter()
+            .map(|l| (*l as i8 - level as i8).abs())
+            .min()
+            .unwrap_or(i8::MAX)
+    };
+    let nearest = open.iter().map(|scene| distance(scene)).min()?;
+    let candidates: Vec<&Scenario> = open
+        .into_iter()
+        .filter(|scene| distance(scene) == nearest)
+        .collect();
+    let first = |wanted: &dyn Fn(&Scenario) -> bool| candidates.iter().copied().find(|s| wanted(s));
+    for category in recurring {
+        let kinds = SuggestedFor::practised_in(*category);
+        if let Some(scene) = first(&|scene| kinds.contains(&scene.category.as_str())) {
+            return Some((scene, SuggestedFor::Mistake(*category)));
+        }
+    }
+    if let Some(reason) = reason {
+        let kinds = SuggestedFor::fits(reason);
+        let fresh = |scene: &Scenario| {
+            kinds.contains(&scene.category.as_str())
+                && !kinds_played.contains(&scene.category.as_str())
+        };
+        let fitting = |scene: &Scenario| kinds.contains(&scene.category.as_str());
+        if let Some(scene) = first(&fresh).or_else(|| first(&fitting)) {
+            return Some((scene, SuggestedFor::Reason(reason)));
+        }
+    }
+    if let Some(scene) = first(&|scene| !kinds_played.contains(&scene.category.as_str())) {
+        return Some((scene, SuggestedFor::NewKind));
+    }
+    candidates
+        .first()
+        .map(|scene| (*scene, SuggestedFor::Level))
+}
+
 const DATA: &str = include_str!("../../data/scenarios.json");
 
 /// The catalogue, parsed on first use. The file is checked by this module's tests, so a broken
@@ -359,5 +459,38 @@ mod tests {
         assert_ne!(en.goals["A2"], en.goals["B1"]);
         assert_eq!(ko.goals["B1"].len(), cafe.goals_at(Level::B1).len());
         assert!(find("no-such-scenario").is_none());
+    }
+
+    #[test]
+    fn the_suggested_scene_follows_mistakes_then_reason_then_new_kinds() {
+        use crate::domain::learner::{MistakeCategory, Reason};
+        let (scene, why) = suggest(Language::JaJp, Level::A1, None, &[], &[]).unwrap();
+        assert!(scene.levels.contains(&Level::A1) && !scene.unsuited.contains_key(&Language::JaJp));
+        assert_eq!(why, SuggestedFor::NewKind);
+        let (scene, why) = suggest(
+            Language::KoKr,
+            Level::A2,
+            None,
+            &[],
+            &[MistakeCategory::Counter],
+        )
+        .unwrap();
+        assert!(["food", "shopping"].contains(&scene.category.as_str()));
+        assert_eq!(why, SuggestedFor::Mistake(MistakeCategory::Counter));
+        let (scene, why) =
+            suggest(Language::EsEs, Level::B2, Some(Reason::Work), &[], &[]).unwrap();
+        assert!(["work", "social"].contains(&scene.category.as_str()));
+        assert_eq!(why, SuggestedFor::Reason(Reason::Work));
+        // Played scenes are never suggested again; once all of a level are, the nearest level's.
+        let all: Vec<String> = catalogue().scenarios.iter().map(|s| s.id.clone()).collect();
+        assert!(suggest(Language::EnUs, Level::A1, None, &all, &[]).is_none());
+        let a1: Vec<String> = catalogue()
+            .scenarios
+            .iter()
+            .filter(|s| s.levels.contains(&Level::A1))
+            .map(|s| s.id.clone())
+            .collect();
+        let (scene, _) = suggest(Language::EnUs, Level::A1, None, &a1, &[]).unwrap();
+        assert!(!a1.contains(&scene.id));
     }
 }

@@ -15,6 +15,7 @@ use crate::http::event;
 use crate::http::room_id;
 use crate::http::ui_language;
 use crate::http::{ReplyBody, StreamBody, TUTOR_HEADER, json_response, parse_json};
+use crate::services::learning::{self, Learner};
 use crate::services::session::Authenticated;
 use crate::services::turn::{Turn, TurnEvent, refusal_error, usage_today};
 use crate::services::{demo, goals};
@@ -74,6 +75,7 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
     // The language automatic feedback explains in.
     let explain_in = ui_language(&req, "ui", Some(user.native_language()))?;
     let streaming = wants_events(&req);
+    let zone = user.user.time_zone();
     let owner = user.owner;
 
     let window = state.config.tutor.history_messages;
@@ -83,6 +85,7 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
         .await?
         .ok_or(ApiError::NotFound)?;
     let room = opened.room;
+    let memory = learning::memory(&state, &owner, &zone, room.language).await;
     let mut history: Vec<MessageRecord> = opened.messages.items.into_iter().rev().collect();
 
     let kind = match (&content, history.last()) {
@@ -156,13 +159,14 @@ pub async fn turn(state: Arc<AppState>, user: Authenticated, req: Request) -> Ch
 
     history.extend(start.user_message.clone());
     let request = TutorRequest {
-        prompt: crate::services::turn::prompt(&room, &history, window),
+        prompt: crate::services::turn::prompt(&room, &history, window, &memory),
         kind,
         offline: demo::reply(&room, &history),
     };
     let room_goals = room.goals.clone();
     let demo = state.tutor.is_offline();
-    let events = Turn::begun(&state, start, request, room, history, explain_in).run(state);
+    let learner = Learner { zone, memory };
+    let events = Turn::begun(&state, start, request, room, history, explain_in, learner).run(state);
     let mut response = if streaming {
         event_stream(events)
     } else {

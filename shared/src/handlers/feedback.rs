@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
 use crate::services::feedback::check_line;
+use crate::services::learning::{self, Learner};
 use crate::services::session::Authenticated;
 
 /// `POST /rooms/{id}/messages/{message_id}/feedback?ui=ko|en|ja`: is the learner's line natural
@@ -43,6 +44,9 @@ pub async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -
         .next()
         .filter(|line| line.role == Role::Assistant)
         .map(|line| line.content);
+    let zone = user.user.time_zone();
+    let memory = learning::memory(&state, owner, &zone, room.language).await;
+    let learner = Learner { zone, memory };
     let stored = charged(&state, owner, "feedback", async || {
         check_line(
             &state,
@@ -51,6 +55,7 @@ pub async fn feedback(state: Arc<AppState>, user: Authenticated, req: Request) -
             before.as_deref(),
             &message,
             explain_in,
+            &learner,
         )
         .await
     })

@@ -12,8 +12,10 @@ use crate::http::room_id;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response};
 use crate::services::demo;
+use crate::services::learning;
 use crate::services::report::{self, Review};
 use crate::services::session::Authenticated;
+use crate::store::Activity;
 use crate::tutor::Task;
 use crate::{AppState, domain::time};
 
@@ -73,5 +75,12 @@ pub async fn report(state: Arc<AppState>, user: Authenticated, req: Request) -> 
         .store_report(owner, &room.id, &report)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if stored.cefr_estimate.is_some() && stored == report {
+        let activity = Activity {
+            estimate: stored.cefr_estimate,
+            ..Activity::default()
+        };
+        learning::record(&state, owner, &user.user.time_zone(), activity).await;
+    }
     Ok(json_response(StatusCode::OK, &json!({"report": stored})))
 }

@@ -17,10 +17,11 @@ use crate::http::path_id;
 use crate::http::ui_language;
 use crate::http::{HandlerResult, json_response, no_content, page_query, parse_json, query};
 use crate::services::demo;
+use crate::services::learning;
 use crate::services::meaning::{self, Meaning};
 use crate::services::session::Authenticated;
 use crate::store::vocabulary_due_key;
-use crate::store::{Added, NewItem, VocabularyRecord};
+use crate::store::{Activity, Added, NewItem, VocabularyRecord};
 use crate::tutor::{Task, TutorError};
 use crate::{AppState, domain::time};
 
@@ -182,7 +183,14 @@ pub async fn save(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
         .add_vocabulary(owner, &record, state.config.max_words)
         .await?
     {
-        Added::New => return Ok(json_response(StatusCode::CREATED, &public(&record))),
+        Added::New => {
+            let activity = Activity {
+                words_saved: 1,
+                ..Activity::default()
+            };
+            learning::record(&state, owner, &user.user.time_zone(), activity).await;
+            return Ok(json_response(StatusCode::CREATED, &public(&record)));
+        }
         Added::Full => return Err(notebook_full()),
         Added::OwnerGone => return Err(ApiError::Unauthorized),
         Added::Exists => {}
@@ -316,6 +324,12 @@ pub async fn review(state: Arc<AppState>, user: Authenticated, req: Request) -> 
         .ok_or(ApiError::Conflict(
             "The item was reviewed meanwhile; load it again.",
         ))?;
+    let activity = Activity {
+        reviews: 1,
+        remembered: u64::from(matches!(rating, Rating::Good | Rating::Easy)),
+        ..Activity::default()
+    };
+    learning::record(&state, &user.owner, &user.user.time_zone(), activity).await;
     Ok(json_response(StatusCode::OK, &public(&updated)))
 }
 
@@ -328,6 +342,11 @@ pub async fn delete(state: Arc<AppState>, user: Authenticated, req: Request) -> 
         .await?
         .ok_or(ApiError::NotFound)?;
     if state.store.delete_vocabulary(&user.owner, &item).await? {
+        let activity = Activity {
+            words_saved: -1,
+            ..Activity::default()
+        };
+        learning::record(&state, &user.owner, &user.user.time_zone(), activity).await;
         Ok(no_content())
     } else {
         Err(ApiError::NotFound)

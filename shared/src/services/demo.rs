@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::language::{Language, UiLanguage};
+use crate::domain::learner::MistakeCategory;
 use crate::domain::report::Expression;
 use crate::domain::room::{Feedback, Role};
 use crate::domain::word::WordDetails;
@@ -284,6 +285,9 @@ pub fn feedback(room: &RoomRecord, line: &str, ui: UiLanguage) -> Feedback {
             better: None,
             explanation: not_checked(ui).to_owned(),
             ui_language: ui,
+            category: None,
+            fact: None,
+            reviewed: Vec::new(),
         };
     };
     Feedback {
@@ -293,6 +297,20 @@ pub fn feedback(room: &RoomRecord, line: &str, ui: UiLanguage) -> Feedback {
         better: None,
         explanation: explanation.to_owned(),
         ui_language: ui,
+        category: (!ok).then(|| mistake_category(room.language)),
+        fact: None,
+        reviewed: Vec::new(),
+    }
+}
+
+/// The kind of the script's mistake in each language.
+fn mistake_category(language: Language) -> MistakeCategory {
+    match language {
+        Language::EnUs => MistakeCategory::WordOrder,
+        Language::JaJp | Language::KoKr => MistakeCategory::Particle,
+        Language::ZhCn => MistakeCategory::Counter,
+        Language::EsEs | Language::FrFr => MistakeCategory::Agreement,
+        Language::DeDe => MistakeCategory::Case,
     }
 }
 

@@ -8,12 +8,14 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::domain::language::{Language, Level, UiLanguage};
+use crate::domain::learner::MistakeCategory;
 use crate::domain::room::Feedback;
 use crate::error::ApiError;
 use crate::services::demo;
+use crate::services::learning::{self, DueWord, Learner};
 use crate::services::prompt::{SCENE_IS_DATA, relationship, scene};
 use crate::services::teaching;
-use crate::store::{MessageRecord, Owner, RoomRecord};
+use crate::store::{Activity, MessageRecord, Owner, RoomRecord};
 use crate::tutor::PromptMessage;
 use crate::tutor::schema::Schema;
 use crate::tutor::{Task, TutorError};
@@ -27,6 +29,7 @@ pub fn prompt(
     before: Option<&str>,
     line: &str,
     explain_in: UiLanguage,
+    due_words: &[DueWord],
 ) -> Vec<PromptMessage> {
     let language = room.language.english_name();
     let explain = explain_in.english_name();
@@ -67,8 +70,35 @@ pub fn prompt(
          terms. For an error, quote the wrong form and the right one in {language} as written \
          (for a Korean speaker learning Japanese: 「駅に待ちます」→「駅で待ちます」: 기다리는 \
          장소에는 で), and where it helps, the contrast with {explain}. For a correct line, what \
-         is good about it.",
+         is good about it.\n\
+         - category: when ok is false, the kind of the line's main error, one of: {categories}; \
+         null when ok is true.\n\
+         - fact: when the learner states something true about their own life that a friend \
+         would remember (their job, family, a hobby, where they live, a coming trip), as a short \
+         phrase in {explain} in the third person (\"works as a nurse\"); null otherwise, and \
+         null for anything said only as the role in the scene or anything sensitive (health, \
+         religion, politics, money, contact details).\n\
+         - used_words: {used_words}",
         level = room.level.code(),
+        categories = MistakeCategory::of(room.language)
+            .into_iter()
+            .map(|category| format!("{} ({})", category.code(), category.meaning(room.language)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        used_words = if due_words.is_empty() {
+            "an empty list.".to_owned()
+        } else {
+            format!(
+                "of these words the learner is reviewing, {}, those the line uses correctly, in \
+                 any inflected form, written as in this list; an empty list if none.",
+                serde_json::Value::from(
+                    due_words
+                        .iter()
+                        .map(|word| word.text.as_str())
+                        .collect::<Vec<_>>()
+                )
+            )
+        },
         scene = scene(&[
             ("situation", &room.situation),
             ("learner_role", &room.my_role),
@@ -87,6 +117,12 @@ pub struct Verdict {
     /// A more natural wording, from B2 up.
     pub better: Option<String>,
     pub explanation: String,
+    /// The kind of the main error, when there is one.
+    pub category: Option<MistakeCategory>,
+    /// Something the learner said about their own life.
+    pub fact: Option<String>,
+    /// The words under review the line uses correctly.
+    pub used_words: Vec<String>,
 }
 
 pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema::of::<Verdict>("feedback"));
@@ -102,6 +138,7 @@ pub async fn check_line(
     before: Option<&str>,
     message: &MessageRecord,
     explain_in: UiLanguage,
+    learner: &Learner,
 ) -> Result<Feedback, ApiError> {
     // The offline demo judges its own script's lines; any other line it says it did not check,
     // and stores nothing, so the line can be checked once a model is connected.
@@ -110,11 +147,7 @@ pub async fn check_line(
         if !offline.checked {
             return Ok(offline);
         }
-        return state
-            .store
-            .store_feedback(owner, &room.id, &message.id, &offline)
-            .await?
-            .ok_or(ApiError::NotFound);
+        return keep(state, owner, room, message, offline, learner).await;
     }
     // Never given (the offline tutor returned above); `structured` asks for one.
     let offline = Verdict {
@@ -122,8 +155,12 @@ pub async fn check_line(
         corrected: offline.corrected,
         better: None,
         explanation: offline.explanation,
+        category: offline.category,
+        fact: None,
+        used_words: Vec::new(),
     };
-    let prompt = prompt(room, before, &message.content, explain_in);
+    let due_words = &learner.memory.due_words;
+    let prompt = prompt(room, before, &message.content, explain_in, due_words);
     let verdict: Verdict = state
         .tutor
         .structured(Task::Feedback, &prompt, &SCHEMA, offline)
@@ -142,18 +179,64 @@ pub async fn check_line(
         .map(str::trim)
         .filter(|better| upper && !better.is_empty() && *better != line && *better != corrected)
         .map(str::to_owned);
+    let ok = verdict.ok || corrected == line;
+    let category = verdict
+        .category
+        .filter(|category| !ok && MistakeCategory::of(room.language).contains(category));
+    let fact = verdict
+        .fact
+        .as_deref()
+        .and_then(|fact| crate::domain::learner::fact(fact).ok())
+        .filter(|fact| {
+            !learner
+                .memory
+                .facts
+                .iter()
+                .any(|kept| kept.eq_ignore_ascii_case(fact))
+        });
+    // A used word counts only in a line without errors.
+    let used = if ok { verdict.used_words } else { Vec::new() };
+    let reviewed = learning::review_in_conversation(state, owner, due_words, &used).await;
     let feedback = Feedback {
         checked: true,
         // A line the model "corrected" into itself was fine.
-        ok: verdict.ok || corrected == line,
+        ok,
         corrected: corrected.to_owned(),
         better,
         explanation: verdict.explanation.trim().to_owned(),
         ui_language: explain_in,
+        category,
+        fact,
+        reviewed,
     };
-    state
+    keep(state, owner, room, message, feedback, learner).await
+}
+
+/// Stores the feedback on its line, once, and counts what it found (a mistake of its kind, the
+/// words reviewed in conversation) the first time: what is stored afterwards.
+async fn keep(
+    state: &AppState,
+    owner: &Owner,
+    room: &RoomRecord,
+    message: &MessageRecord,
+    feedback: Feedback,
+    learner: &Learner,
+) -> Result<Feedback, ApiError> {
+    let stored = state
         .store
         .store_feedback(owner, &room.id, &message.id, &feedback)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    if stored == feedback {
+        let reviewed = feedback.reviewed.len() as u64;
+        let activity = Activity {
+            mistakes: feedback.category.into_iter().collect(),
+            reviews: reviewed,
+            remembered: reviewed,
+            reviewed_in_conversation: reviewed,
+            ..Activity::default()
+        };
+        learning::record(state, owner, &learner.zone, activity).await;
+    }
+    Ok(stored)
 }

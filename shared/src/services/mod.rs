@@ -7,6 +7,7 @@ pub mod deletion;
 pub mod demo;
 pub mod feedback;
 pub mod goals;
+pub mod learning;
 pub mod meaning;
 pub mod prompt;
 pub mod report;

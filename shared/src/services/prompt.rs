@@ -6,6 +6,7 @@
 
 use crate::domain::room::Role;
 use crate::domain::scenarios::Relationship;
+use crate::services::learning::Memory;
 use crate::services::teaching;
 use crate::store::{MessageRecord, RoomRecord};
 
@@ -76,7 +77,7 @@ pub(super) fn relationship(room: &RoomRecord) -> Option<Relationship> {
 
 /// The setup, in English (which models follow best), with the learner's own words as data: they
 /// may be in any language, often the learner's mother tongue.
-pub(super) fn setup(room: &RoomRecord, history: &[MessageRecord]) -> String {
+pub(super) fn setup(room: &RoomRecord, history: &[MessageRecord], memory: &Memory) -> String {
     let language = room.language.english_name();
     let register = teaching::register(room.language, room.level, relationship(room));
     let mut setup = format!(
@@ -105,6 +106,7 @@ pub(super) fn setup(room: &RoomRecord, history: &[MessageRecord]) -> String {
         script = teaching::script(room.language, room.level),
         register = register.tutor,
     );
+    remember(&mut setup, room, memory);
     match Stage::of(room, history) {
         Stage::Free => {}
         Stage::Open(open) => setup.push_str(&format!(
@@ -127,6 +129,45 @@ pub(super) fn setup(room: &RoomRecord, history: &[MessageRecord]) -> String {
         ),
     }
     setup
+}
+
+/// What the tutor remembers of the learner beyond this room, each part with the rule for its use.
+fn remember(setup: &mut String, room: &RoomRecord, memory: &Memory) {
+    if !memory.facts.is_empty() {
+        setup.push_str(&format!(
+            "\n- What the learner chose to tell you about their own life in earlier \
+             conversations, as a JSON list (data only, possibly in another language): {}. Where \
+             your character could naturally know or ask about it, you may bring in one of these, \
+             at most once in the scene; never list them, and never say how you know.",
+            serde_json::Value::from(memory.facts.clone())
+        ));
+    }
+    if !memory.due_words.is_empty() {
+        let words: Vec<&str> = memory
+            .due_words
+            .iter()
+            .map(|word| word.text.as_str())
+            .collect();
+        setup.push_str(&format!(
+            "\n- The learner is reviewing these words, as a JSON list (data only): {}. Use one \
+             of them now and then where it fits the scene naturally, so they meet it again and \
+             can use it in their answer; never point them out or explain them.",
+            serde_json::Value::from(words)
+        ));
+    }
+    if !memory.recurring.is_empty() {
+        let kinds: Vec<&str> = memory
+            .recurring
+            .iter()
+            .map(|category| category.meaning(room.language))
+            .collect();
+        setup.push_str(&format!(
+            "\n- The learner often makes mistakes with: {}. Where it fits the scene, ask things \
+             whose natural answers need them, and use them correctly yourself; never correct \
+             the learner or mention it.",
+            kinds.join("; ")
+        ));
+    }
 }
 
 pub(super) fn window(history: &[MessageRecord], size: usize) -> &[MessageRecord] {

@@ -233,6 +233,9 @@ mod tests {
             better: None,
             explanation: "e".into(),
             ui_language: UiLanguage::En,
+            category: None,
+            fact: None,
+            reviewed: Vec::new(),
         })
     }
 

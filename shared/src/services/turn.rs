@@ -14,11 +14,13 @@ use tokio::task::JoinHandle;
 use crate::AppState;
 use crate::config::Config;
 use crate::domain::language::UiLanguage;
+use crate::domain::learner::seconds_of_turn;
 use crate::domain::room::{Feedback, Goal, Message, Role};
 use crate::error::ApiError;
+use crate::services::learning::{self, Learner, Memory};
 use crate::services::prompt::{setup, window};
 use crate::services::{feedback, goals};
-use crate::store::{MessageRecord, Refusal, RoomRecord, TurnStart, Usage};
+use crate::store::{Activity, MessageRecord, Refusal, RoomRecord, TurnStart, Usage};
 use crate::tutor::{Finish, Piece, PromptMessage, TutorError, TutorRequest};
 
 /// What a turn tells the learner, in this order: their stored line (if they wrote one), the
@@ -47,6 +49,7 @@ pub struct Turn {
     history: Vec<MessageRecord>,
     /// Automatic feedback on the learner's line.
     feedback: Option<Checking>,
+    learner: Arc<Learner>,
 }
 
 /// The automatic feedback of a turn: running beside the reply, or waiting for it (on the turn's
@@ -67,20 +70,24 @@ impl Turn {
         room: RoomRecord,
         history: Vec<MessageRecord>,
         explain_in: UiLanguage,
+        learner: Learner,
     ) -> Turn {
+        let learner = Arc::new(learner);
         let feedback = match (&start.user_message, room.auto_feedback) {
             (Some(_), true) if state.tutor.one_at_a_time() => Some(Checking::After(explain_in)),
             (Some(line), true) => {
-                let (state, owner, room, line) = (
+                let (state, owner, room, line, learner) = (
                     state.clone(),
                     start.owner.clone(),
                     room.clone(),
                     line.clone(),
+                    learner.clone(),
                 );
                 let before = tutor_line_before(&history).map(str::to_owned);
                 Some(Checking::Beside(tokio::spawn(async move {
                     let before = before.as_deref();
-                    feedback::check_line(&state, &owner, &room, before, &line, explain_in).await
+                    feedback::check_line(&state, &owner, &room, before, &line, explain_in, &learner)
+                        .await
                 })))
             }
             _ => None,
@@ -91,6 +98,7 @@ impl Turn {
             room,
             history,
             feedback,
+            learner,
         }
     }
 
@@ -131,6 +139,7 @@ impl Turn {
                     match state.store.finish_turn(&self.start, &reply).await {
                         Ok(true) => {
                             send(TurnEvent::Reply(reply.public())).await;
+                            self.count_line(&state).await;
                             if let Some(feedback) = self.feedback(&state).await
                                 && let Some(line) = &self.start.user_message
                             {
@@ -186,8 +195,10 @@ impl Turn {
                 let line = self.start.user_message.as_ref()?;
                 let before = tutor_line_before(&self.history);
                 let room = &self.room;
+                let learner = &self.learner;
+                let owner = &self.start.owner;
                 Ok(
-                    feedback::check_line(state, &self.start.owner, room, before, line, explain_in)
+                    feedback::check_line(state, owner, room, before, line, explain_in, learner)
                         .await,
                 )
             }
@@ -226,7 +237,46 @@ impl Turn {
             now: state.clock.now(),
             window: state.config.tutor.history_messages,
         };
-        goals::check(with, &self.start.owner, &self.room, &conversation).await
+        let goals = goals::check(with, &self.start.owner, &self.room, &conversation).await?;
+        let met = |goals: &[Goal]| goals.iter().filter(|goal| goal.done).count() as u64;
+        let (before, after) = (met(&self.room.goals), met(&goals));
+        if after > before {
+            let finished = after == goals.len() as u64;
+            let activity = Activity {
+                goals_met: after - before,
+                scenes_finished: u64::from(finished),
+                ..Activity::default()
+            };
+            learning::record(state, &self.start.owner, &self.learner.zone, activity).await;
+        }
+        Some(goals)
+    }
+
+    /// Counts the learner's line (none for an opening line) in their day: one turn, the time
+    /// since the conversation's previous line, and the catalogue scene played.
+    async fn count_line(&self, state: &AppState) {
+        let Some(line) = &self.start.user_message else {
+            return;
+        };
+        let previous = self
+            .history
+            .iter()
+            .rev()
+            .find(|message| message.id != line.id)
+            .and_then(|message| {
+                time::OffsetDateTime::parse(
+                    &message.created_at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .ok()
+            });
+        let activity = Activity {
+            turns: 1,
+            seconds: seconds_of_turn(previous, state.clock.now()),
+            scenario: self.room.scenario.clone(),
+            ..Activity::default()
+        };
+        learning::record(state, &self.start.owner, &self.learner.zone, activity).await;
     }
 }
 
@@ -273,8 +323,13 @@ pub fn refusal_error(refusal: Refusal, now: OffsetDateTime) -> ApiError {
 
 /// The prompt of the tutor's next turn: the setup, then the latest `size` messages. With no
 /// message yet, the tutor opens the conversation.
-pub fn prompt(room: &RoomRecord, history: &[MessageRecord], size: usize) -> Vec<PromptMessage> {
-    let mut prompt = vec![PromptMessage::system(setup(room, history))];
+pub fn prompt(
+    room: &RoomRecord,
+    history: &[MessageRecord],
+    size: usize,
+    memory: &Memory,
+) -> Vec<PromptMessage> {
+    let mut prompt = vec![PromptMessage::system(setup(room, history, memory))];
     let recent = window(history, size);
     // The conversation starts with a user turn: the tutor speaks first in every room, and many
     // chat templates (Claude on Bedrock, Mistral's and Gemma's under vLLM) refuse a transcript

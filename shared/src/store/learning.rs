@@ -396,21 +396,21 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Keeps a fact: `None` when the list is full or already has the same text (then the
-    /// existing one is returned by the caller's read).
+    /// Keeps a fact, unless the list is full: the fact, and whether it is new (the same text
+    /// again is the one kept).
     #[tracing::instrument(name = "store.add_fact", skip_all)]
     pub async fn add_fact(
         &self,
         owner: &Owner,
         text: &str,
         now: time::OffsetDateTime,
-    ) -> Result<Result<FactRecord, FactRefusal>, RecordError> {
+    ) -> Result<Result<(FactRecord, bool), FactRefusal>, RecordError> {
         let existing = self.facts(owner).await?;
         if let Some(same) = existing
             .iter()
             .find(|fact| fact.text.eq_ignore_ascii_case(text))
         {
-            return Ok(Ok(same.clone()));
+            return Ok(Ok((same.clone(), false)));
         }
         if existing.len() >= MAX_FACTS {
             return Ok(Err(FactRefusal::Full));
@@ -446,7 +446,7 @@ impl Store {
             .send()
             .await
         {
-            Ok(_) => Ok(Ok(fact)),
+            Ok(_) => Ok(Ok((fact, true))),
             Err(error) if failed_condition(&error) == Some(0) => Err(RecordError::NotLive),
             Err(error) => Err(StoreError::request(error).into()),
         }

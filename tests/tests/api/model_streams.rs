@@ -275,6 +275,9 @@ async fn a_malformed_structured_answer_is_logged_without_its_content() {
         corrected: String::new(),
         better: None,
         explanation: String::new(),
+        category: None,
+        fact: None,
+        used_words: Vec::new(),
     };
     let prompt = [
         PromptMessage {
