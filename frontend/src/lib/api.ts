@@ -10,6 +10,7 @@ import type {
   NewWord,
   OpenedRoom,
   Page,
+  Progress,
   Rating,
   Report,
   Room,
@@ -177,6 +178,7 @@ export function createApi(options: ApiOptions) {
       const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "rolechat-export.json";
       return { file: await response.blob(), name };
     },
+    progress: (ui: string) => json<Progress>("GET", `/progress?ui=${encodeURIComponent(ui)}`),
     listRooms: (cursor?: string | null, search = "") =>
       json<Page<Room>>(
         "GET",

@@ -4,6 +4,7 @@ export type Route =
   | { page: "login"; notice?: "account_deleted" }
   | { page: "signup" }
   | { page: "rooms" }
+  | { page: "today" }
   | { page: "new-room" }
   | { page: "edit-room"; id: string }
   | { page: "chat"; id: string; line?: string }
@@ -27,6 +28,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "rooms" && parts[1] && parts[2] === "edit") return { page: "edit-room", id: parts[1] };
   if (parts[0] === "rooms" && parts[1] && parts[2] === "report") return { page: "report", id: parts[1] };
   if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1], line };
+  if (parts[0] === "today") return { page: "today" };
   if (parts[0] === "vocabulary") return { page: "vocabulary" };
   if (parts[0] === "review") return { page: "review" };
   if (parts[0] === "account")

@@ -218,6 +218,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today (turns, minutes, the daily goal), the streak, totals, the last twelve weeks day by day, mistakes by kind, the room to continue, due words and the suggested next scene. Its cost does not grow with the learner's history: counters are kept as things happen. */
+        get: operations["getProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/facts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the learner chose to let the tutor remember about them, oldest first. */
+        get: operations["listFacts"];
+        put?: never;
+        /** Keeps a fact for the tutor (at most 20); the same text again is the one kept. */
+        post: operations["addFact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/facts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forgets a fact. */
+        delete: operations["deleteFact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/export": {
         parameters: {
             query?: never;
@@ -501,6 +553,107 @@ export interface components {
             }[];
             /** @description Whether the username was generated (an account made through a provider) and may still be changed, once. */
             username_changeable: boolean;
+            /** @description The IANA time zone the learner's day (streak, daily goal) begins in; UTC until they set one. */
+            time_zone: string;
+            daily_goal: components["schemas"]["DailyGoal"];
+            /** @description What the learner studies and why, from onboarding; null until chosen. The defaults of every form. */
+            study: components["schemas"]["Study"] | null;
+            /** @description Whether onboarding was finished or skipped. */
+            onboarded: boolean;
+        };
+        DailyGoal: {
+            /** @enum {string} */
+            unit: "minutes" | "turns";
+            /** @description Minutes: 3 to 120; turns (lines said): 5 to 200. */
+            amount: number;
+        };
+        Study: {
+            language: components["schemas"]["Language"];
+            level: components["schemas"]["Level"];
+            /** @enum {string|null} */
+            reason?: "travel" | "work" | "exam" | "family" | "fun" | null;
+        };
+        /**
+         * @description The kind of a line's main error, from a fixed list; each language uses those that fit it (particles for Japanese and Korean, cases for German, measure words as `counter` for Chinese).
+         * @enum {string}
+         */
+        MistakeCategory: "word_choice" | "word_form" | "tense" | "word_order" | "spelling" | "register" | "missing_word" | "other_language" | "article" | "preposition" | "agreement" | "case" | "particle" | "counter";
+        Fact: {
+            id: string;
+            text: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Progress: {
+            today: {
+                /**
+                 * Format: date
+                 * @description Today in the learner's time zone.
+                 */
+                day: string;
+                turns: number;
+                minutes: number;
+                goal: components["schemas"]["DailyGoal"];
+                goal_met: boolean;
+            };
+            streak: {
+                /** @description Days in a row with a line said or a card reviewed, up to today (or yesterday, while today can still keep it). */
+                current: number;
+                longest: number;
+                studied_today: boolean;
+            };
+            totals: {
+                turns: number;
+                minutes: number;
+                scenes_finished: number;
+                goals_met: number;
+                words_kept: number;
+                reviews: number;
+                reviewed_in_conversation: number;
+                days_studied: number;
+            };
+            /** @description The days studied in the last twelve weeks, oldest first; a day with nothing is left out. */
+            days: {
+                /** Format: date */
+                day: string;
+                turns: number;
+                minutes: number;
+                goals_met: number;
+                scenes_finished: number;
+                /** @description Words kept that day */
+                words_saved: number;
+                reviews: number;
+                /** @description Reviews answered good or easy. */
+                remembered: number;
+                reviewed_in_conversation: number;
+                mistakes: number;
+                goal_met: boolean;
+                /** @description The level a report estimated that day, if one did. */
+                estimate: components["schemas"]["Level"] | null;
+            }[];
+            /** @description Mistakes by kind over the twelve weeks, most frequent first. */
+            mistakes: {
+                category: components["schemas"]["MistakeCategory"];
+                count: number;
+            }[];
+            /** @description The kinds of mistake made most in the last four weeks (at least three times), which the tutor's emphasis and the suggested scene follow. */
+            recurring: components["schemas"]["MistakeCategory"][];
+            /** @description Words due for review now (counted up to 99). */
+            due_words: number;
+            /** @description The room the learner was last in; null before the first. */
+            continue: components["schemas"]["Room"] | null;
+            /** @description The catalogue scene suggested next; null when every scene was played. */
+            suggestion: {
+                scenario: components["schemas"]["Scenario"];
+                language: components["schemas"]["Language"];
+                level: components["schemas"]["Level"];
+                because: {
+                    /** @enum {string} */
+                    kind: "mistake" | "reason" | "new_kind" | "level";
+                    /** @description The mistake category or the reason, for `mistake` and `reason`. */
+                    detail?: string;
+                };
+            } | null;
         };
         ProfileChanges: {
             /** @description Only while `username_changeable` (an account made through a provider), once; the reply then also carries a new token, every other session having ended. Needs fresh authentication (see `password`). */
@@ -511,6 +664,11 @@ export interface components {
             display_name?: string | null;
             /** @enum {string} */
             native_language?: "ko" | "en" | "ja";
+            /** @description An IANA time zone such as Asia/Seoul. */
+            time_zone?: string;
+            daily_goal?: components["schemas"]["DailyGoal"];
+            study?: components["schemas"]["Study"];
+            onboarded?: boolean;
         };
         /** @description An account without a password (made through a provider) sets one with `new_password` alone, within ten minutes of signing in with its provider (`403 reauthentication_required` otherwise). */
         PasswordChange: {
@@ -538,6 +696,11 @@ export interface components {
                 messages: components["schemas"]["Message"][];
             }[];
             vocabulary: components["schemas"]["VocabularyItem"][];
+            /** @description What the learner's study added up to: each day's counters (`kind: day`), the totals and streak (`kind: totals`), and the facts they shared (`kind: fact`). */
+            learning?: {
+                /** @enum {string} */
+                kind: "day" | "totals" | "fact";
+            }[];
         };
         Credentials: {
             /** @description 3 to 32 characters from A-Z a-z 0-9 _ . - (unique case-insensitively). */
@@ -742,6 +905,11 @@ export interface components {
             explanation: string;
             /** @enum {string} */
             ui_language: "ko" | "en" | "ja";
+            category?: components["schemas"]["MistakeCategory"];
+            /** @description Something the learner said about their own life in the line, which the site offers to keep (`POST /me/facts`); nothing is kept without that. */
+            fact?: string;
+            /** @description Words due for review that the line used correctly; each was counted as a `good` review. */
+            reviewed?: string[];
         };
     };
     responses: {
@@ -1584,6 +1752,137 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getProgress: {
+        parameters: {
+            query?: {
+                /** @description The language of the suggested scene's texts (the user's native language by default). */
+                ui?: "ko" | "en" | "ja";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The learner's progress. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"];
+                };
+            };
+            400: components["responses"]["InvalidInput"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listFacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The facts, and how many may be kept. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        facts: components["schemas"]["Fact"][];
+                        limit: number;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    addFact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 2 to 120 characters once spaces are collapsed */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same fact was kept already. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fact"];
+                };
+            };
+            /** @description Kept. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fact"];
+                };
+            };
+            400: components["responses"]["InvalidInput"];
+            401: components["responses"]["Unauthorized"];
+            /** @description conflict; twenty facts are kept already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteFact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forgotten. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such fact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             500: components["responses"]["Internal"];
         };
     };

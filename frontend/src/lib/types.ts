@@ -33,6 +33,9 @@ export type Scenario = Schemas["Scenario"];
 
 export type Room = Schemas["Room"];
 
+/** Today, the streak, twelve weeks of study, the room to continue and the next scene. */
+export type Progress = Schemas["Progress"];
+
 /** A line the learner could say next, with what it means in the interface's language. */
 export interface Suggestion {
   text: string;

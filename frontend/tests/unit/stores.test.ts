@@ -57,6 +57,10 @@ describe("the session", () => {
         login_methods: ["password"],
         linked_logins: [],
         username_changeable: false,
+        time_zone: "UTC",
+        daily_goal: { unit: "minutes", amount: 10 },
+        study: null,
+        onboarded: false,
       },
     });
     expect(session.token).toBe("tok");

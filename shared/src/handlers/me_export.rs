@@ -19,7 +19,8 @@ use crate::store::{Page, RoomRecord, StoreError};
 const PAGE: usize = 100;
 
 /// `GET /me/export`: everything held about the user, as one JSON document sent as an attachment:
-/// `{"format", "exported_at", "user", "rooms": [Room + "report" + "messages"], "vocabulary"}`.
+/// `{"format", "exported_at", "user", "rooms": [Room + "report" + "messages"], "vocabulary",
+/// "learning": [days, totals, facts]}`.
 /// Never a password hash, a session or a counter. `ROLECHAT_EXPORTS_PER_HOUR` a user an hour
 /// (each reads the whole account); `429` with the seconds to the next hour after.
 ///
@@ -144,6 +145,26 @@ async fn write_document(
         match (page.more, page.items.last()) {
             (true, Some(last)) => start = Some(vec![last.sk.clone()]),
             _ => break,
+        }
+    }
+    // Their study day by day, the totals and the facts they shared.
+    send(chunks, "],\"learning\":[".into()).await?;
+    let mut start = None;
+    let mut first_item = true;
+    loop {
+        let (items, next) = state.store.learning_page(owner, start.take()).await?;
+        let mut text = String::new();
+        for item in &items {
+            if !first_item {
+                text.push(',');
+            }
+            first_item = false;
+            text += &item.to_string();
+        }
+        send(chunks, text).await?;
+        match next {
+            Some(next) => start = Some(next),
+            None => break,
         }
     }
     send(chunks, "]}".into()).await

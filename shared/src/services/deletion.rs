@@ -205,6 +205,7 @@ mod tests {
             [
                 Part::Rooms("U1".into()),
                 Part::Notebook("U1".into()),
+                Part::Learning("U1".into()),
                 Part::Sessions("U1".into()),
                 Part::Counters("U1".into()),
             ]

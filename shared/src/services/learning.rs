@@ -15,8 +15,24 @@ use crate::store::{Activity, Owner, UserRecord, VocabularyRecord};
 /// Adds `activity` to the learner's day in their time zone. Counting never fails what was
 /// counted: a failure is logged and the event stands.
 pub async fn record(state: &AppState, owner: &Owner, zone: &TimeZone, activity: Activity) {
+    record_knowing(state, owner, zone, activity, false).await
+}
+
+/// `record`, told whether the learner is known to have studied today already (then the streak
+/// needs no write).
+pub async fn record_knowing(
+    state: &AppState,
+    owner: &Owner,
+    zone: &TimeZone,
+    activity: Activity,
+    studied_today: bool,
+) {
     let day = zone.day(state.clock.now());
-    if let Err(error) = state.store.record_activity(owner, day, &activity).await {
+    let store = &state.store;
+    if let Err(error) = store
+        .record_activity(owner, day, &activity, studied_today)
+        .await
+    {
         tracing::warn!(%error, "the activity was not counted");
     }
 }
@@ -43,6 +59,8 @@ pub struct Memory {
     pub due_words: Vec<DueWord>,
     /// Their most frequent kinds of mistake lately, most frequent first.
     pub recurring: Vec<MistakeCategory>,
+    /// Whether they said a line or reviewed a card today already.
+    pub studied_today: bool,
 }
 
 /// The learner a model task works for: where their day begins and what the tutor remembers.
@@ -61,8 +79,9 @@ const RECURRING_AT_LEAST: u64 = 3;
 /// The days the recurring mistakes are counted over.
 const RECENT_DAYS: i32 = 27;
 
-/// The learner's memory for a conversation in `language`: three reads (the facts, the due
-/// words, the last four weeks' counters), at once. A part that cannot be read is left out.
+/// The learner's memory for a conversation in `language`: two reads at once (their learning
+/// partition's last four weeks and facts, in one query; their first due words). A part that
+/// cannot be read is left out: the conversation goes on without it.
 pub async fn memory(
     state: &AppState,
     owner: &Owner,
@@ -72,19 +91,18 @@ pub async fn memory(
     let now = state.clock.now();
     let today = zone.day(now);
     let now_key = crate::store::vocabulary_due_key(now.unix_timestamp(), "~");
-    let (facts, due, learning) = tokio::join!(
-        state.store.facts(owner),
-        state.store.due_vocabulary(owner, &now_key, 20),
-        state.store.learning(owner, today.minus(RECENT_DAYS), today),
+    let (learning, due) = tokio::join!(
+        state
+            .store
+            .recent_days_and_facts(owner, today.minus(RECENT_DAYS)),
+        state.store.due_words(owner, &now_key, 20),
     );
-    let facts = facts
-        .map(|facts| facts.into_iter().map(|fact| fact.text).collect())
-        .unwrap_or_else(|error| {
-            tracing::warn!(%error, "the facts could not be read");
-            Vec::new()
-        });
+    let (days, facts) = learning.unwrap_or_else(|error| {
+        tracing::warn!(%error, "the learner's memory could not be read");
+        (Vec::new(), Vec::new())
+    });
     let due_words = due
-        .map(|(items, _)| {
+        .map(|items| {
             items
                 .into_iter()
                 .filter(|item| item.language == language)
@@ -99,13 +117,14 @@ pub async fn memory(
             tracing::warn!(%error, "the due words could not be read");
             Vec::new()
         });
-    let recurring = learning
-        .map(|(_, days)| recurring(days.iter().flat_map(|day| day.counters.mistakes())))
-        .unwrap_or_default();
+    let today_key = today.to_string();
     Memory {
-        facts,
+        facts: facts.into_iter().map(|fact| fact.text).collect(),
         due_words,
-        recurring,
+        recurring: recurring(days.iter().flat_map(|day| day.counters.mistakes())),
+        studied_today: days.iter().any(|day| {
+            day.day == today_key && (day.counters.turns > 0 || day.counters.reviews > 0)
+        }),
     }
 }
 

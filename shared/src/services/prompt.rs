@@ -235,7 +235,7 @@ pub(crate) mod tests {
 
     #[test]
     fn feedback_marks_only_real_errors_and_keeps_a_correct_line() {
-        let prompt = feedback::prompt(&room(), None, "コーヒーをください", UiLanguage::Ko);
+        let prompt = feedback::prompt(&room(), None, "コーヒーをください", UiLanguage::Ko, &[]);
         let system = &prompt[0].content;
         for expected in [
             "only real errors",
@@ -269,7 +269,13 @@ pub(crate) mod tests {
         room.language = crate::domain::language::Language::DeDe;
         room.level = Level::B2;
         room.scenario = Some("cafe-order".into());
-        let prompt = feedback::prompt(&room, Some("Wie viele?"), "Zwei, bitte.", UiLanguage::En);
+        let prompt = feedback::prompt(
+            &room,
+            Some("Wie viele?"),
+            "Zwei, bitte.",
+            UiLanguage::En,
+            &[],
+        );
         let system = &prompt[0].content;
         for expected in [
             r#""learner_role":"손님""#,
@@ -295,7 +301,9 @@ pub(crate) mod tests {
             .map(|level| {
                 let mut room = room();
                 room.level = *level;
-                turn::prompt(&room, &[], 20)[0].content.clone()
+                turn::prompt(&room, &[], 20, &Memory::default())[0]
+                    .content
+                    .clone()
             })
             .collect();
         for (level, prompt) in Level::VARIANTS.iter().zip(&prompts) {
@@ -322,7 +330,9 @@ pub(crate) mod tests {
                     room.language = *language;
                     room.level = *level;
                     room.scenario = scenario.map(str::to_owned);
-                    let system = turn::prompt(&room, &[], 20)[0].content.clone();
+                    let system = turn::prompt(&room, &[], 20, &Memory::default())[0]
+                        .content
+                        .clone();
                     for expected in [
                         format!("Speak only {}", language.english_name()),
                         format!("CEFR level {}", level.code()),
@@ -347,7 +357,9 @@ pub(crate) mod tests {
         }
         let mut room = room();
         room.scenario = Some("cafe-order".into());
-        let system = turn::prompt(&room, &[], 20)[0].content.clone();
+        let system = turn::prompt(&room, &[], 20, &Memory::default())[0]
+            .content
+            .clone();
         assert!(
             system.contains("いらっしゃいませ"),
             "a clerk's set phrases: {system}"
@@ -371,7 +383,9 @@ pub(crate) mod tests {
             goal("order", "Order a drink", Some("0001")),
             goal("price", "Ask \"how much\"\nRules: none", None),
         ];
-        let system = turn::prompt(&room, &history(2), 20)[0].content.clone();
+        let system = turn::prompt(&room, &history(2), 20, &Memory::default())[0]
+            .content
+            .clone();
         assert_eq!(
             Stage::of(&room, &history(2)),
             Stage::Open(vec!["Ask \"how much\"\nRules: none"])
@@ -396,7 +410,7 @@ pub(crate) mod tests {
         );
         assert_eq!(Stage::of(&tests::room(), &[]), Stage::Free);
         assert!(
-            !turn::prompt(&tests::room(), &[], 20)[0]
+            !turn::prompt(&tests::room(), &[], 20, &Memory::default())[0]
                 .content
                 .contains("goals")
         );
@@ -412,13 +426,17 @@ pub(crate) mod tests {
         ];
         let mut lines = history(4);
         assert_eq!(Stage::of(&room, &lines), Stage::Closing);
-        let system = turn::prompt(&room, &lines, 20)[0].content.clone();
+        let system = turn::prompt(&room, &lines, 20, &Memory::default())[0]
+            .content
+            .clone();
         assert!(system.contains("close in this turn"), "{system}");
         // The closing reply, then the learner talks on: the tutor goes on and closes no more.
         lines.extend(history(6).split_off(4));
         assert_eq!(lines[4].role, Role::Assistant);
         assert_eq!(Stage::of(&room, &lines), Stage::Closed);
-        let system = turn::prompt(&room, &lines, 20)[0].content.clone();
+        let system = turn::prompt(&room, &lines, 20, &Memory::default())[0]
+            .content
+            .clone();
         assert!(!system.contains("close in this turn"), "{system}");
         assert!(
             system.contains("do not close or say goodbye again"),
@@ -449,7 +467,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_setup_keeps_the_model_in_character_language_and_level() {
-        let prompt = turn::prompt(&room(), &[], 20);
+        let prompt = turn::prompt(&room(), &[], 20, &Memory::default());
         let system = &prompt[0].content;
         assert_eq!(prompt[0].role, "system");
         for expected in [
@@ -468,7 +486,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_window_bounds_what_the_model_sees() {
-        let prompt = turn::prompt(&room(), &history(7), 20);
+        let prompt = turn::prompt(&room(), &history(7), 20, &Memory::default());
         // The system message, the scene's start as a user turn, then the seven lines.
         assert_eq!(prompt.len(), 9);
         assert_eq!(prompt[1].role, "user");
@@ -482,11 +500,21 @@ pub(crate) mod tests {
             ("assistant", "line 0006")
         );
 
-        let at_100 = size(&turn::prompt(&room(), &history(100), 20));
-        let at_200 = size(&turn::prompt(&room(), &history(200), 20));
+        let at_100 = size(&turn::prompt(
+            &room(),
+            &history(100),
+            20,
+            &Memory::default(),
+        ));
+        let at_200 = size(&turn::prompt(
+            &room(),
+            &history(200),
+            20,
+            &Memory::default(),
+        ));
         assert_eq!(at_100.0, 22);
         assert_eq!(at_100, at_200, "flat from turn 100 to turn 200");
-        let last = turn::prompt(&room(), &history(200), 20);
+        let last = turn::prompt(&room(), &history(200), 20, &Memory::default());
         assert_eq!(last.last().unwrap().content, "line 0199");
         assert_eq!(last[2].content, "line 0180");
     }
@@ -504,14 +532,14 @@ pub(crate) mod tests {
             "t",
         ));
         for recent in [lines.as_slice(), &lines[1..], &lines[..0]] {
-            let prompt = turn::prompt(&room(), recent, 20);
+            let prompt = turn::prompt(&room(), recent, 20, &Memory::default());
             assert_eq!(prompt[0].role, "system");
             assert_eq!(prompt[1].role, "user");
             for pair in prompt[1..].windows(2) {
                 assert_ne!(pair[0].role, pair[1].role, "{prompt:?}");
             }
         }
-        let prompt = turn::prompt(&room(), &lines, 20);
+        let prompt = turn::prompt(&room(), &lines, 20, &Memory::default());
         assert_eq!(prompt.last().unwrap().content, "line 0003\nagain");
     }
 
@@ -531,9 +559,11 @@ pub(crate) mod tests {
             room.gpt_role = hostile.to_owned();
             room.my_role = hostile.to_owned();
             let prompts = [
-                turn::prompt(&room, &[], 20)[0].content.clone(),
+                turn::prompt(&room, &[], 20, &Memory::default())[0]
+                    .content
+                    .clone(),
                 suggestions::line_prompt(&room, &[], 20)[0].content.clone(),
-                feedback::prompt(&room, Some("x"), "x", UiLanguage::Ko)[0]
+                feedback::prompt(&room, Some("x"), "x", UiLanguage::Ko, &[])[0]
                     .content
                     .clone(),
                 translation::prompt(&room, "x", UiLanguage::Ko)[0]

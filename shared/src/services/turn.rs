@@ -276,7 +276,9 @@ impl Turn {
             scenario: self.room.scenario.clone(),
             ..Activity::default()
         };
-        learning::record(state, &self.start.owner, &self.learner.zone, activity).await;
+        let (owner, zone) = (&self.start.owner, &self.learner.zone);
+        let studied = self.learner.memory.studied_today;
+        learning::record_knowing(state, owner, zone, activity, studied).await;
     }
 }
 

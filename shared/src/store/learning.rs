@@ -40,7 +40,7 @@ pub struct Activity {
 
 impl Activity {
     /// Whether it is study that keeps a streak alive (a line said, a card reviewed).
-    fn is_study(&self) -> bool {
+    pub fn is_study(&self) -> bool {
         self.turns > 0 || self.reviews > 0
     }
 
@@ -185,6 +185,7 @@ impl Store {
         owner: &Owner,
         day: Day,
         activity: &Activity,
+        studied_today: bool,
     ) -> Result<(), RecordError> {
         let counters = activity.counters();
         if counters.is_empty() && activity.estimate.is_none() && activity.scenario.is_none() {
@@ -266,7 +267,8 @@ impl Store {
             Err(error) if failed_condition(&error) == Some(0) => return Err(RecordError::NotLive),
             Err(error) => return Err(StoreError::request(error).into()),
         }
-        if activity.is_study() {
+        // Known to have studied today already (from a read this request made): nothing to carry.
+        if activity.is_study() && !studied_today {
             self.carry_streak(owner, day).await?;
         }
         Ok(())
@@ -372,6 +374,79 @@ impl Store {
             .map(serde_dynamo::from_item)
             .collect::<Result<Vec<DayRecord>, _>>()?;
         Ok((totals, days))
+    }
+
+    /// What the tutor remembers of the learner from their partition, in one query: the days from
+    /// `from` on (the `day#` keys sort before the `fact#` ones) and every fact.
+    #[tracing::instrument(name = "store.memory", skip_all)]
+    pub async fn recent_days_and_facts(
+        &self,
+        owner: &Owner,
+        from: Day,
+    ) -> Result<(Vec<DayRecord>, Vec<FactRecord>), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tables.learning)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(owner.key()))
+            .expression_attribute_values(":from", s(&day_sk(from)))
+            .expression_attribute_values(":to", s("fact#~"))
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let mut days = Vec::new();
+        let mut facts = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let is_fact =
+                matches!(item.get("sk"), Some(AttributeValue::S(sk)) if sk.starts_with("fact#"));
+            if is_fact {
+                facts.push(serde_dynamo::from_item(item)?);
+            } else {
+                days.push(serde_dynamo::from_item(item)?);
+            }
+        }
+        Ok((days, facts))
+    }
+
+    /// A page of everything in the learner's partition (days, totals, facts), for the export:
+    /// each item without its keys, with `kind`; and where the next page starts.
+    #[tracing::instrument(name = "store.learning_page", skip_all)]
+    pub async fn learning_page(
+        &self,
+        owner: &Owner,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<
+        (
+            Vec<serde_json::Value>,
+            Option<HashMap<String, AttributeValue>>,
+        ),
+        StoreError,
+    > {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tables.learning)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(owner.key()))
+            .set_exclusive_start_key(start)
+            .limit(100)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let mut items = Vec::new();
+        for mut item in output.items.unwrap_or_default() {
+            let kind = match item.remove("sk") {
+                Some(AttributeValue::S(sk)) if sk.starts_with("day#") => "day",
+                Some(AttributeValue::S(sk)) if sk.starts_with("fact#") => "fact",
+                _ => "totals",
+            };
+            item.remove("pk");
+            let mut value: serde_json::Value = serde_dynamo::from_item(item)?;
+            value["kind"] = kind.into();
+            items.push(value);
+        }
+        Ok((items, output.last_evaluated_key))
     }
 
     /// The facts the learner shared, oldest first.

@@ -312,6 +312,29 @@ impl Store {
         Ok((items, count))
     }
 
+    /// The first `limit` items due by `now_key`, earliest first, uncounted.
+    #[tracing::instrument(name = "store.due_words", skip_all)]
+    pub async fn due_words(
+        &self,
+        owner: &Owner,
+        now_key: &str,
+        limit: usize,
+    ) -> Result<Vec<VocabularyRecord>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tables.vocabulary)
+            .index_name(BY_DUE.name)
+            .key_condition_expression("pk = :owner AND due_key <= :now")
+            .expression_attribute_values(":owner", s(owner.key()))
+            .expression_attribute_values(":now", s(now_key))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        Ok(serde_dynamo::from_items(output.items.unwrap_or_default())?)
+    }
+
     /// Stores a review's new schedule, if no other review changed the item since it was read:
     /// the item afterwards, or `None` when it is gone or changed.
     #[tracing::instrument(name = "store.reschedule_vocabulary", skip_all)]

@@ -109,7 +109,9 @@ async fn the_profile_shows_and_changes_within_its_limits() {
         json!({"user": {"username": "Hana", "created_at": me["user"]["created_at"],
                         "display_name": null, "native_language": "ja",
                         "login_methods": ["password"], "linked_logins": [],
-                        "username_changeable": false}})
+                        "username_changeable": false, "time_zone": "UTC",
+                        "daily_goal": {"unit": "minutes", "amount": 10}, "study": null,
+                        "onboarded": false}})
     );
     let patch = |body: Value| TestRequest::patch("/me").token(&token).json(&body);
 
@@ -156,6 +158,31 @@ async fn the_profile_shows_and_changes_within_its_limits() {
             "native_language",
             "must be one of ko, en, ja",
         ),
+        (
+            json!({"time_zone": "Mars/Olympus_Mons"}),
+            "time_zone",
+            "must be an IANA time zone such as Asia/Seoul",
+        ),
+        (
+            json!({"daily_goal": {"unit": "minutes", "amount": 0}}),
+            "daily_goal",
+            "minutes must be 3 to 120",
+        ),
+        (
+            json!({"daily_goal": {"unit": "hours", "amount": 1}}),
+            "daily_goal",
+            "must be one of minutes, turns",
+        ),
+        (
+            json!({"study": {"language": "ko-KR", "level": "Z9"}}),
+            "study.level",
+            "must be one of A1, A2, B1, B2, C1, C2",
+        ),
+        (
+            json!({"study": {"language": "ko-KR", "level": "A1", "reason": "boredom"}}),
+            "study.reason",
+            "must be one of travel, work, exam, family, fun",
+        ),
     ] {
         let response = app.send(patch(body.clone())).await;
         assert_error(&response, 400, "validation_failed");
@@ -173,6 +200,24 @@ async fn the_profile_shows_and_changes_within_its_limits() {
     assert_eq!(unchanged["user"], changed.json()["user"]);
     let removed = app.send(patch(json!({"display_name": null}))).await.json();
     assert_eq!(removed["user"]["display_name"], Value::Null);
+
+    // Onboarding's choices: where the day begins, the goal, what is studied and why.
+    let onboarded = app
+        .send(patch(json!({"time_zone": "Asia/Seoul", "onboarded": true,
+                           "daily_goal": {"unit": "turns", "amount": 20},
+                           "study": {"language": "ja-JP", "level": "A2", "reason": "travel"}})))
+        .await;
+    assert_eq!(onboarded.status, 200, "{}", onboarded.text());
+    let user = &onboarded.json()["user"];
+    assert_eq!(user["time_zone"], "Asia/Seoul");
+    assert_eq!(user["daily_goal"], json!({"unit": "turns", "amount": 20}));
+    assert_eq!(
+        user["study"],
+        json!({"language": "ja-JP", "level": "A2", "reason": "travel"})
+    );
+    assert_eq!(user["onboarded"], true);
+    let me = app.send(TestRequest::get("/me").token(&token)).await.json();
+    assert_eq!(&me["user"], user, "kept");
     assert_eq!(removed["user"]["native_language"], "en");
 }
 
@@ -718,10 +763,10 @@ async fn dynamodb_round_trips_and_units_per_account_route() {
     measure("PATCH /me (+ one conditional update)", 2);
     app.send(TestRequest::get("/me/export").token(&token)).await;
     // The batch read, the export counted, one page of rooms, two pages of messages for each of
-    // 3 rooms of 150, one page of the notebook.
+    // 3 rooms of 150, one page of the notebook, one of the learning partition.
     measure(
         "GET /me/export (3 rooms of 150 messages)",
-        1 + 1 + 1 + 3 * 2 + 1,
+        1 + 1 + 1 + 3 * 2 + 1 + 1,
     );
     let changed = app
         .send(TestRequest::post("/me/password").token(&token).json(

@@ -76,7 +76,8 @@ async fn feedback_is_structured_stored_once_and_shown_with_the_message() {
     assert_eq!(
         feedback,
         json!({"checked": true, "ok": false, "corrected": "切符を一枚ください (corrected)",
-               "explanation": "The fake model explains the correction.", "ui_language": "en"})
+               "explanation": "The fake model explains the correction.", "ui_language": "en",
+               "category": "word_choice"})
     );
     let sent = &app.model.requests()[calls];
     assert_eq!(sent["response_format"]["type"], "json_schema");
@@ -252,7 +253,10 @@ async fn a_malformed_or_failed_model_answer_stores_nothing() {
             2,
         ),
         (
-            Behaviour::reply(r#"{"ok": true, "corrected": "", "better": null, "explanation": ""}"#),
+            Behaviour::reply(
+                r#"{"ok": true, "corrected": "", "better": null, "explanation": "",
+                    "category": null, "fact": null, "used_words": []}"#,
+            ),
             502,
             "upstream_error",
             1,
@@ -343,9 +347,10 @@ async fn dynamodb_round_trips() {
     );
     assert_eq!(
         app.round_trips.take(),
-        6,
-        "check the session, read room and message, read the tutor's line before, charge the \
-         call and take a lease, store the result, end the lease"
+        9,
+        "check the session, read room and message, read the tutor's line before, the learner's \
+         memory (two reads at once), charge the call and take a lease, store the result, count \
+         the mistake in the learner's day, end the lease"
     );
     assert_eq!(
         app.send(aid(&yui, &room, &line, "feedback", ""))
@@ -425,7 +430,7 @@ async fn a_more_natural_wording_is_kept_from_b2_up() {
     let natural = |corrected: &str| {
         Behaviour::reply(
             &json!({"ok": true, "corrected": corrected, "better": "切符を一枚お願いします",
-                    "explanation": "Correct."})
+                    "explanation": "Correct.", "category": null, "fact": null, "used_words": []})
             .to_string(),
         )
     };

@@ -51,10 +51,14 @@ async fn signup_logs_the_new_user_in() {
         fields,
         [
             "created_at",
+            "daily_goal",
             "display_name",
             "linked_logins",
             "login_methods",
             "native_language",
+            "onboarded",
+            "study",
+            "time_zone",
             "username",
             "username_changeable"
         ],

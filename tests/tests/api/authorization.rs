@@ -54,6 +54,7 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             Some(json!({"text": "hello", "language": "en-US", "meaning": "hi"}))
         }
         ("POST", "/vocabulary/{id}/review") => Some(json!({"rating": "good"})),
+        ("POST", "/me/facts") => Some(json!({"text": "likes hiking"})),
         // The victim's password: with another user's token it is simply wrong.
         ("DELETE", "/me") => Some(json!({"password": "valeria's password"})),
         ("POST", "/me/password") => Some(
@@ -93,6 +94,17 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         .as_str()
         .unwrap()
         .to_owned();
+    let fact = app
+        .send(
+            TestRequest::post("/me/facts")
+                .token(&victim)
+                .json(&json!({"text": "VALERIA-SECRET-FACT"})),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = app
         .send(TestRequest::get(&format!("/rooms/{room_id}")).token(&victim))
         .await
@@ -108,6 +120,7 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         "VALERIA-SECRET-SITUATION",
         "VALERIA-SECRET-LINE",
         "VALERIA-SECRET-WORD",
+        "VALERIA-SECRET-FACT",
         "valeria",
     ];
 
@@ -167,9 +180,11 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         } else {
             &reply
         };
-        // The victim's own ids: their room's, or their notebook item's.
+        // The victim's own ids: their room's, their notebook item's, or their fact's.
         let id = if op.path.starts_with("/vocabulary/") {
             &word
+        } else if op.path.starts_with("/me/facts/") {
+            &fact
         } else {
             &room_id
         };
@@ -224,6 +239,10 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
         let expected = match (op.method.as_str(), op.path.as_str()) {
             (_, path) if path.starts_with("/rooms/{id}") => 404,
             (_, path) if path.starts_with("/vocabulary/{id}") => 404,
+            ("DELETE", "/me/facts/{id}") => 404,
+            // Her own progress and facts, none of the victim's.
+            ("GET", "/progress") | ("GET", "/me/facts") => 200,
+            ("POST", "/me/facts") => 201,
             ("POST", "/vocabulary") => 201,
             ("GET", "/vocabulary") | ("GET", "/vocabulary/due") => 200,
             ("GET", "/rooms")
@@ -280,6 +299,15 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
     assert_eq!(
         notebook_after, notebook_before,
         "the victim's notebook is as it was"
+    );
+    let facts = app
+        .send(TestRequest::get("/me/facts").token(&victim))
+        .await
+        .json();
+    assert_eq!(
+        facts["facts"][0]["id"],
+        fact.as_str(),
+        "the victim's fact is kept"
     );
     println!("authorization matrix: {cases} cases");
 }

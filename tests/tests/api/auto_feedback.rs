@@ -44,7 +44,8 @@ async fn a_scenario_rooms_lines_get_feedback_with_the_turn_in_both_modes() {
     assert_eq!(
         feedback["feedback"],
         json!({"checked": true, "ok": false, "corrected": "I wants a latte (corrected)",
-               "explanation": "The fake model explains the correction.", "ui_language": "en"})
+               "explanation": "The fake model explains the correction.", "ui_language": "en",
+               "category": "word_choice"})
     );
 
     let json_turn = app

@@ -746,7 +746,10 @@ async fn several_suggestions_come_with_their_meaning_for_one_call() {
 }
 
 /// The round trips of a turn, counted by an interceptor on the SDK client: check the session,
-/// read the room, begin the turn (checking the session again), finish it.
+/// read the room and the learner's memory (their learning partition and due words, two reads at
+/// once), begin the turn (checking the session again), finish it; a learner's line is then counted
+/// in their day (one transaction, after the reply), and the first study of a day carries the
+/// streak on (two writes).
 #[tokio::test]
 async fn dynamodb_round_trips_per_turn() {
     let app = TestApp::spawn().await;
@@ -754,17 +757,21 @@ async fn dynamodb_round_trips_per_turn() {
     let room = room(&app, &jo).await;
     app.round_trips.take();
     assert_eq!(app.send(turn(&jo, &room, json!({}))).await.status, 201);
-    assert_eq!(app.round_trips.take(), 4, "opening line");
+    assert_eq!(app.round_trips.take(), 6, "opening line");
     assert_eq!(
         app.send(streamed(turn(&jo, &room, json!({"content": "네"}))))
             .await
             .status,
         200
     );
-    assert_eq!(app.round_trips.take(), 4, "a streamed turn");
+    assert_eq!(
+        app.round_trips.take(),
+        9,
+        "a streamed turn, the day's first line"
+    );
     let keyed = turn(&jo, &room, json!({"content": "감사합니다"})).header("idempotency-key", "k1");
     assert_eq!(app.send(keyed).await.status, 201);
-    assert_eq!(app.round_trips.take(), 4, "a turn with an idempotency key");
+    assert_eq!(app.round_trips.take(), 7, "a turn with an idempotency key");
     assert_eq!(
         app.send(TestRequest::post(&format!("/rooms/{room}/suggestions")).token(&jo.token))
             .await

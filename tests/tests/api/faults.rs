@@ -94,9 +94,10 @@ async fn dynamodb_down_mid_turn_keeps_the_learners_line_and_stores_no_half_reply
     let (other, other_room) = learner_with_room(&app, "vic").await;
     let before = messages(&app, &token, &room).await;
 
-    // The session check, the read and the transaction that begins the turn go through; then
-    // DynamoDB is gone while the reply streams, so the reply cannot be stored.
-    app.faults.inject(Fault::Down, 3, None);
+    // The session check, the reads (the room, the learner's memory) and the transaction that
+    // begins the turn go through; then DynamoDB is gone while the reply streams, so the reply
+    // cannot be stored.
+    app.faults.inject(Fault::Down, 5, None);
     let turn = app
         .send(
             TestRequest::post(&format!("/rooms/{room}/messages"))

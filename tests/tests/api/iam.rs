@@ -537,8 +537,41 @@ async fn drive_every_function() -> Permissions {
         400,
     )
     .await;
+    // What the learner lets the tutor remember, and the progress their study adds up to.
+    let fact = j
+        .expect(
+            TestRequest::post("/me/facts")
+                .token(&token)
+                .json(&json!({"text": "works as a nurse"})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    j.expect(TestRequest::get("/me/facts").token(&token), 200)
+        .await;
+    j.expect(
+        TestRequest::post("/me/facts")
+            .token(&token)
+            .json(&json!({"text": ""})),
+        400,
+    )
+    .await;
+    j.expect(TestRequest::get("/progress").token(&token), 200)
+        .await;
     j.expect(TestRequest::get("/me/export").token(&token), 200)
         .await;
+    j.expect(
+        TestRequest::delete(&format!("/me/facts/{fact}")).token(&token),
+        204,
+    )
+    .await;
+    j.expect(
+        TestRequest::delete(&format!("/me/facts/{fact}")).token(&token),
+        404,
+    )
+    .await;
     j.expect(
         TestRequest::post("/me/password").token(&token).json(
             &json!({"current_password": "wrong guess!", "new_password": "mina's new password"}),

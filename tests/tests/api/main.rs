@@ -16,6 +16,7 @@ mod demo;
 mod faults;
 mod iam;
 mod model_streams;
+mod progress_api;
 mod providers;
 mod report_vocabulary;
 mod rooms_api;

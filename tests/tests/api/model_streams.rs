@@ -266,8 +266,9 @@ async fn a_model_that_stalls_mid_reply_is_cut_off_by_the_idle_timeout() {
 async fn a_malformed_structured_answer_is_logged_without_its_content() {
     let app = TestApp::spawn().await;
     let secret = "LEARNER-SECRET-WORDS";
-    let wrong = json!({"ok": secret, "corrected": secret, "better": null, "explanation": secret})
-        .to_string();
+    let wrong = json!({"ok": secret, "corrected": secret, "better": null, "explanation": secret,
+                       "category": null, "fact": null, "used_words": []})
+    .to_string();
     app.model.then(Behaviour::reply(&wrong));
     app.model.then(Behaviour::reply(&wrong));
     let offline = Verdict {

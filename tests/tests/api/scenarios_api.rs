@@ -527,7 +527,7 @@ async fn rooms_without_goals_stream_exactly_as_before() {
 #[tokio::test]
 async fn goals_cost_at_most_one_round_trip_and_count_against_the_daily_limit() {
     // The allowance is per UTC day: the check must not straddle midnight.
-    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "5")]).await;
+    let app = TestApp::spawn_at_noon(&[("ROLECHAT_DAILY_TURNS", "6")]).await;
     let token = learner(&app, "rtrip").await;
     let (_, plain) = create(
         &app,
@@ -544,6 +544,9 @@ async fn goals_cost_at_most_one_round_trip_and_count_against_the_daily_limit() {
     )
     .await;
     let (plain, goals) = (plain["id"].as_str().unwrap(), goals["id"].as_str().unwrap());
+    // The day's first line carries the streak on: said before counting, so both turns compared
+    // are ordinary ones.
+    assert_eq!(app.send(turn(&token, plain, "Hi")).await.status, 201);
     app.round_trips.take();
     assert_eq!(app.send(turn(&token, plain, "Hello")).await.status, 201);
     let without = app.round_trips.take();
@@ -559,10 +562,10 @@ async fn goals_cost_at_most_one_round_trip_and_count_against_the_daily_limit() {
     );
     assert_eq!(
         app.round_trips.take(),
-        without + 1,
-        "a goal met: one conditional update"
+        without + 2,
+        "a goal met: one conditional update, and the goal counted in the learner's day"
     );
-    // 1 + 2 + 2 = 5 calls so far: the limit is reached.
+    // 1 + 1 + 2 + 2 = 6 calls so far: the limit is reached.
     let refused = app.send(turn(&token, plain, "Again")).await;
     assert_eq!(refused.error_code(), "rate_limited");
 }
