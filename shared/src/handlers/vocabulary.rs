@@ -188,7 +188,7 @@ pub async fn save(state: Arc<AppState>, user: Authenticated, req: Request) -> Ha
                 words_saved: 1,
                 ..Activity::default()
             };
-            learning::record(&state, owner, &user.user.time_zone(), activity).await;
+            learning::record(state, owner, &user.user.time_zone(), activity).await;
             return Ok(json_response(StatusCode::CREATED, &public(&record)));
         }
         Added::Full => return Err(notebook_full()),

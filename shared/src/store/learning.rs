@@ -157,6 +157,9 @@ pub struct FactRecord {
 
 const TOTAL_SK: &str = "total";
 
+/// An item's key, where a page of a query starts.
+type Key = HashMap<String, AttributeValue>;
+
 fn day_sk(day: Day) -> String {
     format!("day#{day}")
 }
@@ -415,14 +418,8 @@ impl Store {
     pub async fn learning_page(
         &self,
         owner: &Owner,
-        start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<
-        (
-            Vec<serde_json::Value>,
-            Option<HashMap<String, AttributeValue>>,
-        ),
-        StoreError,
-    > {
+        start: Option<Key>,
+    ) -> Result<(Vec<serde_json::Value>, Option<Key>), StoreError> {
         let output = self
             .client
             .query()
