@@ -195,7 +195,8 @@ test("the microphone shows when it listens, what it heard and why it failed, in 
               results: [Object.assign([{ transcript: "一枚ください" }], { isFinal: true })],
             });
           this.onend?.();
-        }, 400);
+          // Long enough for a loaded machine to see the listening state before it ends.
+        }, 1500);
       }
       stop() {
         window.clearTimeout(this.timer);
