@@ -218,14 +218,7 @@ impl Store {
             total_values.insert(":played".into(), AttributeValue::Ss(vec![scenario.clone()]));
         }
 
-        let (live, live_values) = live_user_condition(owner);
-        let check = ConditionCheck::builder()
-            .table_name(&self.tables.users)
-            .key("pk", s(owner.user_key()))
-            .condition_expression(live)
-            .set_expression_attribute_values(Some(live_values))
-            .build()
-            .map_err(StoreError::request)?;
+        let check = self.live_check(owner)?;
         let mut items = vec![TransactWriteItem::builder().condition_check(check).build()];
         items.push(
             TransactWriteItem::builder()
@@ -275,6 +268,18 @@ impl Store {
             self.carry_streak(owner, day).await?;
         }
         Ok(())
+    }
+
+    /// The transaction item that holds only while the owner's account is live.
+    fn live_check(&self, owner: &Owner) -> Result<ConditionCheck, StoreError> {
+        let (live, live_values) = live_user_condition(owner);
+        ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .condition_expression(live)
+            .set_expression_attribute_values(Some(live_values))
+            .build()
+            .map_err(StoreError::request)
     }
 
     /// Marks `day` studied: the first study of the day (only one request can be first, since the
@@ -495,14 +500,7 @@ impl Store {
             text: text.to_owned(),
             created_at: crate::domain::time::rfc3339(now),
         };
-        let (live, live_values) = live_user_condition(owner);
-        let check = ConditionCheck::builder()
-            .table_name(&self.tables.users)
-            .key("pk", s(owner.user_key()))
-            .condition_expression(live)
-            .set_expression_attribute_values(Some(live_values))
-            .build()
-            .map_err(StoreError::request)?;
+        let check = self.live_check(owner)?;
         let put = Put::builder()
             .table_name(&self.tables.learning)
             .set_item(Some(
