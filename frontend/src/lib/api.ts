@@ -3,6 +3,7 @@
 
 import { parseSse } from "./sse";
 import type {
+  Fact,
   Feedback,
   Goal,
   Login,
@@ -10,6 +11,7 @@ import type {
   NewWord,
   OpenedRoom,
   Page,
+  ProfileChanges,
   Progress,
   Rating,
   Report,
@@ -126,8 +128,7 @@ export function createApi(options: ApiOptions) {
     me: () => json<{ user: User }>("GET", "/auth"),
     logout: () => json<void>("DELETE", "/auth"),
     profile: () => json<{ user: User }>("GET", "/me"),
-    updateProfile: (changes: { display_name?: string | null; native_language?: string }) =>
-      json<{ user: User }>("PATCH", "/me", changes),
+    updateProfile: (changes: ProfileChanges) => json<{ user: User }>("PATCH", "/me", changes),
     /** `current` is null for an account without a password, which sets its first. */
     changePassword: (current: string | null, new_password: string) =>
       json<Login>(
@@ -178,6 +179,9 @@ export function createApi(options: ApiOptions) {
       const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "rolechat-export.json";
       return { file: await response.blob(), name };
     },
+    facts: () => json<{ facts: Fact[]; limit: number }>("GET", "/me/facts"),
+    addFact: (text: string) => json<Fact>("POST", "/me/facts", { text }),
+    deleteFact: (id: string) => json<void>("DELETE", `/me/facts/${encodeURIComponent(id)}`),
     progress: (ui: string) => json<Progress>("GET", `/progress?ui=${encodeURIComponent(ui)}`),
     listRooms: (cursor?: string | null, search = "") =>
       json<Page<Room>>(

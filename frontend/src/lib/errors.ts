@@ -5,7 +5,16 @@ import { ApiError } from "./api";
 import { hasKey, type Key, t } from "./i18n.svelte";
 
 /** What was being done when it failed, for the errors whose meaning depends on it. */
-export type Action = "turn" | "retry" | "suggest" | "aid" | "report" | "room_create" | "review" | "save";
+export type Action =
+  | "turn"
+  | "retry"
+  | "suggest"
+  | "aid"
+  | "report"
+  | "room_create"
+  | "review"
+  | "save"
+  | "fact";
 
 const MODEL_ACTIONS: readonly Action[] = ["turn", "retry", "suggest", "aid", "report"];
 
@@ -43,4 +52,26 @@ export function fieldText(error: ApiError | null, field: string): string | undef
   if (problem === "is required") return t("field_required");
   const rule = FIELD_RULES[field];
   return rule ? t(rule) : problem;
+}
+
+/** What is wrong with a username, precisely (its length, or the characters to remove), for a
+ * field the server refused; the server's rules, checked on the same characters. */
+export function usernameProblem(value: string): string | undefined {
+  const characters = [...value];
+  if (characters.length < 3) return t("username_too_short", { count: characters.length });
+  if (characters.length > 32) return t("username_too_long", { count: characters.length });
+  const refused = [...new Set(characters.filter((c) => !/^[A-Za-z0-9_.-]$/.test(c)))];
+  if (refused.length === 0) return undefined;
+  return t("username_bad_characters", {
+    characters: refused.map((c) => (/\s/.test(c) ? `“${t("character_space")}”` : `“${c}”`)).join(" "),
+  });
+}
+
+/** What is wrong with a new password, precisely. */
+export function passwordProblem(value: string, username: string): string | undefined {
+  const length = [...value].length;
+  if (length < 8) return t("password_too_short", { count: length });
+  if (length > 128) return t("password_too_long", { count: length });
+  if (value.toLowerCase() === username.toLowerCase()) return t("password_same_as_username");
+  return undefined;
 }

@@ -5,6 +5,9 @@ export type Route =
   | { page: "signup" }
   | { page: "rooms" }
   | { page: "today" }
+  | { page: "welcome" }
+  | { page: "progress" }
+  | { page: "facts" }
   | { page: "new-room" }
   | { page: "edit-room"; id: string }
   | { page: "chat"; id: string; line?: string }
@@ -15,8 +18,8 @@ export type Route =
   | { page: "oauth"; code?: string; error?: string };
 
 export function parseRoute(hash: string): Route {
-  const [path0, query = ""] = (hash.replace(/^#/, "") || "/rooms").split("?");
-  const path = path0 || "/rooms";
+  const [path0, query = ""] = (hash.replace(/^#/, "") || "/today").split("?");
+  const path = path0 || "/today";
   const params = new URLSearchParams(query);
   const line = params.get("line") ?? undefined;
   const param = (name: string) => params.get(name) ?? undefined;
@@ -29,12 +32,16 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "rooms" && parts[1] && parts[2] === "report") return { page: "report", id: parts[1] };
   if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1], line };
   if (parts[0] === "today") return { page: "today" };
+  if (parts[0] === "welcome") return { page: "welcome" };
+  if (parts[0] === "progress") return { page: "progress" };
+  if (parts[0] === "facts") return { page: "facts" };
   if (parts[0] === "vocabulary") return { page: "vocabulary" };
   if (parts[0] === "review") return { page: "review" };
   if (parts[0] === "account")
     return { page: "account", link: param("link"), code: param("code"), linkError: param("link_error") };
   if (parts[0] === "oauth") return { page: "oauth", code: param("code"), error: param("error") };
-  return { page: "rooms" };
+  if (parts[0] === "rooms") return { page: "rooms" };
+  return { page: "today" };
 }
 
 export const router = $state({ route: parseRoute(typeof location === "undefined" ? "" : location.hash) });

@@ -578,6 +578,10 @@ export interface components {
          * @enum {string}
          */
         MistakeCategory: "word_choice" | "word_form" | "tense" | "word_order" | "spelling" | "register" | "missing_word" | "other_language" | "article" | "preposition" | "agreement" | "case" | "particle" | "counter";
+        MistakeCount: {
+            category: components["schemas"]["MistakeCategory"];
+            count: number;
+        };
         Fact: {
             id: string;
             text: string;
@@ -627,15 +631,14 @@ export interface components {
                 remembered: number;
                 reviewed_in_conversation: number;
                 mistakes: number;
+                /** @description The day's mistakes by kind. */
+                mistake_kinds: components["schemas"]["MistakeCount"][];
                 goal_met: boolean;
                 /** @description The level a report estimated that day, if one did. */
                 estimate: components["schemas"]["Level"] | null;
             }[];
             /** @description Mistakes by kind over the twelve weeks, most frequent first. */
-            mistakes: {
-                category: components["schemas"]["MistakeCategory"];
-                count: number;
-            }[];
+            mistakes: components["schemas"]["MistakeCount"][];
             /** @description The kinds of mistake made most in the last four weeks (at least three times), which the tutor's emphasis and the suggested scene follow. */
             recurring: components["schemas"]["MistakeCategory"][];
             /** @description Words due for review now (counted up to 99). */

@@ -8,6 +8,17 @@ export type User = Schemas["User"];
 
 export type Login = Schemas["Login"];
 
+/** What `PATCH /me` changes: the profile, and the learner's study, day and goal. */
+export type ProfileChanges = Schemas["ProfileChanges"];
+export type DailyGoal = Schemas["DailyGoal"];
+export type Study = Schemas["Study"];
+export const REASONS = ["travel", "work", "exam", "family", "fun"] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** Something the learner chose to tell the tutor, used in later scenes. */
+export type Fact = Schemas["Fact"];
+export type MistakeCategory = Schemas["MistakeCategory"];
+
 export const LANGUAGES = ["en-US", "ja-JP", "ko-KR", "zh-CN", "es-ES", "fr-FR", "de-DE"] as const;
 export type Language = (typeof LANGUAGES)[number];
 /** CEFR levels, from A1 (beginner) to C2 (proficient). */

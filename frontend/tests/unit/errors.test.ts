@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/lib/api";
-import { errorText, fieldText } from "../../src/lib/errors";
+import { errorText, fieldText, passwordProblem, usernameProblem } from "../../src/lib/errors";
 import { setLanguage } from "../../src/lib/i18n.svelte";
 
 // Every code the contract's errors may carry: the enum of `Error.code` in openapi.yaml.
@@ -53,5 +53,26 @@ describe("errors in the interface language", () => {
     expect(fieldText(error, "future_field")).toBe("must be shorter");
     expect(fieldText(error, "my_role")).toBeUndefined();
     expect(fieldText(null, "username")).toBeUndefined();
+  });
+});
+
+describe("a refused username or password says what is wrong with it", () => {
+  it("names the length, or the very characters to remove", () => {
+    setLanguage("en");
+    expect(usernameProblem("ab")).toBe("Too short: 2 of at least 3 characters.");
+    expect(usernameProblem("a".repeat(33))).toBe("Too long: 33 of at most 32 characters.");
+    expect(usernameProblem("민수 kim")).toBe(
+      "Usernames use only Latin letters, digits and _ . -; remove: “민” “수” “space”",
+    );
+    expect(usernameProblem("min_su.kim-1")).toBeUndefined();
+    setLanguage("ko");
+    expect(usernameProblem("민수")).toBe("너무 짧아요: 2자예요. 3자 이상이어야 해요.");
+  });
+
+  it("counts characters as the server does, not UTF-16 units", () => {
+    setLanguage("en");
+    expect(passwordProblem("😀😀😀😀😀😀😀", "someone")).toBe("Too short: 7 of at least 8 characters.");
+    expect(passwordProblem("Someone1", "someone1")).toBe("Your password cannot be your username.");
+    expect(passwordProblem("a long passphrase", "someone")).toBeUndefined();
   });
 });

@@ -75,12 +75,17 @@ describe("the session", () => {
 
 describe("routes", () => {
   it("map hashes to pages", () => {
-    expect(parseRoute("")).toEqual({ page: "rooms" });
+    // Today is the home page; the room list one tap away.
+    expect(parseRoute("")).toEqual({ page: "today" });
+    expect(parseRoute("#/rooms")).toEqual({ page: "rooms" });
+    expect(parseRoute("#/welcome")).toEqual({ page: "welcome" });
+    expect(parseRoute("#/progress")).toEqual({ page: "progress" });
+    expect(parseRoute("#/facts")).toEqual({ page: "facts" });
     expect(parseRoute("#/login")).toEqual({ page: "login" });
     expect(parseRoute("#/rooms/new")).toEqual({ page: "new-room" });
     expect(parseRoute("#/rooms/01ABC")).toEqual({ page: "chat", id: "01ABC" });
     expect(parseRoute("#/rooms/01ABC/edit")).toEqual({ page: "edit-room", id: "01ABC" });
-    expect(parseRoute("#/nowhere")).toEqual({ page: "rooms" });
+    expect(parseRoute("#/nowhere")).toEqual({ page: "today" });
   });
 });
 

@@ -257,6 +257,8 @@ pub struct DayView {
     pub remembered: u64,
     pub reviewed_in_conversation: u64,
     pub mistakes: u64,
+    /// The day's mistakes by kind, for the chart of kinds over time.
+    pub mistake_kinds: Vec<MistakeCount>,
     pub goal_met: bool,
     pub estimate: Option<Level>,
 }
@@ -368,6 +370,7 @@ pub async fn progress(
             .iter()
             .map(|day| {
                 let c = &day.counters;
+                let kinds = c.mistakes();
                 DayView {
                     day: day.day.clone(),
                     turns: c.turns,
@@ -378,7 +381,11 @@ pub async fn progress(
                     reviews: c.reviews,
                     remembered: c.remembered,
                     reviewed_in_conversation: c.in_conversation,
-                    mistakes: c.mistakes().iter().map(|(_, n)| n).sum(),
+                    mistakes: kinds.iter().map(|(_, n)| n).sum(),
+                    mistake_kinds: kinds
+                        .into_iter()
+                        .map(|(category, count)| MistakeCount { category, count })
+                        .collect(),
                     goal_met: goal.met_by(c.turns, c.seconds),
                     estimate: c.estimate,
                 }

@@ -83,6 +83,10 @@ async fn a_streak_runs_in_the_learners_time_zone_across_midnight_and_daylight_sa
     // Every line's feedback found a mistake of its kind.
     assert_eq!(first["days"][0]["mistakes"], 2);
     assert_eq!(
+        first["days"][0]["mistake_kinds"],
+        json!([{"category": "word_choice", "count": 2}])
+    );
+    assert_eq!(
         first["mistakes"],
         json!([{"category": "word_choice", "count": 2}])
     );
