@@ -9,6 +9,11 @@ site_port=$((base + 3))
 export ROLECHAT_ALLOWED_ORIGINS="http://127.0.0.1:$site_port"
 # A model failure reaches the learner at once (the fake model fails "#fail" messages once).
 export ROLECHAT_MODEL_RETRIES=0
+# The stack's clock, shifted by the seconds this file holds, so a test can live the next day.
+ROLECHAT_CLOCK_FILE=$(mktemp)
+echo 0 > "$ROLECHAT_CLOCK_FILE"
+export ROLECHAT_CLOCK_FILE
+trap 'rm -f "$ROLECHAT_CLOCK_FILE"' EXIT
 
 (cd frontend && npm run --silent build > /dev/null)
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
 
@@ -14,6 +15,10 @@ async function signUp(page: Page, username = unique("learner")) {
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("a long passphrase");
   await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/#\/welcome$/);
+  await page.getByRole("button", { name: "Skip for now" }).click();
+  await expect(page).toHaveURL(/#\/today$/);
+  await page.getByRole("link", { name: "All my rooms" }).click();
   await expect(page).toHaveURL(/#\/rooms$/);
   await expect(page.locator(".who")).toHaveAttribute("title", `Logged in as ${username}`);
   return username;
@@ -317,8 +322,8 @@ test("errors are told in the interface's language, field by field and for failed
   // A turn the model fails.
   await page.getByLabel("비밀번호").fill("a long passphrase");
   await page.getByRole("button", { name: "로그인" }).last().click();
-  await expect(page).toHaveURL(/#\/rooms$/);
-  await page.getByRole("link", { name: "새 대화방" }).click();
+  await expect(page).toHaveURL(/#\/today$/);
+  await page.goto("/#/rooms/new");
   await page.getByLabel("대화 언어").selectOption("en-US");
   await page.getByLabel("상황").fill("Buying a train ticket");
   await page.getByLabel("내 역할").fill("a traveller");
@@ -461,7 +466,8 @@ test("a room while it loads, a deleted room's pages, and Back after a form", asy
   await page.getByLabel("아이디").fill(unique("loader"));
   await page.getByLabel("비밀번호").fill("a long passphrase");
   await page.getByRole("button", { name: "가입하기" }).click();
-  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(page).toHaveURL(/#\/welcome$/);
+  await page.goto("/#/rooms");
   // Back after creating a room leaves the room for the list, not for an empty form.
   await page.getByRole("link", { name: "새 대화방" }).click();
   await page.getByLabel("상황").fill("Buying shoes");
@@ -726,14 +732,30 @@ for (const [ui, width] of [
   }) => {
     const words =
       ui === "en"
-        ? { username: "Username", password: "Password", signup: "Sign up", gallery: "Start a role-play" }
-        : { username: "아이디", password: "비밀번호", signup: "가입하기", gallery: "역할극 시작하기" };
+        ? {
+            username: "Username",
+            password: "Password",
+            signup: "Sign up",
+            gallery: "Start a role-play",
+            skip: "Skip for now",
+            rooms: "All my rooms",
+          }
+        : {
+            username: "아이디",
+            password: "비밀번호",
+            signup: "가입하기",
+            gallery: "역할극 시작하기",
+            skip: "나중에 할게요",
+            rooms: "내 대화방 전체",
+          };
     await page.addInitScript((language) => localStorage.setItem("rolechat.ui", language), ui);
     await page.setViewportSize({ width, height: 812 });
     await page.goto("/#/signup");
     await page.getByLabel(words.username).fill(unique("scener"));
     await page.getByLabel(words.password).fill("a long passphrase");
     await page.getByRole("button", { name: words.signup }).click();
+    await page.getByRole("button", { name: words.skip }).click();
+    await page.getByRole("link", { name: words.rooms }).click();
 
     // A learner with no rooms sees the gallery first, in their language; the filters narrow it.
     await expect(page.getByRole("heading", { name: words.gallery })).toBeVisible();
@@ -812,7 +834,8 @@ for (const [ui, width] of [
             saved: "Saved",
             show: "Show the answer",
             good: "Good",
-            none: "Nothing to review now",
+            again: "Again",
+            comeback: "Once more",
             notebook: "Notebook",
             review: "Review",
           }
@@ -825,7 +848,8 @@ for (const [ui, width] of [
             saved: "저장됨",
             show: "정답 보기",
             good: "알맞음",
-            none: "지금 복습할 단어가 없어요",
+            again: "다시",
+            comeback: "한 번 더",
             notebook: "단어장",
             review: "복습",
           };
@@ -835,6 +859,8 @@ for (const [ui, width] of [
     await page.getByLabel(words.username).fill(unique("reviewer"));
     await page.getByLabel(words.password).fill("a long passphrase");
     await page.getByRole("button", { name: words.signup }).click();
+    await expect(page).toHaveURL(/#\/welcome$/);
+    await page.goto("/#/rooms");
     await page.locator('[data-scenario="cafe-order"]').click();
     await page.getByRole("dialog").locator("button.primary").click();
     await expect(bubbles(page)).toHaveCount(1);
@@ -897,13 +923,23 @@ for (const [ui, width] of [
       .locator("header")
       .getByRole("link", { name: new RegExp(words.review) })
       .click();
-    for (const left of [1, 0]) {
-      await expect(page.getByTestId("flashcard")).toBeVisible();
-      await page.getByRole("button", { name: words.show }).click();
-      await page.getByRole("button", { name: words.good }).click();
-      if (left > 0) await expect(page.getByTestId("due-badge")).toContainText(String(left));
-    }
-    await expect(page.getByText(words.none)).toBeVisible();
+    // "Again" brings the card back before the session ends; the badge counts it still.
+    const card = page.getByTestId("flashcard");
+    const first = await card.locator(".front").textContent();
+    await page.getByRole("button", { name: words.show }).click();
+    await page.getByRole("button", { name: words.again, exact: true }).click();
+    await expect(card.locator(".front")).not.toHaveText(first ?? "");
+    await expect(page.getByTestId("due-badge")).toContainText("2");
+    await page.getByRole("button", { name: words.show }).click();
+    await page.getByRole("button", { name: words.good }).click();
+    await expect(page.getByTestId("due-badge")).toContainText("1");
+    await expect(card).toContainText(words.comeback);
+    await expect(card.locator(".front")).toHaveText(first ?? "");
+    await page.getByRole("button", { name: words.show }).click();
+    await page.getByRole("button", { name: words.good }).click();
+    // The summary: two cards, one remembered the first time, one needed again.
+    const summary = page.getByTestId("review-summary");
+    await expect(summary.locator("dd")).toHaveText(["2", "1", "1"]);
     await expect(page.getByTestId("due-badge")).toHaveCount(0);
     await page.screenshot({ path: `${SCREENSHOTS}/review-${ui}-${width}.png` });
     if (width <= 375) {
@@ -944,7 +980,13 @@ for (const [ui, width] of [
     await page.locator("#username").fill(unique("axe"));
     await page.locator("#password").fill("a long passphrase");
     await page.locator("form button[type=submit]").click();
-    await expect(page).toHaveURL(/#\/rooms$/);
+    await expect(page).toHaveURL(/#\/welcome$/);
+    await check("onboarding");
+    await page.locator(".welcome button.link").click();
+    await expect(page).toHaveURL(/#\/today$/);
+    await expect(page.getByTestId("streak")).toBeVisible();
+    await check("today, first visit");
+    await page.goto("/#/rooms");
     await expect(page.locator("button.scenario").first()).toBeVisible();
     await check("rooms, first visit (scenarios)");
     await page.goto("/#/rooms/new");
@@ -976,6 +1018,13 @@ for (const [ui, width] of [
     await page.goto("/#/account");
     await expect(page.locator("#display-name")).toBeVisible();
     await check("account");
+    await page.goto("/#/progress");
+    await expect(page.locator(".time-chart canvas").first()).toBeVisible();
+    await page.locator(".figures summary").first().click();
+    await check("progress, a table open");
+    await page.goto("/#/facts");
+    await expect(page.locator("#fact")).toBeVisible();
+    await check("facts");
     console.log(`axe-core, ${ui} at ${width} px: ${JSON.stringify(report)}`);
     expect(report).toEqual(Object.fromEntries(Object.keys(report).map((name) => [name, []])));
   });
@@ -1039,7 +1088,7 @@ for (const width of [1280, 375]) {
     await page.getByLabel("Username").fill(name);
     await page.getByLabel("Password").fill("a newer passphrase");
     await page.getByRole("button", { name: "Log in" }).click();
-    await expect(page).toHaveURL(/#\/rooms$/);
+    await expect(page).toHaveURL(/#\/today$/);
 
     // Deleting: only with the password and the username typed exactly.
     await page.goto("/#/account");
@@ -1070,7 +1119,9 @@ test("the interface speaks Japanese, and a new learner's language is the one the
   await page.getByLabel("ユーザー名").fill(unique("hana"));
   await page.getByLabel("パスワード").fill("a long passphrase");
   await page.getByRole("button", { name: "登録する" }).click();
-  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(page).toHaveURL(/#\/welcome$/);
+  await expect(page.getByRole("heading", { name: "Rolechat へようこそ" })).toBeVisible();
+  await page.goto("/#/rooms");
   await expect(page.getByRole("heading", { name: "ロールプレイを始める" })).toBeVisible();
   await page.goto("/#/account");
   await expect(page.getByLabel("あなたの言語")).toHaveValue("ja");
@@ -1086,7 +1137,7 @@ test("signing up with a provider, logging in again with it, and linking a second
   await page.goto("/#/login");
   await page.getByRole("link", { name: "Continue with Google" }).click();
   await throughProvider("google");
-  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(page).toHaveURL(/#\/today$/);
   const who = page.locator(".who");
   await expect(who).toHaveAttribute("title", /^Logged in as google-/);
   const name = (await who.getAttribute("title"))?.replace("Logged in as ", "") ?? "";
@@ -1095,7 +1146,7 @@ test("signing up with a provider, logging in again with it, and linking a second
   await expect(page).toHaveURL(/#\/login$/);
   await page.getByRole("link", { name: "Continue with Google" }).click();
   await throughProvider("google");
-  await expect(page).toHaveURL(/#\/rooms$/);
+  await expect(page).toHaveURL(/#\/today$/);
   await expect(who).toHaveAttribute("title", `Logged in as ${name}`);
 
   await page.goto("/#/account");
@@ -1161,4 +1212,233 @@ test("a link sent from elsewhere links nothing: the tab that did not start it ig
   await expect(page.getByRole("button", { name: "Yes, link it" })).toHaveCount(0);
   expect(confirmations).toEqual([]);
   await expect(page.getByRole("button", { name: "Link Google" })).toBeVisible();
+});
+
+/** Moves every function's clock of the local stack by `days` (scripts/e2e.sh names the file). */
+function liveDaysLater(days: number) {
+  const file = process.env.ROLECHAT_CLOCK_FILE;
+  if (!file) throw new Error("ROLECHAT_CLOCK_FILE is not set: run the tests through scripts/e2e.sh");
+  writeFileSync(file, String(days * 86_400));
+}
+
+/** How far the widest element reaches past the viewport, in pixels (0 when nothing does). */
+const overflowOf = (page: Page) =>
+  page.evaluate(() => {
+    const right = Math.max(
+      ...[...document.querySelectorAll("body *")].map((el) => el.getBoundingClientRect().right),
+    );
+    return Math.max(
+      0,
+      Math.ceil(right - window.innerWidth),
+      document.documentElement.scrollWidth - window.innerWidth,
+    );
+  });
+
+for (const [ui, width] of [
+  ["ko", 390],
+  ["en", 1280],
+] as const) {
+  test(`a new learner from onboarding to a first scene, the next day's Today, Progress and facts (${ui}, ${width} px)`, async ({
+    page,
+  }) => {
+    test.setTimeout(150_000);
+    const words =
+      ui === "en"
+        ? {
+            username: "Username",
+            password: "Password",
+            signup: "Sign up",
+            language: "Spanish",
+            reason: "Travel",
+            goal: "10 lines a day",
+            zone: "Your time zone",
+            start: "Start my first scene",
+            keepFact: "Remember",
+            keepPhrase: "Keep",
+            kept: "In your notebook",
+            streak: (count: number) => `${count}-day streak`,
+            keepStreak: "Say one line today to keep it",
+            lines: (done: number) => `${done} of 10 lines today`,
+            continue: "Continue",
+            reviewed: "Reviewed in conversation: ticket",
+            progress: "See all your progress",
+            facts: "What your tutor remembers",
+            table: "Show the figures",
+            delete: "Delete",
+            none: "Nothing yet.",
+          }
+        : {
+            username: "아이디",
+            password: "비밀번호",
+            signup: "가입하기",
+            language: "영어 (미국)",
+            reason: "여행",
+            goal: "하루 10문장",
+            zone: "시간대",
+            start: "첫 장면 시작하기",
+            keepFact: "기억하기",
+            keepPhrase: "저장",
+            kept: "단어장에 있어요",
+            streak: (count: number) => `${count}일 연속`,
+            keepStreak: "오늘 한 문장만 말해도 이어져요",
+            lines: (done: number) => `오늘 10문장 중 ${done}문장`,
+            continue: "이어서 하기",
+            reviewed: "대화 속 복습: ticket",
+            progress: "학습 기록 전체 보기",
+            facts: "튜터가 기억하는 것",
+            table: "숫자로 보기",
+            delete: "삭제",
+            none: "아직 없어요.",
+          };
+    const zone = ui === "en" ? "America/New_York" : "Asia/Seoul";
+    await page.addInitScript((language) => localStorage.setItem("rolechat.ui", language), ui);
+    await page.setViewportSize({ width, height: 844 });
+    try {
+      // Sign-up leads to the onboarding: language, level, why, a daily goal, the time zone.
+      await page.goto("/#/signup");
+      await page.getByLabel(words.username).fill(unique("newcomer"));
+      await page.getByLabel(words.password).fill("a long passphrase");
+      await page.getByRole("button", { name: words.signup }).click();
+      await expect(page).toHaveURL(/#\/welcome$/);
+      await page.getByRole("radio", { name: words.language, exact: true }).check();
+      await page.locator("#study-level").selectOption("A1");
+      await page.getByRole("radio", { name: words.reason, exact: true }).check();
+      await page.getByRole("radio", { name: words.goal, exact: true }).check();
+      await page.getByLabel(words.zone).selectOption(zone);
+      expect(await overflowOf(page)).toBe(0);
+      await page.screenshot({ path: `${SCREENSHOTS}/onboarding-${ui}-${width}.png`, fullPage: true });
+      await page.getByRole("button", { name: words.start }).click();
+
+      // Straight into a first scene, in the language chosen, at A1, with goals.
+      await expect(page).toHaveURL(/#\/rooms\/[0-9A-Z]{26}$/);
+      await expect(bubbles(page)).toHaveCount(1);
+      await expect(page.locator(".chat-head .tag").first()).toHaveText(words.language);
+      const goalIds = await page
+        .locator(".goals li")
+        .evaluateAll((items) => items.map((li) => li.getAttribute("data-goal")));
+      expect(goalIds.length).toBeGreaterThan(0);
+      const token = await page.evaluate(() => localStorage.getItem("rolechat.token"));
+      const language = ui === "en" ? "es-ES" : "en-US";
+      const saved = await page.request.post(`${API}/vocabulary?ui=${ui}`, {
+        headers: { authorization: `Bearer ${token}` },
+        data: { text: "ticket", language, meaning: "a pass to travel" },
+      });
+      expect(saved.status()).toBe(201);
+
+      // A fact the learner shares is offered to keep, and kept only on their say.
+      const input = page.locator("#message");
+      await input.fill("I work at a hospital #fact");
+      await input.press("Enter");
+      await expect(bubbles(page)).toHaveCount(3);
+      const offer = bubbles(page).nth(1).getByTestId("fact-offer");
+      await expect(offer).toContainText("works as a nurse");
+      await offer.getByRole("button", { name: words.keepFact }).click();
+      await expect(offer.getByRole("link", { name: new RegExp(words.facts) })).toBeVisible();
+
+      // Every goal met: the scene's end, with the phrases to keep and the way on.
+      await input.fill(`Thank you! ${goalIds.map((id) => `#${id}`).join(" ")}`);
+      await input.press("Enter");
+      await expect(bubbles(page)).toHaveCount(5);
+      const end = page.getByTestId("scene-end");
+      await expect(end).toBeVisible();
+      await end
+        .getByRole("button", { name: new RegExp(`^${words.keepPhrase}: I work at a hospital`) })
+        .click();
+      await expect(end).toContainText(words.kept);
+      await expect(end.getByRole("link")).toHaveAttribute("href", /\/report$/);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(await overflowOf(page)).toBe(0);
+      await page.screenshot({ path: `${SCREENSHOTS}/scene-end-${ui}-${width}.png` });
+
+      // Today, the same day: a one-day streak and the lines said against the goal.
+      await page.getByRole("link", { name: "Rolechat", exact: true }).click();
+      await expect(page).toHaveURL(/#\/today$/);
+      await expect(page.getByTestId("streak")).toContainText(words.streak(1));
+      await expect(page.getByTestId("daily-goal")).toContainText(words.lines(2));
+
+      // The next day: the streak waits for a line, the words are due, a scene is suggested.
+      liveDaysLater(1);
+      await page.reload();
+      await expect(page.getByTestId("streak")).toContainText(words.keepStreak);
+      await expect(page.getByTestId("daily-goal")).toContainText(words.lines(0));
+      await expect(page.getByTestId("due-words")).toContainText("2");
+      await expect(page.getByTestId("suggestion")).toBeVisible();
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(await overflowOf(page)).toBe(0);
+      await page.screenshot({ path: `${SCREENSHOTS}/today-${ui}-${width}.png`, fullPage: true });
+
+      // A due word used in the conversation counts as its review.
+      await page.getByTestId("continue").getByRole("link", { name: words.continue }).click();
+      await expect(bubbles(page)).toHaveCount(5);
+      await input.fill("I have my ticket here #ok");
+      await input.press("Enter");
+      await expect(bubbles(page)).toHaveCount(7);
+      await expect(bubbles(page).nth(5).getByTestId("reviewed-in-conversation")).toHaveText(
+        `✓ ${words.reviewed}`,
+      );
+      await page.getByRole("link", { name: "Rolechat", exact: true }).click();
+      await expect(page.getByTestId("streak")).toContainText(words.streak(2));
+      await expect(page.getByTestId("due-words")).toContainText("1");
+
+      // Progress: the calendar and the charts, each with its figures as a table.
+      await page.getByRole("link", { name: words.progress }).click();
+      await expect(page).toHaveURL(/#\/progress$/);
+      await expect(page.locator(".calendar rect[data-day]:not(.shade-0)")).toHaveCount(2);
+      await expect(page.locator(".time-chart canvas")).toHaveCount(4);
+      await page.locator(".time-chart").first().getByText(words.table).click();
+      await expect(page.locator(".time-chart").first().locator("tbody tr")).toHaveCount(2);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(await overflowOf(page)).toBe(0);
+      await page.screenshot({ path: `${SCREENSHOTS}/progress-${ui}-${width}.png`, fullPage: true });
+
+      // The fact kept is shown, and deleted for good.
+      await page.goto("/#/facts");
+      const facts = page.getByTestId("facts");
+      await expect(facts).toContainText("works as a nurse");
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await facts.getByRole("button", { name: `${words.delete}: works as a nurse` }).click();
+      await expect(page.getByText(words.none)).toBeVisible();
+      await page.reload();
+      await expect(page.getByText(words.none)).toBeVisible();
+    } finally {
+      liveDaysLater(0);
+    }
+  });
+}
+
+test("no page is wider than a phone: 360, 390 and 430 px", async ({ page }) => {
+  await signUp(page);
+  await createRoom(
+    page,
+    "A very long situation for a room whose last line is long enough to overflow a narrow card",
+  );
+  await page
+    .locator("#message")
+    .fill(`${"Averyveryverylongwordwithoutanyspaces".repeat(3)} and more words to wrap`);
+  await page.locator("#message").press("Enter");
+  await expect(bubbles(page)).toHaveCount(3);
+  for (const width of [360, 390, 430]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const hash of [
+      "#/today",
+      "#/rooms",
+      "#/progress",
+      "#/facts",
+      "#/welcome",
+      "#/review",
+      "#/vocabulary",
+      "#/account",
+    ]) {
+      await page.goto(`/${hash}`);
+      await page.waitForLoadState("networkidle");
+      expect(await overflowOf(page), `${hash} at ${width} px`).toBe(0);
+    }
+    // Every room card's buttons are within reach.
+    await page.goto("/#/rooms");
+    const box = await page
+      .getByRole("button", { name: /^Delete: / })
+      .first()
+      .boundingBox();
+    expect((box?.x ?? width) + (box?.width ?? 0)).toBeLessThanOrEqual(width);
+  }
 });
