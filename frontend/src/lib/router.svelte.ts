@@ -14,7 +14,7 @@ export type Route =
   | { page: "report"; id: string }
   | { page: "vocabulary" }
   | { page: "review" }
-  | { page: "account"; link?: string; code?: string; linkError?: string }
+  | { page: "account"; link?: string; code?: string; linkError?: string; startLink?: string }
   | { page: "oauth"; code?: string; error?: string };
 
 export function parseRoute(hash: string): Route {
@@ -38,7 +38,13 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "vocabulary") return { page: "vocabulary" };
   if (parts[0] === "review") return { page: "review" };
   if (parts[0] === "account")
-    return { page: "account", link: param("link"), code: param("code"), linkError: param("link_error") };
+    return {
+      page: "account",
+      link: param("link"),
+      code: param("code"),
+      linkError: param("link_error"),
+      startLink: param("start_link"),
+    };
   if (parts[0] === "oauth") return { page: "oauth", code: param("code"), error: param("error") };
   if (parts[0] === "rooms") return { page: "rooms" };
   return { page: "today" };

@@ -1,6 +1,7 @@
 // Who is logged in. The token lives in localStorage and leaves the page only in the
 // Authorization header of API requests.
 
+import { rememberAccount } from "./knownAccount";
 import type { Login, User } from "./types";
 
 const TOKEN_KEY = "rolechat.token";
@@ -23,6 +24,7 @@ export const session = $state({
 export function logIn(login: Login) {
   session.token = login.access_token;
   session.user = login.user;
+  rememberAccount(login.user);
   localStorage.setItem(TOKEN_KEY, login.access_token);
   localStorage.setItem(USER_KEY, JSON.stringify(login.user));
 }
@@ -37,5 +39,6 @@ export function forget() {
 /** The logged-in user as the server now shows them (after a profile change). */
 export function updateUser(user: User) {
   session.user = user;
+  rememberAccount(user);
   localStorage.setItem(USER_KEY, JSON.stringify(user));
 }

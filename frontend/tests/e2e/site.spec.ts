@@ -1442,3 +1442,34 @@ test("no page is wider than a phone: 360, 390 and 430 px", async ({ page }) => {
     expect((box?.x ?? width) + (box?.width ?? 0)).toBeLessThanOrEqual(width);
   }
 });
+
+test("a provider sign-in beside this browser's password account is offered as a link first", async ({
+  page,
+}) => {
+  const name = await signUp(page);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("link", { name: "Continue with Google" }).click();
+  // Not straight to the provider, which would make a second, empty account.
+  const offer = page.getByTestId("link-offer");
+  await expect(offer).toContainText(name);
+  await expect(page).toHaveURL(/#\/login$/);
+  await offer.getByRole("button", { name: `Log in as ${name} and link Google` }).click();
+  await expect(page.getByLabel("Username")).toHaveValue(name);
+  await page.getByLabel("Password").fill("a long passphrase");
+  await page.getByRole("button", { name: "Log in" }).click();
+  // Logged in, the link begins at once: the provider, then the learner's yes in this tab.
+  await expect(page.getByRole("heading", { name: "Sign in to fake google" })).toBeVisible();
+  const person = unique("gmail");
+  await page.getByLabel("Name").fill(person);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Yes, link it" }).click();
+  await expect(page.getByText("Google is linked: you can log in with it now.")).toBeVisible();
+  // Linked, the same button signs in to this account with no question.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("link", { name: "Continue with Google" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to fake google" })).toBeVisible();
+  await page.getByLabel("Name").fill(person);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/#\/today$/);
+  await expect(page.locator(".who")).toHaveAttribute("title", `Logged in as ${name}`);
+});
