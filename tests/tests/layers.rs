@@ -185,3 +185,35 @@ fn named_paths_reads_grouped_and_plain_uses() {
         ]
     );
 }
+
+/// Each function's binary only hands its route (or its worker) to the library: one file, no
+/// logic and no tests of its own, which is why `make unit` builds no test harness for them.
+#[test]
+fn each_function_is_only_its_main() {
+    let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&functions).unwrap() {
+        let dir = entry.unwrap().path();
+        let mut files = Vec::new();
+        sources(&dir.join("src"), &mut files);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            files,
+            [dir.join("src/main.rs")],
+            "{name}: only src/main.rs, the logic in shared/"
+        );
+        let code = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            !code.contains("#[test]") && !code.contains("#[cfg(test)]"),
+            "{name}: tests belong in shared/ or tests/, which `make unit` runs"
+        );
+        assert!(
+            code.contains(&format!("rolechat::runtime::run(\"{name}\")"))
+                || code.contains("rolechat::runtime::run_worker("),
+            "{name}: main only runs its route through rolechat::runtime"
+        );
+        assert!(code.lines().count() <= 6, "{name}: main.rs grew logic");
+        count += 1;
+    }
+    assert!(count >= 20, "the functions were not found ({count})");
+}

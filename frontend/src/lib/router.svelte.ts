@@ -52,9 +52,11 @@ export function parseRoute(hash: string): Route {
 
 export const router = $state({ route: parseRoute(typeof location === "undefined" ? "" : location.hash) });
 
+/** Goes to `hash`, the page changing at once (not on the later hashchange), so what runs next
+ * (the logged-in redirect) sees where the learner is going. */
 export function navigate(hash: string) {
-  if (location.hash === hash) router.route = parseRoute(hash);
-  else location.hash = hash;
+  if (location.hash !== hash) location.hash = hash;
+  router.route = parseRoute(hash);
 }
 
 /** Goes to `hash` in place of the current page, so Back skips it (a form once it is sent). */
