@@ -43,7 +43,7 @@ tables:
 
 # The test model server's build (minutes of compiling llama.cpp) starts first, in the background
 # at the lowest priority, so it takes the cores the steps before `real-model` leave idle.
-test: model-server-early tools lint unit deploy-check smoke real-model eval-local contract site e2e
+test: model-server-early tools lint unit deploy-check smoke real-model contract site e2e
 
 model-server-early:
 	@scripts/model-server.sh install-early
@@ -95,12 +95,14 @@ eval: tools
 	scripts/eval.sh
 
 # The eval's metrics' tests, and the eval itself run small against the local test model server so
-# it never rots (its figures say nothing about teaching).
+# it never rots (its figures say nothing about teaching). `make real-model` runs it too.
+EVAL_LOCAL := EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=1 EVAL_ERRORS=1
 eval-local: tools
-	EVAL_MODEL=local EVAL_CASES=en-US:A1 EVAL_LINES=1 EVAL_ERRORS=1 scripts/eval.sh
+	$(EVAL_LOCAL) scripts/eval.sh
 
 # Every model-calling route through the real stack against a real model server (llama.cpp's,
-# through llama-cpp-python, built from source on first use; see scripts/model-server.sh).
+# through llama-cpp-python, built from source on first use; see scripts/model-server.sh), then
+# `make eval-local`'s short eval on the same stack.
 # The small model rambles to its budget: smaller budgets keep the run's length steady. Its
 # reports are written under a JSON grammar at about 9 to 16 tokens a second here: capped at 250
 # (500 on the retry a cut answer gets), a rambling one is cut (a documented 502) in well under a
@@ -111,8 +113,8 @@ export LOCAL_MODEL_TASKS
 real-model: tools
 	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \
 	  ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 ROLECHAT_MODEL_TASKS="$(LOCAL_MODEL_TASKS)" \
-	  scripts/with-stack.sh 9520 \
-	  cargo test -p rolechat-tests --test real_model -- --ignored --nocapture
+	  scripts/with-stack.sh 9520 bash -c \
+	  'cargo test -p rolechat-tests --test real_model -- --ignored --nocapture && $(EVAL_LOCAL) scripts/eval.sh'
 
 # Schemathesis: requests generated from openapi.yaml against a fresh local stack; any server
 # error or reply that does not match the spec fails.

@@ -3,7 +3,8 @@
 # tutor through a fresh local stack of the real functions, against your model (OPENAI_API_KEY,
 # OPENAI_BASE_URL, OPENAI_MODEL, ROLECHAT_MODEL_PROVIDER as for `make dev`), or with
 # EVAL_MODEL=local against the local test model server (scripts/model-server.sh), whose figures
-# say nothing about teaching: a 135M model only keeps the eval itself from rotting.
+# say nothing about teaching: a 135M model only keeps the eval itself from rotting. With
+# ROLECHAT_API_URL set, the stack already running there is used instead of a fresh one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,11 @@ else
     exit 2
   }
   export ROLECHAT_TEST_MODEL=given
+fi
+# On a stack that is up already (`make real-model` runs a short eval on its own stack after its
+# tests, sparing a second start), the learners talk with it.
+if [ -n "${ROLECHAT_API_URL:-}" ]; then
+  exec env PYTHONPATH="$PWD/eval" "$venv/bin/python" -m rolechat_eval.run
 fi
 # The eval's learners make more turns than a learner's day allows.
 export ROLECHAT_DAILY_TURNS=100000

@@ -147,7 +147,7 @@ routes=("GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "
   "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback"
   "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /me"
   "POST /me/password" "DELETE /me/sessions" "GET /me/export" "GET /auth/oauth/providers"
-  "POST /me/identities/github" "GET /nowhere")
+  "POST /me/identities/github" "GET /progress" "GET /me/facts" "GET /nowhere")
 warming=()
 for _ in $(seq 1 "$instances"); do
   for route in "${routes[@]}"; do
