@@ -10,7 +10,7 @@ export type Route =
   | { page: "facts" }
   | { page: "new-room" }
   | { page: "edit-room"; id: string }
-  | { page: "chat"; id: string; line?: string }
+  | { page: "chat"; id: string; line?: string; placement?: boolean }
   | { page: "report"; id: string }
   | { page: "vocabulary" }
   | { page: "review" }
@@ -31,6 +31,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "rooms" && parts[1] && parts[2] === "edit") return { page: "edit-room", id: parts[1] };
   if (parts[0] === "rooms" && parts[1] && parts[2] === "report") return { page: "report", id: parts[1] };
   if (parts[0] === "rooms" && parts[1]) return { page: "chat", id: parts[1], line };
+  if (parts[0] === "placement" && parts[1]) return { page: "chat", id: parts[1], placement: true };
   if (parts[0] === "today") return { page: "today" };
   if (parts[0] === "welcome") return { page: "welcome" };
   if (parts[0] === "progress") return { page: "progress" };

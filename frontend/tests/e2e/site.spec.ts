@@ -1310,12 +1310,39 @@ for (const [ui, width] of [
       await page.getByLabel(words.zone).selectOption(zone);
       expect(await overflowOf(page)).toBe(0);
       await page.screenshot({ path: `${SCREENSHOTS}/onboarding-${ui}-${width}.png`, fullPage: true });
-      await page.getByRole("button", { name: words.start }).click();
+      if (ui === "ko") {
+        // Not sure of the level: a placement chat of five answers, judged by the review.
+        await page.getByRole("button", { name: "대화로 내 수준 알아보기" }).click();
+        await expect(page).toHaveURL(/#\/placement\/[0-9A-Z]{26}$/);
+        const panel = page.getByTestId("placement");
+        await expect(bubbles(page)).toHaveCount(1);
+        for (const [index, answer] of [
+          "My name is Minsu and I live in Seoul with my family.",
+          "Every morning I take the subway to my office near the river.",
+          "Last summer I went to Busan and swam in the sea every day.",
+          "Next year I want to travel to Canada to practise my English.",
+          "I think small cities are better because people have more time.",
+        ].entries()) {
+          await page.locator("#message").fill(answer);
+          await page.locator("#message").press("Enter");
+          await expect(bubbles(page)).toHaveCount(3 + index * 2);
+          await expect(panel).toContainText(`대답 ${index + 1}/5`);
+        }
+        // Nothing is corrected in a placement chat.
+        await expect(page.getByTestId("feedback")).toHaveCount(0);
+        await panel.getByRole("button", { name: "내 수준 보기" }).click();
+        await expect(panel).toContainText("대답을 보면 A2 · 초급 수준이에요.");
+        expect(await accessibilityProblems(page)).toEqual([]);
+        await panel.getByRole("button", { name: "A2로 첫 장면 시작하기" }).click();
+      } else {
+        await page.getByRole("button", { name: words.start }).click();
+      }
 
-      // Straight into a first scene, in the language chosen, at A1, with goals.
+      // Straight into a first scene, in the language chosen, at its level, with goals.
       await expect(page).toHaveURL(/#\/rooms\/[0-9A-Z]{26}$/);
       await expect(bubbles(page)).toHaveCount(1);
       await expect(page.locator(".chat-head .tag").first()).toHaveText(words.language);
+      await expect(page.locator(".chat-head .tag").nth(1)).toContainText(ui === "ko" ? "A2" : "A1");
       const goalIds = await page
         .locator(".goals li")
         .evaluateAll((items) => items.map((li) => li.getAttribute("data-goal")));
