@@ -292,7 +292,11 @@ impl Store {
             .key("pk", s(owner.key()))
             .key("sk", s(TOTAL_SK))
             .update_expression("SET last_day = :today ADD days_studied :one")
-            .condition_expression("attribute_not_exists(last_day) OR last_day < :today")
+            // The totals exist (the transaction before wrote them): once an account's data is
+            // deleted, this writes nothing back.
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(last_day) OR last_day < :today)",
+            )
             .expression_attribute_values(":today", s(&day.to_string()))
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .return_values(ReturnValue::AllOld)
@@ -305,7 +309,8 @@ impl Store {
                     .as_service_error()
                     .is_some_and(super::is_condition_failure) =>
             {
-                // Already studied today (or a later day, after a change of time zone).
+                // Already studied today (or a later day, after a change of time zone), or the
+                // account's data is gone.
                 return Ok(());
             }
             Err(error) => return Err(StoreError::request(error)),
