@@ -303,12 +303,18 @@ test("errors are told in the interface's language, field by field and for failed
   await expect(page).toHaveURL(/#\/login$/);
   await page.getByLabel("Interface language").selectOption("ko");
   await page.goto("/#/signup");
-  // A username the server refuses, field by field: the rule in Korean, not the server's English.
+  // A username the server refuses, field by field: what is wrong with it, in Korean, not the
+  // server's English nor the rule again.
   await page.getByLabel("아이디").fill("ab");
   await page.getByLabel("비밀번호").fill("a long passphrase");
   await page.getByRole("button", { name: "가입하기" }).click();
-  await expect(page.locator("#username-error")).toHaveText("3–32자: 영문, 숫자, _ . -");
+  await expect(page.locator("#username-error")).toHaveText("너무 짧아요: 2자예요. 3자 이상이어야 해요.");
   await expect(page.locator("#username-error")).not.toContainText("must be");
+  await page.getByLabel("아이디").fill("김민수");
+  await page.getByRole("button", { name: "가입하기" }).click();
+  await expect(page.locator("#username-error")).toHaveText(
+    "아이디에는 영문자, 숫자, _ . - 만 쓸 수 있어요. 이 글자를 빼 주세요: “김” “민” “수”",
+  );
   // A name already taken.
   await page.getByLabel("아이디").fill(taken);
   await page.getByRole("button", { name: "가입하기" }).click();
