@@ -445,7 +445,8 @@ test("every message carries its language, and Japanese is drawn with Japanese gl
   await page.getByLabel("아이디").fill(unique("kanji"));
   await page.getByLabel("비밀번호").fill("a long passphrase");
   await page.getByRole("button", { name: "가입하기" }).click();
-  await page.getByRole("link", { name: "새 대화방" }).click();
+  await expect(page).toHaveURL(/#\/welcome$/);
+  await page.goto("/#/rooms/new");
   await page.getByLabel("대화 언어").selectOption("ja-JP");
   await page.getByLabel("상황").fill("駅で切符を買う");
   await page.getByLabel("내 역할").fill("旅行者");
@@ -656,6 +657,7 @@ test("screenshots of the room list and the chat at desktop and phone widths", as
   await page.getByLabel("아이디").fill(unique("mina"));
   await page.getByLabel("비밀번호").fill("a long passphrase");
   await page.getByRole("button", { name: "가입하기" }).click();
+  await expect(page).toHaveURL(/#\/welcome$/);
   for (const [situation, mine, theirs] of [
     ["Asking for directions in Tokyo", "a tourist", "a station attendant"],
     ["카페에서 커피 주문하기", "손님", "바리스타"],
