@@ -49,6 +49,10 @@ for (const demo of CASES) {
     await page.getByLabel(t.username).fill(`demo-${demo.ui}-${Date.now().toString(36)}`);
     await page.getByLabel(t.password).fill("a long passphrase");
     await page.getByRole("button", { name: t.signup_submit }).click();
+    // Onboarding skipped; the café scene is the one the demo's script plays.
+    await page.getByRole("button", { name: t.onboarding_skip }).click();
+    await expect(page).toHaveURL(/#\/today$/);
+    await page.goto("/#/rooms");
 
     await page.locator('[data-scenario="cafe-order"]').click();
     const dialog = page.getByRole("dialog");
