@@ -42,8 +42,9 @@ tables:
 	cargo run --quiet --locked -p rolechat-local-dynamodb $${AWS_PROFILE:+--features rolechat/aws-profiles} -- tables
 
 # The test model server's build (minutes of compiling llama.cpp) starts first, in the background
-# at the lowest priority, so it takes the cores the steps before `real-model` leave idle.
-test: model-server-early tools lint unit deploy-check smoke real-model contract site e2e
+# at the lowest priority, so it takes the cores the steps before `real-model` leave idle; the real
+# model's tests come last, so that build has had the idle time of every other step.
+test: model-server-early tools lint unit deploy-check smoke contract site e2e real-model
 
 model-server-early:
 	@scripts/model-server.sh install-early
@@ -112,14 +113,14 @@ LOCAL_MODEL_TASKS := opener.max_tokens=80, reply.max_tokens=80, translation.max_
 export LOCAL_MODEL_TASKS
 real-model: tools
 	ROLECHAT_TEST_MODEL=real ROLECHAT_MODEL_TIMEOUT_SECONDS=120 ROLECHAT_MODEL_STRUCTURED_SECONDS=120 \
-	  ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 ROLECHAT_MODEL_TASKS="$(LOCAL_MODEL_TASKS)" \
+	  ROLECHAT_MODEL_FIRST_TOKEN_SECONDS=60 ROLECHAT_MODEL_TASKS="$(LOCAL_MODEL_TASKS)" LOCAL_STACK_CONCURRENCY=2 \
 	  scripts/with-stack.sh 9520 bash -c \
 	  'cargo test -p rolechat-tests --test real_model -- --ignored --nocapture && $(EVAL_LOCAL) scripts/eval.sh'
 
 # Schemathesis: requests generated from openapi.yaml against a fresh local stack; any server
 # error or reply that does not match the spec fails.
 contract: tools
-	ROLECHAT_AUTH_RATE_PER_MINUTE=600 scripts/with-stack.sh 9500 scripts/schemathesis.sh
+	ROLECHAT_AUTH_RATE_PER_MINUTE=600 LOCAL_STACK_CONCURRENCY=2 scripts/with-stack.sh 9500 scripts/schemathesis.sh
 
 # The site: its API types as openapi.yaml says (regenerated and compared), formatting and lints
 # (Biome), types (svelte-check), unit tests (Vitest), the build.

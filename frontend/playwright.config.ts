@@ -5,7 +5,15 @@ export default defineConfig({
   testDir: "tests/e2e",
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  workers: 1,
+  // Two browsers at once on the site's tests; the journey across days moves the stack's clock for
+  // every function, so its tests run alone, after the others.
+  workers: 2,
+  // The offline demo's tests run against a stack of their own, with no model (scripts/e2e.sh).
+  projects: [
+    { name: "site", testMatch: /site\.spec\.ts/, fullyParallel: true },
+    { name: "journey", testMatch: /journey\.spec\.ts/, dependencies: ["site"] },
+    { name: "demo", testMatch: /demo\.spec\.ts/, fullyParallel: true },
+  ],
   // A test that fails once on a loaded CI machine runs again, and is reported as flaky.
   retries: process.env.CI ? 1 : 0,
   reporter: [["list"]],

@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 base=${E2E_BASE_PORT:-9480}
 site_port=$((base + 3))
 export ROLECHAT_ALLOWED_ORIGINS="http://127.0.0.1:$site_port"
+# Two browsers at a time: two instances of each function serve them, and the stack starts in
+# little more than half the time of four (every instance is started, through `cargo run`, first).
+export LOCAL_STACK_CONCURRENCY=${LOCAL_STACK_CONCURRENCY:-2}
+# Sign-ups and logins of two browsers' tests at once, all from 127.0.0.1, go past the default
+# limit a minute (its own tests are the API's).
+export ROLECHAT_AUTH_RATE_PER_MINUTE=${ROLECHAT_AUTH_RATE_PER_MINUTE:-600}
 # A model failure reaches the learner at once (the fake model fails "#fail" messages once).
 export ROLECHAT_MODEL_RETRIES=0
 # The stack's clock, shifted by the seconds this file holds, so a test can live the next day.
@@ -33,8 +39,8 @@ export site_port
 # E2E_GREP=pattern runs only the tests whose titles match it (on the stack their titles ask for).
 grep=${E2E_GREP:-}
 if [ -z "$grep" ] || ! [[ "$grep" =~ ^@demo$ ]]; then
-  scripts/with-stack.sh "$base" bash -c 'run_site_tests --grep-invert @demo ${0:+--grep "$0"}' "$grep"
+  scripts/with-stack.sh "$base" bash -c 'run_site_tests --project site --project journey ${0:+--grep "$0"}' "$grep"
 fi
 if [ -z "$grep" ] || [[ "$grep" =~ demo ]]; then
-  ROLECHAT_TEST_MODEL=none scripts/with-stack.sh "$base" bash -c 'run_site_tests --grep @demo'
+  ROLECHAT_TEST_MODEL=none scripts/with-stack.sh "$base" bash -c 'run_site_tests --project demo'
 fi
