@@ -149,8 +149,9 @@ test("checking a line and translating the tutor's, remembered after a reload", a
 test("the microphone shows when it listens, what it heard and why it failed, in the room's language", async ({
   page,
 }) => {
-  // A stand-in for the browser's recognition (a headless browser has no microphone): it hears a
-  // phrase, or fails as `window.recognitionError` says, and remembers the language it listened in.
+  // A stand-in for the browser's recognition (a headless browser has no microphone): it listens
+  // until the test calls `window.hear()`, then hears a phrase, or fails as
+  // `window.recognitionError` says, and remembers the language it listened in.
   await page.addInitScript(() => {
     class FakeRecognition {
       lang = "";
@@ -159,28 +160,28 @@ test("the microphone shows when it listens, what it heard and why it failed, in 
       onresult: ((event: unknown) => void) | null = null;
       onend: (() => void) | null = null;
       onerror: ((event: { error: string }) => void) | null = null;
-      timer = 0;
       start() {
-        const scope = window as unknown as { heardIn: string; recognitionError?: string };
+        const scope = window as unknown as { heardIn: string; recognitionError?: string; hear?: () => void };
         scope.heardIn = this.lang;
-        this.timer = window.setTimeout(() => {
+        scope.hear = () => {
+          scope.hear = undefined;
           if (scope.recognitionError) this.onerror?.({ error: scope.recognitionError });
           else
             this.onresult?.({
               results: [Object.assign([{ transcript: "一枚ください" }], { isFinal: true })],
             });
           this.onend?.();
-          // Long enough for a loaded machine to see the listening state before it ends.
-        }, 1500);
+        };
       }
       stop() {
-        window.clearTimeout(this.timer);
+        (window as unknown as { hear?: () => void }).hear = undefined;
         this.onerror?.({ error: "aborted" });
         this.onend?.();
       }
     }
     Object.assign(window, { SpeechRecognition: FakeRecognition, webkitSpeechRecognition: FakeRecognition });
   });
+  const hear = () => (window as unknown as { hear: () => void }).hear();
   await signUp(page);
   await page.getByRole("link", { name: "New room" }).click();
   await page.getByLabel("Conversation language").selectOption("ja-JP");
@@ -194,6 +195,7 @@ test("the microphone shows when it listens, what it heard and why it failed, in 
   await mic.click();
   await expect(status).toContainText("Listening");
   await expect(page.getByRole("button", { name: "Stop listening" })).toHaveAttribute("aria-pressed", "true");
+  await page.evaluate(hear);
   await expect(page.getByLabel("Your message")).toHaveValue("一枚ください");
   await expect(status).toContainText("Heard: “一枚ください”");
   expect(await page.evaluate(() => (window as unknown as { heardIn: string }).heardIn)).toBe("ja-JP");
@@ -211,6 +213,8 @@ test("the microphone shows when it listens, what it heard and why it failed, in 
   ]) {
     await page.evaluate((code) => Object.assign(window, { recognitionError: code }), error);
     await mic.click();
+    await expect(status).toContainText("Listening");
+    await page.evaluate(hear);
     await expect(status).toContainText(told);
     await expect(mic).toHaveAttribute("aria-pressed", "false");
   }
