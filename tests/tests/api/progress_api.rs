@@ -25,6 +25,23 @@ async fn say(app: &TestApp, token: &str, room: &str, line: &str) -> Value {
     response.json()
 }
 
+/// The automatic feedback on `line`, said as a streamed turn (the event the site reads).
+async fn streamed_feedback(app: &TestApp, token: &str, room: &str, line: &str) -> Value {
+    let turn = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/messages"))
+                .token(token)
+                .header("accept", "text/event-stream")
+                .json(&json!({"content": line})),
+        )
+        .await;
+    rolechat_tests::events(&turn.body)
+        .into_iter()
+        .find(|(name, _)| name == "feedback")
+        .map(|(_, data)| data["feedback"].clone())
+        .expect("automatic feedback")
+}
+
 async fn log_in(app: &TestApp, username: &str, password: &str) -> String {
     let response = app
         .send(TestRequest::post("/auth").json(&json!({"username": username, "password": password})))
@@ -181,20 +198,7 @@ async fn facts_are_the_learners_to_keep_and_delete_and_the_tutor_is_told_them() 
     let room = app.create_room(&token, &room_setup()).await;
 
     // Feedback offers what the learner said about their life; nothing is kept without their say.
-    let turn = app
-        .send(
-            TestRequest::post(&format!("/rooms/{room}/messages"))
-                .token(&token)
-                .header("accept", "text/event-stream")
-                .json(&json!({"content": "看護師です #fact"})),
-        )
-        .await;
-    let events = rolechat_tests::events(&turn.body);
-    let feedback = events
-        .iter()
-        .find(|(name, _)| name == "feedback")
-        .map(|(_, data)| data["feedback"].clone())
-        .expect("automatic feedback");
+    let feedback = streamed_feedback(&app, &token, &room, "看護師です #fact").await;
     assert_eq!(feedback["fact"], "works as a nurse");
     let listed = app
         .send(TestRequest::get("/me/facts").token(&token))
@@ -293,20 +297,7 @@ async fn a_due_word_used_correctly_in_conversation_counts_as_reviewed() {
         .await
         .json();
     assert_eq!(due["due_count"], 1, "still due after a line with an error");
-    let turn = app
-        .send(
-            TestRequest::post(&format!("/rooms/{room}/messages"))
-                .token(&token)
-                .header("accept", "text/event-stream")
-                .json(&json!({"content": "切符を一枚ください #ok"})),
-        )
-        .await;
-    let events = rolechat_tests::events(&turn.body);
-    let feedback = events
-        .iter()
-        .find(|(name, _)| name == "feedback")
-        .map(|(_, data)| data["feedback"].clone())
-        .unwrap();
+    let feedback = streamed_feedback(&app, &token, &room, "切符を一枚ください #ok").await;
     assert_eq!(feedback["reviewed"], json!(["切符"]));
     let item = app
         .send(TestRequest::get("/vocabulary").token(&token))
