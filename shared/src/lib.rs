@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod mail;
 pub mod oauth;
 pub mod routes;
 pub mod runtime;

@@ -20,6 +20,7 @@ pub struct AppState {
     pub cursors: CursorKeys,
     pub tutor: Tutor,
     pub oauth: crate::oauth::OAuth,
+    pub mailer: crate::mail::Mailer,
     /// The time quotas, expiries and timestamps go by (the system's, except in tests).
     pub clock: crate::domain::time::Clock,
 }
@@ -45,11 +46,25 @@ impl AppState {
         openai_key: Option<SecretString>,
         clock: crate::domain::time::Clock,
     ) -> Arc<Self> {
+        let mailer = local_mailer(&config.mail);
+        Self::with_mailer(config, store, jwt_secret, openai_key, clock, mailer)
+    }
+
+    /// [`AppState::new`] with the mailer given (SES, which needs the AWS access).
+    pub fn with_mailer(
+        config: Config,
+        store: Store,
+        jwt_secret: &SecretString,
+        openai_key: Option<SecretString>,
+        clock: crate::domain::time::Clock,
+        mailer: crate::mail::Mailer,
+    ) -> Arc<Self> {
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
         let tutor = Tutor::new(&config.tutor, openai_key);
         let oauth = crate::oauth::OAuth::new(config.oauth.clone());
         Arc::new(AppState {
+            mailer,
             oauth,
             config,
             store,
@@ -95,7 +110,16 @@ impl AppState {
             Some(path) => crate::domain::time::Clock::from_file(path.clone()),
             None => crate::domain::time::Clock::system(),
         };
-        Ok(AppState::new(config, store, &secret, openai_key, clock))
+        let mailer = match &config.mail.transport {
+            crate::mail::MailTransport::Ses => crate::mail::Mailer::ses(
+                aws.ses(config.mail.ses_endpoint.as_deref())?,
+                config.mail.configuration_set.clone(),
+            ),
+            _ => local_mailer(&config.mail),
+        };
+        Ok(AppState::with_mailer(
+            config, store, &secret, openai_key, clock, mailer,
+        ))
     }
 
     /// `from_env` for functions that read no token and call no model (`health`, `fallback`):
@@ -195,6 +219,28 @@ impl AwsAccess {
         aws_sdk_dynamodb::Client::from_conf(builder.build())
     }
 
+    fn ses(&self, endpoint: Option<&str>) -> Result<aws_sdk_sesv2::Client, StartupError> {
+        let mut builder = match self {
+            AwsAccess::Local => aws_sdk_sesv2::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("local", "local", None, None, "local")),
+            AwsAccess::Environment {
+                region,
+                credentials,
+            } => aws_sdk_sesv2::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(region.clone())
+                .credentials_provider(credentials.clone()),
+            #[cfg(feature = "aws-profiles")]
+            AwsAccess::Chain(config) => aws_sdk_sesv2::config::Builder::from(config),
+        };
+        if let Some(endpoint) = endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        Ok(aws_sdk_sesv2::Client::from_conf(builder.build()))
+    }
+
     fn secrets_manager(&self) -> Result<aws_sdk_secretsmanager::Client, StartupError> {
         let config = match self {
             AwsAccess::Local => {
@@ -212,6 +258,21 @@ impl AwsAccess {
             AwsAccess::Chain(config) => aws_sdk_secretsmanager::Config::from(config),
         };
         Ok(aws_sdk_secretsmanager::Client::from_conf(config))
+    }
+}
+
+/// The mailer of a configuration that needs no AWS access: SMTP, none, or SES at a local
+/// stand-in (`ROLECHAT_SES_ENDPOINT`, which takes any credentials).
+fn local_mailer(config: &crate::mail::MailConfig) -> crate::mail::Mailer {
+    use crate::mail::{MailTransport, Mailer};
+    match &config.transport {
+        MailTransport::Off => Mailer::Off,
+        // Checked when the configuration was read.
+        MailTransport::Smtp(url) => Mailer::smtp(url).unwrap_or(Mailer::Off),
+        MailTransport::Ses => match AwsAccess::Local.ses(config.ses_endpoint.as_deref()) {
+            Ok(client) => Mailer::ses(client, config.configuration_set.clone()),
+            Err(_) => Mailer::Off,
+        },
     }
 }
 

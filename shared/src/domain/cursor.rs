@@ -66,6 +66,20 @@ impl CursorKeys {
     }
 }
 
+impl CursorKeys {
+    /// The user a token of `list` was signed for, whoever asks: for links that act without a
+    /// login (the one-click unsubscribe of a reminder).
+    pub fn signed_user(&self, token: &str, list: &str) -> Result<String, CursorError> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| CursorError)?
+            .claims;
+        if claims.l != list {
+            return Err(CursorError);
+        }
+        Ok(claims.u)
+    }
+}
+
 /// The list a cursor belongs to, so a cursor of one room's messages cannot page another's.
 pub fn messages_list(room_id: &str) -> String {
     format!("messages:{room_id}")

@@ -2,6 +2,7 @@
 //! may use these; they use nothing of the others (checked by `tests/tests/layers.rs`).
 
 pub mod cursor;
+pub mod email;
 pub mod language;
 pub mod learner;
 pub mod report;

@@ -95,6 +95,13 @@ pub struct User {
     pub study: Option<crate::domain::learner::Study>,
     /// Whether onboarding was finished or skipped: the site offers it until then.
     pub onboarded: bool,
+    /// The verified address, shown to its owner only.
+    pub email: Option<String>,
+    /// An address waiting for the learner to open the link sent to it.
+    pub email_pending: Option<String>,
+    /// The verified address bounced or complained: no mail goes to it until another is set.
+    pub email_bounced: bool,
+    pub reminders: crate::domain::email::Reminders,
 }
 
 /// A provider account linked to the user, as the account page shows it.

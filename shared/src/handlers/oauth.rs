@@ -375,11 +375,6 @@ async fn new_user(
             created_at: time::rfc3339(state.clock.now()),
             display_name: None,
             native_language,
-            session_generation: 0,
-            time_zone: None,
-            daily_goal: None,
-            study: None,
-            onboarded: false,
             identities: vec![LinkedIdentity {
                 provider: provider.name.to_owned(),
                 subject: who.subject.clone(),
@@ -387,7 +382,7 @@ async fn new_user(
                 linked_at: Some(time::rfc3339(state.clock.now())),
             }],
             username_changeable: true,
-            room_count: None,
+            ..UserRecord::default()
         };
         let identity = IdentityRecord::new(&user, provider.name, &who.subject);
         match state

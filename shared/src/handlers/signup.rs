@@ -46,14 +46,9 @@ pub async fn handle(state: Arc<AppState>, req: Request) -> HandlerResult {
         created_at: time::rfc3339(now),
         display_name: None,
         native_language,
-        session_generation: 0,
-        time_zone: None,
-        daily_goal: None,
-        study: None,
-        onboarded: false,
         identities: Vec::new(),
         username_changeable: false,
-        room_count: None,
+        ..UserRecord::default()
     };
     let (session, token) = session::start(&state.tokens, state.config.session_ttl, &user, now);
     state

@@ -5,6 +5,7 @@
 
 mod aids;
 mod deletions;
+mod email;
 mod identities;
 mod learning;
 mod limits;
@@ -17,6 +18,7 @@ mod users;
 mod vocabulary;
 
 pub use deletions::{Budget, DeletionJob, JobKind, Part, Progress};
+pub use email::{AddressRecord, MailToken, Verified, VerifyError, address_key, token_key};
 pub use identities::{LinkError, LoginCode, OAuthState, PendingLink, RenameError};
 pub use learning::{Activity, Counters, DayRecord, FactRecord, FactRefusal, RecordError, Totals};
 pub use limits::Ceiling;
@@ -81,6 +83,20 @@ pub(crate) fn updated<T: serde::de::DeserializeOwned>(
             output.attributes.unwrap_or_default(),
         )?)),
         Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(None),
+        Err(error) => Err(StoreError::request(error)),
+    }
+}
+
+/// A conditional write's outcome: `false` when its condition did not hold.
+pub(crate) fn conditional<T, E>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(error) if error.as_service_error().is_some_and(is_condition_failure) => Ok(false),
         Err(error) => Err(StoreError::request(error)),
     }
 }

@@ -28,6 +28,17 @@ impl Owner {
         }
     }
 
+    /// For work no request does (the scheduled reminders, which read a learner's counters): the
+    /// user as their record was just read, with no session.
+    pub(crate) fn of_record(user: &super::UserRecord) -> Self {
+        Owner {
+            key: user.id.clone(),
+            user_key: user.pk.clone(),
+            session_id: String::new(),
+            generation: user.session_generation,
+        }
+    }
+
     /// The user's stable id: the partition their rooms and notebook live in.
     pub fn key(&self) -> &str {
         &self.key

@@ -43,7 +43,10 @@ pub struct LocalIndex {
     pub sort_key: &'static str,
 }
 
-/// Users, keyed by the case-folded username.
+/// Users, keyed by the case-folded username; beside them the items that make a provider
+/// identity (`identity#…`) or a verified address (`email#…`) one user's. Only the records of
+/// users with reminders due to go carry `remind_slot` (the UTC hour of the next, see
+/// `domain::email`), so `by_reminder_slot` lists exactly whom one hour's run reminds.
 pub const USERS: TableDef = TableDef {
     name: "users",
     resource: "UsersTable",
@@ -51,8 +54,13 @@ pub const USERS: TableDef = TableDef {
     sort_key: None,
     ttl_attribute: None,
     local_indexes: &[],
-    global_indexes: &[],
+    global_indexes: &[BY_REMINDER_SLOT],
     stream: false,
+};
+
+pub const BY_REMINDER_SLOT: GlobalIndex = GlobalIndex {
+    name: "by_reminder_slot",
+    partition_key: "remind_slot",
 };
 
 /// Login sessions, keyed by session id; they expire by TTL and logout deletes them. `by_user`

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SessionRecord, Store, StoreError, failed_condition, s};
 use crate::domain::language::UiLanguage;
+use crate::domain::email::{EmailAddress, Reminders};
 use crate::domain::learner::{DailyGoal, Study, TimeZone};
 use crate::domain::user::User;
 use crate::store::Owner;
@@ -57,10 +58,56 @@ pub struct UserRecord {
     /// Whether onboarding was finished or skipped.
     #[serde(default)]
     pub onboarded: bool,
+    /// The verified address: the only one mail other than a verification goes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailAddress>,
+    /// An address asked for and waiting for its link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_pending: Option<EmailAddress>,
+    /// The verified address bounced for good or complained: nothing more is sent to it.
+    #[serde(default)]
+    pub email_bounced: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<Reminders>,
+    /// The UTC hour slot of the next reminder (`by_reminder_slot`); only while one can go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_slot: Option<String>,
+    /// The learner's day last reminded: a run retried that day sends nothing again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded_on: Option<String>,
 }
 
 fn default_native_language() -> UiLanguage {
     UiLanguage::Ko
+}
+
+/// A record with nothing set: new records name what they have and take the rest from this.
+impl Default for UserRecord {
+    fn default() -> Self {
+        UserRecord {
+            pk: String::new(),
+            id: String::new(),
+            username: String::new(),
+            password_hash: None,
+            created_at: String::new(),
+            display_name: None,
+            identities: Vec::new(),
+            username_changeable: false,
+            room_count: None,
+            native_language: default_native_language(),
+            session_generation: 0,
+            time_zone: None,
+            daily_goal: None,
+            study: None,
+            onboarded: false,
+            email: None,
+            email_pending: None,
+            email_bounced: false,
+            reminders: None,
+            remind_slot: None,
+            reminded_on: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -101,7 +148,23 @@ impl UserRecord {
             daily_goal: self.daily_goal(),
             study: self.study,
             onboarded: self.onboarded,
+            email: self.email.as_ref().map(|a| a.as_str().to_owned()),
+            email_pending: self.email_pending.as_ref().map(|a| a.as_str().to_owned()),
+            email_bounced: self.email_bounced,
+            reminders: self.reminders(),
         }
+    }
+
+    pub fn reminders(&self) -> Reminders {
+        self.reminders.unwrap_or_else(Reminders::off)
+    }
+
+    /// The slot of the next reminder after `now`, when one can go: reminders on, and a
+    /// verified address that has not bounced.
+    pub fn next_reminder_slot(&self, now: time::OffsetDateTime) -> Option<String> {
+        let reminders = self.reminders();
+        (reminders.any() && self.email.is_some() && !self.email_bounced)
+            .then(|| reminders.next(&self.time_zone(), now).1)
     }
 
     pub fn time_zone(&self) -> TimeZone {
