@@ -31,6 +31,12 @@ pub enum ApiError {
     MethodNotAllowed { allowed: Vec<Method> },
     #[error("That username is already taken.")]
     UsernameTaken,
+    #[error("That email address belongs to another account.")]
+    EmailTaken,
+    /// Mail could not be handed over now (the service throttled or unreachable), or this
+    /// deployment sends none.
+    #[error("{0}")]
+    MailUnavailable(&'static str),
     #[error("{0}")]
     Conflict(&'static str),
     #[error("The request body is larger than the 64 KiB limit.")]
@@ -71,7 +77,10 @@ impl ApiError {
             ApiError::ReauthenticationRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::UsernameTaken | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::UsernameTaken | ApiError::EmailTaken | ApiError::Conflict(_) => {
+                StatusCode::CONFLICT
+            }
+            ApiError::MailUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UpstreamError
@@ -92,6 +101,8 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::UsernameTaken => "username_taken",
+            ApiError::EmailTaken => "email_taken",
+            ApiError::MailUnavailable(_) => "mail_unavailable",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::RateLimited { .. } => "rate_limited",
@@ -123,6 +134,37 @@ impl ApiError {
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         ApiError::Validation(errors)
+    }
+}
+
+impl From<crate::mail::MailError> for ApiError {
+    fn from(error: crate::mail::MailError) -> Self {
+        use crate::mail::MailError;
+        match error {
+            MailError::Off => ApiError::MailUnavailable("This Rolechat sends no email."),
+            MailError::Refused(_) => {
+                ApiError::field("email", "was refused by the mail service; use another address")
+            }
+            MailError::Unavailable(detail) => {
+                tracing::warn!(%detail, "mail could not be sent");
+                ApiError::MailUnavailable("The email could not be sent just now; try again in a minute.")
+            }
+            MailError::Build(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+impl From<crate::store::AccountError> for ApiError {
+    fn from(error: crate::store::AccountError) -> Self {
+        use crate::store::AccountError;
+        match error {
+            AccountError::SessionEnded => ApiError::Unauthorized,
+            // Not the end of the session: the site keeps the learner logged in and shows it.
+            AccountError::Changed => ApiError::Conflict(
+                "The account was changed meanwhile; look at it again and retry.",
+            ),
+            AccountError::Store(error) => error.into(),
+        }
     }
 }
 

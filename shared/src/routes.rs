@@ -44,6 +44,10 @@ pub mod paths {
     pub const OAUTH_START: &str = "/auth/oauth/{provider}/start";
     pub const OAUTH_CALLBACK: &str = "/auth/oauth/{provider}/callback";
     pub const OAUTH_EXCHANGE: &str = "/auth/oauth/exchange";
+    pub const PASSWORD_RESET: &str = "/password-reset";
+    pub const PASSWORD_RESET_CONFIRM: &str = "/password-reset/confirm";
+    pub const EMAIL_VERIFY: &str = "/email/verify";
+    pub const EMAIL_UNSUBSCRIBE: &str = "/email/unsubscribe";
     pub const ME_IDENTITY: &str = "/me/identities/{provider}";
     pub const ME: &str = "/me";
     pub const ME_PASSWORD: &str = "/me/password";
@@ -100,6 +104,10 @@ route_table! {
     GET OAUTH_START => "oauth" open oauth::start;
     GET OAUTH_CALLBACK => "oauth" open oauth::callback;
     POST OAUTH_EXCHANGE => "oauth" open oauth::exchange;
+    POST PASSWORD_RESET => "password-reset" open password_reset::request;
+    POST PASSWORD_RESET_CONFIRM => "password-reset" open password_reset::confirm;
+    POST EMAIL_VERIFY => "email" open email::verify;
+    POST EMAIL_UNSUBSCRIBE => "email" open email::unsubscribe;
     POST ME_IDENTITY => "me-identities" signed me_identities::start;
     GET ME_IDENTITY => "me-identities" signed me_identities::pending;
     PUT ME_IDENTITY => "me-identities" signed me_identities::confirm;

@@ -161,8 +161,8 @@ pub async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     }
 }
 
-/// The `main` of a function that no route reaches (the deletion worker): logging, state built
-/// once without secrets, then the runtime loop over JSON events.
+/// The `main` of a function that no route reaches (the deletion worker, the mail events):
+/// logging, state built once without secrets, then the runtime loop over JSON events.
 pub async fn run_worker<H, Fut, E>(handler: H) -> Result<(), lambda_http::Error>
 where
     H: Fn(Arc<AppState>, serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
@@ -173,6 +173,30 @@ where
     let state = AppState::from_env_without_secrets()
         .await
         .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
+    serve_events(state, handler).await
+}
+
+/// [`run_worker`] for a worker that signs (the reminders' unsubscribe links) and sends mail: its
+/// state reads the secrets.
+pub async fn run_worker_with_secrets<H, Fut, E>(handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<AppState>, serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, E>> + Send,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let state = AppState::from_env()
+        .await
+        .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
+    serve_events(state, handler).await
+}
+
+async fn serve_events<H, Fut, E>(state: Arc<AppState>, handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<AppState>, serde_json::Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, E>> + Send,
+    E: std::error::Error + Send + Sync + 'static,
+{
     lambda_http::lambda_runtime::run(service_fn(
         move |event: lambda_http::LambdaEvent<serde_json::Value>| {
             let (state, handler) = (state.clone(), handler.clone());

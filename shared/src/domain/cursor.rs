@@ -67,16 +67,16 @@ impl CursorKeys {
 }
 
 impl CursorKeys {
-    /// The user a token of `list` was signed for, whoever asks: for links that act without a
-    /// login (the one-click unsubscribe of a reminder).
-    pub fn signed_user(&self, token: &str, list: &str) -> Result<String, CursorError> {
+    /// The user a token of `list` was signed for, and its position, whoever asks: for links that
+    /// act without a login (the one-click unsubscribe of a reminder).
+    pub fn signed_for(&self, token: &str, list: &str) -> Result<(String, Vec<String>), CursorError> {
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| CursorError)?
             .claims;
         if claims.l != list {
             return Err(CursorError);
         }
-        Ok(claims.u)
+        Ok((claims.u, claims.p))
     }
 }
 

@@ -66,6 +66,11 @@ impl Day {
         Day(self.0.yesterday().unwrap_or(self.0))
     }
 
+    /// Whether this is a Sunday: the day a week's summary goes.
+    pub fn is_sunday(self) -> bool {
+        self.0.weekday() == jiff::civil::Weekday::Sunday
+    }
+
     /// The day `days` before this one.
     pub fn minus(self, days: i32) -> Day {
         Day(self
@@ -137,6 +142,15 @@ impl DailyGoal {
         DailyGoal {
             unit: GoalUnit::Minutes,
             amount: 10,
+        }
+    }
+
+    /// What is left of it after `turns` lines and `seconds` of conversation: an amount in its
+    /// unit, and whether that unit is minutes.
+    pub fn left_after(self, turns: u64, seconds: u64) -> (u64, bool) {
+        match self.unit {
+            GoalUnit::Minutes => ((u64::from(self.amount) * 60).saturating_sub(seconds).div_ceil(60), true),
+            GoalUnit::Turns => (u64::from(self.amount).saturating_sub(turns), false),
         }
     }
 

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::AuthGuard;
 use crate::AppState;
 use crate::auth::verify_password;
+use crate::domain::email::{EmailAddress, Reminders};
 use crate::domain::language::{Language, Level, UiLanguage};
 use crate::domain::learner::{DailyGoal, Reason, Study, TimeZone};
 use crate::domain::user::{Username, display_name};
@@ -55,6 +56,19 @@ struct ProfileFields {
     study: Option<StudyFields>,
     #[serde(default)]
     onboarded: Option<bool>,
+    /// A new address (a link goes to it), or `null` to remove it. With `password`, unless the
+    /// session signed in recently: the address is a way back into the account.
+    #[serde(default, deserialize_with = "crate::domain::validation::present")]
+    email: Option<Option<String>>,
+    #[serde(default)]
+    reminders: Option<ReminderFields>,
+}
+
+#[derive(Deserialize)]
+struct ReminderFields {
+    daily: bool,
+    weekly: bool,
+    hour: i64,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +88,16 @@ struct StudyFields {
 async fn update(state: &AppState, user: &Authenticated, req: &Request) -> HandlerResult {
     let fields: ProfileFields = parse_json(req)?;
     let mut errors = FieldErrors::new();
+    let email = match fields.email {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => errors
+            .check("email", EmailAddress::parse(&raw))
+            .map(Some),
+    };
+    let reminders = fields.reminders.and_then(|r| {
+        errors.check("reminders", Reminders::parse(r.daily, r.weekly, r.hour))
+    });
     let change = ProfileChange {
         display_name: match fields.display_name {
             None => None,
@@ -131,21 +155,87 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
                 }
             }),
     };
+    if username.is_some() && email.is_some() {
+        errors.add("email", "change it on its own, not with the username");
+    }
     errors.finish()?;
     if let Some(username) = username {
         // The name is what a password logs in with: changing it is changing how one enters.
         confirm_it_is_you(state, user, req, fields.password).await?;
         return rename(state, user, username, change).await;
     }
-    if change == ProfileChange::default() {
-        return Ok(profile(&user.user));
+    let mut current = user.user.clone();
+    if let Some(email) = &email {
+        change_email(state, user, req, fields.password, email.as_ref()).await?;
     }
-    let updated = state
-        .store
-        .update_profile(&user.owner, &change)
-        .await
-        .map_err(account_error)?;
-    Ok(profile(&updated))
+    let zone_changed = change.time_zone.is_some();
+    if change != ProfileChange::default() {
+        current = state
+            .store
+            .update_profile(&user.owner, &change)
+            .await
+            .map_err(account_error)?;
+    }
+    if reminders.is_some() || zone_changed {
+        // The next reminder's slot follows the hour and the time zone.
+        let reminders = reminders.unwrap_or_else(|| current.reminders());
+        let mut next = current.clone();
+        next.reminders = Some(reminders);
+        let slot = next.next_reminder_slot(state.clock.now());
+        current = state
+            .store
+            .set_reminders(&user.owner, &reminders, slot.as_deref())
+            .await
+            .map_err(account_error)?;
+    }
+    if email.is_some() {
+        // As stored now: the address waiting, or removed.
+        current = state
+            .store
+            .get_user(user.owner.user_key())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+    }
+    Ok(profile(&current))
+}
+
+/// A new address asked for (its link sent), or the address removed; the same address again
+/// changes nothing. Either needs fresh authentication: the address is a way into the account.
+async fn change_email(
+    state: &AppState,
+    user: &Authenticated,
+    req: &Request,
+    password: Option<String>,
+    email: Option<&EmailAddress>,
+) -> Result<(), ApiError> {
+    let unchanged = match email {
+        Some(address) => {
+            user.user.email.as_ref() == Some(address) && user.user.email_pending.is_none()
+        }
+        None => user.user.email.is_none() && user.user.email_pending.is_none(),
+    };
+    if unchanged {
+        return Ok(());
+    }
+    confirm_it_is_you(state, user, req, password).await?;
+    match email {
+        None => Ok(state
+            .store
+            .remove_email(&user.owner, &user.user)
+            .await
+            .map_err(account_error)?),
+        Some(address) if user.user.email.as_ref() == Some(address) => {
+            // Back to the verified address: the one waiting is dropped.
+            Ok(state
+                .store
+                .cancel_pending_email(&user.owner)
+                .await
+                .map_err(account_error)?)
+        }
+        Some(address) => {
+            crate::services::email::ask_to_verify(state, &user.owner, &user.user, address).await
+        }
+    }
 }
 
 /// The once-only change of a generated username, with any other change asked with it. The name is
@@ -268,14 +358,7 @@ pub(super) async fn confirm_it_is_you(
 }
 
 pub(super) fn account_error(error: AccountError) -> ApiError {
-    match error {
-        AccountError::SessionEnded => ApiError::Unauthorized,
-        // Not the end of the session: the site keeps the learner logged in and shows it.
-        AccountError::Changed => {
-            ApiError::Conflict("The account was changed meanwhile; look at it again and retry.")
-        }
-        AccountError::Store(error) => error.into(),
-    }
+    error.into()
 }
 
 #[cfg(test)]

@@ -307,8 +307,8 @@ pub fn reset(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayNudge {
     pub goal_met: bool,
-    /// What is left of today's goal, as the site says it ("10 minutes", "7 lines").
-    pub goal_left: String,
+    /// What is left of today's goal, and whether in minutes (else lines).
+    pub goal_left: (u64, bool),
     pub due_words: u64,
     pub streak: u64,
 }
@@ -327,7 +327,12 @@ pub fn daily(
             if !nudge.goal_met {
                 paragraphs.push(format!(
                     "Today's goal is still open: {} to go. One short scene is enough.",
-                    nudge.goal_left
+                    match nudge.goal_left {
+                        (1, true) => "1 minute".to_owned(),
+                        (n, true) => format!("{n} minutes"),
+                        (1, false) => "1 line".to_owned(),
+                        (n, false) => format!("{n} lines"),
+                    }
                 ));
             }
             if nudge.due_words > 0 {
@@ -348,7 +353,10 @@ pub fn daily(
             if !nudge.goal_met {
                 paragraphs.push(format!(
                     "오늘의 목표까지 {} 남았습니다. 짧은 장면 하나면 충분해요.",
-                    nudge.goal_left
+                    match nudge.goal_left {
+                        (n, true) => format!("{n}분"),
+                        (n, false) => format!("{n}줄"),
+                    }
                 ));
             }
             if nudge.due_words > 0 {
@@ -369,7 +377,10 @@ pub fn daily(
             if !nudge.goal_met {
                 paragraphs.push(format!(
                     "今日の目標まであと {} です。短い場面ひとつで十分です。",
-                    nudge.goal_left
+                    match nudge.goal_left {
+                        (n, true) => format!("{n} 分"),
+                        (n, false) => format!("{n} 行"),
+                    }
                 ));
             }
             if nudge.due_words > 0 {
@@ -508,7 +519,7 @@ mod tests {
         };
         let nudge = DayNudge {
             goal_met: false,
-            goal_left: "7 lines".into(),
+            goal_left: (7, false),
             due_words: 3,
             streak: 4,
         };

@@ -5,11 +5,13 @@
 
 pub mod deletion;
 pub mod demo;
+pub mod email;
 pub mod feedback;
 pub mod goals;
 pub mod learning;
 pub mod meaning;
 pub mod prompt;
+pub mod reminders;
 pub mod report;
 pub mod session;
 pub mod suggestions;

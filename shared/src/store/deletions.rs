@@ -158,10 +158,14 @@ impl Store {
         values.extend(password_values);
         let (identities, identity_values) = super::users::same_identities(user.identities.len());
         values.extend(identity_values);
+        let (email, email_values) = super::email::same_email(user);
+        values.extend(email_values);
         let delete = Delete::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
-            .condition_expression(format!("{condition} AND {password} AND {identities}"))
+            .condition_expression(format!(
+                "{condition} AND {password} AND {identities} AND {email}"
+            ))
             .set_expression_attribute_values(Some(values))
             .build()
             .map_err(StoreError::request)?;
@@ -180,6 +184,9 @@ impl Store {
                 .build()
                 .map_err(StoreError::request)?;
             request = request.transact_items(TransactWriteItem::builder().delete(identity).build());
+        }
+        if let Some(address) = &user.email {
+            request = request.transact_items(self.release_address(address, &user.id)?);
         }
         let result = request.send().await;
         match result {

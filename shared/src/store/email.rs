@@ -69,6 +69,20 @@ pub struct Verified {
     pub address: EmailAddress,
 }
 
+/// The condition that the record's verified address is still the one read, with its value: a
+/// write made from that read (deletion, rename) then cannot leave an address item behind.
+pub(crate) fn same_email(
+    user: &UserRecord,
+) -> (&'static str, std::collections::HashMap<String, AttributeValue>) {
+    match &user.email {
+        Some(address) => (
+            "email = :email",
+            [(":email".to_owned(), s(address.as_str()))].into(),
+        ),
+        None => ("attribute_not_exists(email)", Default::default()),
+    }
+}
+
 impl Store {
     /// Asks for `address` on the user's record (waiting for `token`'s link), in one transaction
     /// with the token, while the session is live.
@@ -113,13 +127,8 @@ impl Store {
     #[tracing::instrument(name = "store.remove_email", skip_all)]
     pub async fn remove_email(&self, owner: &Owner, user: &UserRecord) -> Result<(), AccountError> {
         let (condition, mut values) = live_user_condition(owner);
-        let same = match &user.email {
-            Some(address) => {
-                values.insert(":email".into(), s(address.as_str()));
-                "email = :email"
-            }
-            None => "attribute_not_exists(email)",
-        };
+        let (same, email_values) = same_email(user);
+        values.extend(email_values);
         let update = Update::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
@@ -144,8 +153,28 @@ impl Store {
         }
     }
 
+    /// Drops the address waiting for its link (its token then finds nothing to confirm).
+    #[tracing::instrument(name = "store.cancel_pending_email", skip_all)]
+    pub async fn cancel_pending_email(&self, owner: &Owner) -> Result<(), AccountError> {
+        let (condition, values) = live_user_condition(owner);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("pk", s(owner.user_key()))
+            .update_expression("REMOVE email_pending")
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match super::conditional(result)? {
+            true => Ok(()),
+            false => Err(AccountError::SessionEnded),
+        }
+    }
+
     /// Deletes the address item if it is still this user's.
-    fn release_address(
+    pub(crate) fn release_address(
         &self,
         address: &EmailAddress,
         user_id: &str,
@@ -588,6 +617,35 @@ impl Store {
             .expression_attribute_values(":uid", s(&user.id))
             .expression_attribute_values(":address", s(address))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        super::conditional(result)
+    }
+
+    /// Turns the user's reminders off (their hour kept) and takes them off the index: the
+    /// one-click unsubscribe. Nothing happens for a user who is gone.
+    #[tracing::instrument(name = "store.stop_reminders", skip_all)]
+    pub async fn stop_reminders(&self, user_key: &str, user_id: &str) -> Result<bool, StoreError> {
+        let Some(user) = self.get_user(user_key).await?.filter(|u| u.id == user_id) else {
+            return Ok(false);
+        };
+        let off = crate::domain::email::Reminders {
+            daily: false,
+            weekly: false,
+            ..user.reminders()
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("pk", s(user_key))
+            .update_expression("SET reminders = :off REMOVE remind_slot")
+            .condition_expression("id = :uid")
+            .expression_attribute_values(":uid", s(user_id))
+            .expression_attribute_values(
+                ":off",
+                serde_dynamo::to_attribute_value(off).map_err(StoreError::from)?,
+            )
             .send()
             .await;
         super::conditional(result)

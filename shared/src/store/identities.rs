@@ -283,11 +283,14 @@ impl Store {
         // would be left pointing at a name that is gone.
         let (identities, identity_values) = super::users::same_identities(renamed.identities.len());
         values.extend(identity_values);
+        // The address as read: its item is pointed at the new key below.
+        let (email, email_values) = super::email::same_email(renamed);
+        values.extend(email_values);
         let delete = Delete::builder()
             .table_name(&self.tables.users)
             .key("pk", s(owner.user_key()))
             .condition_expression(format!(
-                "{live} AND username_changeable = :yes AND {identities}"
+                "{live} AND username_changeable = :yes AND {identities} AND {email}"
             ))
             .set_expression_attribute_values(Some(values))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
@@ -306,6 +309,18 @@ impl Store {
                     "pk",
                     s(&IdentityRecord::key(&linked.provider, &linked.subject)),
                 )
+                .update_expression("SET user_key = :key")
+                .condition_expression("attribute_exists(pk) AND user_id = :id")
+                .expression_attribute_values(":key", s(&renamed.pk))
+                .expression_attribute_values(":id", s(&renamed.id))
+                .build()
+                .map_err(StoreError::request)?;
+            request = request.transact_items(TransactWriteItem::builder().update(point).build());
+        }
+        if let Some(address) = &renamed.email {
+            let point = Update::builder()
+                .table_name(&self.tables.users)
+                .key("pk", s(&super::address_key(address.as_str())))
                 .update_expression("SET user_key = :key")
                 .condition_expression("attribute_exists(pk) AND user_id = :id")
                 .expression_attribute_values(":key", s(&renamed.pk))
