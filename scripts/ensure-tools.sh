@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack, the tests and `make deploy` need and a fresh machine may lack,
 # into the project's .venv from PyPI: cargo-lambda (with Zig, for arm64 builds), the SAM CLI
-# (which brings cfn-lint) and Schemathesis. Also the Rust parts: rustfmt, clippy and the arm64
+# (which brings cfn-lint), Schemathesis, and aiosmtpd (the local mail server, which keeps what it
+# receives in a Maildir for the stack and the tests to read). Also the Rust parts: rustfmt, clippy and the arm64
 # Linux target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 CARGO_LAMBDA_VERSION=1.9.2
 SAM_CLI_VERSION=1.170.0
 SCHEMATHESIS_VERSION=4.32.5
+AIOSMTPD_VERSION=1.4.6
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 pip() { .venv/bin/pip install --quiet --disable-pip-version-check "$@"; }
@@ -20,6 +22,10 @@ fi
 if [ ! -x .venv/bin/sam ]; then
   echo "Installing the SAM CLI $SAM_CLI_VERSION into .venv ..."
   pip "aws-sam-cli==$SAM_CLI_VERSION"
+fi
+if [ ! -x .venv/bin/aiosmtpd ]; then
+  echo "Installing aiosmtpd $AIOSMTPD_VERSION into .venv ..."
+  pip "aiosmtpd==$AIOSMTPD_VERSION"
 fi
 if [ ! -x .venv/bin/st ]; then
   echo "Installing Schemathesis $SCHEMATHESIS_VERSION into .venv ..."

@@ -453,7 +453,10 @@ fn mail_config(
         .first()
         .and_then(|origin| origin.to_str().ok())
         .map(str::to_owned);
-    let site_url = url("ROLECHAT_SITE_URL", get("ROLECHAT_SITE_URL").or(first_origin))?;
+    let site_url = url(
+        "ROLECHAT_SITE_URL",
+        get("ROLECHAT_SITE_URL").or(first_origin),
+    )?;
     if transport != MailTransport::Off && site_url.is_none() {
         return Err(ConfigError::Invalid {
             name: "ROLECHAT_SITE_URL",

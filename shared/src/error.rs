@@ -142,12 +142,15 @@ impl From<crate::mail::MailError> for ApiError {
         use crate::mail::MailError;
         match error {
             MailError::Off => ApiError::MailUnavailable("This Rolechat sends no email."),
-            MailError::Refused(_) => {
-                ApiError::field("email", "was refused by the mail service; use another address")
-            }
+            MailError::Refused(_) => ApiError::field(
+                "email",
+                "was refused by the mail service; use another address",
+            ),
             MailError::Unavailable(detail) => {
                 tracing::warn!(%detail, "mail could not be sent");
-                ApiError::MailUnavailable("The email could not be sent just now; try again in a minute.")
+                ApiError::MailUnavailable(
+                    "The email could not be sent just now; try again in a minute.",
+                )
             }
             MailError::Build(detail) => ApiError::Internal(detail),
         }
@@ -160,9 +163,9 @@ impl From<crate::store::AccountError> for ApiError {
         match error {
             AccountError::SessionEnded => ApiError::Unauthorized,
             // Not the end of the session: the site keeps the learner logged in and shows it.
-            AccountError::Changed => ApiError::Conflict(
-                "The account was changed meanwhile; look at it again and retry.",
-            ),
+            AccountError::Changed => {
+                ApiError::Conflict("The account was changed meanwhile; look at it again and retry.")
+            }
             AccountError::Store(error) => error.into(),
         }
     }

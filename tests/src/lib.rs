@@ -8,6 +8,7 @@ pub mod access;
 pub mod fake_openai;
 pub mod fake_provider;
 pub mod faults;
+pub mod mailbox;
 pub mod meter;
 pub mod repo;
 
@@ -132,7 +133,7 @@ impl TestApp {
         Self::spawn_with_clock(overrides, Clock::at_noon()).await
     }
 
-    async fn spawn_with_clock(overrides: &[(&str, &str)], clock: Clock) -> Self {
+    pub async fn spawn_with_clock(overrides: &[(&str, &str)], clock: Clock) -> Self {
         // The functions' log lines, shown with a failing test's output.
         let _ = lambda_http::tracing::subscriber::fmt()
             .with_test_writer()

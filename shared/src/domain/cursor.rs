@@ -69,7 +69,11 @@ impl CursorKeys {
 impl CursorKeys {
     /// The user a token of `list` was signed for, and its position, whoever asks: for links that
     /// act without a login (the one-click unsubscribe of a reminder).
-    pub fn signed_for(&self, token: &str, list: &str) -> Result<(String, Vec<String>), CursorError> {
+    pub fn signed_for(
+        &self,
+        token: &str,
+        list: &str,
+    ) -> Result<(String, Vec<String>), CursorError> {
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| CursorError)?
             .claims;

@@ -106,8 +106,8 @@ impl Reminders {
     /// at the first.
     pub fn next(self, zone: &TimeZone, after: OffsetDateTime) -> (Day, String) {
         let tz = jiff::tz::TimeZone::get(zone.as_str()).unwrap_or(jiff::tz::TimeZone::UTC);
-        let now =
-            jiff::Timestamp::from_second(after.unix_timestamp()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let now = jiff::Timestamp::from_second(after.unix_timestamp())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let mut date = tz.to_datetime(now).date();
         loop {
             let local = date.at(self.hour as i8, 0, 0, 0);
@@ -116,7 +116,10 @@ impl Reminders {
                 if at > now {
                     let at = OffsetDateTime::from_unix_timestamp(at.as_second())
                         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                    return (Day::parse(&date.to_string()).expect("a civil date"), slot(at));
+                    return (
+                        Day::parse(&date.to_string()).expect("a civil date"),
+                        slot(at),
+                    );
                 }
             }
             date = date.tomorrow().unwrap_or(date);
@@ -145,10 +148,19 @@ mod tests {
     #[test]
     fn addresses_are_kept_lower_case_and_checked() {
         assert_eq!(
-            EmailAddress::parse("  MinSu@Example.COM ").unwrap().as_str(),
+            EmailAddress::parse("  MinSu@Example.COM ")
+                .unwrap()
+                .as_str(),
             "minsu@example.com"
         );
-        for bad in ["", "minsu", "minsu@", "@example.com", "minsu@localhost", "a b@example.com"] {
+        for bad in [
+            "",
+            "minsu",
+            "minsu@",
+            "@example.com",
+            "minsu@localhost",
+            "a b@example.com",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} was taken");
         }
         let long = format!("{}@example.com", "a".repeat(65));
@@ -165,14 +177,23 @@ mod tests {
         let seoul = TimeZone::parse("Asia/Seoul").unwrap();
         // 09:30 UTC is 18:30 in Seoul: 19:00 there is 10:00 UTC, the same day.
         let (day, slot) = at(19).next(&seoul, datetime!(2026-12-03 09:30 UTC));
-        assert_eq!((day.to_string(), slot.as_str()), ("2026-12-03".into(), "2026-12-03T10"));
+        assert_eq!(
+            (day.to_string(), slot.as_str()),
+            ("2026-12-03".into(), "2026-12-03T10")
+        );
         // Past it: tomorrow's.
         let (day, slot) = at(19).next(&seoul, datetime!(2026-12-03 10:00 UTC));
-        assert_eq!((day.to_string(), slot.as_str()), ("2026-12-04".into(), "2026-12-04T10"));
+        assert_eq!(
+            (day.to_string(), slot.as_str()),
+            ("2026-12-04".into(), "2026-12-04T10")
+        );
         // Across midnight: 07:00 in Los Angeles is 15:00 UTC (winter).
         let la = TimeZone::parse("America/Los_Angeles").unwrap();
         let (day, slot) = at(7).next(&la, datetime!(2026-12-03 23:00 UTC));
-        assert_eq!((day.to_string(), slot.as_str()), ("2026-12-04".into(), "2026-12-04T15"));
+        assert_eq!(
+            (day.to_string(), slot.as_str()),
+            ("2026-12-04".into(), "2026-12-04T15")
+        );
     }
 
     #[test]
@@ -182,10 +203,16 @@ mod tests {
         // Summer time ends on 2026-10-25: 08:00 is 06:00 UTC before, 07:00 UTC after.
         let (_, before) = eight.next(&berlin, datetime!(2026-10-24 00:00 UTC));
         let (_, after) = eight.next(&berlin, datetime!(2026-10-25 00:00 UTC));
-        assert_eq!((before.as_str(), after.as_str()), ("2026-10-24T06", "2026-10-25T07"));
+        assert_eq!(
+            (before.as_str(), after.as_str()),
+            ("2026-10-24T06", "2026-10-25T07")
+        );
         // It begins on 2026-03-29 at 02:00, which that day does not have: 03:00 (01:00 UTC).
         let two = Reminders::parse(true, false, 2).unwrap();
         let (day, slot) = two.next(&berlin, datetime!(2026-03-28 23:00 UTC));
-        assert_eq!((day.to_string(), slot.as_str()), ("2026-03-29".into(), "2026-03-29T01"));
+        assert_eq!(
+            (day.to_string(), slot.as_str()),
+            ("2026-03-29".into(), "2026-03-29T01")
+        );
     }
 }

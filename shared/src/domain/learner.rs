@@ -149,7 +149,12 @@ impl DailyGoal {
     /// unit, and whether that unit is minutes.
     pub fn left_after(self, turns: u64, seconds: u64) -> (u64, bool) {
         match self.unit {
-            GoalUnit::Minutes => ((u64::from(self.amount) * 60).saturating_sub(seconds).div_ceil(60), true),
+            GoalUnit::Minutes => (
+                (u64::from(self.amount) * 60)
+                    .saturating_sub(seconds)
+                    .div_ceil(60),
+                true,
+            ),
             GoalUnit::Turns => (u64::from(self.amount).saturating_sub(turns), false),
         }
     }

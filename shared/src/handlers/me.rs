@@ -91,13 +91,11 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
     let email = match fields.email {
         None => None,
         Some(None) => Some(None),
-        Some(Some(raw)) => errors
-            .check("email", EmailAddress::parse(&raw))
-            .map(Some),
+        Some(Some(raw)) => errors.check("email", EmailAddress::parse(&raw)).map(Some),
     };
-    let reminders = fields.reminders.and_then(|r| {
-        errors.check("reminders", Reminders::parse(r.daily, r.weekly, r.hour))
-    });
+    let reminders = fields
+        .reminders
+        .and_then(|r| errors.check("reminders", Reminders::parse(r.daily, r.weekly, r.hour)));
     let change = ProfileChange {
         display_name: match fields.display_name {
             None => None,

@@ -75,7 +75,11 @@ impl Letter {
                 label = escape(label)
             );
         }
-        let mut small = self.footer.iter().map(|line| escape(line)).collect::<Vec<_>>();
+        let mut small = self
+            .footer
+            .iter()
+            .map(|line| escape(line))
+            .collect::<Vec<_>>();
         if let Some(unsubscribe) = &self.unsubscribe {
             small.push(format!(
                 "<a href=\"{}\" style=\"color:#555555\">{}</a>",
@@ -495,15 +499,19 @@ pub fn weekly(
 
 fn reminder_reason(language: UiLanguage) -> String {
     match language {
-        UiLanguage::En => "You get this email because you turned on reminders in Rolechat. You can \
+        UiLanguage::En => {
+            "You get this email because you turned on reminders in Rolechat. You can \
                            change the hour or turn them off on your account page."
-            .into(),
+                .into()
+        }
         UiLanguage::Ko => "Rolechat에서 알림을 켜 두셨기 때문에 이 메일을 받으셨습니다. 계정 \
                            페이지에서 시간을 바꾸거나 알림을 끌 수 있습니다."
             .into(),
-        UiLanguage::Ja => "Rolechat でリマインダーをオンにしているため、このメールをお送りしています。\
+        UiLanguage::Ja => {
+            "Rolechat でリマインダーをオンにしているため、このメールをお送りしています。\
                            時刻の変更や停止はアカウントページでできます。"
-            .into(),
+                .into()
+        }
     }
 }
 
@@ -536,7 +544,9 @@ mod tests {
         assert!(!html.contains("src="), "no remote content");
         let from: Mailbox = "Rolechat <no-reply@example.com>".parse().unwrap();
         let raw = String::from_utf8(letter.message(&from).unwrap().formatted()).unwrap();
-        assert!(raw.contains("List-Unsubscribe: <https://api.example.com/email/unsubscribe?token=abc>"));
+        assert!(
+            raw.contains("List-Unsubscribe: <https://api.example.com/email/unsubscribe?token=abc>")
+        );
         assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
@@ -544,7 +554,14 @@ mod tests {
 
     #[test]
     fn only_reminders_can_be_unsubscribed() {
-        let letter = reset(UiLanguage::En, "a@example.com", "a", "a", "https://x.test/r", 30);
+        let letter = reset(
+            UiLanguage::En,
+            "a@example.com",
+            "a",
+            "a",
+            "https://x.test/r",
+            30,
+        );
         let from: Mailbox = "r@example.com".parse().unwrap();
         let raw = String::from_utf8(letter.message(&from).unwrap().formatted()).unwrap();
         assert!(!raw.contains("List-Unsubscribe"));

@@ -120,7 +120,9 @@ impl Mailer {
             Mailer::Off => Err(MailError::Off),
             Mailer::Smtp(transport) => {
                 match tokio::time::timeout(SEND_TIMEOUT, transport.send(message)).await {
-                    Err(_) => Err(MailError::Unavailable("the SMTP server did not answer".into())),
+                    Err(_) => Err(MailError::Unavailable(
+                        "the SMTP server did not answer".into(),
+                    )),
                     Ok(Ok(_)) => Ok(()),
                     Ok(Err(error)) if error.is_permanent() => {
                         Err(MailError::Refused(error.to_string()))

@@ -188,7 +188,10 @@ pub async fn request_reset(state: &AppState, login: &str) -> Result<(), ApiError
 }
 
 /// The token's account, if it is a live reset token.
-pub async fn reset_token(state: &AppState, token: &str) -> Result<Option<(MailToken, UserRecord)>, ApiError> {
+pub async fn reset_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(MailToken, UserRecord)>, ApiError> {
     let now = state.clock.now();
     let Some(record) = state
         .store
@@ -201,7 +204,9 @@ pub async fn reset_token(state: &AppState, token: &str) -> Result<Option<(MailTo
         .store
         .get_user(&record.user_key)
         .await?
-        .filter(|user| user.id == record.user_id && user.session_generation == record.session_generation);
+        .filter(|user| {
+            user.id == record.user_id && user.session_generation == record.session_generation
+        });
     Ok(user.map(|user| (record, user)))
 }
 

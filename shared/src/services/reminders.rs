@@ -191,23 +191,46 @@ async fn remind(
     let (turns, seconds) = this_day.map_or((0, 0), |d| (d.counters.turns, d.counters.seconds));
     let streak = crate::domain::learner::current_streak(
         today,
-        totals.last_day.as_deref().and_then(crate::domain::learner::Day::parse),
+        totals
+            .last_day
+            .as_deref()
+            .and_then(crate::domain::learner::Day::parse),
         totals.streak,
     );
-    let address = user.email.as_ref().map(|a| a.as_str().to_owned()).unwrap_or_default();
-    let name = user.display_name.clone().unwrap_or_else(|| user.username.clone());
+    let address = user
+        .email
+        .as_ref()
+        .map(|a| a.as_str().to_owned())
+        .unwrap_or_default();
+    let name = user
+        .display_name
+        .clone()
+        .unwrap_or_else(|| user.username.clone());
     let language = user.native_language;
     let letter = if reminders.weekly && today.is_sunday() {
         let sum = |f: fn(&crate::store::Counters) -> u64| days.iter().map(|d| f(&d.counters)).sum();
         let week = letters::WeekSummary {
-            days_studied: days.iter().filter(|d| d.counters.turns > 0 || d.counters.reviews > 0).count() as u64,
+            days_studied: days
+                .iter()
+                .filter(|d| d.counters.turns > 0 || d.counters.reviews > 0)
+                .count() as u64,
             minutes: (sum(|c| c.seconds) + 30) / 60,
             lines: sum(|c| c.turns),
             scenes_finished: sum(|c| c.scenes_finished),
-            words_saved: days.iter().map(|d| d.counters.words_saved.max(0) as u64).sum(),
+            words_saved: days
+                .iter()
+                .map(|d| d.counters.words_saved.max(0) as u64)
+                .sum(),
             streak,
         };
-        letters::weekly(language, &address, &name, &week, &email::progress_link(state), email::unsubscribe(state, &user))
+        letters::weekly(
+            language,
+            &address,
+            &name,
+            &week,
+            &email::progress_link(state),
+            email::unsubscribe(state, &user),
+        )
     } else {
         let goal_met = goal.met_by(turns, seconds);
         if !reminders.daily || (goal_met && due_words == 0) {
@@ -220,9 +243,20 @@ async fn remind(
             due_words: due_words as u64,
             streak,
         };
-        letters::daily(language, &address, &name, &nudge, &email::today_link(state), email::unsubscribe(state, &user))
+        letters::daily(
+            language,
+            &address,
+            &name,
+            &nudge,
+            &email::today_link(state),
+            email::unsubscribe(state, &user),
+        )
     };
-    if !state.store.claim_reminder(&user, slot, &today_key, &next).await? {
+    if !state
+        .store
+        .claim_reminder(&user, slot, &today_key, &next)
+        .await?
+    {
         return Ok(Outcome::Already);
     }
     pace.wait().await;
@@ -235,7 +269,10 @@ async fn remind(
         }
         Err(error) => {
             tracing::warn!(%error, "a reminder will be tried again");
-            state.store.release_reminder(&user, slot, &today_key, &next).await?;
+            state
+                .store
+                .release_reminder(&user, slot, &today_key, &next)
+                .await?;
             Ok(Outcome::Retry)
         }
     }

@@ -73,7 +73,10 @@ pub struct Verified {
 /// write made from that read (deletion, rename) then cannot leave an address item behind.
 pub(crate) fn same_email(
     user: &UserRecord,
-) -> (&'static str, std::collections::HashMap<String, AttributeValue>) {
+) -> (
+    &'static str,
+    std::collections::HashMap<String, AttributeValue>,
+) {
     match &user.email {
         Some(address) => (
             "email = :email",
@@ -105,7 +108,9 @@ impl Store {
             .map_err(StoreError::request)?;
         let put = Put::builder()
             .table_name(&self.tables.logins)
-            .set_item(Some(serde_dynamo::to_item(token).map_err(StoreError::from)?))
+            .set_item(Some(
+                serde_dynamo::to_item(token).map_err(StoreError::from)?,
+            ))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(StoreError::request)?;
@@ -146,9 +151,7 @@ impl Store {
         }
         match request.send().await {
             Ok(_) => Ok(()),
-            Err(error) if failed_condition(&error) == Some(0) => {
-                Err(self.why_refused(owner).await)
-            }
+            Err(error) if failed_condition(&error) == Some(0) => Err(self.why_refused(owner).await),
             Err(error) => Err(StoreError::request(error).into()),
         }
     }
@@ -364,10 +367,7 @@ impl Store {
                 AttributeValue::N(token.session_generation.to_string()),
             )
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .expression_attribute_values(
-                ":next",
-                AttributeValue::N(session.generation.to_string()),
-            )
+            .expression_attribute_values(":next", AttributeValue::N(session.generation.to_string()))
             .build()
             .map_err(StoreError::request)?;
         let result = self
@@ -444,7 +444,11 @@ impl Store {
             .key_condition_expression("remind_slot = :slot")
             .expression_attribute_values(":slot", s(slot))
             .set_exclusive_start_key(start.map(|pk| {
-                [("pk".to_owned(), s(&pk)), ("remind_slot".to_owned(), s(slot))].into()
+                [
+                    ("pk".to_owned(), s(&pk)),
+                    ("remind_slot".to_owned(), s(slot)),
+                ]
+                .into()
             }))
             .send()
             .await
@@ -458,10 +462,12 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let next = output.last_evaluated_key.and_then(|key| match key.get("pk") {
-            Some(AttributeValue::S(pk)) => Some(pk.clone()),
-            _ => None,
-        });
+        let next = output
+            .last_evaluated_key
+            .and_then(|key| match key.get("pk") {
+                Some(AttributeValue::S(pk)) => Some(pk.clone()),
+                _ => None,
+            });
         Ok((keys, next))
     }
 

@@ -89,7 +89,10 @@ pub(crate) fn updated<T: serde::de::DeserializeOwned>(
 
 /// A conditional write's outcome: `false` when its condition did not hold.
 pub(crate) fn conditional<T, E>(
-    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
+    result: Result<
+        T,
+        aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    >,
 ) -> Result<bool, StoreError>
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::{SessionRecord, Store, StoreError, failed_condition, s};
-use crate::domain::language::UiLanguage;
 use crate::domain::email::{EmailAddress, Reminders};
+use crate::domain::language::UiLanguage;
 use crate::domain::learner::{DailyGoal, Study, TimeZone};
 use crate::domain::user::User;
 use crate::store::Owner;

@@ -13,6 +13,7 @@ mod chat_api;
 mod concurrency;
 mod consistency;
 mod demo;
+mod email_api;
 mod faults;
 mod iam;
 mod model_streams;
