@@ -140,6 +140,10 @@ route_table! {
     POST VOCABULARY_REVIEW => "vocabulary" signed vocabulary::review;
 }
 
+/// The functions no route reaches: the deletion worker (the deletions' stream), the reminders
+/// (a schedule) and the mail events (SES's bounces and complaints, through SNS).
+pub const WORKERS: &[&str] = &["deletion-worker", "reminders", "mail-events"];
+
 /// The function that answers what no route takes (`404`, `405`, CORS preflights), in AWS.
 pub const FALLBACK: &str = "fallback";
 

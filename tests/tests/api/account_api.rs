@@ -111,7 +111,9 @@ async fn the_profile_shows_and_changes_within_its_limits() {
                         "login_methods": ["password"], "linked_logins": [],
                         "username_changeable": false, "time_zone": "UTC",
                         "daily_goal": {"unit": "minutes", "amount": 10}, "study": null,
-                        "onboarded": false}})
+                        "onboarded": false, "email": null, "email_pending": null,
+                        "email_bounced": false,
+                        "reminders": {"daily": false, "weekly": false, "hour": 19}}})
     );
     let patch = |body: Value| TestRequest::patch("/me").token(&token).json(&body);
 

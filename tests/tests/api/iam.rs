@@ -23,6 +23,22 @@ const MODEL_KEY: &str = "OpenAiApiKey";
 struct Journey {
     app: TestApp,
     asked: Permissions,
+    /// The mails the journey's addresses (`@iam.example`) had received.
+    mails: usize,
+}
+
+/// What sending a mail is granted on: the SES identity and the configuration set.
+const SEND_MAIL: &str = "ses:SendEmail";
+const MAIL_GRANTS: [&str; 2] = [
+    "identity/${MailSendingIdentity}",
+    "configuration-set/${MailConfigurationSet}",
+];
+
+fn journey_mails() -> Vec<rolechat_tests::mailbox::Mail> {
+    rolechat_tests::mailbox::read_maildir(&rolechat_tests::mailbox::mail_server().maildir)
+        .into_iter()
+        .filter(|mail| mail.to.ends_with("@iam.example"))
+        .collect()
 }
 
 impl Journey {
@@ -54,6 +70,14 @@ impl Journey {
         }
         if self.app.model.requests().len() > model_calls {
             asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
+        }
+        // Whoever sent a mail needs the grant to send it through SES.
+        let mails = journey_mails().len();
+        if mails > self.mails {
+            for grant in MAIL_GRANTS {
+                asked.insert((SEND_MAIL.into(), grant.into()));
+            }
+            self.mails = mails;
         }
         asked.extend(accesses);
     }
@@ -97,6 +121,11 @@ async fn drive_every_function() -> Permissions {
             // Deletion runs of a few items, so the worker also hands jobs on to a next run.
             ("ROLECHAT_DELETION_ROUND_ITEMS", "25"),
             ("ROLECHAT_OAUTH_CALLBACK_BASE", "http://api.test"),
+            (
+                "ROLECHAT_MAIL",
+                rolechat_tests::mailbox::mail_server().url.as_str(),
+            ),
+            ("ROLECHAT_API_URL", "http://api.test"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
@@ -108,6 +137,7 @@ async fn drive_every_function() -> Permissions {
     let mut journey = Journey {
         app,
         asked: Permissions::new(),
+        mails: journey_mails().len(),
     };
     let j = &mut journey;
 
@@ -622,6 +652,129 @@ async fn drive_every_function() -> Permissions {
     )
     .await;
 
+    // Email: an address asked for and verified (a used link refused), reminders on and the
+    // hourly run, a reset asked for (of a name with an address, and of an unknown address) and
+    // used, the one-click unsubscribe, a new address (the old one told), a bounce, the address
+    // removed.
+    let password = json!({"username": "iam-mail", "password": "iam mail password"});
+    let mail_user = j
+        .expect(TestRequest::post("/signup").json(&password), 201)
+        .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    j.expect(
+        TestRequest::patch("/me")
+            .token(&mail_user)
+            .json(&json!({"email": "learner@iam.example", "native_language": "en"})),
+        200,
+    )
+    .await;
+    let link = |route: &str| {
+        let mails = journey_mails();
+        let mail = mails.last().unwrap();
+        mail.token(&format!("{}/#/{route}?token=", rolechat_tests::SITE_ORIGIN))
+            .unwrap()
+    };
+    let verify = json!({"token": link("verify-email")});
+    j.expect(TestRequest::post("/email/verify").json(&verify), 200)
+        .await;
+    j.expect(TestRequest::post("/email/verify").json(&verify), 400)
+        .await;
+    let hour = (j.app.state.clock.now().hour() + 1) % 24;
+    j.expect(
+        TestRequest::patch("/me")
+            .token(&mail_user)
+            .json(&json!({"reminders": {"daily": true, "weekly": true, "hour": hour}})),
+        200,
+    )
+    .await;
+    j.app.state.clock.advance(time::Duration::hours(1));
+    let model_calls = j.app.model.requests().len();
+    let report =
+        rolechat::services::reminders::run(&j.app.state, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+    assert_eq!(report.daily_sent + report.weekly_sent, 1, "{report:?}");
+    j.record("reminders", model_calls);
+    let unsubscribe = journey_mails()
+        .last()
+        .unwrap()
+        .header("List-Unsubscribe")
+        .unwrap();
+    let unsubscribe = unsubscribe
+        .trim_start_matches("<http://api.test")
+        .trim_end_matches('>')
+        .to_owned();
+    j.expect(
+        TestRequest::post("/password-reset").json(&json!({"login": "iam-mail"})),
+        202,
+    )
+    .await;
+    j.expect(
+        TestRequest::post("/password-reset").json(&json!({"login": "nobody@iam.example"})),
+        202,
+    )
+    .await;
+    let reset = link("reset-password");
+    j.expect(
+        TestRequest::post("/password-reset/confirm")
+            .json(&json!({"token": reset, "new_password": "iam-mail"})),
+        400,
+    )
+    .await;
+    let mail_user = j
+        .expect(
+            TestRequest::post("/password-reset/confirm")
+                .json(&json!({"token": reset, "new_password": "the reset password"})),
+            200,
+        )
+        .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    j.expect(
+        TestRequest::post(&unsubscribe).raw("List-Unsubscribe=One-Click"),
+        200,
+    )
+    .await;
+    // The unsubscribe links are signed with a key derived from the signing key: the run that
+    // writes them and the function that checks them read it.
+    for function in ["reminders", "email"] {
+        let asked = j.asked.entry(function.to_owned()).or_default();
+        asked.insert((READ_SECRET.into(), SIGNING_KEY.into()));
+    }
+    j.expect(
+        TestRequest::patch("/me")
+            .token(&mail_user)
+            .json(&json!({"email": "moved@iam.example"})),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::post("/email/verify").json(&json!({"token": link("verify-email")})),
+        200,
+    )
+    .await;
+    let bounce = json!({"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+        "bouncedRecipients": [{"emailAddress": "moved@iam.example"}]}});
+    let model_calls = j.app.model.requests().len();
+    let stopped = rolechat::services::reminders::mail_events(
+        &j.app.state,
+        json!({"Records": [{"Sns": {"Message": bounce.to_string()}}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stopped, 1);
+    j.record("mail-events", model_calls);
+    j.expect(
+        TestRequest::patch("/me")
+            .token(&mail_user)
+            .json(&json!({"email": null})),
+        200,
+    )
+    .await;
+
     // Social login: the providers, a sign-up, a replayed state, a bad ID token, the one-time
     // code and its replay, a link and an unlink, the rename, a passwordless deletion.
     j.expect(TestRequest::get("/auth/oauth/providers"), 200)
@@ -751,6 +904,10 @@ async fn drive_every_function() -> Permissions {
 /// `rooms/index/by_activity`, `!Ref JwtSigningKey` is `JwtSigningKey`.
 fn resource_name(template: &Yaml, resource: &Yaml) -> String {
     let reference = text(resource);
+    // An ARN written out (SES's identity and configuration set): what follows its last colon.
+    if reference.starts_with("arn:") {
+        return reference.rsplit(':').next().unwrap_or_default().to_owned();
+    }
     let (logical_id, rest) = match reference.strip_prefix("${") {
         Some(sub) => sub.split_once('}').expect("a closed ${...}"),
         None => (reference, ""),
