@@ -279,6 +279,84 @@ impl Config {
 }
 
 /// Refuses a signing key too short for HS256; `name` says where it came from.
+/// `ROLECHAT_MAIL` (`off`, `ses`, or an SMTP URL) and what mail needs beside it.
+fn mail_config(
+    get: &impl Fn(&str) -> Option<String>,
+    allowed_origins: &[HeaderValue],
+) -> Result<crate::mail::MailConfig, ConfigError> {
+    use crate::mail::{MailConfig, MailTransport};
+    let transport = match get("ROLECHAT_MAIL").as_deref() {
+        None | Some("off") => MailTransport::Off,
+        Some("ses") => MailTransport::Ses,
+        Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+            crate::mail::Mailer::smtp(url).map_err(|_| ConfigError::Invalid {
+                name: "ROLECHAT_MAIL",
+                problem: "is not an SMTP URL such as smtp://127.0.0.1:2525".into(),
+            })?;
+            MailTransport::Smtp(url.to_owned())
+        }
+        Some(_) => {
+            return Err(ConfigError::Invalid {
+                name: "ROLECHAT_MAIL",
+                problem: "must be off, ses, or an SMTP URL (smtp://host:port)".into(),
+            });
+        }
+    };
+    let from = get("ROLECHAT_MAIL_FROM")
+        .unwrap_or_else(|| "Rolechat <no-reply@rolechat.localhost>".into())
+        .parse()
+        .map_err(|_| ConfigError::Invalid {
+            name: "ROLECHAT_MAIL_FROM",
+            problem: "must be an address, such as Rolechat <no-reply@example.com>".into(),
+        })?;
+    let url = |name: &'static str, value: Option<String>| -> Result<Option<String>, ConfigError> {
+        match value {
+            None => Ok(None),
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                Ok(Some(url.trim_end_matches('/').to_owned()))
+            }
+            Some(_) => Err(ConfigError::Invalid {
+                name,
+                problem: "must be an http(s) URL".into(),
+            }),
+        }
+    };
+    let first_origin = allowed_origins
+        .first()
+        .and_then(|origin| origin.to_str().ok())
+        .map(str::to_owned);
+    let site_url = url(
+        "ROLECHAT_SITE_URL",
+        get("ROLECHAT_SITE_URL").or(first_origin),
+    )?;
+    if transport != MailTransport::Off && site_url.is_none() {
+        return Err(ConfigError::Invalid {
+            name: "ROLECHAT_SITE_URL",
+            problem: "is needed for the links in mail (or set ROLECHAT_ALLOWED_ORIGINS)".into(),
+        });
+    }
+    let per_second = match get("ROLECHAT_MAIL_PER_SECOND") {
+        None => 1,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or(ConfigError::Invalid {
+                name: "ROLECHAT_MAIL_PER_SECOND",
+                problem: "must be a whole number from 1 to 1000".into(),
+            })?,
+    };
+    Ok(MailConfig {
+        transport,
+        from,
+        configuration_set: get("ROLECHAT_SES_CONFIGURATION_SET"),
+        ses_endpoint: url("ROLECHAT_SES_ENDPOINT", get("ROLECHAT_SES_ENDPOINT"))?,
+        site_url: site_url.unwrap_or_default(),
+        api_url: url("ROLECHAT_API_URL", get("ROLECHAT_API_URL"))?,
+        per_second,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,82 +483,4 @@ mod tests {
             );
         }
     }
-}
-
-/// `ROLECHAT_MAIL` (`off`, `ses`, or an SMTP URL) and what mail needs beside it.
-fn mail_config(
-    get: &impl Fn(&str) -> Option<String>,
-    allowed_origins: &[HeaderValue],
-) -> Result<crate::mail::MailConfig, ConfigError> {
-    use crate::mail::{MailConfig, MailTransport};
-    let transport = match get("ROLECHAT_MAIL").as_deref() {
-        None | Some("off") => MailTransport::Off,
-        Some("ses") => MailTransport::Ses,
-        Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
-            crate::mail::Mailer::smtp(url).map_err(|_| ConfigError::Invalid {
-                name: "ROLECHAT_MAIL",
-                problem: "is not an SMTP URL such as smtp://127.0.0.1:2525".into(),
-            })?;
-            MailTransport::Smtp(url.to_owned())
-        }
-        Some(_) => {
-            return Err(ConfigError::Invalid {
-                name: "ROLECHAT_MAIL",
-                problem: "must be off, ses, or an SMTP URL (smtp://host:port)".into(),
-            });
-        }
-    };
-    let from = get("ROLECHAT_MAIL_FROM")
-        .unwrap_or_else(|| "Rolechat <no-reply@rolechat.localhost>".into())
-        .parse()
-        .map_err(|_| ConfigError::Invalid {
-            name: "ROLECHAT_MAIL_FROM",
-            problem: "must be an address, such as Rolechat <no-reply@example.com>".into(),
-        })?;
-    let url = |name: &'static str, value: Option<String>| -> Result<Option<String>, ConfigError> {
-        match value {
-            None => Ok(None),
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                Ok(Some(url.trim_end_matches('/').to_owned()))
-            }
-            Some(_) => Err(ConfigError::Invalid {
-                name,
-                problem: "must be an http(s) URL".into(),
-            }),
-        }
-    };
-    let first_origin = allowed_origins
-        .first()
-        .and_then(|origin| origin.to_str().ok())
-        .map(str::to_owned);
-    let site_url = url(
-        "ROLECHAT_SITE_URL",
-        get("ROLECHAT_SITE_URL").or(first_origin),
-    )?;
-    if transport != MailTransport::Off && site_url.is_none() {
-        return Err(ConfigError::Invalid {
-            name: "ROLECHAT_SITE_URL",
-            problem: "is needed for the links in mail (or set ROLECHAT_ALLOWED_ORIGINS)".into(),
-        });
-    }
-    let per_second = match get("ROLECHAT_MAIL_PER_SECOND") {
-        None => 1,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or(ConfigError::Invalid {
-                name: "ROLECHAT_MAIL_PER_SECOND",
-                problem: "must be a whole number from 1 to 1000".into(),
-            })?,
-    };
-    Ok(MailConfig {
-        transport,
-        from,
-        configuration_set: get("ROLECHAT_SES_CONFIGURATION_SET"),
-        ses_endpoint: url("ROLECHAT_SES_ENDPOINT", get("ROLECHAT_SES_ENDPOINT"))?,
-        site_url: site_url.unwrap_or_default(),
-        api_url: url("ROLECHAT_API_URL", get("ROLECHAT_API_URL"))?,
-        per_second,
-    })
 }

@@ -209,7 +209,8 @@ fn each_function_is_only_its_main() {
         );
         assert!(
             code.contains(&format!("rolechat::runtime::run(\"{name}\")"))
-                || code.contains("rolechat::runtime::run_worker("),
+                || code.contains("rolechat::runtime::run_worker(")
+                || code.contains("rolechat::runtime::run_worker_with_secrets("),
             "{name}: main only runs its route through rolechat::runtime"
         );
         assert!(code.lines().count() <= 6, "{name}: main.rs grew logic");

@@ -112,15 +112,15 @@ impl Reminders {
         loop {
             let local = date.at(self.hour as i8, 0, 0, 0);
             // `compatible`: forward past a gap, the earlier of a fold.
-            if let Ok(at) = tz.to_timestamp(local) {
-                if at > now {
-                    let at = OffsetDateTime::from_unix_timestamp(at.as_second())
-                        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                    return (
-                        Day::parse(&date.to_string()).expect("a civil date"),
-                        slot(at),
-                    );
-                }
+            if let Ok(at) = tz.to_timestamp(local)
+                && at > now
+            {
+                let at = OffsetDateTime::from_unix_timestamp(at.as_second())
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                return (
+                    Day::parse(&date.to_string()).expect("a civil date"),
+                    slot(at),
+                );
             }
             date = date.tomorrow().unwrap_or(date);
         }
