@@ -3,7 +3,8 @@
 # `cargo lambda watch` (`api`), plus the site (`dev`). Ctrl-C stops everything it started.
 #
 # Settings (environment): API_PORT (9000), SITE_PORT (5173), ROLECHAT_DYNAMODB_PORT (8000),
-# ROLECHAT_DATA_DIR (.local), LOCAL_STACK_CONCURRENCY (4: instances per function, started as
+# ROLECHAT_DATA_DIR (.local), ROLECHAT_MAIL_PORT (API_PORT + 5: the local mail server, whose mail
+# is kept in ROLECHAT_DATA_DIR/mail), LOCAL_STACK_CONCURRENCY (4: instances per function, started as
 # requests wait, as Lambda does; 4 gave the most requests per second on two cores, 2 and 8 fewer,
 # see the README). Every ROLECHAT_* and OPENAI_* variable reaches the functions.
 #
@@ -119,6 +120,25 @@ if [ -z "${ROLECHAT_OAUTH_GITHUB_CLIENT_ID:-}${ROLECHAT_OAUTH_KAKAO_CLIENT_ID:-}
 fi
 export ROLECHAT_OAUTH_CALLBACK_BASE=${ROLECHAT_OAUTH_CALLBACK_BASE:-http://127.0.0.1:$API_PORT}
 
+# Mail: unless ROLECHAT_MAIL names another server (`smtp://...`, or `ses`), a real SMTP server
+# (aiosmtpd) that delivers nothing and keeps every mail in a Maildir, ROLECHAT_DATA_DIR/mail/new,
+# one file a mail: the verification and reset links are read there.
+if [ -z "${ROLECHAT_MAIL:-}" ]; then
+  mail_port=${ROLECHAT_MAIL_PORT:-$((API_PORT + 5))}
+  mail_dir="$ROLECHAT_DATA_DIR/mail"
+  # aiosmtpd makes the Maildir only where nothing is yet.
+  [ -d "$mail_dir/new" ] || rm -rf "$mail_dir"
+  start python -m aiosmtpd -n -l "127.0.0.1:$mail_port" -c aiosmtpd.handlers.Mailbox "$mail_dir"
+  export ROLECHAT_MAIL="smtp://127.0.0.1:$mail_port"
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$mail_port") 2>/dev/null && break
+    sleep 0.1
+  done
+fi
+export ROLECHAT_API_URL=${ROLECHAT_API_URL:-http://127.0.0.1:$API_PORT}
+export ROLECHAT_SITE_URL=${ROLECHAT_SITE_URL:-http://127.0.0.1:$SITE_PORT}
+export ROLECHAT_MAIL_PER_SECOND=${ROLECHAT_MAIL_PER_SECOND:-50}
+
 # There is no DynamoDB stream here: the deletion worker's sweep runs every second instead,
 # taking up each deletion job as soon as it is written (the same worker code, the same jobs).
 export ROLECHAT_DELETION_SWEEP_AFTER_SECONDS=${ROLECHAT_DELETION_SWEEP_AFTER_SECONDS:-0}
@@ -147,7 +167,8 @@ routes=("GET /scenarios" "POST /signup" "GET /auth" "GET /rooms" "POST /rooms" "
   "POST /rooms/0/suggestions" "POST /rooms/0/messages/0/feedback"
   "POST /rooms/0/messages/0/translation" "POST /rooms/0/report" "GET /vocabulary" "GET /me"
   "POST /me/password" "DELETE /me/sessions" "GET /me/export" "GET /auth/oauth/providers"
-  "POST /me/identities/github" "GET /progress" "GET /me/facts" "GET /nowhere")
+  "POST /me/identities/github" "GET /progress" "GET /me/facts" "POST /password-reset"
+  "POST /email/verify" "GET /nowhere")
 warming=()
 for _ in $(seq 1 "$instances"); do
   for route in "${routes[@]}"; do
@@ -169,6 +190,10 @@ done
 # The deletion worker's sweep, once a second, as the local stand-in for the table's stream.
 start bash -c "while sleep 1; do curl -s -o /dev/null -m 300 -X POST -d '{\"sweep\": true}' \
   '$api/2015-03-31/functions/deletion-worker/invocations'; done"
+# The reminders' hourly schedule: here once a minute (a run sends each learner's reminder once
+# a day of theirs, in the hour they chose, whenever it runs within it).
+start bash -c "while sleep 60; do curl -s -o /dev/null -m 300 -X POST -d '{}' \
+  '$api/2015-03-31/functions/reminders/invocations'; done"
 logs_at="function logs in $log_file"
 [ "${LOCAL_STACK_LOGS:-file}" = stdout ] && logs_at="function logs below"
 if [ "$mode" = dev ]; then

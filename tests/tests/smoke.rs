@@ -301,6 +301,24 @@ fn committed_fixtures_invoke_the_functions() {
     let sweep = invoke("deletion-worker", "sweep.json");
     assert!(sweep["jobs"].is_u64(), "{sweep}");
 
+    // Mail: a reset request answers the same for anyone; an unknown link is refused; the
+    // hourly run and a bounce notification, as the schedule and SNS deliver them.
+    let reset = invoke("password-reset", "request.json");
+    assert_eq!(reset["statusCode"], 202, "{reset}");
+    let unknown = invoke("password-reset", "confirm-unknown-token.json");
+    assert_eq!(unknown["statusCode"], 400, "{unknown}");
+    let verify = invoke("email", "verify-unknown-token.json");
+    assert_eq!(verify["statusCode"], 400, "{verify}");
+    let unsubscribe = invoke("email", "one-click-unsubscribe.json");
+    assert_eq!(
+        unsubscribe["statusCode"], 400,
+        "a forged token: {unsubscribe}"
+    );
+    let run = invoke("reminders", "hourly.json");
+    assert!(run["due"].is_u64(), "{run}");
+    let bounce = invoke("mail-events", "bounce.json");
+    assert!(bounce["stopped"].is_u64(), "{bounce}");
+
     // Social login, with the local stack's fake provider standing in for all three.
     let providers = invoke("oauth", "providers.json");
     assert_eq!(
@@ -343,6 +361,94 @@ fn committed_fixtures_invoke_the_functions() {
             &body(&unknown)["error"]["code"]
         ),
         (Some(404), &json!("not_found"))
+    );
+}
+
+/// The mails the stack's mail server kept for `to`, waiting up to ten seconds for `count`.
+async fn mails_to(to: &str, count: usize) -> Vec<rolechat_tests::mailbox::Mail> {
+    let data = std::env::var("ROLECHAT_DATA_DIR").expect("the stack's data directory");
+    let maildir = std::path::Path::new(&data).join("mail");
+    for _ in 0..100 {
+        let mails: Vec<_> = rolechat_tests::mailbox::read_maildir(&maildir)
+            .into_iter()
+            .filter(|mail| mail.to == to)
+            .collect();
+        if mails.len() >= count {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{count} mails to {to} did not arrive in {}",
+        maildir.display()
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: run `make smoke`"]
+async fn a_forgotten_password_is_reset_through_the_local_mail_server() {
+    let name = unique("reset");
+    let body = json!({"username": name, "password": "smoke password"}).to_string();
+    let signed = send(Method::POST, "/signup", None, Some(body)).await;
+    assert_eq!(signed.status, 201);
+    let token = signed.json()["access_token"].as_str().unwrap().to_owned();
+    let address = format!("{}@example.com", name.to_lowercase());
+    let asked = send(
+        Method::PATCH,
+        "/me",
+        Some(&token),
+        Some(json!({"email": address, "native_language": "en"}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        asked.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&asked.body)
+    );
+    let site =
+        std::env::var("ROLECHAT_SITE_URL").unwrap_or_else(|_| "http://127.0.0.1:5173".into());
+    let link = |mail: &rolechat_tests::mailbox::Mail, route: &str| {
+        mail.token(&format!("{site}/#/{route}?token="))
+            .unwrap_or_else(|| panic!("no {route} link: {}", mail.text))
+    };
+    let verification = mails_to(&address, 1).await;
+    let verify = json!({"token": link(&verification[0], "verify-email")}).to_string();
+    assert_eq!(
+        send(Method::POST, "/email/verify", None, Some(verify))
+            .await
+            .status,
+        200
+    );
+
+    let asked = json!({"login": address}).to_string();
+    let reset = send(Method::POST, "/password-reset", None, Some(asked)).await;
+    assert_eq!(reset.status, 202);
+    let mails = mails_to(&address, 2).await;
+    assert!(
+        mails[1].html.contains("Set a new password"),
+        "{}",
+        mails[1].html
+    );
+    let confirm =
+        json!({"token": link(&mails[1], "reset-password"), "new_password": "a new smoke password"});
+    let done = send(
+        Method::POST,
+        "/password-reset/confirm",
+        None,
+        Some(confirm.to_string()),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
+    assert_eq!(
+        send(Method::GET, "/me", Some(&token), None).await.status,
+        401,
+        "sessions ended"
+    );
+    let login = json!({"username": name, "password": "a new smoke password"}).to_string();
+    assert_eq!(
+        send(Method::POST, "/auth", None, Some(login)).await.status,
+        200
     );
 }
 
