@@ -10,7 +10,7 @@ export default defineConfig({
   workers: 2,
   // The offline demo's tests run against a stack of their own, with no model (scripts/e2e.sh).
   projects: [
-    { name: "site", testMatch: /site\.spec\.ts/, fullyParallel: true },
+    { name: "site", testMatch: /(site|mail)\.spec\.ts/, fullyParallel: true },
     { name: "journey", testMatch: /journey\.spec\.ts/, dependencies: ["site"] },
     { name: "demo", testMatch: /demo\.spec\.ts/, fullyParallel: true },
   ],

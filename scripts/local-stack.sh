@@ -136,7 +136,11 @@ if [ -z "${ROLECHAT_MAIL:-}" ]; then
   done
 fi
 export ROLECHAT_API_URL=${ROLECHAT_API_URL:-http://127.0.0.1:$API_PORT}
-export ROLECHAT_SITE_URL=${ROLECHAT_SITE_URL:-http://127.0.0.1:$SITE_PORT}
+# Links in mail lead to the site: the first allowed origin (the config's default), or where
+# `make dev` serves it.
+if [ "$mode" = dev ] || [ -z "${ROLECHAT_ALLOWED_ORIGINS:-}" ]; then
+  export ROLECHAT_SITE_URL=${ROLECHAT_SITE_URL:-http://127.0.0.1:$SITE_PORT}
+fi
 export ROLECHAT_MAIL_PER_SECOND=${ROLECHAT_MAIL_PER_SECOND:-50}
 
 # There is no DynamoDB stream here: the deletion worker's sweep runs every second instead,

@@ -137,6 +137,20 @@ export function createApi(options: ApiOptions) {
         current === null ? { new_password } : { current_password: current, new_password },
       ),
     logOutEverywhere: () => json<void>("DELETE", "/me/sessions"),
+    /** A new address (a link goes to it) or null to remove it; `password` unless signed in
+     * within ten minutes. */
+    changeEmail: (email: string | null, password?: string) =>
+      json<{ user: User }>("PATCH", "/me", password ? { email, password } : { email }),
+    verifyEmail: (token: string) =>
+      json<{ email: string; verified: true }>("POST", "/email/verify", { token }),
+    /** The reminders of the learner a reminder's signed link names, off (no login). */
+    unsubscribe: (token: string) =>
+      json<{ reminders: "off" }>("POST", `/email/unsubscribe?token=${encodeURIComponent(token)}`),
+    /** A reset link to the account's verified address, if it has one: the reply never says. */
+    requestPasswordReset: (login: string) =>
+      json<{ status: string; expires_in_minutes: number }>("POST", "/password-reset", { login }),
+    resetPassword: (token: string, new_password: string) =>
+      json<Login>("POST", "/password-reset/confirm", { token, new_password }),
     oauthProviders: () => json<{ providers: string[] }>("GET", "/auth/oauth/providers"),
     /** Where the "Continue with …" button sends the browser: the provider, by way of the API.
      * `binding` is the hash of the secret this tab keeps for the login (`loginBinding`). */

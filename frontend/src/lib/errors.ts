@@ -43,6 +43,7 @@ const FIELD_RULES: Record<string, Key> = {
   display_name: "display_name_hint",
   new_password: "password_hint",
   native_language: "field_rule_language",
+  email: "email_hint",
 };
 
 /** A field's problem as the interface says it: its rule, or that it is required. */

@@ -3,6 +3,10 @@
 export type Route =
   | { page: "login"; notice?: "account_deleted" }
   | { page: "signup" }
+  | { page: "forgot" }
+  | { page: "reset-password"; token?: string }
+  | { page: "verify-email"; token?: string }
+  | { page: "unsubscribe"; token?: string }
   | { page: "rooms" }
   | { page: "today" }
   | { page: "welcome" }
@@ -27,6 +31,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "login")
     return parts[1] === "deleted" ? { page: "login", notice: "account_deleted" } : { page: "login" };
   if (parts[0] === "signup") return { page: "signup" };
+  if (parts[0] === "forgot") return { page: "forgot" };
+  if (parts[0] === "reset-password") return { page: "reset-password", token: param("token") };
+  if (parts[0] === "verify-email") return { page: "verify-email", token: param("token") };
+  if (parts[0] === "unsubscribe") return { page: "unsubscribe", token: param("token") };
   if (parts[0] === "rooms" && parts[1] === "new") return { page: "new-room" };
   if (parts[0] === "rooms" && parts[1] && parts[2] === "edit") return { page: "edit-room", id: parts[1] };
   if (parts[0] === "rooms" && parts[1] && parts[2] === "report") return { page: "report", id: parts[1] };

@@ -180,8 +180,76 @@ export interface paths {
         delete: operations["deleteAccount"];
         options?: never;
         head?: never;
-        /** Changes the display name, the native language, or (once) a generated username. */
+        /** Changes the display name, the native language, the study settings, the email address (verified by a link) and the reminders, or (once) a generated username. */
         patch: operations["updateProfile"];
+        trace?: never;
+    };
+    "/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A link to set a new password, sent to the verified address of the account a username or an address names, valid for 30 minutes and once. The same reply, after the same time, whether or not there is such an account or address. Counted like logins (per source address); an account gets at most five links an hour. */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new password with the link's token. Every session of the account ends; the reply is a login of this browser. */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The token of a verification link, from any browser (no login): the address becomes the account's, and the old one is told where mail goes now. */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turns a learner's reminders off with the signed token of a reminder (no login): the one-click unsubscribe of RFC 8058 (mail clients post `List-Unsubscribe=One-Click`, form-encoded; the body is not read), and the site's page. */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/me/password": {
@@ -519,7 +587,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_json" | "validation_failed" | "unauthorized" | "invalid_credentials" | "not_found" | "method_not_allowed" | "username_taken" | "conflict" | "payload_too_large" | "rate_limited" | "upstream_error" | "upstream_timeout" | "internal";
+                code: "invalid_json" | "validation_failed" | "unauthorized" | "invalid_credentials" | "not_found" | "method_not_allowed" | "username_taken" | "email_taken" | "conflict" | "payload_too_large" | "rate_limited" | "upstream_error" | "upstream_timeout" | "mail_unavailable" | "internal";
                 message: string;
                 /** @description Present only for validation_failed; field name to what is wrong with it. */
                 fields?: {
@@ -560,6 +628,25 @@ export interface components {
             study: components["schemas"]["Study"] | null;
             /** @description Whether onboarding was finished or skipped. */
             onboarded: boolean;
+            /**
+             * Format: email
+             * @description The verified address (lower-cased); shown to its owner only. Null until one is verified.
+             */
+            email: string | null;
+            /**
+             * Format: email
+             * @description An address asked for, waiting for the learner to open the link sent to it (for a day).
+             */
+            email_pending: string | null;
+            /** @description The verified address bounced for good or complained; no mail goes to it until another is set. */
+            email_bounced: boolean;
+            reminders: components["schemas"]["Reminders"];
+        };
+        /** @description A daily email at `hour` (the learner's time zone) when the day's goal is not met or words are due, and a summary of the week on Sundays at the same hour; only to a verified address. Each has a one-click unsubscribe. */
+        Reminders: {
+            daily: boolean;
+            weekly: boolean;
+            hour: number;
         };
         DailyGoal: {
             /** @enum {string} */
@@ -672,6 +759,9 @@ export interface components {
             daily_goal?: components["schemas"]["DailyGoal"];
             study?: components["schemas"]["Study"];
             onboarded?: boolean;
+            /** @description A new address: a link goes to it, and it becomes the account's when opened (the old one, if any, stays until then, and is told). Null removes the address. Needs fresh authentication (see `password`): the address is a way back into the account. `503 mail_unavailable` where this Rolechat sends no mail. */
+            email?: string | null;
+            reminders?: components["schemas"]["Reminders"];
         };
         /** @description An account without a password (made through a provider) sets one with `new_password` alone, within ten minutes of signing in with its provider (`403 reauthentication_required` otherwise). */
         PasswordChange: {
@@ -916,6 +1006,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description mail_unavailable: this Rolechat sends no mail, or the mail service could not take the message just now. */
+        MailUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description No such room, or it belongs to someone else. */
         RoomNotFound: {
             headers: {
@@ -1697,6 +1796,176 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["MailUnavailable"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A username or an email address. */
+                    login: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Taken; a link went if the account has a verified address. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "sent_if_known";
+                        expires_in_minutes: number;
+                    };
+                };
+            };
+            400: components["responses"]["InvalidInput"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["MailUnavailable"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    /** @description Not the username. */
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Set; logged in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Login"];
+                };
+            };
+            /** @description validation_failed; `fields.token` when the link was used, expired, or replaced. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Verified. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        /** @constant */
+                        verified: true;
+                    };
+                };
+            };
+            /** @description validation_failed; `fields.token` when the link was used, expired, or replaced. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description email_taken, another account verified the address first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @constant */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description The reminders are off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        reminders: "off";
+                    };
+                };
+            };
+            /** @description validation_failed; the token is not one of a reminder. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             500: components["responses"]["Internal"];
         };
     };

@@ -11,6 +11,7 @@ export type Login = Schemas["Login"];
 /** What `PATCH /me` changes: the profile, and the learner's study, day and goal. */
 export type ProfileChanges = Schemas["ProfileChanges"];
 export type DailyGoal = Schemas["DailyGoal"];
+export type Reminders = Schemas["Reminders"];
 export type Study = Schemas["Study"];
 export const REASONS = ["travel", "work", "exam", "family", "fun"] as const;
 export type Reason = (typeof REASONS)[number];

@@ -66,3 +66,35 @@ export const overflowOf = (page: Page) =>
       document.documentElement.scrollWidth - window.innerWidth,
     );
   });
+
+/** The mails the stack's mail server kept for `to` (its Maildir, in the stack's data directory),
+ * waiting for the `count`th. */
+export async function mailsTo(to: string, count = 1) {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { simpleParser } = await import("mailparser");
+  const dir = `${process.env.ROLECHAT_DATA_DIR ?? ".local"}/mail/new`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const names = (() => {
+      try {
+        return readdirSync(dir).sort();
+      } catch {
+        return [];
+      }
+    })();
+    const mails = [];
+    for (const name of names) {
+      const mail = await simpleParser(readFileSync(`${dir}/${name}`));
+      if (String(mail.headers.get("x-rcptto") ?? "").trim() === to) mails.push(mail);
+    }
+    if (mails.length >= count) return mails;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${count} mails to ${to} in ${dir}`);
+}
+
+/** The link to the site's `route` in a mail's text. */
+export function linkIn(text: string | undefined, route: string) {
+  const found = new RegExp(`https?://\\S+/#/${route}\\?token=\\S+`).exec(text ?? "");
+  if (!found) throw new Error(`no ${route} link in: ${text}`);
+  return found[0];
+}

@@ -61,6 +61,10 @@ describe("the session", () => {
         daily_goal: { unit: "minutes", amount: 10 },
         study: null,
         onboarded: false,
+        email: null,
+        email_pending: null,
+        email_bounced: false,
+        reminders: { daily: false, weekly: false, hour: 19 },
       },
     });
     expect(session.token).toBe("tok");
