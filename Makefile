@@ -4,7 +4,7 @@ SHELL := bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: help dev api tables test model-server-early check lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
-	lambda-build site-build deploy destroy bench bench-tools fmt clean
+	lambda-build site-build deploy destroy bench bench-reminders bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
 FUNCTIONS := $(notdir $(wildcard functions/*))
@@ -51,7 +51,7 @@ model-server-early:
 
 # The fast loop while changing the code: no binaries for Lambda, no servers, no browser. The
 # function crates have no tests of their own, so only the library and the test crate are built.
-check: lint
+check: tools lint
 	cargo test --locked -p rolechat -p rolechat-tests --lib --test api --test layers
 
 lint:
@@ -149,6 +149,11 @@ bench: tools bench-tools site-tools
 	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
 	cd frontend && npm run --silent bench:aids
 	./target/release/bench
+	./target/release/bench-reminders
+
+# The hourly reminders' run for 100,000 learners (BENCH_LEARNERS): round trips, SES calls, cost.
+bench-reminders: tools
+	cargo run --release --locked -p rolechat-tests --bin bench-reminders
 
 # The load generator: wrk, from Debian's packages.
 bench-tools:
