@@ -146,6 +146,10 @@ impl From<crate::mail::MailError> for ApiError {
                 "email",
                 "was refused by the mail service; use another address",
             ),
+            MailError::Misconfigured(detail) => {
+                tracing::error!(%detail, "the mail service refuses this deployment's mail");
+                ApiError::MailUnavailable("The email could not be sent just now; try again later.")
+            }
             MailError::Unavailable(detail) => {
                 tracing::warn!(%detail, "mail could not be sent");
                 ApiError::MailUnavailable(

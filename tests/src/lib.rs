@@ -7,6 +7,7 @@
 pub mod access;
 pub mod fake_openai;
 pub mod fake_provider;
+pub mod fake_ses;
 pub mod faults;
 pub mod mailbox;
 pub mod meter;

@@ -60,6 +60,11 @@ pub enum MailError {
     /// again would fail again.
     #[error("the mail was refused: {0}")]
     Refused(String),
+    /// The service will send nothing as this deployment is set up (the sender's identity not
+    /// verified, a recipient outside SES's sandbox, the account suspended): its operator must
+    /// act; the message may go once they have.
+    #[error("the mail service refuses this deployment's mail: {0}")]
+    Misconfigured(String),
     /// The service could not take it now (throttled, unreachable): it may go later.
     #[error("the mail service is unavailable: {0}")]
     Unavailable(String),
@@ -161,14 +166,17 @@ async fn send_ses(
         Ok(Err(error)) => {
             let code = error.code().unwrap_or_default().to_owned();
             let text = aws_sdk_sesv2::error::DisplayErrorContext(&error).to_string();
-            // What sending again cannot fix: the message or an address refused, the account or
-            // identity not allowed to send. Throttling, a paused account and the network can be.
+            // SES refuses a message synchronously only for how the deployment is set up (an
+            // unverified sender, a sandboxed account's unverified recipient, a configuration set
+            // that is not there, a suspended account): a bad recipient bounces later, through
+            // `mail-events`. A malformed request is ours. Throttling, a paused account and the
+            // network pass.
             match code.as_str() {
                 "MessageRejected"
                 | "MailFromDomainNotVerifiedException"
-                | "BadRequestException"
                 | "AccountSuspendedException"
-                | "NotFoundException" => Err(MailError::Refused(format!("{code}: {text}"))),
+                | "NotFoundException" => Err(MailError::Misconfigured(format!("{code}: {text}"))),
+                "BadRequestException" => Err(MailError::Build(format!("{code}: {text}"))),
                 _ => Err(MailError::Unavailable(text)),
             }
         }

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use rolechat::domain::time::Clock;
+use rolechat_tests::fake_ses::{FakeSes, SesFailure};
 use rolechat_tests::mailbox::{Mail, mail_server};
 use rolechat_tests::{SITE_ORIGIN, TestApp, TestRequest};
 use serde_json::{Value, json};
@@ -637,4 +638,98 @@ async fn a_bounce_stops_mail_and_deletion_frees_the_address() {
     )
     .await;
     assert_eq!(verified.status, 200, "{}", verified.text());
+}
+
+/// An app sending through the SES stand-in, from `from`, naming `configuration_set`.
+async fn ses_app(ses: &FakeSes, from: &str, configuration_set: &str) -> TestApp {
+    TestApp::spawn_with(&[
+        ("ROLECHAT_MAIL", "ses"),
+        ("ROLECHAT_SES_ENDPOINT", ses.url.as_str()),
+        ("ROLECHAT_MAIL_FROM", from),
+        ("ROLECHAT_SES_CONFIGURATION_SET", configuration_set),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn in_aws_mail_goes_through_ses_v2_with_the_configuration_set() {
+    let ses = FakeSes::start(&["rolechat.example"], &["rolechat-mail"], false).await;
+    let app = ses_app(
+        &ses,
+        "Rolechat <no-reply@rolechat.example>",
+        "rolechat-mail",
+    )
+    .await;
+    let token = app.sign_up("sesuser", PASSWORD).await;
+    let asked = ask_for(&app, &token, "learner@elsewhere.example").await;
+    assert_eq!(asked.status, 200, "{}", asked.text());
+    let sent = ses.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].configuration_set.as_deref(), Some("rolechat-mail"));
+    let message = mail_parser::MessageParser::default()
+        .parse(&sent[0].raw)
+        .unwrap();
+    let text = message.body_text(0).unwrap().into_owned();
+    let link = text
+        .split_whitespace()
+        .find_map(|word| {
+            word.split_once("/#/verify-email?token=")
+                .map(|(_, t)| t.to_owned())
+        })
+        .expect("the link");
+    assert_eq!(verify(&app, &link).await.status, 200);
+    assert_eq!(me(&app, &token).await["email"], "learner@elsewhere.example");
+
+    // Throttled once: the SDK's own retry sends it.
+    ses.fail_next(SesFailure::Throttled);
+    assert_eq!(ask_for(&app, &token, "first@elsewhere.example").await.status, 200);
+    assert_eq!(ses.sent().len(), 2);
+    // Throttled past the SDK's three attempts: the learner is told to try again; the address
+    // waits, and asking again sends.
+    for _ in 0..3 {
+        ses.fail_next(SesFailure::Throttled);
+    }
+    let throttled = ask_for(&app, &token, "second@elsewhere.example").await;
+    assert_eq!(throttled.status, 503, "{}", throttled.text());
+    assert_eq!(throttled.error_code(), "mail_unavailable");
+    assert_eq!(
+        ask_for(&app, &token, "second@elsewhere.example")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(ses.sent().len(), 3);
+}
+
+#[tokio::test]
+async fn what_ses_refuses_for_the_deployments_setup_is_not_blamed_on_the_learner() {
+    // In the sandbox, a recipient must be verified too.
+    let sandbox = FakeSes::start(&["rolechat.example"], &["rolechat-mail"], true).await;
+    let unverified_sender = FakeSes::start(&["other.example"], &["rolechat-mail"], false).await;
+    let cases = [
+        (&sandbox, "rolechat-mail"),
+        (&unverified_sender, "rolechat-mail"),
+        (&sandbox, "no-such-set"),
+    ];
+    for (ses, configuration_set) in cases {
+        let app = ses_app(
+            ses,
+            "Rolechat <no-reply@rolechat.example>",
+            configuration_set,
+        )
+        .await;
+        let token = app.sign_up("refused", PASSWORD).await;
+        let refused = ask_for(&app, &token, "learner@elsewhere.example").await;
+        assert_eq!(refused.status, 503, "{}", refused.text());
+        assert_eq!(refused.error_code(), "mail_unavailable");
+        assert!(
+            refused.json()["error"].get("fields").is_none(),
+            "not the address's fault"
+        );
+        assert!(
+            !refused.text().contains("identities"),
+            "SES's words stay in the logs"
+        );
+    }
+    assert!(sandbox.sent().is_empty() && unverified_sender.sent().is_empty());
 }
