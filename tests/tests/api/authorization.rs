@@ -60,6 +60,12 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/me/password") => Some(
             json!({"current_password": "valeria's password", "new_password": "taken over at last"}),
         ),
+        // The victim's name, and guessed links: a token of a session proves nothing here.
+        ("POST", "/password-reset") => Some(json!({"login": "valeria"})),
+        ("POST", "/password-reset/confirm") => {
+            Some(json!({"token": "a-guessed-token", "new_password": "taken over at last"}))
+        }
+        ("POST", "/email/verify") => Some(json!({"token": "a-guessed-token"})),
         _ => None,
     }
 }
@@ -262,6 +268,11 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
             | ("GET", "/auth/oauth/{provider}/callback") => 404,
             ("POST" | "GET" | "PUT" | "DELETE", "/me/identities/{provider}") => 404,
             ("POST", "/auth/oauth/exchange") => 400,
+            // No mail is configured here: a reset is not offered, whoever asks.
+            ("POST", "/password-reset") => 503,
+            ("POST", "/password-reset/confirm")
+            | ("POST", "/email/verify")
+            | ("POST", "/email/unsubscribe") => 400,
             _ => panic!("{what}: add what another user's token should get"),
         };
         assert_eq!(response.status, expected, "{what} as another user: {text}");

@@ -682,7 +682,12 @@ async fn in_aws_mail_goes_through_ses_v2_with_the_configuration_set() {
 
     // Throttled once: the SDK's own retry sends it.
     ses.fail_next(SesFailure::Throttled);
-    assert_eq!(ask_for(&app, &token, "first@elsewhere.example").await.status, 200);
+    assert_eq!(
+        ask_for(&app, &token, "first@elsewhere.example")
+            .await
+            .status,
+        200
+    );
     assert_eq!(ses.sent().len(), 2);
     // Throttled past the SDK's three attempts: the learner is told to try again; the address
     // waits, and asking again sends.
