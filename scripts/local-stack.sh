@@ -194,8 +194,8 @@ done
 # The deletion worker's sweep, once a second, as the local stand-in for the table's stream.
 start bash -c "while sleep 1; do curl -s -o /dev/null -m 300 -X POST -d '{\"sweep\": true}' \
   '$api/2015-03-31/functions/deletion-worker/invocations'; done"
-# The reminders' hourly schedule: here once a minute (a run sends each learner's reminder once
-# a day of theirs, in the hour they chose, whenever it runs within it).
+# The reminders' schedule (every quarter of an hour in AWS): here once a minute (a run sends each
+# learner's reminder once a day of theirs, in the quarter their hour falls on).
 start bash -c "while sleep 60; do curl -s -o /dev/null -m 300 -X POST -d '{}' \
   '$api/2015-03-31/functions/reminders/invocations'; done"
 logs_at="function logs in $log_file"

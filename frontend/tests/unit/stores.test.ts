@@ -91,6 +91,15 @@ describe("routes", () => {
     expect(parseRoute("#/rooms/01ABC/edit")).toEqual({ page: "edit-room", id: "01ABC" });
     expect(parseRoute("#/nowhere")).toEqual({ page: "today" });
   });
+
+  it("carry a mail link's token to its page", () => {
+    expect(parseRoute("#/forgot")).toEqual({ page: "forgot" });
+    expect(parseRoute("#/reset-password?token=abc-_9")).toEqual({ page: "reset-password", token: "abc-_9" });
+    expect(parseRoute("#/verify-email?token=t0k")).toEqual({ page: "verify-email", token: "t0k" });
+    expect(parseRoute("#/unsubscribe?token=a.b.c")).toEqual({ page: "unsubscribe", token: "a.b.c" });
+    // A link cut short by a mail client: the page says the link no longer works.
+    expect(parseRoute("#/reset-password")).toEqual({ page: "reset-password", token: undefined });
+  });
 });
 
 describe("voices", () => {

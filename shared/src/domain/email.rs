@@ -100,8 +100,8 @@ impl Reminders {
         self.daily || self.weekly
     }
 
-    /// The next reminder after `after`: the learner's day it is for and its hour slot in UTC
-    /// (see [`slot`]). On a day whose chosen hour does not exist (a clock moved forward past
+    /// The next reminder after `after`: the learner's day it is for and its slot in UTC (see
+    /// [`slot`]). On a day whose chosen hour does not exist (a clock moved forward past
     /// it) the reminder comes at the first time after the gap; on one where it happens twice,
     /// at the first.
     pub fn next(self, zone: &TimeZone, after: OffsetDateTime) -> (Day, String) {
@@ -127,17 +127,30 @@ impl Reminders {
     }
 }
 
-/// The UTC hour a reminder falls in, as `2026-12-03T09`: the key the scheduled run looks reminders
-/// up by, once an hour.
+/// How long one slot is: a quarter of an hour, so a learner's hour falls exactly on one in every
+/// time zone (India's is half an hour off UTC's, Nepal's three quarters).
+pub const SLOT_MINUTES: u8 = 15;
+
+/// The quarter of an hour (UTC) a reminder falls in, as `2026-12-03T09:45`: the key the scheduled
+/// run, every quarter of an hour, looks reminders up by.
 pub fn slot(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     format!(
-        "{:04}-{:02}-{:02}T{:02}",
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
         at.year(),
         u8::from(at.month()),
         at.day(),
-        at.hour()
+        at.hour(),
+        at.minute() / SLOT_MINUTES * SLOT_MINUTES
     )
+}
+
+/// When a slot begins.
+pub fn slot_start(slot: &str) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(slot, format)
+        .ok()
+        .map(|at| at.assume_utc())
 }
 
 #[cfg(test)]
@@ -179,20 +192,20 @@ mod tests {
         let (day, slot) = at(19).next(&seoul, datetime!(2026-12-03 09:30 UTC));
         assert_eq!(
             (day.to_string(), slot.as_str()),
-            ("2026-12-03".into(), "2026-12-03T10")
+            ("2026-12-03".into(), "2026-12-03T10:00")
         );
         // Past it: tomorrow's.
         let (day, slot) = at(19).next(&seoul, datetime!(2026-12-03 10:00 UTC));
         assert_eq!(
             (day.to_string(), slot.as_str()),
-            ("2026-12-04".into(), "2026-12-04T10")
+            ("2026-12-04".into(), "2026-12-04T10:00")
         );
         // Across midnight: 07:00 in Los Angeles is 15:00 UTC (winter).
         let la = TimeZone::parse("America/Los_Angeles").unwrap();
         let (day, slot) = at(7).next(&la, datetime!(2026-12-03 23:00 UTC));
         assert_eq!(
             (day.to_string(), slot.as_str()),
-            ("2026-12-04".into(), "2026-12-04T15")
+            ("2026-12-04".into(), "2026-12-04T15:00")
         );
     }
 
@@ -205,14 +218,30 @@ mod tests {
         let (_, after) = eight.next(&berlin, datetime!(2026-10-25 00:00 UTC));
         assert_eq!(
             (before.as_str(), after.as_str()),
-            ("2026-10-24T06", "2026-10-25T07")
+            ("2026-10-24T06:00", "2026-10-25T07:00")
         );
         // It begins on 2026-03-29 at 02:00, which that day does not have: 03:00 (01:00 UTC).
         let two = Reminders::parse(true, false, 2).unwrap();
         let (day, slot) = two.next(&berlin, datetime!(2026-03-28 23:00 UTC));
         assert_eq!(
             (day.to_string(), slot.as_str()),
-            ("2026-03-29".into(), "2026-03-29T01")
+            ("2026-03-29".into(), "2026-03-29T01:00")
         );
+    }
+
+    #[test]
+    fn zones_off_by_part_of_an_hour_fall_on_their_own_quarter() {
+        let seven = Reminders::parse(true, false, 19).unwrap();
+        // 19:00 in Kolkata (+05:30) is 13:30 UTC; in Kathmandu (+05:45), 13:15 UTC.
+        let kolkata = TimeZone::parse("Asia/Kolkata").unwrap();
+        let kathmandu = TimeZone::parse("Asia/Kathmandu").unwrap();
+        let (_, india) = seven.next(&kolkata, datetime!(2026-12-03 00:00 UTC));
+        let (_, nepal) = seven.next(&kathmandu, datetime!(2026-12-03 00:00 UTC));
+        assert_eq!(
+            (india.as_str(), nepal.as_str()),
+            ("2026-12-03T13:30", "2026-12-03T13:15")
+        );
+        assert_eq!(slot_start(&india), Some(datetime!(2026-12-03 13:30 UTC)));
+        assert_eq!(slot(datetime!(2026-12-03 13:44:59 UTC)), "2026-12-03T13:30");
     }
 }

@@ -165,6 +165,12 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
     let mut current = user.user.clone();
     if let Some(email) = &email {
         change_email(state, user, req, fields.password, email.as_ref()).await?;
+        // As stored now (the address waiting, or removed): the reminders below go by it.
+        current = state
+            .store
+            .get_user(user.owner.user_key())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
     }
     let zone_changed = change.time_zone.is_some();
     if change != ProfileChange::default() {
@@ -185,14 +191,6 @@ async fn update(state: &AppState, user: &Authenticated, req: &Request) -> Handle
             .set_reminders(&user.owner, &reminders, slot.as_deref())
             .await
             .map_err(account_error)?;
-    }
-    if email.is_some() {
-        // As stored now: the address waiting, or removed.
-        current = state
-            .store
-            .get_user(user.owner.user_key())
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
     }
     Ok(profile(&current))
 }

@@ -10,14 +10,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::domain::email::slot;
+use crate::domain::email::{SLOT_MINUTES, slot, slot_start};
 use crate::mail::{MailError, letters};
 use crate::services::email;
 use crate::store::{Owner, StoreError, UserRecord};
 
-/// How far back a run looks for reminders a failed or late run left: each hour since is asked
-/// for, and one older than [`LATE`] is moved to its next day without a mail.
-const LOOK_BACK_HOURS: i64 = 24;
+/// How far back a run looks for reminders a failed or late run left: each slot since is asked
+/// for, and a reminder older than [`LATE`] is moved to its next day without a mail.
+const LOOK_BACK: time::Duration = time::Duration::hours(24);
 /// A reminder later than this is no longer worth sending.
 const LATE: Duration = Duration::from_secs(3 * 3600);
 /// Learners looked at together (their counters read at once; mails still paced).
@@ -78,9 +78,10 @@ pub async fn run(state: &Arc<AppState>, budget: Duration) -> Result<RunReport, S
         gap: Duration::from_secs(1) / state.config.mail.per_second.max(1),
     };
     let mut report = RunReport::default();
-    for back in (0..LOOK_BACK_HOURS).rev() {
-        let hour = now - time::Duration::hours(back);
-        let slot = slot(hour);
+    let step = time::Duration::minutes(SLOT_MINUTES.into());
+    let slots = LOOK_BACK.whole_minutes() / i64::from(SLOT_MINUTES);
+    for back in (0..slots).rev() {
+        let slot = slot(now - step * back as i32);
         let mut start = None;
         loop {
             let (keys, next) = state.store.reminders_in_slot(&slot, start).await?;
@@ -145,14 +146,6 @@ pub async fn serve_mail_events(
     Ok(serde_json::json!({"stopped": stopped}))
 }
 
-/// The start of an hour slot (`2026-12-03T09`).
-fn slot_start(slot: &str) -> Option<OffsetDateTime> {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    time::PrimitiveDateTime::parse(&format!("{slot}:00"), format)
-        .ok()
-        .map(|at| at.assume_utc())
-}
-
 async fn remind(
     state: &Arc<AppState>,
     pace: &Pace,
@@ -163,7 +156,12 @@ async fn remind(
     if user.remind_slot.as_deref() != Some(slot) {
         return Ok(Outcome::Already);
     }
-    let next = user.next_reminder_slot(now);
+    // The next one after this slot's: tomorrow's (a run early in the slot must not find this
+    // same reminder still ahead today).
+    let slot_end = slot_start(slot).map_or(now, |start| {
+        start + time::Duration::minutes(SLOT_MINUTES.into())
+    });
+    let next = user.next_reminder_slot(now.max(slot_end));
     let Some(next) = next else {
         // Reminders off, no verified address, or it bounced: off the index.
         state.store.move_reminder(&user, slot, None).await?;

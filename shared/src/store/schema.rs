@@ -46,7 +46,7 @@ pub struct LocalIndex {
 /// Users, keyed by the case-folded username; beside them the items that make a provider
 /// identity (`identity#…`) or a verified address (`email#…`) one user's. Only the records of
 /// users with reminders due to go carry `remind_slot` (the UTC hour of the next, see
-/// `domain::email`), so `by_reminder_slot` lists exactly whom one hour's run reminds.
+/// `domain::email`), so `by_reminder_slot` lists exactly whom one slot's run reminds.
 pub const USERS: TableDef = TableDef {
     name: "users",
     resource: "UsersTable",
@@ -275,6 +275,7 @@ impl TableDef {
                     .as_service_error()
                     .is_some_and(|e| e.is_resource_in_use_exception()) =>
             {
+                self.add_missing_indexes(client, table_name).await?;
                 return Ok(false);
             }
             Err(error) => return Err(StoreError::request(error)),
@@ -295,6 +296,71 @@ impl TableDef {
                 .map_err(StoreError::request)?;
         }
         Ok(true)
+    }
+}
+
+impl TableDef {
+    /// Adds to a table made before them the global indexes this definition has and it lacks (a
+    /// data directory of an older version, a table made by `make tables` then): one at a time,
+    /// as DynamoDB allows, each filled from the items already there.
+    async fn add_missing_indexes(
+        &self,
+        client: &Client,
+        table_name: &str,
+    ) -> Result<(), StoreError> {
+        if self.global_indexes.is_empty() {
+            return Ok(());
+        }
+        let described = client
+            .describe_table()
+            .table_name(table_name)
+            .send()
+            .await
+            .map_err(StoreError::request)?;
+        let present: Vec<String> = described
+            .table()
+            .map(|table| {
+                table
+                    .global_secondary_indexes()
+                    .iter()
+                    .filter_map(|index| index.index_name().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for index in self.global_indexes {
+            if present.iter().any(|name| name == index.name) {
+                continue;
+            }
+            let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                .index_name(index.name)
+                .key_schema(key(index.partition_key, KeyType::Hash)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .map_err(StoreError::request)?;
+            client
+                .update_table()
+                .table_name(table_name)
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(index.partition_key)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .map_err(StoreError::request)?,
+                )
+                .global_secondary_index_updates(
+                    aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                        .create(create)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(StoreError::request)?;
+        }
+        Ok(())
     }
 }
 

@@ -69,7 +69,7 @@ pub struct UserRecord {
     pub email_bounced: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminders: Option<Reminders>,
-    /// The UTC hour slot of the next reminder (`by_reminder_slot`); only while one can go.
+    /// The UTC quarter-hour slot of the next reminder (`by_reminder_slot`); only while one can go.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remind_slot: Option<String>,
     /// The learner's day last reminded: a run retried that day sends nothing again.

@@ -1,7 +1,8 @@
-//! `make bench-reminders` (part of `make bench`): what the hourly reminders run costs for a
-//! deployment of `BENCH_LEARNERS` learners (100,000 by default) with reminders on, spread evenly
-//! over the day's 24 hours: one hour's run, measured on the real run over the real SDK client,
-//! the embedded DynamoDB and the local mail server, then the same run again (a retry). Half the
+//! `make bench-reminders` (part of `make bench`): what the reminders cost a deployment of
+//! `BENCH_LEARNERS` learners (100,000 by default) with reminders on, their hours spread evenly
+//! over the day's 24: the run of one hour's slot, measured on the real run over the real SDK
+//! client, the embedded DynamoDB and the local mail server, then the same run again (a retry,
+//! and what each of a day's 72 runs of the quarters no whole hour falls on costs). Half the
 //! learners met today's goal and have no word due (nothing to send them). Prints one table and
 //! writes it as JSON (`target/bench/reminders.json`).
 
@@ -130,15 +131,19 @@ async fn main() {
     let retry_cost = app.store_meter.take();
 
     let sent = report.daily_sent + report.weekly_sent;
-    let per_day = |x: f64| x * 24.0;
-    let dynamodb_per_day = per_day(
-        cost.read_units * DYNAMODB_PER_READ_UNIT + cost.write_units * DYNAMODB_PER_WRITE_UNIT,
-    );
+    // A day: 24 runs like the first (one a whole hour), 72 like the retry (the other quarters).
+    let per_day = |run: f64, empty: f64| run * 24.0 + empty * 72.0;
+    let units_cost = |c: &rolechat_tests::meter::StoreCost| {
+        c.read_units * DYNAMODB_PER_READ_UNIT + c.write_units * DYNAMODB_PER_WRITE_UNIT
+    };
+    let dynamodb_per_day = per_day(units_cost(&cost), units_cost(&retry_cost));
     // In AWS a run is paced by SES: its mails at the sending rate, the rest at the store's pace.
     let run_seconds_in_aws = sent as f64 / SES_PER_SECOND + cost.busy.as_secs_f64();
-    let lambda_per_day =
-        per_day(run_seconds_in_aws * REMINDERS_MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND);
-    let ses_per_day = per_day(sent as f64 * SES_PER_MAIL);
+    let lambda_per_day = per_day(
+        run_seconds_in_aws * REMINDERS_MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND,
+        retry_cost.busy.as_secs_f64() * REMINDERS_MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND,
+    );
+    let ses_per_day = per_day(sent as f64 * SES_PER_MAIL, 0.0);
     let figures = json!({
         "learners": learners,
         "learners_per_hour": per_hour,
@@ -160,8 +165,8 @@ async fn main() {
             "wall_s_here": retry_wall.as_secs_f64(),
         },
         "per_day": {
-            "round_trips": per_day(trips as f64),
-            "ses_calls": per_day(sent as f64),
+            "round_trips": per_day(trips as f64, retry_trips as f64),
+            "ses_calls": per_day(sent as f64, 0.0),
             "dynamodb_usd": dynamodb_per_day,
             "lambda_usd": lambda_per_day,
             "ses_usd": ses_per_day,
@@ -178,11 +183,11 @@ async fn main() {
     println!(
         "Reminders for {learners} learners ({per_hour} an hour, half with nothing to remind of)"
     );
-    println!("| | one hour's run | its retry | a day (x24) |");
+    println!("| | one hour's run | its retry (an empty run) | a day (24 + 72 runs) |");
     println!("|---|---|---|---|");
     println!(
         "| DynamoDB round trips | {trips} | {retry_trips} | {:.0} |",
-        per_day(trips as f64)
+        per_day(trips as f64, retry_trips as f64)
     );
     println!(
         "| round trips per learner due | {:.2} | | |",
@@ -191,7 +196,7 @@ async fn main() {
     println!(
         "| SES calls (mails) | {sent} | {} | {:.0} |",
         retry.daily_sent + retry.weekly_sent,
-        per_day(sent as f64)
+        per_day(sent as f64, 0.0)
     );
     println!(
         "| read / write units | {:.0} / {:.0} | {:.0} / {:.0} | {:.0} / {:.0} |",
@@ -199,8 +204,8 @@ async fn main() {
         cost.write_units,
         retry_cost.read_units,
         retry_cost.write_units,
-        per_day(cost.read_units),
-        per_day(cost.write_units)
+        per_day(cost.read_units, retry_cost.read_units),
+        per_day(cost.write_units, retry_cost.write_units)
     );
     println!(
         "| wall time here (local SMTP) | {:.1} s | {:.2} s | |",

@@ -151,8 +151,18 @@ async fn an_address_is_verified_once_by_its_link() {
         assert_eq!(refused.status, 400);
         assert!(refused.json()["error"]["fields"]["token"].is_string());
     }
-    let verified = verify(&app, &link).await;
+    // Opened by another user, logged in: the link proves the mailbox, not who holds it. It
+    // confirms the address for the account it was sent for, never for the one opening it.
+    let other = app.sign_up("opener", PASSWORD).await;
+    let verified = app
+        .send(
+            TestRequest::post("/email/verify")
+                .token(&other)
+                .json(&json!({"token": link})),
+        )
+        .await;
     assert_eq!(verified.status, 200, "{}", verified.text());
+    assert_eq!(me(&app, &other).await["email"], Value::Null);
     assert_eq!(verified.json()["email"], json!(email));
     let user = me(&app, &token).await;
     assert_eq!(user["email"], json!(email));
@@ -160,8 +170,12 @@ async fn an_address_is_verified_once_by_its_link() {
     // Once only.
     assert_eq!(verify(&app, &link).await.status, 400);
     // Only its owner sees it: another user's profile has none of it.
-    let other = app.sign_up("other", PASSWORD).await;
-    assert_eq!(me(&app, &other).await["email"], Value::Null);
+    assert!(
+        !app.send(TestRequest::get("/me").token(&other))
+            .await
+            .text()
+            .contains(&email)
+    );
     // The export has it.
     let export = app.send(TestRequest::get("/me/export").token(&token)).await;
     assert!(export.text().contains(&email));
@@ -737,4 +751,55 @@ async fn what_ses_refuses_for_the_deployments_setup_is_not_blamed_on_the_learner
         );
     }
     assert!(sandbox.sent().is_empty() && unverified_sender.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_users_table_made_before_reminders_gets_their_index_with_its_items() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    let client = rolechat::state::local_dynamodb_client(rolechat_tests::embedded_dynamodb());
+    let prefix = format!("old{}-", ulid::Ulid::new().to_string().to_lowercase());
+    let users = format!("{prefix}users");
+    // The users table as an older version made it: no index.
+    client
+        .create_table()
+        .table_name(&users)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_item()
+        .table_name(&users)
+        .item("pk", AttributeValue::S("early".into()))
+        .item("remind_slot", AttributeValue::S("2026-12-03T10:00".into()))
+        .send()
+        .await
+        .unwrap();
+    let created = rolechat::store::schema::ensure_tables(&client, &prefix)
+        .await
+        .unwrap();
+    assert!(!created.contains(&users), "the table was kept");
+    let store = rolechat::store::Store::new(client, rolechat::store::Tables::with_prefix(&prefix));
+    let (keys, _) = store
+        .reminders_in_slot("2026-12-03T10:00", None)
+        .await
+        .unwrap();
+    assert_eq!(keys, ["early"]);
 }
