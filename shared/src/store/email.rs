@@ -195,30 +195,13 @@ impl Store {
     /// A one-time token, if it exists and has not expired (TTL deletes late).
     #[tracing::instrument(name = "store.mail_token", skip_all)]
     pub async fn mail_token(&self, pk: &str, now_s: i64) -> Result<Option<MailToken>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.logins)
-            .key("pk", s(pk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::request)?;
-        let token: Option<MailToken> = output.item.map(serde_dynamo::from_item).transpose()?;
+        let token: Option<MailToken> = self.login_item(pk).await?;
         Ok(token.filter(|token| token.expires_at > now_s))
     }
 
     #[tracing::instrument(name = "store.put_mail_token", skip_all)]
     pub async fn put_mail_token(&self, token: &MailToken) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.tables.logins)
-            .set_item(Some(serde_dynamo::to_item(token)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StoreError::request)?;
-        Ok(())
+        self.put_new_login_item(token).await
     }
 
     /// The token taken (deleted, so it works once) as the condition of the rest.

@@ -383,7 +383,10 @@ impl Store {
 
     /// A new one-time item of the logins table: its key is random, so one already there is a
     /// fault, not a race to lose.
-    async fn put_new_login_item<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
+    pub(super) async fn put_new_login_item<T: Serialize>(
+        &self,
+        value: &T,
+    ) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.tables.logins)
@@ -403,6 +406,16 @@ impl Store {
         pk: &str,
         now_s: i64,
     ) -> Result<Option<PendingLink>, StoreError> {
+        let link: Option<PendingLink> = self.login_item(pk).await?;
+        Ok(link.filter(|link| link.expires_at > now_s))
+    }
+
+    /// An item of the logins table, read strongly (its TTL deletes it late: callers check
+    /// when it expires).
+    pub(super) async fn login_item<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: &str,
+    ) -> Result<Option<T>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -412,8 +425,7 @@ impl Store {
             .send()
             .await
             .map_err(StoreError::request)?;
-        let link: Option<PendingLink> = output.item.map(serde_dynamo::from_item).transpose()?;
-        Ok(link.filter(|link| link.expires_at > now_s))
+        Ok(output.item.map(serde_dynamo::from_item).transpose()?)
     }
 
     #[tracing::instrument(name = "store.take_pending_link", skip_all)]

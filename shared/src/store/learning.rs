@@ -539,17 +539,7 @@ impl Store {
             .condition_expression("attribute_exists(sk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(super::is_condition_failure) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(StoreError::request(error)),
-        }
+        super::conditional(result)
     }
 }
 

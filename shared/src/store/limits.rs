@@ -49,17 +49,7 @@ impl Store {
             .expression_attribute_values(":expires_at", n((hour + 2) * 3600))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(super::is_condition_failure) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(StoreError::request(error)),
-        }
+        super::conditional(result)
     }
 
     /// In one transaction: counts this minute's attempt against each of `counted` and checks
