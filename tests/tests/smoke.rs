@@ -450,6 +450,22 @@ async fn a_forgotten_password_is_reset_through_the_local_mail_server() {
         send(Method::POST, "/auth", None, Some(login)).await.status,
         200
     );
+    // The links' tokens, the new password and the address never reach the functions' logs.
+    let log_path = std::env::var("ROLECHAT_STACK_LOG").expect("make smoke sets ROLECHAT_STACK_LOG");
+    let log = std::fs::read_to_string(log_path).unwrap();
+    assert!(
+        log.contains(r#""path":"/password-reset/confirm""#),
+        "the request log is there"
+    );
+    let secrets = [
+        link(&verification[0], "verify-email"),
+        link(&mails[1], "reset-password"),
+        "a new smoke password".to_owned(),
+        address.clone(),
+    ];
+    for secret in secrets {
+        assert!(!log.contains(&secret), "{secret} is in the log");
+    }
 }
 
 async fn signed_up(name: &str) -> String {
