@@ -44,12 +44,6 @@ pub struct MailConfig {
     pub per_second: u32,
 }
 
-impl MailConfig {
-    pub fn enabled(&self) -> bool {
-        self.transport != MailTransport::Off
-    }
-}
-
 /// Why a mail was not sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
