@@ -43,9 +43,22 @@ pub struct Config {
     pub oauth: crate::oauth::OAuthConfig,
     /// Mail: where it goes, from whom, and where its links lead (see `mail`).
     pub mail: crate::mail::MailConfig,
+    /// Server speech (see `speech`) and where its audio is kept.
+    pub speech: crate::speech::SpeechConfig,
+    pub audio: AudioConfig,
     /// `ROLECHAT_CLOCK_FILE`: a file holding seconds to shift the clock by, for browser tests
     /// that move to the next day. Only with `DYNAMODB_ENDPOINT` (a local stack): refused in AWS.
     pub clock_file: Option<std::path::PathBuf>,
+}
+
+/// Where synthesized speech is kept: `ROLECHAT_AUDIO_BUCKET` (S3, in AWS) or `ROLECHAT_AUDIO_DIR`
+/// (a directory, locally); one of them is needed when speech is on.
+#[derive(Debug, Clone, Default)]
+pub struct AudioConfig {
+    pub bucket: Option<String>,
+    pub dir: Option<std::path::PathBuf>,
+    /// `ROLECHAT_S3_ENDPOINT`: an S3-compatible endpoint (a local one in tests); unset in AWS.
+    pub s3_endpoint: Option<String>,
 }
 
 /// How the deletion worker paces itself.
@@ -255,7 +268,10 @@ impl Config {
             });
         }
         let mail = mail_config(&get, &allowed_origins)?;
+        let (speech, audio) = speech_config(&get)?;
         Ok(Config {
+            speech,
+            audio,
             mail,
             clock_file,
             oauth,
@@ -278,7 +294,76 @@ impl Config {
     }
 }
 
-/// Refuses a signing key too short for HS256; `name` says where it came from.
+/// Server speech: on when `ROLECHAT_SPEECH_BASE_URL` is set, with a place to keep its audio.
+fn speech_config(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<(crate::speech::SpeechConfig, AudioConfig), ConfigError> {
+    use crate::speech::{DEFAULT_STT_MODEL, DEFAULT_TTS_MODEL, DEFAULT_TTS_VOICE, SpeechConfig};
+    let invalid = |name: &'static str, problem: &str| ConfigError::Invalid {
+        name,
+        problem: problem.into(),
+    };
+    let base_url = match get("ROLECHAT_SPEECH_BASE_URL") {
+        None => None,
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            Some(url.trim_end_matches('/').to_owned())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "ROLECHAT_SPEECH_BASE_URL",
+                "must be an http(s) URL, such as https://api.openai.com/v1",
+            ));
+        }
+    };
+    let voices = get("ROLECHAT_TTS_VOICES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (language, voice) = pair.split_once('=').ok_or_else(|| {
+                invalid("ROLECHAT_TTS_VOICES", "must be language=voice pairs, such as ja-JP=jf_alpha")
+            })?;
+            let language = crate::domain::language::Language::parse(language.trim())
+                .map_err(|problem| invalid("ROLECHAT_TTS_VOICES", &problem))?;
+            Ok((language, voice.trim().to_owned()))
+        })
+        .collect::<Result<_, ConfigError>>()?;
+    let timeout = match get("ROLECHAT_SPEECH_TIMEOUT_SECONDS") {
+        None => 20,
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=300).contains(n))
+            .ok_or_else(|| invalid("ROLECHAT_SPEECH_TIMEOUT_SECONDS", "must be a whole number from 1 to 300"))?,
+    };
+    let speech = SpeechConfig {
+        api_key: match (get("ROLECHAT_SPEECH_API_KEY"), get("ROLECHAT_SPEECH_KEY_SECRET_ARN")) {
+            (Some(key), _) => Some(SecretSource::Value(key.into())),
+            (None, Some(secret_id)) => Some(SecretSource::SecretsManager { secret_id }),
+            (None, None) => None,
+        },
+        tts_model: get("ROLECHAT_TTS_MODEL").unwrap_or_else(|| DEFAULT_TTS_MODEL.into()),
+        voice: get("ROLECHAT_TTS_VOICE").unwrap_or_else(|| DEFAULT_TTS_VOICE.into()),
+        voices,
+        stt_model: get("ROLECHAT_STT_MODEL").unwrap_or_else(|| DEFAULT_STT_MODEL.into()),
+        timeout: Duration::from_secs(timeout),
+        base_url,
+    };
+    let audio = AudioConfig {
+        bucket: get("ROLECHAT_AUDIO_BUCKET"),
+        dir: get("ROLECHAT_AUDIO_DIR").map(std::path::PathBuf::from),
+        s3_endpoint: get("ROLECHAT_S3_ENDPOINT"),
+    };
+    if speech.base_url.is_some() && audio.bucket.is_none() && audio.dir.is_none() {
+        return Err(invalid(
+            "ROLECHAT_SPEECH_BASE_URL",
+            "needs a place for the audio: ROLECHAT_AUDIO_BUCKET (S3) or ROLECHAT_AUDIO_DIR",
+        ));
+    }
+    Ok((speech, audio))
+}
+
 /// `ROLECHAT_MAIL` (`off`, `ses`, or an SMTP URL) and what mail needs beside it.
 fn mail_config(
     get: &impl Fn(&str) -> Option<String>,
@@ -449,6 +534,31 @@ mod tests {
     }
 
     #[test]
+    fn speech_is_off_until_a_server_is_named_and_needs_a_place_for_its_audio() {
+        use crate::domain::language::Language;
+        let off = config(&[("ROLECHAT_JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(off.speech.base_url, None);
+        let no_place = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("ROLECHAT_SPEECH_BASE_URL", "http://127.0.0.1:8880/v1"),
+        ]);
+        assert!(matches!(no_place, Err(ConfigError::Invalid { name: "ROLECHAT_SPEECH_BASE_URL", .. })));
+        let on = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("ROLECHAT_SPEECH_BASE_URL", "http://127.0.0.1:8880/v1/"),
+            ("ROLECHAT_AUDIO_DIR", "/tmp/audio"),
+            ("ROLECHAT_TTS_VOICES", "ja-JP=jf_alpha, ko-KR=km_omega"),
+            ("ROLECHAT_SPEECH_API_KEY", "sk-speech-key"),
+        ])
+        .unwrap();
+        assert_eq!(on.speech.base_url.as_deref(), Some("http://127.0.0.1:8880/v1"));
+        assert_eq!(on.speech.voice_for(Language::JaJp), "jf_alpha");
+        assert_eq!(on.speech.voice_for(Language::FrFr), "coral");
+        assert_eq!(on.speech.tts_model, "gpt-4o-mini-tts");
+        assert!(!format!("{on:?}").contains("sk-speech-key"));
+    }
+
+    #[test]
     fn origins_and_ttl() {
         let config = config(&[
             ("ROLECHAT_JWT_SECRET", SECRET),
@@ -475,6 +585,9 @@ mod tests {
             ("ROLECHAT_MODEL_PROVIDER", "skynet"),
             ("ROLECHAT_MODEL_TASKS", "report.max_tokens=1"),
             ("ROLECHAT_MODEL_ONE_AT_A_TIME", "sometimes"),
+            ("ROLECHAT_SPEECH_BASE_URL", "speaches.local"),
+            ("ROLECHAT_TTS_VOICES", "ja-JP"),
+            ("ROLECHAT_TTS_VOICES", "xx-XX=nova"),
         ] {
             let error = super::tests::config(&[("ROLECHAT_JWT_SECRET", SECRET), (name, value)]);
             assert!(

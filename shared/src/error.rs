@@ -39,6 +39,15 @@ pub enum ApiError {
     MailUnavailable(&'static str),
     #[error("{0}")]
     Conflict(&'static str),
+    /// This deployment names no speech server: the site uses the browser's own voices.
+    #[error("This Rolechat has no speech server; the browser's own speech is used instead.")]
+    SpeechUnavailable,
+    #[error("The recording is larger than the 2 MiB limit (30 seconds of speech).")]
+    RecordingTooLarge,
+    #[error("{0}")]
+    SpeechFailed(&'static str),
+    #[error("The speech service did not answer in time.")]
+    SpeechTimeout,
     #[error("The request body is larger than the 64 KiB limit.")]
     PayloadTooLarge,
     #[error("Too many requests; try again later.")]
@@ -80,7 +89,12 @@ impl ApiError {
             ApiError::UsernameTaken | ApiError::EmailTaken | ApiError::Conflict(_) => {
                 StatusCode::CONFLICT
             }
-            ApiError::MailUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MailUnavailable(_) | ApiError::SpeechUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::RecordingTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::SpeechFailed(_) => StatusCode::BAD_GATEWAY,
+            ApiError::SpeechTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UpstreamError
@@ -103,6 +117,10 @@ impl ApiError {
             ApiError::UsernameTaken => "username_taken",
             ApiError::EmailTaken => "email_taken",
             ApiError::MailUnavailable(_) => "mail_unavailable",
+            ApiError::SpeechUnavailable => "speech_unavailable",
+            ApiError::RecordingTooLarge => "payload_too_large",
+            ApiError::SpeechFailed(_) => "upstream_error",
+            ApiError::SpeechTimeout => "upstream_timeout",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::RateLimited { .. } => "rate_limited",
@@ -157,6 +175,40 @@ impl From<crate::mail::MailError> for ApiError {
                 )
             }
             MailError::Build(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+impl From<crate::speech::SpeechError> for ApiError {
+    fn from(error: crate::speech::SpeechError) -> Self {
+        use crate::speech::SpeechError;
+        match error {
+            SpeechError::Off => ApiError::SpeechUnavailable,
+            SpeechError::Timeout => ApiError::SpeechTimeout,
+            SpeechError::Unavailable(detail) => {
+                tracing::warn!(%detail, "the speech server failed");
+                ApiError::SpeechFailed("The speech service is unavailable just now; try again in a moment.")
+            }
+            SpeechError::Misconfigured(detail) => {
+                tracing::error!(%detail, "the speech server refuses this deployment's requests");
+                ApiError::SpeechFailed(
+                    "The speech service refused the request as this service is set up; its operator has been told.",
+                )
+            }
+            SpeechError::Rejected(detail) => {
+                tracing::info!(%detail, "the speech server could not use a recording");
+                ApiError::field("audio", "could not be heard; record it again")
+            }
+        }
+    }
+}
+
+impl From<crate::domain::speech::RecordingError> for ApiError {
+    fn from(error: crate::domain::speech::RecordingError) -> Self {
+        use crate::domain::speech::RecordingError;
+        match error {
+            RecordingError::TooLong { .. } => ApiError::RecordingTooLarge,
+            other => ApiError::field("audio", other.to_string()),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod oauth;
 pub mod routes;
 pub mod runtime;
 pub mod services;
+pub mod speech;
 pub mod state;
 pub mod store;
 pub mod tutor;

@@ -21,6 +21,7 @@ use lambda_http::http::{Method, Response};
 use lambda_http::{Body, Request};
 
 use crate::AppState;
+use crate::domain::speech::MAX_RECORDING_BYTES;
 use crate::error::ApiError;
 use crate::handlers::*;
 use crate::http::{MAX_BODY_BYTES, PathParams, bearer_token};
@@ -67,6 +68,10 @@ pub mod paths {
     pub const VOCABULARY_DUE: &str = "/vocabulary/due";
     pub const VOCABULARY_ITEM: &str = "/vocabulary/{id}";
     pub const VOCABULARY_REVIEW: &str = "/vocabulary/{id}/review";
+    pub const SPEECH: &str = "/speech";
+    pub const MESSAGE_SPEECH: &str = "/rooms/{id}/messages/{message_id}/speech";
+    pub const MESSAGE_ATTEMPTS: &str = "/rooms/{id}/messages/{message_id}/attempts";
+    pub const TRANSCRIPTIONS: &str = "/rooms/{id}/transcriptions";
 }
 
 /// The table and the router of each function, from one list: `METHOD PATH => "function" access
@@ -138,6 +143,10 @@ route_table! {
     GET VOCABULARY_DUE => "vocabulary" signed vocabulary::due;
     DELETE VOCABULARY_ITEM => "vocabulary" signed vocabulary::delete;
     POST VOCABULARY_REVIEW => "vocabulary" signed vocabulary::review;
+    GET SPEECH => "speech" signed speech::settings;
+    POST MESSAGE_SPEECH => "speech" signed speech::speak;
+    POST TRANSCRIPTIONS => "speech" upload speech::transcribe;
+    POST MESSAGE_ATTEMPTS => "speech" upload speech::attempt;
 }
 
 /// The functions no route reaches: the deletion worker (the deletions' stream), the reminders
@@ -204,6 +213,29 @@ where
     reply(async { handler(state, read(req).await?).await }.await)
 }
 
+/// A signed route whose body is a recording: read up to its larger limit.
+async fn upload<H, Fut, B>(
+    state: Arc<AppState>,
+    req: axum::extract::Request,
+    handler: H,
+) -> axum::response::Response
+where
+    H: FnOnce(Arc<AppState>, Authenticated, Request) -> Fut,
+    Fut: Future<Output = Result<Response<B>, ApiError>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    reply(
+        async {
+            let token = bearer_token(&req)?;
+            let now = state.clock.now();
+            let user = session::authenticate(&state.tokens, &state.store, now, token).await?;
+            handler(state, user, read_up_to(req, MAX_RECORDING_BYTES).await?).await
+        }
+        .await,
+    )
+}
+
 /// A route for a live session only: a missing, expired or ended one is `401`.
 async fn signed<H, Fut, B>(
     state: Arc<AppState>,
@@ -230,6 +262,11 @@ where
 
 /// The request as handlers read it: the body in memory, the path's named segments beside it.
 async fn read(req: axum::extract::Request) -> Result<Request, ApiError> {
+    read_up_to(req, MAX_BODY_BYTES).await
+}
+
+/// [`read`] with the body read up to one byte past `limit`.
+async fn read_up_to(req: axum::extract::Request, limit: usize) -> Result<Request, ApiError> {
     let (mut parts, body) = req.into_parts();
     let params = RawPathParams::from_request_parts(&mut parts, &())
         .await
@@ -250,8 +287,8 @@ async fn read(req: axum::extract::Request) -> Result<Request, ApiError> {
             .map_err(|_| ApiError::InvalidJson("The request body could not be read.".into()))?;
         if let Ok(data) = frame.into_data() {
             bytes.extend_from_slice(&data);
-            if bytes.len() > MAX_BODY_BYTES {
-                bytes.truncate(MAX_BODY_BYTES + 1);
+            if bytes.len() > limit {
+                bytes.truncate(limit + 1);
                 break;
             }
         }

@@ -21,6 +21,9 @@ pub struct AppState {
     pub tutor: Tutor,
     pub oauth: crate::oauth::OAuth,
     pub mailer: crate::mail::Mailer,
+    /// The speech server (off when none is configured) and the cache of what it synthesized.
+    pub speech: crate::speech::Speech,
+    pub audio: crate::store::AudioCache,
     /// The time quotas, expiries and timestamps go by (the system's, except in tests).
     pub clock: crate::domain::time::Clock,
 }
@@ -59,11 +62,34 @@ impl AppState {
         clock: crate::domain::time::Clock,
         mailer: crate::mail::Mailer,
     ) -> Arc<Self> {
+        let audio = local_audio(&config);
+        Self::with_parts(config, store, jwt_secret, openai_key, clock, mailer, audio)
+    }
+
+    /// [`AppState::with_mailer`] with the audio cache given (S3, which needs the AWS access).
+    pub fn with_parts(
+        config: Config,
+        store: Store,
+        jwt_secret: &SecretString,
+        openai_key: Option<SecretString>,
+        clock: crate::domain::time::Clock,
+        mailer: crate::mail::Mailer,
+        audio: crate::store::AudioCache,
+    ) -> Arc<Self> {
+        // The speech server's own key, or the model's (one OpenAI account for both).
+        let speech_key = match &config.speech.api_key {
+            Some(SecretSource::Value(key)) => Some(key.clone()),
+            Some(SecretSource::SecretsManager { .. }) => None,
+            None => openai_key.clone(),
+        };
+        let speech = crate::speech::Speech::new(config.speech.clone(), speech_key);
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
         let tutor = Tutor::new(&config.tutor, openai_key);
         let oauth = crate::oauth::OAuth::new(config.oauth.clone());
         Arc::new(AppState {
+            speech,
+            audio,
             mailer,
             oauth,
             config,
@@ -98,6 +124,9 @@ impl AppState {
             }
         };
         let mut config = config;
+        if let Some(SecretSource::SecretsManager { secret_id }) = config.speech.api_key.clone() {
+            config.speech.api_key = Some(SecretSource::Value(read_secret(&aws, &secret_id).await?));
+        }
         if let Some(secret_id) = config.oauth.secrets_arn.clone() {
             let secrets = read_secret(&aws, &secret_id).await?;
             config.oauth = config
@@ -117,8 +146,15 @@ impl AppState {
             ),
             _ => local_mailer(&config.mail),
         };
-        Ok(AppState::with_mailer(
-            config, store, &secret, openai_key, clock, mailer,
+        let audio = match (&config.audio.bucket, config.speech.base_url.is_some()) {
+            (Some(bucket), true) => crate::store::AudioCache::S3 {
+                client: aws.s3(config.audio.s3_endpoint.as_deref()),
+                bucket: bucket.clone(),
+            },
+            _ => local_audio(&config),
+        };
+        Ok(AppState::with_parts(
+            config, store, &secret, openai_key, clock, mailer, audio,
         ))
     }
 
@@ -241,6 +277,26 @@ impl AwsAccess {
         Ok(aws_sdk_sesv2::Client::from_conf(builder.build()))
     }
 
+    fn s3(&self, endpoint: Option<&str>) -> aws_sdk_s3::Client {
+        let mut builder = match self {
+            AwsAccess::Local => local_s3_config(),
+            AwsAccess::Environment {
+                region,
+                credentials,
+            } => aws_sdk_s3::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(region.clone())
+                .credentials_provider(credentials.clone()),
+            #[cfg(feature = "aws-profiles")]
+            AwsAccess::Chain(config) => aws_sdk_s3::config::Builder::from(config),
+        };
+        if let Some(endpoint) = endpoint {
+            // S3-compatible servers other than AWS's take the bucket in the path.
+            builder = builder.endpoint_url(endpoint).force_path_style(true);
+        }
+        aws_sdk_s3::Client::from_conf(builder.build())
+    }
+
     fn secrets_manager(&self) -> Result<aws_sdk_secretsmanager::Client, StartupError> {
         let config = match self {
             AwsAccess::Local => {
@@ -274,6 +330,32 @@ fn local_mailer(config: &crate::mail::MailConfig) -> crate::mail::Mailer {
             Err(_) => Mailer::Off,
         },
     }
+}
+
+/// The audio cache of a configuration that needs no AWS access: a directory, none, or a bucket
+/// at a local S3-compatible endpoint (`ROLECHAT_S3_ENDPOINT`, which takes any credentials).
+fn local_audio(config: &Config) -> crate::store::AudioCache {
+    use crate::store::AudioCache;
+    if config.speech.base_url.is_none() {
+        return AudioCache::Off;
+    }
+    match (&config.audio.bucket, &config.audio.dir) {
+        (Some(bucket), _) => AudioCache::S3 {
+            client: AwsAccess::Local.s3(config.audio.s3_endpoint.as_deref()),
+            bucket: bucket.clone(),
+        },
+        (None, Some(dir)) => AudioCache::Dir(dir.clone()),
+        (None, None) => AudioCache::Off,
+    }
+}
+
+/// The configuration of an S3 client for a local S3-compatible endpoint, which accepts any
+/// credentials (callers add the endpoint, and may add an interceptor).
+pub fn local_s3_config() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local"))
 }
 
 /// A DynamoDB client for `endpoint` (any DynamoDB-compatible server, or a real table) with the

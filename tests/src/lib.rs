@@ -8,6 +8,7 @@ pub mod access;
 pub mod fake_openai;
 pub mod fake_provider;
 pub mod fake_ses;
+pub mod fake_speech;
 pub mod faults;
 pub mod mailbox;
 pub mod meter;
@@ -115,6 +116,10 @@ pub struct TestApp {
     pub store_meter: StoreMeter,
     /// DynamoDB failing on demand.
     pub faults: Faults,
+    /// The speech server the app talks to (on unless a test turns speech off).
+    pub speech: fake_speech::FakeSpeech,
+    /// Where the app keeps synthesized audio, unless a test keeps it in a bucket.
+    pub audio_dir: std::path::PathBuf,
 }
 
 impl TestApp {
@@ -147,7 +152,15 @@ impl TestApp {
             .expect("tables are created");
 
         let model = FakeOpenAi::start(0).await.expect("the fake model starts");
+        let speech = fake_speech::FakeSpeech::start(0)
+            .await
+            .expect("the fake speech server starts");
+        let audio_dir = std::env::temp_dir().join(format!("rolechat-audio-{prefix}"));
+        let audio_dir_text = audio_dir.display().to_string();
         let defaults = [
+            ("ROLECHAT_SPEECH_BASE_URL", speech.url.as_str()),
+            ("ROLECHAT_SPEECH_API_KEY", fake_speech::KEY),
+            ("ROLECHAT_AUDIO_DIR", audio_dir_text.as_str()),
             ("DYNAMODB_ENDPOINT", endpoint),
             ("ROLECHAT_TABLE_PREFIX", prefix.as_str()),
             ("ROLECHAT_JWT_SECRET", JWT_SECRET),
@@ -185,8 +198,39 @@ impl TestApp {
             Some(rolechat::domain::setting::SecretSource::Value(key)) => Some(key.clone()),
             _ => None,
         };
-        let state = AppState::new(config, store, &JWT_SECRET.into(), openai_key, clock);
+        // A bucket at a local S3 server, its requests recorded as IAM sees them.
+        let audio = match (&config.audio.bucket, &config.audio.s3_endpoint) {
+            (Some(bucket), Some(endpoint)) if config.speech.base_url.is_some() => {
+                let s3 = rolechat::state::local_s3_config()
+                    .endpoint_url(endpoint)
+                    .force_path_style(true)
+                    .interceptor(accesses.clone())
+                    .build();
+                Some(rolechat::store::AudioCache::S3 {
+                    client: aws_sdk_s3::Client::from_conf(s3),
+                    bucket: bucket.clone(),
+                })
+            }
+            _ => None,
+        };
+        let state = match audio {
+            Some(audio) => {
+                let mailer = AppState::new(
+                    config.clone(),
+                    store.clone(),
+                    &JWT_SECRET.into(),
+                    None,
+                    clock.clone(),
+                )
+                .mailer
+                .clone();
+                AppState::with_parts(config, store, &JWT_SECRET.into(), openai_key, clock, mailer, audio)
+            }
+            None => AppState::new(config, store, &JWT_SECRET.into(), openai_key, clock),
+        };
         TestApp {
+            speech,
+            audio_dir,
             state,
             model,
             dynamodb,

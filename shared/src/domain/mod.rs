@@ -10,6 +10,7 @@ pub mod room;
 pub mod scenarios;
 pub mod schedule;
 pub mod setting;
+pub mod speech;
 pub mod time;
 pub mod usage;
 pub mod user;

@@ -27,6 +27,7 @@ pub mod room_update;
 pub mod rooms_list;
 pub mod scenarios;
 pub mod signup;
+pub mod speech;
 pub mod suggest;
 pub mod translate;
 pub mod vocabulary;

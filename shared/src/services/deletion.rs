@@ -13,12 +13,13 @@ use serde_json::{Value, json};
 use crate::config::DeletionConfig;
 use crate::domain::time::Clock;
 use crate::state::AppState;
-use crate::store::{Budget, DeletionJob, Progress, Store, StoreError};
+use crate::store::{AudioCache, Budget, DeletionJob, JobKind, Progress, Store, StoreError, audio};
 
-/// What the worker uses: the store, the pace of its runs and the clock.
+/// What the worker uses: the store, the audio cache, the pace of its runs and the clock.
 #[derive(Clone, Copy)]
 pub struct Worker<'a> {
     pub store: &'a Store,
+    pub audio: &'a AudioCache,
     pub pace: &'a DeletionConfig,
     pub clock: &'a Clock,
 }
@@ -28,6 +29,7 @@ impl<'a> Worker<'a> {
     pub fn of(state: &'a AppState) -> Self {
         Worker {
             store: &state.store,
+            audio: &state.audio,
             pace: &state.config.deletion,
             clock: &state.clock,
         }
@@ -37,11 +39,26 @@ impl<'a> Worker<'a> {
 /// Runs one job as far as its budget allows, then records where it is: finished (the job goes)
 /// or not (the job is rewritten, which starts the next run).
 async fn run_job(worker: Worker<'_>, job: &DeletionJob) -> Result<Progress, StoreError> {
-    let Worker { store, pace, clock } = worker;
+    let Worker {
+        store,
+        audio,
+        pace,
+        clock,
+    } = worker;
     // The image may be older than the job: it may have been finished by another run.
     let Some(job) = store.get_deletion(&job.pk).await? else {
         return Ok(Progress::Done { removed: 0 });
     };
+    // The synthesized speech first: it is found by its prefix, which the items no longer give
+    // once they are gone.
+    let room = match job.kind {
+        JobKind::Room => job.room_id.as_deref(),
+        JobKind::Account => None,
+    };
+    let spoken = audio.delete_under(&audio::prefix(&job.owner, room)).await?;
+    if spoken > 0 {
+        tracing::info!(job = %job.pk, spoken, "synthesized speech deleted");
+    }
     let budget = Budget {
         until: Instant::now() + pace.round_time,
         items: pace.round_items,

@@ -14,6 +14,7 @@ pub mod prompt;
 pub mod reminders;
 pub mod report;
 pub mod session;
+pub mod speech;
 pub mod suggestions;
 pub mod teaching;
 pub mod translation;

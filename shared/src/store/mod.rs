@@ -4,6 +4,7 @@
 //! session gives, so no caller can reach room data before the session check.
 
 mod aids;
+pub mod audio;
 mod deletions;
 mod email;
 mod identities;
@@ -39,6 +40,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 
+pub use audio::AudioCache;
 pub use owner::Owner;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,8 @@ pub enum StoreError {
     Request(String),
     #[error("a stored item has an unexpected shape: {0}")]
     Item(#[from] serde_dynamo::Error),
+    #[error("the audio cache failed to {0}")]
+    Audio(String),
 }
 
 impl StoreError {
