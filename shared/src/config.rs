@@ -322,7 +322,10 @@ fn speech_config(
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (language, voice) = pair.split_once('=').ok_or_else(|| {
-                invalid("ROLECHAT_TTS_VOICES", "must be language=voice pairs, such as ja-JP=jf_alpha")
+                invalid(
+                    "ROLECHAT_TTS_VOICES",
+                    "must be language=voice pairs, such as ja-JP=jf_alpha",
+                )
             })?;
             let language = crate::domain::language::Language::parse(language.trim())
                 .map_err(|problem| invalid("ROLECHAT_TTS_VOICES", &problem))?;
@@ -335,10 +338,18 @@ fn speech_config(
             .parse::<u64>()
             .ok()
             .filter(|n| (1..=300).contains(n))
-            .ok_or_else(|| invalid("ROLECHAT_SPEECH_TIMEOUT_SECONDS", "must be a whole number from 1 to 300"))?,
+            .ok_or_else(|| {
+                invalid(
+                    "ROLECHAT_SPEECH_TIMEOUT_SECONDS",
+                    "must be a whole number from 1 to 300",
+                )
+            })?,
     };
     let speech = SpeechConfig {
-        api_key: match (get("ROLECHAT_SPEECH_API_KEY"), get("ROLECHAT_SPEECH_KEY_SECRET_ARN")) {
+        api_key: match (
+            get("ROLECHAT_SPEECH_API_KEY"),
+            get("ROLECHAT_SPEECH_KEY_SECRET_ARN"),
+        ) {
             (Some(key), _) => Some(SecretSource::Value(key.into())),
             (None, Some(secret_id)) => Some(SecretSource::SecretsManager { secret_id }),
             (None, None) => None,
@@ -542,7 +553,13 @@ mod tests {
             ("ROLECHAT_JWT_SECRET", SECRET),
             ("ROLECHAT_SPEECH_BASE_URL", "http://127.0.0.1:8880/v1"),
         ]);
-        assert!(matches!(no_place, Err(ConfigError::Invalid { name: "ROLECHAT_SPEECH_BASE_URL", .. })));
+        assert!(matches!(
+            no_place,
+            Err(ConfigError::Invalid {
+                name: "ROLECHAT_SPEECH_BASE_URL",
+                ..
+            })
+        ));
         let on = config(&[
             ("ROLECHAT_JWT_SECRET", SECRET),
             ("ROLECHAT_SPEECH_BASE_URL", "http://127.0.0.1:8880/v1/"),
@@ -551,7 +568,10 @@ mod tests {
             ("ROLECHAT_SPEECH_API_KEY", "sk-speech-key"),
         ])
         .unwrap();
-        assert_eq!(on.speech.base_url.as_deref(), Some("http://127.0.0.1:8880/v1"));
+        assert_eq!(
+            on.speech.base_url.as_deref(),
+            Some("http://127.0.0.1:8880/v1")
+        );
         assert_eq!(on.speech.voice_for(Language::JaJp), "jf_alpha");
         assert_eq!(on.speech.voice_for(Language::FrFr), "coral");
         assert_eq!(on.speech.tts_model, "gpt-4o-mini-tts");

@@ -187,7 +187,9 @@ impl From<crate::speech::SpeechError> for ApiError {
             SpeechError::Timeout => ApiError::SpeechTimeout,
             SpeechError::Unavailable(detail) => {
                 tracing::warn!(%detail, "the speech server failed");
-                ApiError::SpeechFailed("The speech service is unavailable just now; try again in a moment.")
+                ApiError::SpeechFailed(
+                    "The speech service is unavailable just now; try again in a moment.",
+                )
             }
             SpeechError::Misconfigured(detail) => {
                 tracing::error!(%detail, "the speech server refuses this deployment's requests");

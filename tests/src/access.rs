@@ -55,8 +55,15 @@ impl Accesses {
     /// named as the template names it.
     fn record_s3(&self, action: &str, bucket: Option<&str>, objects: bool) {
         let bucket = if bucket.is_some() { AUDIO_BUCKET } else { "?" };
-        let resource = if objects { format!("{bucket}/*") } else { bucket.to_owned() };
-        self.seen.lock().unwrap().insert((format!("s3:{action}"), resource));
+        let resource = if objects {
+            format!("{bucket}/*")
+        } else {
+            bucket.to_owned()
+        };
+        self.seen
+            .lock()
+            .unwrap()
+            .insert((format!("s3:{action}"), resource));
     }
 }
 
@@ -113,13 +120,21 @@ impl Intercept for Accesses {
                     self.record("ConditionCheckItem", Some(check.table_name()), None);
                 }
             }
-        } else if let Some(i) = input.downcast_ref::<aws_sdk_s3::operation::get_object::GetObjectInput>() {
+        } else if let Some(i) =
+            input.downcast_ref::<aws_sdk_s3::operation::get_object::GetObjectInput>()
+        {
             self.record_s3("GetObject", i.bucket(), true);
-        } else if let Some(i) = input.downcast_ref::<aws_sdk_s3::operation::put_object::PutObjectInput>() {
+        } else if let Some(i) =
+            input.downcast_ref::<aws_sdk_s3::operation::put_object::PutObjectInput>()
+        {
             self.record_s3("PutObject", i.bucket(), true);
-        } else if let Some(i) = input.downcast_ref::<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Input>() {
+        } else if let Some(i) =
+            input.downcast_ref::<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Input>()
+        {
             self.record_s3("ListBucket", i.bucket(), false);
-        } else if let Some(i) = input.downcast_ref::<aws_sdk_s3::operation::delete_objects::DeleteObjectsInput>() {
+        } else if let Some(i) =
+            input.downcast_ref::<aws_sdk_s3::operation::delete_objects::DeleteObjectsInput>()
+        {
             self.record_s3("DeleteObject", i.bucket(), true);
         } else {
             // A new kind of request must be taught here before a test can vouch for its policy.

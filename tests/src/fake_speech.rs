@@ -26,7 +26,12 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 pub const KEY: &str = "sk-speech-test-key";
-const TTS_MODELS: &[&str] = &["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"];
+const TTS_MODELS: &[&str] = &[
+    "tts-1",
+    "tts-1-hd",
+    "gpt-4o-mini-tts",
+    "gpt-4o-mini-tts-2025-12-15",
+];
 const STT_MODELS: &[&str] = &[
     "whisper-1",
     "gpt-4o-transcribe",
@@ -49,7 +54,10 @@ const MAX_FILE_BYTES: usize = 25 * 1024 * 1024;
 /// A request the fake took, as the tests read it.
 #[derive(Debug, Clone)]
 pub enum SpeechRequest {
-    Speech { body: Value, bytes_out: usize },
+    Speech {
+        body: Value,
+        bytes_out: usize,
+    },
     Transcription {
         model: String,
         language: Option<String>,
@@ -104,7 +112,9 @@ impl FakeSpeech {
             .route("/control/transcripts", post(control_transcript))
             .route("/control/failures", post(control_failure))
             .route("/control/requests", get(control_requests))
-            .layer(axum::extract::DefaultBodyLimit::max(MAX_FILE_BYTES + 1024 * 1024))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                MAX_FILE_BYTES + 1024 * 1024,
+            ))
             .with_state(shared.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(FakeSpeech { url, shared })
@@ -121,7 +131,11 @@ impl FakeSpeech {
 
     /// What the next transcription hears.
     pub fn script(&self, text: &str) {
-        self.shared.lock().unwrap().transcripts.push_back(text.into());
+        self.shared
+            .lock()
+            .unwrap()
+            .transcripts
+            .push_back(text.into());
     }
 
     pub fn fail_next(&self, status: u16) {
@@ -197,7 +211,11 @@ fn next_failure(shared: &Mutex<Shared>) -> Option<Response> {
     })
 }
 
-async fn speech(State(shared): State<Arc<Mutex<Shared>>>, headers: HeaderMap, body: String) -> Response {
+async fn speech(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let extra = shared.lock().unwrap().extra_delay;
     tokio::time::sleep(Duration::from_millis(300) + extra).await;
     if let Err(refused) = authorized(&headers) {
@@ -224,7 +242,12 @@ async fn speech(State(shared): State<Arc<Mutex<Shared>>>, headers: HeaderMap, bo
         );
     }
     let Some(input) = request["input"].as_str().filter(|i| !i.is_empty()) else {
-        return refuse(StatusCode::BAD_REQUEST, "Missing required parameter: 'input'.", Some("input"), Some("missing_required_parameter"));
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Missing required parameter: 'input'.",
+            Some("input"),
+            Some("missing_required_parameter"),
+        );
     };
     if input.chars().count() > 4096 {
         return refuse(
@@ -238,7 +261,14 @@ async fn speech(State(shared): State<Arc<Mutex<Shared>>>, headers: HeaderMap, bo
     if !VOICES.contains(&voice) {
         return refuse(
             StatusCode::BAD_REQUEST,
-            &format!("Invalid value: '{voice}'. Supported values are: {}.", VOICES.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")),
+            &format!(
+                "Invalid value: '{voice}'. Supported values are: {}.",
+                VOICES
+                    .iter()
+                    .map(|v| format!("'{v}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Some("voice"),
             Some("invalid_value"),
         );
@@ -246,14 +276,31 @@ async fn speech(State(shared): State<Arc<Mutex<Shared>>>, headers: HeaderMap, bo
     let format = request["response_format"].as_str().unwrap_or("mp3");
     if !["mp3", "wav"].contains(&format) {
         // Real: opus, aac, flac and pcm too; this fake makes the two Rolechat could ask for.
-        return refuse(StatusCode::BAD_REQUEST, &format!("Invalid value: '{format}'. Supported values are: 'mp3', 'opus', 'aac', 'flac', 'wav', and 'pcm'."), Some("response_format"), Some("invalid_value"));
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "Invalid value: '{format}'. Supported values are: 'mp3', 'opus', 'aac', 'flac', 'wav', and 'pcm'."
+            ),
+            Some("response_format"),
+            Some("invalid_value"),
+        );
     }
     let speed = request["speed"].as_f64().unwrap_or(1.0);
     if !(0.25..=4.0).contains(&speed) {
-        return refuse(StatusCode::BAD_REQUEST, &format!("{speed} is greater than the maximum of 4 - 'speed'"), Some("speed"), None);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("{speed} is greater than the maximum of 4 - 'speed'"),
+            Some("speed"),
+            None,
+        );
     }
     if request.get("instructions").is_some() && model.starts_with("tts-1") {
-        return refuse(StatusCode::BAD_REQUEST, "Instructions are not supported for this model.", Some("instructions"), None);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Instructions are not supported for this model.",
+            Some("instructions"),
+            None,
+        );
     }
     let audio = match speak(input, speed, format).await {
         Ok(audio) => audio,
@@ -263,7 +310,11 @@ async fn speech(State(shared): State<Arc<Mutex<Shared>>>, headers: HeaderMap, bo
         body: request.clone(),
         bytes_out: audio.len(),
     });
-    let content_type = if format == "mp3" { "audio/mpeg" } else { "audio/wav" };
+    let content_type = if format == "mp3" {
+        "audio/mpeg"
+    } else {
+        "audio/wav"
+    };
     ([("content-type", content_type)], audio).into_response()
 }
 
@@ -285,7 +336,10 @@ async fn speak(text: &str, speed: f64, format: &str) -> Result<Vec<u8>, String> 
         .await
         .map_err(|e| format!("espeak-ng: {e} (install espeak-ng)"))?;
     if !wav.status.success() || wav.stdout.len() < 44 {
-        return Err(format!("espeak-ng failed: {}", String::from_utf8_lossy(&wav.stderr)));
+        return Err(format!(
+            "espeak-ng failed: {}",
+            String::from_utf8_lossy(&wav.stderr)
+        ));
     }
     if format == "wav" {
         return Ok(wav.stdout);
@@ -314,7 +368,9 @@ async fn speak(text: &str, speed: f64, format: &str) -> Result<Vec<u8>, String> 
 fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE" {
         Some("wav")
-    } else if bytes.starts_with(b"ID3") || (bytes.len() > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) {
+    } else if bytes.starts_with(b"ID3")
+        || (bytes.len() > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0)
+    {
         Some("mp3")
     } else if bytes.starts_with(b"OggS") {
         Some("ogg")
@@ -331,7 +387,11 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
 fn wav_measure(bytes: &[u8]) -> Option<(f64, f64)> {
     let mut reader = hound::WavReader::new(std::io::Cursor::new(bytes)).ok()?;
     let spec = reader.spec();
-    let seconds = f64::from(reader.duration()) / f64::from(spec.sample_rate.max(1));
+    // A streamed WAV (espeak-ng's, ffmpeg's to a pipe) claims the largest size: count what is there.
+    let frame = u64::from(spec.channels) * u64::from(spec.bits_per_sample).div_ceil(8);
+    let present = (bytes.len() as u64).saturating_sub(44) / frame.max(1);
+    let frames = u64::from(reader.duration()).min(present);
+    let seconds = frames as f64 / f64::from(spec.sample_rate.max(1));
     let (mut sum, mut count) = (0f64, 0u64);
     match spec.sample_format {
         hound::SampleFormat::Float => {
@@ -374,19 +434,45 @@ async fn transcription(
         }
     }
     let Some(model) = model else {
-        return refuse(StatusCode::BAD_REQUEST, "you must provide a model parameter", None, None);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "you must provide a model parameter",
+            None,
+            None,
+        );
     };
     let Some(file) = file else {
-        return refuse(StatusCode::BAD_REQUEST, "1 validation error for Request\nbody -> file\n  field required (type=value_error.missing)", None, None);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "1 validation error for Request\nbody -> file\n  field required (type=value_error.missing)",
+            None,
+            None,
+        );
     };
     if file.len() > MAX_FILE_BYTES {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, &format!("Maximum content size limit (26214400) exceeded ({} bytes read)", file.len()), None, None);
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "Maximum content size limit (26214400) exceeded ({} bytes read)",
+                file.len()
+            ),
+            None,
+            None,
+        );
     }
     if !STT_MODELS.contains(&model.as_str()) {
-        return refuse(StatusCode::NOT_FOUND, &format!("The model `{model}` does not exist or you do not have access to it."), None, Some("model_not_found"));
+        return refuse(
+            StatusCode::NOT_FOUND,
+            &format!("The model `{model}` does not exist or you do not have access to it."),
+            None,
+            Some("model_not_found"),
+        );
     }
     // The format is the name's extension, and the bytes must be that format.
-    let extension = file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+    let extension = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .unwrap_or_default();
     let sniffed = sniff(&file);
     let matches = match extension.as_str() {
         "wav" => sniffed == Some("wav"),
@@ -397,31 +483,69 @@ async fn transcription(
         _ => false,
     };
     if !matches {
-        return refuse(StatusCode::BAD_REQUEST, &format!("Invalid file format. Supported formats: {FORMATS}"), None, None);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("Invalid file format. Supported formats: {FORMATS}"),
+            None,
+            None,
+        );
     }
     if let Some(language) = &language
         && !ISO_639_1.contains(&language.as_str())
     {
-        return refuse(StatusCode::BAD_REQUEST, &format!("Invalid language '{language}'. Language parameter must be specified in ISO-639-1 format."), Some("language"), None);
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "Invalid language '{language}'. Language parameter must be specified in ISO-639-1 format."
+            ),
+            Some("language"),
+            None,
+        );
     }
     let format = format.unwrap_or_else(|| "json".into());
-    let formats: &[&str] = if model == "whisper-1" { &["json", "text", "srt", "verbose_json", "vtt"] } else { &["json", "text"] };
+    let formats: &[&str] = if model == "whisper-1" {
+        &["json", "text", "srt", "verbose_json", "vtt"]
+    } else {
+        &["json", "text"]
+    };
     if !formats.contains(&format.as_str()) {
-        return refuse(StatusCode::BAD_REQUEST, &format!("response_format '{format}' is not compatible with model '{model}'. Use 'json' or 'text' instead."), Some("response_format"), Some("unsupported_value"));
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "response_format '{format}' is not compatible with model '{model}'. Use 'json' or 'text' instead."
+            ),
+            Some("response_format"),
+            Some("unsupported_value"),
+        );
     }
     let (seconds, loudness) = if extension == "wav" {
         match wav_measure(&file) {
             Some(measured) => measured,
-            None => return refuse(StatusCode::BAD_REQUEST, "Audio file might be corrupted or unsupported", Some("file"), Some("invalid_value")),
+            None => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "Audio file might be corrupted or unsupported",
+                    Some("file"),
+                    Some("invalid_value"),
+                );
+            }
         }
     } else {
         (1.0, 0.1)
     };
     if seconds < 0.1 {
-        return refuse(StatusCode::BAD_REQUEST, "Audio file is too short. Minimum audio length is 0.1 seconds.", Some("file"), Some("audio_too_short"));
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Audio file is too short. Minimum audio length is 0.1 seconds.",
+            Some("file"),
+            Some("audio_too_short"),
+        );
     }
     let extra = shared.lock().unwrap().extra_delay;
-    tokio::time::sleep(Duration::from_millis(200) + Duration::from_secs_f64(seconds * 0.05) + extra).await;
+    tokio::time::sleep(
+        Duration::from_millis(200) + Duration::from_secs_f64(seconds * 0.05) + extra,
+    )
+    .await;
     if let Some(failure) = next_failure(&shared) {
         return failure;
     }
@@ -446,16 +570,23 @@ async fn transcription(
     if format == "text" {
         return text.into_response();
     }
-    Json(json!({"text": text, "usage": {"type": "duration", "seconds": seconds.ceil() as u64}})).into_response()
+    Json(json!({"text": text, "usage": {"type": "duration", "seconds": seconds.ceil() as u64}}))
+        .into_response()
 }
 
-async fn control_transcript(State(shared): State<Arc<Mutex<Shared>>>, Json(body): Json<Value>) -> StatusCode {
+async fn control_transcript(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    Json(body): Json<Value>,
+) -> StatusCode {
     let text = body["text"].as_str().unwrap_or_default().to_owned();
     shared.lock().unwrap().transcripts.push_back(text);
     StatusCode::NO_CONTENT
 }
 
-async fn control_failure(State(shared): State<Arc<Mutex<Shared>>>, Json(body): Json<Value>) -> StatusCode {
+async fn control_failure(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    Json(body): Json<Value>,
+) -> StatusCode {
     let mut shared = shared.lock().unwrap();
     if let Some(status) = body["status"].as_u64() {
         shared.failures.push_back(status as u16);
@@ -472,8 +603,16 @@ async fn control_requests(State(shared): State<Arc<Mutex<Shared>>>) -> Json<Valu
         .requests
         .iter()
         .map(|request| match request {
-            SpeechRequest::Speech { body, bytes_out } => json!({"kind": "speech", "body": body, "bytes": bytes_out}),
-            SpeechRequest::Transcription { model, language, file_name, seconds, bytes } => json!({
+            SpeechRequest::Speech { body, bytes_out } => {
+                json!({"kind": "speech", "body": body, "bytes": bytes_out})
+            }
+            SpeechRequest::Transcription {
+                model,
+                language,
+                file_name,
+                seconds,
+                bytes,
+            } => json!({
                 "kind": "transcription", "model": model, "language": language,
                 "file_name": file_name, "seconds": seconds, "bytes": bytes
             }),

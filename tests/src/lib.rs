@@ -224,7 +224,15 @@ impl TestApp {
                 )
                 .mailer
                 .clone();
-                AppState::with_parts(config, store, &JWT_SECRET.into(), openai_key, clock, mailer, audio)
+                AppState::with_parts(
+                    config,
+                    store,
+                    &JWT_SECRET.into(),
+                    openai_key,
+                    clock,
+                    mailer,
+                    audio,
+                )
             }
             None => AppState::new(config, store, &JWT_SECRET.into(), openai_key, clock),
         };

@@ -35,8 +35,8 @@ impl Recording {
     /// Reads the WAV header of `bytes` (no samples decoded): its length comes from the data
     /// chunk's size, which a truncated upload cannot fake longer than it is.
     pub fn parse(bytes: &[u8], max_seconds: f64) -> Result<Recording, RecordingError> {
-        let reader =
-            hound::WavReader::new(std::io::Cursor::new(bytes)).map_err(|_| RecordingError::NotWav)?;
+        let reader = hound::WavReader::new(std::io::Cursor::new(bytes))
+            .map_err(|_| RecordingError::NotWav)?;
         let spec = reader.spec();
         if spec.sample_rate == 0 || spec.channels == 0 {
             return Err(RecordingError::NotWav);
@@ -131,10 +131,7 @@ fn units(text: &str, language: Language) -> Vec<String> {
             .collect()
     } else {
         text.split_whitespace()
-            .map(|word| {
-                word.trim_matches(|c: char| !c.is_alphanumeric())
-                    .to_owned()
-            })
+            .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
             .filter(|word| !word.is_empty())
             .collect()
     }
@@ -296,7 +293,12 @@ mod tests {
         let korean = compare("커피 한 잔 주세요", "커피 주세요", Language::KoKr);
         assert_eq!(
             marks(&korean),
-            [("커피", true), ("한", false), ("잔", false), ("주세요", true)]
+            [
+                ("커피", true),
+                ("한", false),
+                ("잔", false),
+                ("주세요", true)
+            ]
         );
     }
 }

@@ -86,11 +86,17 @@ pub async fn transcribe(state: Arc<AppState>, user: Authenticated, req: Request)
         .await?
         .ok_or(ApiError::NotFound)?;
     let text = charged(&state, owner, "transcription", async || {
-        Ok(state.speech.transcribe(req.body().as_ref(), room.language).await?)
+        Ok(state
+            .speech
+            .transcribe(req.body().as_ref(), room.language)
+            .await?)
     })
     .await?;
     if text.is_empty() {
-        return Err(ApiError::field("audio", "held no speech that could be heard; say it again"));
+        return Err(ApiError::field(
+            "audio",
+            "held no speech that could be heard; say it again",
+        ));
     }
     Ok(json_response(
         StatusCode::OK,
@@ -110,7 +116,10 @@ pub async fn attempt(state: Arc<AppState>, user: Authenticated, req: Request) ->
     let (room, message) = locate(&state, owner, &req).await?;
     let target = target_of(&message)?;
     let heard = charged(&state, owner, "attempt", async || {
-        Ok(state.speech.transcribe(req.body().as_ref(), room.language).await?)
+        Ok(state
+            .speech
+            .transcribe(req.body().as_ref(), room.language)
+            .await?)
     })
     .await?;
     let compared = speech::compare(target, &heard, room.language);

@@ -24,10 +24,22 @@ pub fn target_of(message: &MessageRecord) -> Result<&str, ApiError> {
 
 /// Where a message's audio in `voice` at `speed` is kept: under its room, under its owner, so
 /// deleting either deletes it. A voice's name is kept to safe characters.
-pub fn cache_key(owner: &Owner, room_id: &str, message_id: &str, voice: &str, speed: Speed) -> String {
+pub fn cache_key(
+    owner: &Owner,
+    room_id: &str,
+    message_id: &str,
+    voice: &str,
+    speed: Speed,
+) -> String {
     let voice: String = voice
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
     format!(
@@ -44,7 +56,10 @@ pub fn recording(body: &[u8]) -> Result<Recording, ApiError> {
         return Err(ApiError::RecordingTooLarge);
     }
     if body.is_empty() {
-        return Err(ApiError::field("audio", "is missing: send the recording as the body (audio/wav)"));
+        return Err(ApiError::field(
+            "audio",
+            "is missing: send the recording as the body (audio/wav)",
+        ));
     }
     Ok(Recording::parse(body, MAX_RECORDING_SECONDS)?)
 }

@@ -98,7 +98,9 @@ pub fn instructions(language: Language, level: Level) -> String {
         Level::B1 | Level::B2 => {
             "Speak clearly at a relaxed, natural pace, as a friendly teacher speaks to an intermediate learner."
         }
-        Level::C1 | Level::C2 => "Speak naturally, at the pace of a native speaker in conversation.",
+        Level::C1 | Level::C2 => {
+            "Speak naturally, at the pace of a native speaker in conversation."
+        }
     };
     format!(
         "You are voicing a character in a role-play for a learner of {}. Use a standard accent. {pace} Read the text exactly as written.",
@@ -255,16 +257,27 @@ fn error_message(body: &[u8]) -> String {
                 .or_else(|| v.get("detail"))
                 .or_else(|| v.get("message"))
         })
-        .map(|m| m.as_str().map(str::to_owned).unwrap_or_else(|| m.to_string()))
+        .map(|m| {
+            m.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| m.to_string())
+        })
         .unwrap_or_else(|| text.chars().take(300).collect())
 }
 
 /// Whether a refusal is about the recording rather than the request's settings.
 fn about_audio(message: &str) -> bool {
     let message = message.to_lowercase();
-    ["audio", "file format", "decode", "too short", "corrupt", "duration"]
-        .iter()
-        .any(|word| message.contains(word))
+    [
+        "audio",
+        "file format",
+        "decode",
+        "too short",
+        "corrupt",
+        "duration",
+    ]
+    .iter()
+    .any(|word| message.contains(word))
 }
 
 #[cfg(test)]

@@ -48,11 +48,7 @@ impl AudioCache {
                         let body = output.body.collect().await.map_err(|e| failed("read", e))?;
                         Ok(Some(body.into_bytes().to_vec()))
                     }
-                    Err(error)
-                        if error
-                            .as_service_error()
-                            .is_some_and(|e| e.is_no_such_key()) =>
-                    {
+                    Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
                         Ok(None)
                     }
                     Err(error) => Err(failed(
@@ -66,7 +62,12 @@ impl AudioCache {
 
     /// Keeps `bytes` under `key`; a concurrent writer of the same key writes the same audio.
     #[tracing::instrument(name = "audio.put", skip_all)]
-    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
         match self {
             AudioCache::Off => Ok(()),
             AudioCache::Dir(root) => {
@@ -196,16 +197,31 @@ mod tests {
         let cache = AudioCache::Dir(root.clone());
         let key = |room: &str| format!("{}m1/coral-1.mp3", prefix("u1", Some(room)));
         assert_eq!(cache.get(&key("r1")).await.unwrap(), None);
-        cache.put(&key("r1"), b"ID3a".to_vec(), "audio/mpeg").await.unwrap();
-        cache.put(&key("r2"), b"ID3b".to_vec(), "audio/mpeg").await.unwrap();
-        assert_eq!(cache.get(&key("r1")).await.unwrap().as_deref(), Some(&b"ID3a"[..]));
-        assert_eq!(cache.delete_under(&prefix("u1", Some("r1"))).await.unwrap(), 1);
+        cache
+            .put(&key("r1"), b"ID3a".to_vec(), "audio/mpeg")
+            .await
+            .unwrap();
+        cache
+            .put(&key("r2"), b"ID3b".to_vec(), "audio/mpeg")
+            .await
+            .unwrap();
+        assert_eq!(
+            cache.get(&key("r1")).await.unwrap().as_deref(),
+            Some(&b"ID3a"[..])
+        );
+        assert_eq!(
+            cache.delete_under(&prefix("u1", Some("r1"))).await.unwrap(),
+            1
+        );
         assert_eq!(cache.get(&key("r1")).await.unwrap(), None);
         assert!(cache.get(&key("r2")).await.unwrap().is_some());
         assert_eq!(cache.delete_under(&prefix("u1", None)).await.unwrap(), 1);
         assert_eq!(cache.delete_under(&prefix("u1", None)).await.unwrap(), 0);
         // No key leaves the directory.
-        assert_eq!(path_of(&root, "speech/../../etc/passwd"), root.join("speech/etc/passwd"));
+        assert_eq!(
+            path_of(&root, "speech/../../etc/passwd"),
+            root.join("speech/etc/passwd")
+        );
         let _ = std::fs::remove_dir_all(root);
     }
 }

@@ -23,4 +23,5 @@ mod report_vocabulary;
 mod rooms_api;
 mod scenarios_api;
 mod social_api;
+mod speech_api;
 mod takeover;
