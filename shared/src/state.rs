@@ -146,8 +146,10 @@ impl AppState {
             ),
             _ => local_mailer(&config.mail),
         };
-        let audio = match (&config.audio.bucket, config.speech.base_url.is_some()) {
-            (Some(bucket), true) => crate::store::AudioCache::S3 {
+        // The bucket is used whenever it is named: the deletion worker deletes what speech kept
+        // even after speech was turned off.
+        let audio = match &config.audio.bucket {
+            Some(bucket) => crate::store::AudioCache::S3 {
                 client: aws.s3(config.audio.s3_endpoint.as_deref()),
                 bucket: bucket.clone(),
             },
@@ -336,9 +338,6 @@ fn local_mailer(config: &crate::mail::MailConfig) -> crate::mail::Mailer {
 /// at a local S3-compatible endpoint (`ROLECHAT_S3_ENDPOINT`, which takes any credentials).
 fn local_audio(config: &Config) -> crate::store::AudioCache {
     use crate::store::AudioCache;
-    if config.speech.base_url.is_none() {
-        return AudioCache::Off;
-    }
     match (&config.audio.bucket, &config.audio.dir) {
         (Some(bucket), _) => AudioCache::S3 {
             client: AwsAccess::Local.s3(config.audio.s3_endpoint.as_deref()),

@@ -158,14 +158,15 @@ impl FakeSpeech {
     }
 }
 
-fn authorized(headers: &HeaderMap) -> Result<(), Response> {
+/// `None` when the key is right; otherwise OpenAI's refusal.
+fn refused_key(headers: &HeaderMap) -> Option<Response> {
     let given = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match given {
-        Some(KEY) => Ok(()),
-        Some(other) => Err(refuse(
+        Some(KEY) => None,
+        Some(other) => Some(refuse(
             StatusCode::UNAUTHORIZED,
             &format!(
                 "Incorrect API key provided: {}. You can find your API key at https://platform.openai.com/account/api-keys.",
@@ -174,7 +175,7 @@ fn authorized(headers: &HeaderMap) -> Result<(), Response> {
             None,
             Some("invalid_api_key"),
         )),
-        None => Err(refuse(
+        None => Some(refuse(
             StatusCode::UNAUTHORIZED,
             "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
             None,
@@ -218,7 +219,7 @@ async fn speech(
 ) -> Response {
     let extra = shared.lock().unwrap().extra_delay;
     tokio::time::sleep(Duration::from_millis(300) + extra).await;
-    if let Err(refused) = authorized(&headers) {
+    if let Some(refused) = refused_key(&headers) {
         return refused;
     }
     if let Some(failure) = next_failure(&shared) {
@@ -416,7 +417,7 @@ async fn transcription(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Response {
-    if let Err(refused) = authorized(&headers) {
+    if let Some(refused) = refused_key(&headers) {
         return refused;
     }
     let (mut file, mut file_name, mut model, mut language, mut format) =

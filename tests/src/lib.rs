@@ -13,6 +13,7 @@ pub mod faults;
 pub mod mailbox;
 pub mod meter;
 pub mod repo;
+pub mod s3_server;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -200,7 +201,7 @@ impl TestApp {
         };
         // A bucket at a local S3 server, its requests recorded as IAM sees them.
         let audio = match (&config.audio.bucket, &config.audio.s3_endpoint) {
-            (Some(bucket), Some(endpoint)) if config.speech.base_url.is_some() => {
+            (Some(bucket), Some(endpoint)) => {
                 let s3 = rolechat::state::local_s3_config()
                     .endpoint_url(endpoint)
                     .force_path_style(true)

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first: what each may use is everything before it and itself.
 const LAYERS: &[(&str, &[&str])] = &[
     ("the domain", &["domain"]),
-    ("adapters", &["store", "tutor", "auth", "oauth", "mail"]),
+    (
+        "adapters",
+        &["store", "tutor", "auth", "oauth", "mail", "speech"],
+    ),
     ("settings", &["config"]),
     ("the application's state", &["state"]),
     ("the one error type", &["error"]),

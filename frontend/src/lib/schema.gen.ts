@@ -537,6 +537,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether this Rolechat speaks and hears through a speech server, or the browser does. */
+        get: operations["speechSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rooms/{id}/messages/{message_id}/speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RoomId"];
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The tutor's line (or the correction of the learner's) as MP3, synthesized once per speed and kept.
+         * @description A learner's line is spoken as its correction, so it needs feedback first (409 before). The first request of a line at a speed counts against the daily allowance; the same line again is read from the cache (`x-rolechat-speech-cache: hit`) and counts nothing.
+         */
+        post: operations["speak"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rooms/{id}/transcriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RoomId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the learner said, heard in the room's language (the site sends it as their turn). */
+        post: operations["transcribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rooms/{id}/messages/{message_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RoomId"];
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The learner saying a line (or its correction) again, compared with it word by word.
+         * @description Words (characters in Japanese and Chinese) of the line the recogniser did not hear in their place are marked `heard: false`. Recognition is not a pronunciation score.
+         */
+        post: operations["sayAgain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/rooms/{id}/messages/{message_id}/translation": {
         parameters: {
             query?: never;
@@ -1006,6 +1088,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description speech_unavailable: no speech server is configured; the site uses the browser's own speech. */
+        SpeechUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description mail_unavailable: this Rolechat sends no mail, or the mail service could not take the message just now. */
         MailUnavailable: {
             headers: {
@@ -2665,6 +2756,174 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
+        };
+    };
+    speechSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The speech settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        server: boolean;
+                        voice: string | null;
+                        max_seconds: number;
+                        max_bytes: number;
+                        /** @enum {string} */
+                        assessment: "recognition";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    speak: {
+        parameters: {
+            query?: {
+                speed?: "0.6" | "0.8" | "1";
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["RoomId"];
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The audio. */
+            200: {
+                headers: {
+                    "x-rolechat-speech-cache"?: "hit" | "miss";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": string;
+                };
+            };
+            400: components["responses"]["InvalidInput"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RoomNotFound"];
+            /** @description A learner's line with no correction yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["UpstreamError"];
+            503: components["responses"]["SpeechUnavailable"];
+            504: components["responses"]["UpstreamTimeout"];
+        };
+    };
+    transcribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RoomId"];
+            };
+            cookie?: never;
+        };
+        /** @description The recording, a WAV (PCM or float samples) of at most 30 seconds and 2 MiB. */
+        requestBody: {
+            content: {
+                "audio/wav": string;
+            };
+        };
+        responses: {
+            /** @description The transcript. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        text: string;
+                        seconds: number;
+                    };
+                };
+            };
+            400: components["responses"]["InvalidInput"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RoomNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["UpstreamError"];
+            503: components["responses"]["SpeechUnavailable"];
+            504: components["responses"]["UpstreamTimeout"];
+        };
+    };
+    sayAgain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RoomId"];
+                message_id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        /** @description The recording, a WAV (PCM or float samples) of at most 30 seconds and 2 MiB. */
+        requestBody: {
+            content: {
+                "audio/wav": string;
+            };
+        };
+        responses: {
+            /** @description The line, what was heard, and each word marked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        target: string;
+                        heard: string;
+                        words: {
+                            text: string;
+                            heard: boolean;
+                        }[];
+                        heard_share: number;
+                        /** @enum {string} */
+                        assessment: "recognition";
+                    };
+                };
+            };
+            400: components["responses"]["InvalidInput"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RoomNotFound"];
+            /** @description A learner's line with no correction yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["UpstreamError"];
+            503: components["responses"]["SpeechUnavailable"];
+            504: components["responses"]["UpstreamTimeout"];
         };
     };
     translate: {

@@ -75,7 +75,6 @@ fn audio_response(bytes: Vec<u8>, cache: &'static str) -> Response<Body> {
 /// language (the site then sends it as their turn).
 pub async fn transcribe(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    let heard = recording(req.body().as_ref())?;
     if !state.speech.enabled() {
         return Err(ApiError::SpeechUnavailable);
     }
@@ -85,6 +84,7 @@ pub async fn transcribe(state: Arc<AppState>, user: Authenticated, req: Request)
         .get_room(owner, &room_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let heard = recording(req.body().as_ref())?;
     let text = charged(&state, owner, "transcription", async || {
         Ok(state
             .speech
@@ -109,11 +109,11 @@ pub async fn transcribe(state: Arc<AppState>, user: Authenticated, req: Request)
 /// pronunciation score: a word marked unheard was not recognised, for whatever reason.
 pub async fn attempt(state: Arc<AppState>, user: Authenticated, req: Request) -> HandlerResult {
     let owner = &user.owner;
-    recording(req.body().as_ref())?;
     if !state.speech.enabled() {
         return Err(ApiError::SpeechUnavailable);
     }
     let (room, message) = locate(&state, owner, &req).await?;
+    recording(req.body().as_ref())?;
     let target = target_of(&message)?;
     let heard = charged(&state, owner, "attempt", async || {
         Ok(state

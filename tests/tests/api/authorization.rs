@@ -247,7 +247,7 @@ async fn every_route_refuses_bad_credentials_and_other_users() {
             (_, path) if path.starts_with("/vocabulary/{id}") => 404,
             ("DELETE", "/me/facts/{id}") => 404,
             // Her own progress and facts, none of the victim's.
-            ("GET", "/progress") | ("GET", "/me/facts") => 200,
+            ("GET", "/progress") | ("GET", "/me/facts") | ("GET", "/speech") => 200,
             ("POST", "/me/facts") => 201,
             ("POST", "/vocabulary") => 201,
             ("GET", "/vocabulary") | ("GET", "/vocabulary/due") => 200,

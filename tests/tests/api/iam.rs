@@ -44,7 +44,7 @@ fn journey_mails() -> Vec<rolechat_tests::mailbox::Mail> {
 impl Journey {
     async fn send(&mut self, request: TestRequest) -> TestResponse {
         let function = TestApp::function_for(&request.method, &request.path);
-        let model_calls = self.app.model.requests().len();
+        let model_calls = self.app.model.requests().len() + self.app.speech.requests().len();
         // A provider's callback exchanges the code with the client's secret.
         let exchanges_code = request.path.contains("/callback");
         let response = self.app.send(request).await;
@@ -68,7 +68,8 @@ impl Journey {
         {
             asked.insert((READ_SECRET.into(), SIGNING_KEY.into()));
         }
-        if self.app.model.requests().len() > model_calls {
+        // The speech server's key is the model's.
+        if self.app.model.requests().len() + self.app.speech.requests().len() > model_calls {
             asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
         }
         // Whoever sent a mail needs the grant to send it through SES.
@@ -86,7 +87,7 @@ impl Journey {
     /// model waits a little before it answers, so both have read before either stores.
     async fn race(&mut self, first: TestRequest, second: TestRequest) {
         let function = TestApp::function_for(&first.method, &first.path);
-        let model_calls = self.app.model.requests().len();
+        let model_calls = self.app.model.requests().len() + self.app.speech.requests().len();
         self.app
             .model
             .pause_answers(std::time::Duration::from_millis(200));
@@ -126,9 +127,19 @@ async fn drive_every_function() -> Permissions {
                 rolechat_tests::mailbox::mail_server().url.as_str(),
             ),
             ("ROLECHAT_API_URL", "http://api.test"),
+            // The synthesized speech in a bucket, so its S3 requests are recorded.
+            (
+                "ROLECHAT_S3_ENDPOINT",
+                rolechat_tests::s3_server::s3_endpoint(),
+            ),
+            ("ROLECHAT_AUDIO_DIR", ""),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
+    settings.push((
+        "ROLECHAT_AUDIO_BUCKET".into(),
+        rolechat_tests::s3_server::new_bucket().await,
+    ));
     let settings: Vec<(&str, &str)> = settings
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -326,6 +337,7 @@ async fn drive_every_function() -> Permissions {
         "translation",
         "report",
         "meaning",
+        "speech",
     ] {
         j.app
             .fill_with_lapsed_leases(&format!("calls#{aid}#{user_id}"), &user_id, 2)
@@ -383,6 +395,45 @@ async fn drive_every_function() -> Permissions {
         ))
         .token(&token),
         404,
+    )
+    .await;
+
+    // Speech: the settings, a line synthesized and heard again (kept in the bucket), a missing
+    // line, a recording transcribed, a line said again, one refused.
+    j.expect(TestRequest::get("/speech").token(&token), 200)
+        .await;
+    let line = format!("/rooms/{room}/messages/{reply_id}/speech");
+    j.expect(TestRequest::post(&line).token(&token), 200).await;
+    j.expect(TestRequest::post(&line).token(&token), 200).await;
+    let no_line = format!("/rooms/{room}/messages/{missing}/speech");
+    j.expect(TestRequest::post(&no_line).token(&token), 404)
+        .await;
+    let wav = std::process::Command::new("espeak-ng")
+        .args(["--stdout", "two coffees, please"])
+        .output()
+        .expect("espeak-ng runs")
+        .stdout;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{room}/transcriptions"))
+            .token(&token)
+            .header("content-type", "audio/wav")
+            .raw(wav.clone()),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{room}/messages/{reply_id}/attempts"))
+            .token(&token)
+            .header("content-type", "audio/wav")
+            .raw(wav),
+        200,
+    )
+    .await;
+    j.expect(
+        TestRequest::post(&format!("/rooms/{room}/transcriptions"))
+            .token(&token)
+            .raw(b"not audio".to_vec()),
+        400,
     )
     .await;
 
@@ -620,7 +671,10 @@ async fn drive_every_function() -> Permissions {
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, [200, 401]);
-    j.record(function, j.app.model.requests().len());
+    j.record(
+        function,
+        j.app.model.requests().len() + j.app.speech.requests().len(),
+    );
     let token = [a, b].into_iter().find(|r| r.status == 200).unwrap().json()["access_token"]
         .as_str()
         .unwrap()
@@ -690,7 +744,7 @@ async fn drive_every_function() -> Permissions {
     )
     .await;
     j.app.state.clock.advance(time::Duration::hours(1));
-    let model_calls = j.app.model.requests().len();
+    let model_calls = j.app.model.requests().len() + j.app.speech.requests().len();
     let report =
         rolechat::services::reminders::run(&j.app.state, std::time::Duration::from_secs(60))
             .await
@@ -758,7 +812,7 @@ async fn drive_every_function() -> Permissions {
     .await;
     let bounce = json!({"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
         "bouncedRecipients": [{"emailAddress": "moved@iam.example"}]}});
-    let model_calls = j.app.model.requests().len();
+    let model_calls = j.app.model.requests().len() + j.app.speech.requests().len();
     let stopped = rolechat::services::reminders::mail_events(
         &j.app.state,
         json!({"Records": [{"Sns": {"Message": bounce.to_string()}}]}),
@@ -858,7 +912,7 @@ async fn drive_every_function() -> Permissions {
         .iter()
         .position(|identity| identity.provider == "github")
         .unwrap();
-    let model_calls = j.app.model.requests().len();
+    let model_calls = j.app.model.requests().len() + j.app.speech.requests().len();
     let lost = j
         .app
         .state
@@ -890,7 +944,7 @@ async fn drive_every_function() -> Permissions {
     .await;
 
     // The deletion worker: the stream's batches until every job is done, and a sweep.
-    let model_calls = j.app.model.requests().len();
+    let model_calls = j.app.model.requests().len() + j.app.speech.requests().len();
     j.app.drain_deletions(10).await;
     rolechat::services::deletion::sweep(rolechat::services::deletion::Worker::of(&j.app.state))
         .await
@@ -922,7 +976,7 @@ fn resource_name(template: &Yaml, resource: &Yaml) -> String {
                 .expect("tables are named by stack");
             format!("{table}{rest}")
         }
-        None => logical_id.to_owned(),
+        None => format!("{logical_id}{rest}"),
     }
 }
 
@@ -1009,6 +1063,7 @@ async fn each_function_is_granted_exactly_what_it_uses() {
 /// The functions whose role reads the model's key: they run on text anyone can send.
 const MODEL_CALLING: &[&str] = &[
     "chat",
+    "speech",
     "suggest",
     "feedback",
     "translate",

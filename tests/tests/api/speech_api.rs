@@ -466,3 +466,38 @@ async fn the_audio_goes_with_the_room_and_with_the_account() {
         "the account's audio is gone"
     );
 }
+
+#[tokio::test]
+async fn in_s3_the_audio_is_kept_per_line_and_goes_with_the_room() {
+    let endpoint = rolechat_tests::s3_server::s3_endpoint();
+    let bucket = rolechat_tests::s3_server::new_bucket().await;
+    let app = TestApp::spawn_with(&[
+        ("ROLECHAT_AUDIO_BUCKET", bucket.as_str()),
+        ("ROLECHAT_S3_ENDPOINT", endpoint),
+        ("ROLECHAT_AUDIO_DIR", ""),
+    ])
+    .await;
+    let (token, room, opener, _) = conversation(&app, "hana", "ja-JP").await;
+    let first = app.send(speak(&token, &room, &opener, "?speed=0.8")).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let keys = rolechat_tests::s3_server::keys(&bucket).await;
+    let owner = app.owner(&token).await;
+    let id = opener["id"].as_str().unwrap();
+    assert_eq!(
+        keys,
+        [format!("speech/{}/{room}/{id}/coral-0.8.mp3", owner.key())]
+    );
+    let again = app.send(speak(&token, &room, &opener, "?speed=0.8")).await;
+    assert_eq!(
+        (
+            again.headers["x-rolechat-speech-cache"].to_str().unwrap(),
+            again.body.len()
+        ),
+        ("hit", first.body.len())
+    );
+    assert_eq!(app.speech.syntheses(), 1);
+    app.send(TestRequest::delete(&format!("/rooms/{room}")).token(&token))
+        .await;
+    app.drain_deletions(10).await;
+    assert!(rolechat_tests::s3_server::keys(&bucket).await.is_empty());
+}
