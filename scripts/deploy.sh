@@ -37,7 +37,17 @@ grep -q "connect-src 'self' $api_origin" frontend/dist/index.html
 aws s3 sync frontend/dist/assets "s3://$bucket/assets" --region "$REGION" --delete \
   --cache-control "public, max-age=31536000, immutable"
 aws s3 sync frontend/dist "s3://$bucket" --region "$REGION" --delete --exclude "assets/*" \
-  --cache-control "no-cache"
+  --exclude "vad/*" --cache-control "no-cache"
+# The voice detector's files, with the types the browser insists on (a module, WebAssembly).
+for file in frontend/dist/vad/*; do
+  case "$file" in
+    *.wasm) type=application/wasm ;;
+    *.mjs | *.js) type=text/javascript ;;
+    *) type=application/octet-stream ;;
+  esac
+  aws s3 cp "$file" "s3://$bucket/vad/$(basename "$file")" --region "$REGION" \
+    --content-type "$type" --cache-control "public, max-age=86400"
+done
 aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" \
   --query Invalidation.Id --output text >/dev/null
 

@@ -21,9 +21,12 @@ export function securityHeaders(apiBaseUrl) {
   return {
     "content-security-policy": [
       "default-src 'self'",
-      "script-src 'self'",
+      // WebAssembly (the voice-activity detector's runtime) compiled from the site's own files.
+      "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self'",
       "img-src 'self' data:",
+      // The tutor's lines play from the audio the site fetched (object URLs).
+      "media-src 'self' blob:",
       `connect-src 'self' ${apiOrigin}`,
       "font-src 'self'",
       "object-src 'none'",
@@ -45,6 +48,9 @@ const types = {
   ".svg": "image/svg+xml",
   ".png": "image/png",
   ".ico": "image/x-icon",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".onnx": "application/octet-stream",
   // The analyser's dictionary: gzipped data it inflates itself, so no Content-Encoding.
   ".gz": "application/octet-stream",
 };

@@ -3,6 +3,7 @@
 
 import { parseSse } from "./sse";
 import type {
+  Attempt,
   Fact,
   Feedback,
   Goal,
@@ -19,6 +20,7 @@ import type {
   RoomSetup,
   Scenario,
   ScenarioRoom,
+  SpeechSettings,
   Suggestion,
   Turn,
   User,
@@ -73,12 +75,14 @@ export function createApi(options: ApiOptions) {
     const headers: Record<string, string> = { accept };
     const token = options.token();
     if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // A recording goes as itself (a WAV); anything else as JSON.
+    const audio = body instanceof Blob;
+    if (body !== undefined) headers["content-type"] = audio ? "audio/wav" : "application/json";
     const attempt = () =>
       doFetch(`${base}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : audio ? body : JSON.stringify(body),
       });
     let response: Response | null = null;
     // A read that met a passing failure (the connection dropped, a 5xx from a gateway) is asked
@@ -206,6 +210,16 @@ export function createApi(options: ApiOptions) {
     scenarios: (ui: string) =>
       json<{ items: Scenario[]; categories: string[] }>("GET", `/scenarios?ui=${encodeURIComponent(ui)}`),
     openRoom: (id: string) => json<OpenedRoom>("GET", room(id)),
+    speechSettings: () => json<SpeechSettings>("GET", "/speech"),
+    /** A line (or a learner's line's correction) as MP3, at one of the three speeds. */
+    async lineAudio(id: string, messageId: string, speed: number): Promise<Blob> {
+      const path = `${room(id)}/messages/${encodeURIComponent(messageId)}/speech?speed=${speed}`;
+      return (await send("POST", path, undefined, "audio/mpeg")).blob();
+    },
+    transcribe: (id: string, wav: Blob) =>
+      json<{ text: string; seconds: number }>("POST", `${room(id)}/transcriptions`, wav),
+    sayAgain: (id: string, messageId: string, wav: Blob) =>
+      json<Attempt>("POST", `${room(id)}/messages/${encodeURIComponent(messageId)}/attempts`, wav),
     updateRoom: (id: string, changes: Partial<RoomSetup>) => json<Room>("PATCH", room(id), changes),
     deleteRoom: (id: string) => json<void>("DELETE", room(id)),
     olderMessages: (id: string, cursor: string) =>

@@ -1,6 +1,6 @@
 // The shapes of the Rolechat API. Those `openapi.yaml` describes come from it, generated into
 // schema.gen.ts (`npm run types`; `make site` fails when it is stale); the rest are the site's.
-import type { components } from "./schema.gen";
+import type { components, operations } from "./schema.gen";
 
 type Schemas = components["schemas"];
 
@@ -123,3 +123,9 @@ export const LIMITS = {
   word: 100,
   displayName: 40,
 } as const;
+
+/** Whether the server speaks and hears (a speech server), or the browser's own speech is used. */
+export type SpeechSettings = operations["speechSettings"]["responses"]["200"]["content"]["application/json"];
+
+/** A line said again: each word of it marked heard or not. */
+export type Attempt = operations["sayAgain"]["responses"]["200"]["content"]["application/json"];
