@@ -23,6 +23,16 @@ trap 'rm -f "$ROLECHAT_CLOCK_FILE"' EXIT
 
 (cd frontend && npm run --silent build > /dev/null)
 
+# The browser's microphone in the speech tests: a learner's line spoken by espeak-ng, after
+# four seconds of silence (the voice detector loads meanwhile) and with two after it.
+ROLECHAT_FAKE_MIC=$(mktemp --suffix=.wav)
+spoken=$(mktemp --suffix=.wav)
+espeak-ng -v en-us -s 150 -w "$spoken" "I would like a large coffee, please."
+sox "$spoken" -r 48000 -b 16 -c 1 "$ROLECHAT_FAKE_MIC" pad 4 2
+rm -f "$spoken"
+export ROLECHAT_FAKE_MIC
+trap 'rm -f "$ROLECHAT_CLOCK_FILE" "$ROLECHAT_FAKE_MIC"' EXIT
+
 # Runs Playwright with the arguments given, the site served against ROLECHAT_API_URL.
 run_site_tests() {
   cd frontend
@@ -39,7 +49,7 @@ export site_port
 # E2E_GREP=pattern runs only the tests whose titles match it (on the stack their titles ask for).
 grep=${E2E_GREP:-}
 if [ -z "$grep" ] || ! [[ "$grep" =~ ^@demo$ ]]; then
-  scripts/with-stack.sh "$base" bash -c 'run_site_tests --project site --project journey ${0:+--grep "$0"}' "$grep"
+  scripts/with-stack.sh "$base" bash -c 'run_site_tests --project site --project speech --project journey ${0:+--grep "$0"}' "$grep"
 fi
 if [ -z "$grep" ] || [[ "$grep" =~ demo ]]; then
   ROLECHAT_TEST_MODEL=none scripts/with-stack.sh "$base" bash -c 'run_site_tests --project demo'

@@ -6,7 +6,7 @@
 # ports of its own with a new data directory. The command sees ROLECHAT_API_URL and
 # ROLECHAT_STACK_LOG; everything started is stopped afterwards.
 #
-# Usage: scripts/with-stack.sh BASE_PORT COMMAND...   (ports BASE_PORT to BASE_PORT+2 are used)
+# Usage: scripts/with-stack.sh BASE_PORT COMMAND...   (ports BASE_PORT to BASE_PORT+6 are used)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -21,6 +21,7 @@ model_port=$((base + 2))
 log="$data/stack.log"
 
 model=
+speech=
 if [ "${ROLECHAT_TEST_MODEL:-fake}" = given ]; then
   # The model the caller set up (OPENAI_*), as for `make dev`.
   :
@@ -42,10 +43,17 @@ else
   # The fake model, so the real client runs in the real functions.
   bin_dir=target/debug
   [ "${LOCAL_STACK_PROFILE:-dev}" = release ] && bin_dir=target/release
-  cargo build --quiet --profile "${LOCAL_STACK_PROFILE:-dev}" -p rolechat-tests --bin fake-openai
+  cargo build --quiet --profile "${LOCAL_STACK_PROFILE:-dev}" -p rolechat-tests --bin fake-openai --bin fake-speech
   setsid "./$bin_dir/fake-openai" "$model_port" > "$data/model.log" 2>&1 &
   model=$!
   export OPENAI_MODEL=fake
+  # The fake audio API (OpenAI's wire formats, real MP3 from espeak-ng), so the server's voice
+  # and hearing run too; the browser tests queue what it hears at ROLECHAT_FAKE_SPEECH_URL.
+  speech_port=$((base + 6))
+  setsid "./$bin_dir/fake-speech" "$speech_port" > "$data/speech.log" 2>&1 &
+  speech=$!
+  export ROLECHAT_SPEECH_BASE_URL="http://127.0.0.1:$speech_port/v1" ROLECHAT_SPEECH_API_KEY=sk-speech-test-key \
+    ROLECHAT_AUDIO_DIR="$data/audio" ROLECHAT_FAKE_SPEECH_URL="http://127.0.0.1:$speech_port"
 fi
 if [ "${ROLECHAT_TEST_MODEL:-fake}" != given ] && [ "${ROLECHAT_TEST_MODEL:-fake}" != none ]; then
   export OPENAI_BASE_URL="http://127.0.0.1:$model_port/v1" OPENAI_API_KEY=local-test-key
@@ -54,8 +62,8 @@ fi
 setsid make --no-print-directory api > "$log" 2>&1 &
 stack=$!
 finish() {
-  kill -TERM -- "-$stack" ${model:+"-$model"} 2>/dev/null || true
-  wait "$stack" $model 2>/dev/null || true
+  kill -TERM -- "-$stack" ${model:+"-$model"} ${speech:+"-$speech"} 2>/dev/null || true
+  wait "$stack" $model $speech 2>/dev/null || true
   # Whatever the stack started and did not stop (its pids are written down) goes too.
   while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done < "$data/stack.pids" 2>/dev/null
   for _ in $(seq 1 50); do

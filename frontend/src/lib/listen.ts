@@ -29,7 +29,9 @@ export function problemOf(error: unknown): ListenProblem {
 }
 
 export function listeningSupported(): boolean {
-  return typeof navigator !== "undefined" && !!navigator.mediaDevices?.getUserMedia && "AudioContext" in window;
+  return (
+    typeof navigator !== "undefined" && !!navigator.mediaDevices?.getUserMedia && "AudioContext" in window
+  );
 }
 
 /** Starts listening; rejects with a `ListenProblem` when the microphone cannot be had. */

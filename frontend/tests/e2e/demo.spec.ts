@@ -76,6 +76,11 @@ for (const demo of CASES) {
           return copy.textContent?.trim();
         });
     await expect.poll(() => plain(0)).toBe(demo.opener);
+    // No speech server here: the browser's own voices, said so, and no hands-free.
+    await page.locator(".room-info summary").click();
+    await expect(page.getByTestId("voice-source")).toHaveText(t.voice_browser);
+    await page.locator(".room-info summary").click();
+    await expect(page.getByTestId("hands-free")).toHaveCount(0);
 
     const input = page.locator("#message");
     const aids = page.getByTestId("reading-aids");
