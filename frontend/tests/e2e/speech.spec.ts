@@ -48,7 +48,10 @@ test("a hands-free turn: the spoken line is heard, sent, answered and read aloud
   // And it listens again.
   await expect(state).toHaveAttribute("data-state", "listening", { timeout: 20_000 });
   const timings = JSON.parse((await state.getAttribute("data-timings")) ?? "{}");
-  console.log(`hands-free turn, ms after the detector closed the line: ${JSON.stringify(timings)}`);
+  const ready = await state.getAttribute("data-ready-ms");
+  console.log(
+    `hands-free: microphone and detector ready in ${ready} ms; the turn, in ms after the detector closed the line: ${JSON.stringify(timings)}`,
+  );
   expect(timings.transcribed).toBeLessThan(timings.reply_stored);
   expect(timings.reply_stored).toBeLessThan(timings.first_sound);
   await page.screenshot({ path: `${SCREENSHOTS}/hands-free.png` });
