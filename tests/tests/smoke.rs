@@ -661,6 +661,19 @@ async fn room_fixtures_invoke_the_functions() {
         body(&translation)["translation"],
         json!({"to": "ko", "text": "Translated: Hello there"})
     );
+    // The learner's corrected line in the server's voice: MP3, base64 in the Lambda reply as
+    // API Gateway's binary media types expect.
+    let speech = invoke("speech", "speech.json");
+    assert_eq!(
+        (
+            speech["statusCode"].as_u64(),
+            speech["isBase64Encoded"].as_bool(),
+            speech["headers"]["content-type"].as_str()
+        ),
+        (Some(200), Some(true), Some("audio/mpeg")),
+        "{}",
+        speech["headers"]
+    );
     let report = invoke("report", "report.json");
     assert_eq!(report["statusCode"], 200, "{report}");
     assert_eq!(
