@@ -225,15 +225,7 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    reply(
-        async {
-            let token = bearer_token(&req)?;
-            let now = state.clock.now();
-            let user = session::authenticate(&state.tokens, &state.store, now, token).await?;
-            handler(state, user, read_up_to(req, MAX_RECORDING_BYTES).await?).await
-        }
-        .await,
-    )
+    for_live_session(state, req, handler, MAX_RECORDING_BYTES).await
 }
 
 /// A route for a live session only: a missing, expired or ended one is `401`.
@@ -248,13 +240,29 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
+    for_live_session(state, req, handler, MAX_BODY_BYTES).await
+}
+
+/// The handler with the live session's user and the body read up to `limit`.
+async fn for_live_session<H, Fut, B>(
+    state: Arc<AppState>,
+    req: axum::extract::Request,
+    handler: H,
+    limit: usize,
+) -> axum::response::Response
+where
+    H: FnOnce(Arc<AppState>, Authenticated, Request) -> Fut,
+    Fut: Future<Output = Result<Response<B>, ApiError>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     reply(
         async {
             // The session first: a dead token is `401` whatever the body.
             let token = bearer_token(&req)?;
             let now = state.clock.now();
             let user = session::authenticate(&state.tokens, &state.store, now, token).await?;
-            handler(state, user, read(req).await?).await
+            handler(state, user, read_up_to(req, limit).await?).await
         }
         .await,
     )

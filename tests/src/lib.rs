@@ -103,6 +103,35 @@ pub fn embedded_dynamodb() -> &'static str {
     })
 }
 
+/// Runs `command` for as long as the test process lives: from a thread that lives as long as it,
+/// with the child told to end when that thread ends (`PR_SET_PDEATHSIG`), so with the process.
+/// The tests' own servers (the mail server, S3) are started so.
+pub fn spawn_for_this_process(mut command: std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    std::thread::spawn(move || {
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{command:?} starts: {e}"));
+        let _ = child.wait();
+    });
+}
+
+/// Waits until something listens on `port` of the loopback; panics after `seconds`.
+pub fn wait_for_port(port: u16, seconds: u64, what: &str) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(seconds), "{what} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub struct TestApp {
     pub state: Arc<AppState>,
     /// The model the app talks to, unless a test asked for the offline tutor.

@@ -1,8 +1,7 @@
 //! The local mail server of the tests: aiosmtpd (a real SMTP server, from the project's `.venv`)
 //! keeping each mail it receives in a Maildir, which the tests read back and parse.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -63,41 +62,19 @@ pub fn mail_server() -> &'static MailServer {
             .port();
         // aiosmtpd makes the Maildir itself, and only where nothing is yet.
         let maildir = std::env::temp_dir().join(format!("rolechat-mail-{}", ulid::Ulid::new()));
-        // Started from a thread that lives as long as the test process: the server is told to
-        // end when the thread that started it ends (`PR_SET_PDEATHSIG`), so with the process.
-        let dir = maildir.clone();
-        std::thread::spawn(move || {
-            let mut command = std::process::Command::new(python);
-            command.args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ]);
-            command.arg(&dir);
-            unsafe {
-                command.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                    Ok(())
-                });
-            }
-            let mut child = command
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .expect("aiosmtpd starts");
-            let _ = child.wait();
-        });
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the mail server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut command = std::process::Command::new(python);
+        command.args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ]);
+        command.arg(&maildir);
+        crate::spawn_for_this_process(command);
+        crate::wait_for_port(port, 20, "the mail server");
         MailServer {
             url: format!("smtp://127.0.0.1:{port}"),
             maildir,

@@ -1,11 +1,9 @@
 //! The tests' S3: moto's server (a real S3-compatible HTTP server, from the project's `.venv`),
 //! one per test run, each test with a bucket of its own.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 /// The endpoint of this test run's S3 server, started on first use; it ends with the process.
 pub fn s3_endpoint() -> &'static str {
@@ -20,32 +18,12 @@ pub fn s3_endpoint() -> &'static str {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        // Ends with the thread that started it (`PR_SET_PDEATHSIG`), which lives as long as the
-        // test process.
-        std::thread::spawn(move || {
-            let mut command = std::process::Command::new(server);
-            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-            unsafe {
-                command.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                    Ok(())
-                });
-            }
-            let mut child = command
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("moto_server starts");
-            let _ = child.wait();
-        });
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the S3 server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut command = std::process::Command::new(server);
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stderr(std::process::Stdio::null());
+        crate::spawn_for_this_process(command);
+        crate::wait_for_port(port, 30, "the S3 server");
         format!("http://127.0.0.1:{port}")
     })
 }

@@ -7,14 +7,14 @@ use crate::error::ApiError;
 use crate::store::{MessageRecord, Owner, audio};
 
 /// What a message is read aloud and said again as: a tutor's line as it is; a learner's line as
-/// its correction (the right way to say it), once there is one.
+/// its correction (the right way to say what they meant), once there is one.
 pub fn target_of(message: &MessageRecord) -> Result<&str, ApiError> {
     match message.role {
         Role::Assistant => Ok(&message.content),
         Role::User => message
             .feedback
             .as_ref()
-            .map(|feedback| feedback.better.as_deref().unwrap_or(&feedback.corrected))
+            .map(|feedback| feedback.corrected.as_str())
             .filter(|text| !text.trim().is_empty())
             .ok_or(ApiError::Conflict(
                 "This line has no correction yet: ask for feedback on it first.",
