@@ -127,7 +127,10 @@ pub fn spawn_for_this_process(mut command: std::process::Command) {
 pub fn wait_for_port(port: u16, seconds: u64, what: &str) {
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(seconds), "{what} did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "{what} did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

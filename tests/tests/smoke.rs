@@ -664,15 +664,16 @@ async fn room_fixtures_invoke_the_functions() {
     // The learner's corrected line in the server's voice: MP3, base64 in the Lambda reply as
     // API Gateway's binary media types expect.
     let speech = invoke("speech", "speech.json");
+    // API Gateway's REST events carry the reply's headers in `multiValueHeaders`.
     assert_eq!(
         (
             speech["statusCode"].as_u64(),
             speech["isBase64Encoded"].as_bool(),
-            speech["headers"]["content-type"].as_str()
+            speech["multiValueHeaders"]["content-type"][0].as_str()
         ),
         (Some(200), Some(true), Some("audio/mpeg")),
         "{}",
-        speech["headers"]
+        speech["multiValueHeaders"]
     );
     let report = invoke("report", "report.json");
     assert_eq!(report["statusCode"], 200, "{report}");
