@@ -583,7 +583,15 @@ test("finding rooms by title or situation, and deleting several at once with one
   await expect(page.locator(".room").first()).toContainText("1 message");
 });
 
-test("tutor lines are read aloud at the speed the learner chose, remembered", async ({ page }) => {
+test("with no speech server, the browser reads tutor lines at the speed the learner chose, remembered", async ({
+  page,
+}) => {
+  // This stack has a speech server (speech.spec.ts); here the site is told it has none.
+  await page.route(`${API}/speech`, (route) =>
+    route.fulfill({
+      json: { server: false, voice: null, max_seconds: 30, max_bytes: 2097152, assessment: "recognition" },
+    }),
+  );
   // Records what would be spoken (a headless browser has no voices to hear).
   await page.addInitScript(() => {
     const spoken: { text: string; lang: string; rate: number }[] = [];

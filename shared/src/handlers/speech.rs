@@ -60,6 +60,11 @@ pub async fn speak(state: Arc<AppState>, user: Authenticated, req: Request) -> H
     Ok(audio_response(synthesis.bytes, "miss"))
 }
 
+/// A recording in which the server heard nothing (silence, noise).
+fn no_speech() -> ApiError {
+    ApiError::field("audio", "held no speech that could be heard; say it again")
+}
+
 fn audio_response(bytes: Vec<u8>, cache: &'static str) -> Response<Body> {
     Response::builder()
         .status(StatusCode::OK)
@@ -93,10 +98,7 @@ pub async fn transcribe(state: Arc<AppState>, user: Authenticated, req: Request)
     })
     .await?;
     if text.is_empty() {
-        return Err(ApiError::field(
-            "audio",
-            "held no speech that could be heard; say it again",
-        ));
+        return Err(no_speech());
     }
     Ok(json_response(
         StatusCode::OK,
@@ -122,6 +124,9 @@ pub async fn attempt(state: Arc<AppState>, user: Authenticated, req: Request) ->
             .await?)
     })
     .await?;
+    if heard.is_empty() {
+        return Err(no_speech());
+    }
     let compared = speech::compare(target, &heard, room.language);
     Ok(json_response(
         StatusCode::OK,

@@ -337,6 +337,16 @@ async fn a_line_said_again_is_marked_word_by_word() {
         .collect();
     assert_eq!(unheard, [missing.as_str()]);
     assert!(attempt["heard_share"].as_f64().unwrap() < 1.0);
+
+    // Said in silence: nothing heard, and said so, rather than every word marked.
+    let silent = app
+        .send(upload(
+            &format!("/rooms/{room}/messages/{id}/attempts"),
+            &token,
+            tone(2.0, 16_000, false),
+        ))
+        .await;
+    assert_error(&silent, 400, "validation_failed");
 }
 
 #[tokio::test]
