@@ -53,10 +53,14 @@ pub async fn speak(state: Arc<AppState>, user: Authenticated, req: Request) -> H
             .await?)
     })
     .await?;
-    state
+    // The learner hears the line even when it could not be kept (it is synthesized again later).
+    if let Err(error) = state
         .audio
         .put(&key, synthesis.bytes.clone(), synthesis.content_type)
-        .await?;
+        .await
+    {
+        tracing::warn!(%error, "a synthesized line could not be kept");
+    }
     Ok(audio_response(synthesis.bytes, "miss"))
 }
 
