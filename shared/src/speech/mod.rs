@@ -73,9 +73,9 @@ pub struct Synthesis {
 pub const AUDIO_FORMAT: &str = "mp3";
 pub const AUDIO_TYPE: &str = "audio/mpeg";
 
-#[derive(Clone)]
 pub struct Speech {
-    http: reqwest::Client,
+    /// Built on first use: most functions never speak, and pay nothing for it at cold start.
+    http: std::sync::OnceLock<reqwest::Client>,
     config: SpeechConfig,
     key: Option<SecretString>,
 }
@@ -110,12 +110,21 @@ pub fn instructions(language: Language, level: Level) -> String {
 
 impl Speech {
     pub fn new(config: SpeechConfig, key: Option<SecretString>) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            .timeout(config.timeout)
-            .build()
-            .expect("a client with timeouts builds");
-        Speech { http, config, key }
+        Speech {
+            http: std::sync::OnceLock::new(),
+            config,
+            key,
+        }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(self.config.timeout.min(Duration::from_secs(5)))
+                .timeout(self.config.timeout)
+                .build()
+                .expect("a client with timeouts builds")
+        })
     }
 
     pub fn enabled(&self) -> bool {
@@ -159,7 +168,7 @@ impl Speech {
             body["instructions"] = instructions(language, level).into();
         }
         let bytes = self
-            .send(|| self.authorized(self.http.post(&url)).json(&body))
+            .send(|| self.authorized(self.http().post(&url)).json(&body))
             .await?;
         // A server that answers 200 with no audio (or an error page) has not spoken.
         if bytes.len() < 64 {
@@ -191,7 +200,7 @@ impl Speech {
                     .text("model", self.config.stt_model.clone())
                     .text("language", code.clone())
                     .text("response_format", "json");
-                self.authorized(self.http.post(&url)).multipart(form)
+                self.authorized(self.http().post(&url)).multipart(form)
             })
             .await?;
         let answer: Value = serde_json::from_slice(&bytes)
