@@ -163,13 +163,16 @@ impl Config {
             base_url: get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
             model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into()),
             provider: match get("ROLECHAT_MODEL_PROVIDER") {
+                Some(name) if name.eq_ignore_ascii_case("bedrock") => {
+                    crate::tutor::provider::Provider::Generic
+                }
                 Some(name) => {
                     name.to_ascii_lowercase()
                         .parse()
                         .map_err(|_| ConfigError::Invalid {
                             name: "ROLECHAT_MODEL_PROVIDER",
                             problem: format!(
-                                "`{name}` is not a known provider (one of {})",
+                                "`{name}` is not a known provider (bedrock or one of {})",
                                 <crate::tutor::provider::Provider as strum::VariantArray>::VARIANTS
                                     .iter()
                                     .map(|p| p.name())
@@ -182,6 +185,13 @@ impl Config {
                     &get("OPENAI_BASE_URL").unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
                 ),
             },
+            bedrock: get("ROLECHAT_MODEL_PROVIDER")
+                .filter(|name| name.eq_ignore_ascii_case("bedrock"))
+                .map(|_| crate::tutor::bedrock::BedrockConfig {
+                    model: get("ROLECHAT_BEDROCK_MODEL")
+                        .unwrap_or_else(|| crate::tutor::bedrock::DEFAULT_BEDROCK_MODEL.into()),
+                    endpoint: get("ROLECHAT_BEDROCK_ENDPOINT"),
+                }),
             azure_api_version: get("AZURE_OPENAI_API_VERSION"),
             tasks: {
                 let tasks = crate::tutor::task::TaskTable::parse(

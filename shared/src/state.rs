@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::domain::cursor::CursorKeys;
 use crate::domain::setting::{self, SecretSource};
 use crate::store::{Store, Tables};
-use crate::tutor::Tutor;
+use crate::tutor::{ModelAccess, Tutor};
 
 pub struct AppState {
     pub config: Config,
@@ -63,15 +63,17 @@ impl AppState {
         mailer: crate::mail::Mailer,
     ) -> Arc<Self> {
         let audio = local_audio(&config);
-        Self::with_parts(config, store, jwt_secret, openai_key, clock, mailer, audio)
+        let model = ModelAccess::local(&config, openai_key);
+        Self::with_parts(config, store, jwt_secret, model, clock, mailer, audio)
     }
 
-    /// [`AppState::with_mailer`] with the audio cache given (S3, which needs the AWS access).
+    /// [`AppState::with_mailer`] with the audio cache and the model's access given (S3 and
+    /// Bedrock need the AWS access).
     pub fn with_parts(
         config: Config,
         store: Store,
         jwt_secret: &SecretString,
-        openai_key: Option<SecretString>,
+        model: ModelAccess,
         clock: crate::domain::time::Clock,
         mailer: crate::mail::Mailer,
         audio: crate::store::AudioCache,
@@ -80,12 +82,15 @@ impl AppState {
         let speech_key = match &config.speech.api_key {
             Some(SecretSource::Value(key)) => Some(key.clone()),
             Some(SecretSource::SecretsManager { .. }) => None,
-            None => openai_key.clone(),
+            None => match &model {
+                ModelAccess::Key(key) => key.clone(),
+                ModelAccess::Bedrock(_) => None,
+            },
         };
         let speech = crate::speech::Speech::new(config.speech.clone(), speech_key);
         let tokens = TokenKeys::new(jwt_secret.expose_secret().as_bytes());
         let cursors = CursorKeys::new(jwt_secret.expose_secret().as_bytes());
-        let tutor = Tutor::new(&config.tutor, openai_key);
+        let tutor = Tutor::new(&config.tutor, model);
         let oauth = crate::oauth::OAuth::new(config.oauth.clone());
         Arc::new(AppState {
             speech,
@@ -116,11 +121,13 @@ impl AppState {
                 secret
             }
         };
-        let openai_key = match &config.tutor.api_key {
-            None => None,
-            Some(SecretSource::Value(key)) => Some(key.clone()),
-            Some(SecretSource::SecretsManager { secret_id }) => {
-                Some(read_secret(&aws, secret_id).await?)
+        // A Bedrock deployment reads no key: its role is the credential.
+        let model = match (&config.tutor.bedrock, &config.tutor.api_key) {
+            (Some(bedrock), _) => ModelAccess::Bedrock(aws.bedrock(bedrock.endpoint.as_deref())),
+            (None, None) => ModelAccess::Key(None),
+            (None, Some(SecretSource::Value(key))) => ModelAccess::Key(Some(key.clone())),
+            (None, Some(SecretSource::SecretsManager { secret_id })) => {
+                ModelAccess::Key(Some(read_secret(&aws, secret_id).await?))
             }
         };
         let mut config = config;
@@ -156,7 +163,7 @@ impl AppState {
             _ => local_audio(&config),
         };
         Ok(AppState::with_parts(
-            config, store, &secret, openai_key, clock, mailer, audio,
+            config, store, &secret, model, clock, mailer, audio,
         ))
     }
 
@@ -170,6 +177,7 @@ impl AppState {
             "ROLECHAT_JWT_SECRET_ARN"
             | "OPENAI_API_KEY"
             | "ROLECHAT_OPENAI_KEY_SECRET_ARN"
+            | "ROLECHAT_MODEL_PROVIDER"
             | "ROLECHAT_OAUTH_SECRETS_ARN" => None,
             _ => std::env::var(name).ok(),
         })?;
@@ -299,6 +307,25 @@ impl AwsAccess {
         aws_sdk_s3::Client::from_conf(builder.build())
     }
 
+    fn bedrock(&self, endpoint: Option<&str>) -> aws_sdk_bedrockruntime::config::Builder {
+        let builder = match self {
+            AwsAccess::Local => local_bedrock_config(),
+            AwsAccess::Environment {
+                region,
+                credentials,
+            } => aws_sdk_bedrockruntime::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(region.clone())
+                .credentials_provider(credentials.clone()),
+            #[cfg(feature = "aws-profiles")]
+            AwsAccess::Chain(config) => aws_sdk_bedrockruntime::config::Builder::from(config),
+        };
+        match endpoint {
+            Some(endpoint) => builder.endpoint_url(endpoint),
+            None => builder,
+        }
+    }
+
     fn secrets_manager(&self) -> Result<aws_sdk_secretsmanager::Client, StartupError> {
         let config = match self {
             AwsAccess::Local => {
@@ -319,9 +346,30 @@ impl AwsAccess {
     }
 }
 
+impl ModelAccess {
+    /// The access of a process that needs no AWS credentials: the key, or a Bedrock stand-in
+    /// (`ROLECHAT_BEDROCK_ENDPOINT`, which takes any credentials).
+    pub fn local(config: &Config, openai_key: Option<SecretString>) -> ModelAccess {
+        match &config.tutor.bedrock {
+            Some(bedrock) => {
+                ModelAccess::Bedrock(AwsAccess::Local.bedrock(bedrock.endpoint.as_deref()))
+            }
+            None => ModelAccess::Key(openai_key),
+        }
+    }
+}
+
+/// A Bedrock client's configuration for a local stand-in: a fixed region and credentials.
+pub fn local_bedrock_config() -> aws_sdk_bedrockruntime::config::Builder {
+    aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local"))
+}
+
 /// The mailer of a configuration that needs no AWS access: SMTP, none, or SES at a local
 /// stand-in (`ROLECHAT_SES_ENDPOINT`, which takes any credentials).
-fn local_mailer(config: &crate::mail::MailConfig) -> crate::mail::Mailer {
+pub fn local_mailer(config: &crate::mail::MailConfig) -> crate::mail::Mailer {
     use crate::mail::{MailTransport, Mailer};
     match &config.transport {
         MailTransport::Off => Mailer::Off,
@@ -336,7 +384,7 @@ fn local_mailer(config: &crate::mail::MailConfig) -> crate::mail::Mailer {
 
 /// The audio cache of a configuration that needs no AWS access: a directory, none, or a bucket
 /// at a local S3-compatible endpoint (`ROLECHAT_S3_ENDPOINT`, which takes any credentials).
-fn local_audio(config: &Config) -> crate::store::AudioCache {
+pub fn local_audio(config: &Config) -> crate::store::AudioCache {
     use crate::store::AudioCache;
     match (&config.audio.bucket, &config.audio.dir) {
         (Some(bucket), _) => AudioCache::S3 {

@@ -67,6 +67,28 @@ impl Accesses {
     }
 }
 
+impl Accesses {
+    /// A Bedrock call, as IAM authorizes it (Converse is `InvokeModel`, ConverseStream
+    /// `InvokeModelWithResponseStream`): on the inference profile it names and on the model the
+    /// profile routes to, or on the model it names, as the template names them.
+    fn record_bedrock(&self, action: &str, model: Option<&str>) {
+        let model = model.unwrap_or("?");
+        let through_profile = ["global.", "us.", "eu.", "apac.", "jp.", "au.", "ca."]
+            .iter()
+            .any(|geography| model.starts_with(geography));
+        let mut seen = self.seen.lock().unwrap();
+        let action = format!("bedrock:{action}");
+        if through_profile {
+            seen.insert((action.clone(), BEDROCK_PROFILE.into()));
+        }
+        seen.insert((action, BEDROCK_MODEL.into()));
+    }
+}
+
+/// How the template names the inference profile and the model it grants (the ARNs' last parts).
+pub const BEDROCK_PROFILE: &str = "inference-profile/${BedrockModel}";
+pub const BEDROCK_MODEL: &str = "foundation-model/${BedrockFoundationModel}";
+
 /// The audio bucket's name in the template.
 pub const AUDIO_BUCKET: &str = "AudioCacheBucket";
 
@@ -136,6 +158,14 @@ impl Intercept for Accesses {
             input.downcast_ref::<aws_sdk_s3::operation::delete_objects::DeleteObjectsInput>()
         {
             self.record_s3("DeleteObject", i.bucket(), true);
+        } else if let Some(i) =
+            input.downcast_ref::<aws_sdk_bedrockruntime::operation::converse::ConverseInput>()
+        {
+            self.record_bedrock("InvokeModel", i.model_id());
+        } else if let Some(i) = input
+            .downcast_ref::<aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamInput>()
+        {
+            self.record_bedrock("InvokeModelWithResponseStream", i.model_id());
         } else {
             // A new kind of request must be taught here before a test can vouch for its policy.
             self.record("Unknown", None, None);

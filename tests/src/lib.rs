@@ -246,29 +246,28 @@ impl TestApp {
             }
             _ => None,
         };
-        let state = match audio {
-            Some(audio) => {
-                let mailer = AppState::new(
-                    config.clone(),
-                    store.clone(),
-                    &JWT_SECRET.into(),
-                    None,
-                    clock.clone(),
-                )
-                .mailer
-                .clone();
-                AppState::with_parts(
-                    config,
-                    store,
-                    &JWT_SECRET.into(),
-                    openai_key,
-                    clock,
-                    mailer,
-                    audio,
-                )
+        let audio = audio.unwrap_or_else(|| rolechat::state::local_audio(&config));
+        let mailer = rolechat::state::local_mailer(&config.mail);
+        // Bedrock's stand-in, its requests recorded as IAM sees them.
+        let model_access = match &config.tutor.bedrock {
+            Some(bedrock) => {
+                let mut sdk = rolechat::state::local_bedrock_config().interceptor(accesses.clone());
+                if let Some(endpoint) = &bedrock.endpoint {
+                    sdk = sdk.endpoint_url(endpoint);
+                }
+                rolechat::tutor::ModelAccess::Bedrock(sdk)
             }
-            None => AppState::new(config, store, &JWT_SECRET.into(), openai_key, clock),
+            None => rolechat::tutor::ModelAccess::Key(openai_key),
         };
+        let state = AppState::with_parts(
+            config,
+            store,
+            &JWT_SECRET.into(),
+            model_access,
+            clock,
+            mailer,
+            audio,
+        );
         TestApp {
             speech,
             audio_dir,

@@ -1,11 +1,13 @@
 //! The tutor: prompts, the model client, and the offline stand-in, behind one interface.
 
+pub mod bedrock;
 pub mod message;
 pub(crate) mod offline;
 pub mod openai;
 pub mod provider;
 pub mod schema;
 pub mod settings;
+pub(crate) mod structured;
 pub mod task;
 
 use std::time::Duration;
@@ -62,15 +64,30 @@ pub struct TutorRequest {
 
 pub enum Tutor {
     OpenAi(Box<OpenAiClient>),
+    Bedrock(Box<bedrock::BedrockClient>),
     Offline { word_delay: Duration },
 }
 
+/// How the tutor reaches its model.
+pub enum ModelAccess {
+    /// An OpenAI-compatible server with this key; with none, the offline tutor.
+    Key(Option<secrecy::SecretString>),
+    /// Amazon Bedrock, through an SDK configuration with the region and credentials.
+    Bedrock(aws_sdk_bedrockruntime::config::Builder),
+}
+
 impl Tutor {
-    /// The model when there is a key, the offline tutor when there is none.
-    pub fn new(config: &TutorConfig, api_key: Option<secrecy::SecretString>) -> Self {
-        match api_key {
-            Some(key) => Tutor::OpenAi(Box::new(OpenAiClient::new(config, key))),
-            None => Tutor::Offline {
+    /// Bedrock's model when it is configured, else the OpenAI-compatible model when there is a
+    /// key, else the offline tutor.
+    pub fn new(config: &TutorConfig, access: ModelAccess) -> Self {
+        match (access, &config.bedrock) {
+            (ModelAccess::Bedrock(sdk), Some(bedrock)) => Tutor::Bedrock(Box::new(
+                bedrock::BedrockClient::new(config, &bedrock.model, sdk),
+            )),
+            (ModelAccess::Key(Some(key)), _) => {
+                Tutor::OpenAi(Box::new(OpenAiClient::new(config, key)))
+            }
+            _ => Tutor::Offline {
                 word_delay: config.offline_word_delay,
             },
         }
@@ -90,6 +107,7 @@ impl Tutor {
     pub async fn complete(&self, request: &TutorRequest) -> Result<Completed, TutorError> {
         match self {
             Tutor::OpenAi(client) => client.complete(request.kind.task(), &request.prompt).await,
+            Tutor::Bedrock(client) => client.complete(request.kind.task(), &request.prompt).await,
             Tutor::Offline { .. } => Ok(Completed {
                 text: request.offline.clone(),
                 finish: Finish::default(),
@@ -106,11 +124,11 @@ impl Tutor {
         schema: &Schema,
         offline: T,
     ) -> Result<T, TutorError> {
-        let client = match self {
-            Tutor::OpenAi(client) => client,
+        let answer = match self {
+            Tutor::OpenAi(client) => client.structured(task, prompt, schema).await?,
+            Tutor::Bedrock(client) => client.structured(task, prompt, schema).await?,
             Tutor::Offline { .. } => return Ok(offline),
         };
-        let answer = client.structured(task, prompt, schema).await?;
         serde_json::from_value(answer).map_err(|error| {
             // serde_json's message may quote the value, which is the learner's text or the
             // model's: say only what kind of error it is.
@@ -125,9 +143,25 @@ impl Tutor {
     pub async fn stream(&self, request: &TutorRequest) -> Result<TextStream, TutorError> {
         match self {
             Tutor::OpenAi(client) => client.stream(request.kind.task(), &request.prompt).await,
+            Tutor::Bedrock(client) => client.stream(request.kind.task(), &request.prompt).await,
             Tutor::Offline { word_delay } => {
                 Ok(offline::stream(request.offline.clone(), *word_delay))
             }
         }
+    }
+}
+
+/// One line per model call with the tokens it used, so cost per task is measured.
+pub(crate) fn log_usage(task: Task, finish: &Finish) {
+    match finish.usage {
+        Some(usage) => tracing::info!(
+            task = %task,
+            prompt_tokens = usage.prompt_tokens,
+            completion_tokens = usage.completion_tokens,
+            reasoning_tokens = usage.reasoning_tokens,
+            cut = finish.cut,
+            "model call"
+        ),
+        None => tracing::info!(task = %task, cut = finish.cut, "model call (no usage reported)"),
     }
 }

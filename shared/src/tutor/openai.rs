@@ -25,9 +25,11 @@ use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::TutorConfig;
 use super::TutorError;
+use super::log_usage;
 use super::message::{PromptMessage, ask_for_json};
 use super::provider::{self, Auth, Provider, Shape, Structured, TokenParam};
 use super::schema::Schema;
+use super::structured;
 use super::task::{Effort, Task, TaskTable};
 use crate::domain::usage::TokenUsage;
 
@@ -672,10 +674,7 @@ impl OpenAiClient {
         schema: &Schema,
     ) -> Result<Value, TutorError> {
         let deadline = Instant::now() + self.structured_timeout.min(self.timeout);
-        let mut messages = prompt.to_vec();
-        let mut budget_factor = 1;
-        let mut repaired = false;
-        loop {
+        structured::until_valid(task, prompt, schema, |messages, budget_factor| async move {
             let call = Call {
                 task,
                 prompt: &messages,
@@ -684,41 +683,13 @@ impl OpenAiClient {
                 budget_factor,
             };
             let completed = self.complete_call(&call, deadline).await?;
+            // A model that thought away its budget is asked again with room to think.
             if completed.text.is_empty() && self.learn_it_reasons(false, &completed.finish) {
-                continue;
+                return self.complete_call(&call, deadline).await;
             }
-            if completed.finish.cut {
-                if budget_factor == 1 {
-                    tracing::warn!(%task, "a structured answer was cut at its budget; asking again with twice the budget");
-                    budget_factor = 2;
-                    continue;
-                }
-                return Err(TutorError::Upstream(format!(
-                    "the model's {} was cut at its token limit, even at twice the budget",
-                    schema.name
-                )));
-            }
-            let problem = match json_in(&completed.text) {
-                Ok(answer) => match schema.validate(&answer) {
-                    Ok(()) => return Ok(answer),
-                    Err(problem) => problem,
-                },
-                Err(problem) => problem,
-            };
-            if repaired {
-                return Err(TutorError::Upstream(format!(
-                    "the model's {} does not follow its schema: {problem}",
-                    schema.name
-                )));
-            }
-            tracing::warn!(%task, %problem, "a structured answer does not follow its schema; asking once more");
-            repaired = true;
-            messages.push(PromptMessage::assistant(completed.text));
-            messages.push(PromptMessage::user(format!(
-                "That answer does not follow the JSON schema ({problem}). Answer again with \
-                 the corrected JSON object only."
-            )));
-        }
+            Ok(completed)
+        })
+        .await
     }
 
     /// The reply as it is written. Retries happen only before the first piece of text. The
@@ -819,27 +790,6 @@ fn finished(reason: Option<&str>) -> Result<bool, TutorError> {
             "the reply ended without a finish reason (interrupted?)".into(),
         )),
     }
-}
-
-/// The JSON object in a model's answer: the whole text, or the object inside a code fence or
-/// after a sentence of preamble (what a model asked in words often writes).
-fn json_in(text: &str) -> Result<Value, String> {
-    let text = text.trim();
-    if let Ok(value) = serde_json::from_str::<Value>(text)
-        && value.is_object()
-    {
-        return Ok(value);
-    }
-    let (Some(start), Some(end)) = (text.find('{'), text.rfind('}')) else {
-        return Err("the answer is not a JSON object".into());
-    };
-    if start >= end {
-        return Err("the answer is not a JSON object".into());
-    }
-    serde_json::from_str::<Value>(&text[start..=end])
-        .ok()
-        .filter(Value::is_object)
-        .ok_or_else(|| "the answer is not a JSON object".into())
 }
 
 /// `Retry-After` in seconds, or `retry-after-ms` (Azure, OpenAI).
@@ -1032,24 +982,10 @@ impl Reading {
     }
 }
 
-/// One line per model call with the tokens it used, so cost per task is measured.
-fn log_usage(task: Task, finish: &Finish) {
-    match finish.usage {
-        Some(usage) => tracing::info!(
-            task = %task,
-            prompt_tokens = usage.prompt_tokens,
-            completion_tokens = usage.completion_tokens,
-            reasoning_tokens = usage.reasoning_tokens,
-            cut = finish.cut,
-            "model call"
-        ),
-        None => tracing::info!(task = %task, cut = finish.cut, "model call (no usage reported)"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tutor::structured::json_in;
 
     #[test]
     fn refusals_name_their_parameter_in_every_providers_shape() {

@@ -40,6 +40,28 @@ impl Schema {
         value
     }
 
+    /// The schema as a decoding grammar takes it: without the bounds on a list's length
+    /// (`maxItems`, `minItems` above 1), which Bedrock's structured output (Claude's grammar)
+    /// refuses. The answer is still validated against the whole schema.
+    pub fn for_grammar(&self) -> Value {
+        fn strip(value: &mut Value) {
+            match value {
+                Value::Object(object) => {
+                    object.remove("maxItems");
+                    if object.get("minItems").and_then(Value::as_u64) > Some(1) {
+                        object.remove("minItems");
+                    }
+                    object.values_mut().for_each(strip);
+                }
+                Value::Array(items) => items.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        let mut value = self.value.clone();
+        strip(&mut value);
+        value
+    }
+
     /// Whether `answer` follows the schema; the error names where and what, never the value
     /// (which is the model's or the learner's text).
     pub fn validate(&self, answer: &Value) -> Result<(), String> {
@@ -327,6 +349,20 @@ mod tests {
     struct Note {
         word: String,
         count: u32,
+    }
+
+    #[test]
+    fn a_grammar_has_no_bounds_on_lists_but_the_answer_is_still_held_to_them() {
+        let schema = Schema::of::<Answer>("answer");
+        let grammar = schema.for_grammar();
+        assert!(!grammar.to_string().contains("maxItems"));
+        assert_eq!(
+            grammar["properties"]["text"],
+            schema.value["properties"]["text"]
+        );
+        let note = json!({"word": "a", "count": 1});
+        let four = json!({"text": "t", "notes": [note, note, note, note], "level": null});
+        assert!(schema.validate(&four).is_err());
     }
 
     #[test]

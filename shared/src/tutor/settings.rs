@@ -15,8 +15,11 @@ pub struct TutorConfig {
     pub model: String,
     /// `ROLECHAT_MODEL_PROVIDER` (`openai`, `azure`, `gemini`, `anthropic`, `groq`, `deepseek`,
     /// `mistral`, `openrouter`, `ollama`, `vllm`, `llama-cpp`, `lmstudio`, `llama-cpp-python`,
-    /// `generic`): the shape requests start from; recognised from the base URL when unset.
+    /// `generic`; or `bedrock`, below): the shape requests start from; recognised from the base URL when unset.
     pub provider: super::provider::Provider,
+    /// `ROLECHAT_MODEL_PROVIDER=bedrock`: the tutor is a model on Amazon Bedrock, called with the
+    /// function's AWS credentials (no key); the settings above are not used.
+    pub bedrock: Option<super::bedrock::BedrockConfig>,
     /// `AZURE_OPENAI_API_VERSION`: with Azure, the deployment URL form with this `api-version`
     /// (`OPENAI_MODEL` is then the deployment's name); without it, Azure's `/openai/v1` form.
     pub azure_api_version: Option<String>,
