@@ -18,6 +18,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
+mod bedrock;
 mod judge;
 pub use judge::{GPT5_EFFORTS, Judge, LUNA_EFFORTS, tokens};
 
@@ -134,6 +135,10 @@ struct Shared {
     /// The models asked about (`GET /v1/models/{id}`), and the shutdown date answered.
     model_lookups: Vec<String>,
     shutdown_date: Option<String>,
+    /// Bedrock: the role has no access to any model.
+    bedrock_denied: bool,
+    /// Bedrock: the requests as sent (path's model, body, whether streamed).
+    bedrock_requests: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -153,6 +158,11 @@ impl FakeOpenAi {
         let app = axum::Router::new()
             .route("/v1/chat/completions", post(complete))
             .route("/v1/models/{id}", axum::routing::get(model_info))
+            .route("/model/{model}/converse", post(bedrock::converse))
+            .route(
+                "/model/{model}/converse-stream",
+                post(bedrock::converse_stream),
+            )
             .with_state(shared.clone());
         // TCP_NODELAY, as a real model server sets it: a stream is written a chunk at a time, and
         // with Nagle's algorithm each chunk would wait for the client's delayed ACK of the last.
@@ -161,6 +171,23 @@ impl FakeOpenAi {
         });
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(FakeOpenAi { url, shared })
+    }
+
+    /// The endpoint to give as `ROLECHAT_BEDROCK_ENDPOINT`: the same server speaks Bedrock's
+    /// Converse and ConverseStream (`fake_openai::bedrock`).
+    pub fn bedrock_endpoint(&self) -> String {
+        self.url.trim_end_matches("/v1").to_owned()
+    }
+
+    /// Refuses Bedrock calls as a role without access to the model is refused.
+    pub fn deny_bedrock_access(&self) {
+        self.shared.lock().unwrap().bedrock_denied = true;
+    }
+
+    /// The Bedrock requests as they were sent (the chat-completions bodies they amount to are
+    /// in [`FakeOpenAi::requests`]).
+    pub fn bedrock_requests(&self) -> Vec<Value> {
+        self.shared.lock().unwrap().bedrock_requests.clone()
     }
 
     /// Answers the next request so; later ones follow the script, then the default.
@@ -233,36 +260,77 @@ impl FakeOpenAi {
     }
 }
 
+/// What the fake does with one request, whichever wire format it came in.
+enum Choice {
+    /// Fails once with a server error (`fail_once_on`).
+    FailOnce,
+    /// Answers garbage (`break_schema`).
+    Broken,
+    Behave {
+        behaviour: Behaviour,
+        number: usize,
+        pause: Duration,
+        judge: Judge,
+    },
+}
+
+/// Records `request` (as the chat-completions body it amounts to) and chooses its answer; a
+/// judge's refusal comes back as `Err` (the chat-completions wire only).
+fn choose(shared: &Mutex<Shared>, request: &Value, judged: bool) -> Result<Choice, Response> {
+    let mut shared = shared.lock().unwrap();
+    shared.requests.push(request.clone());
+    shared.arrivals.push(std::time::Instant::now());
+    let number = shared.requests.len();
+    let judge = shared.judge.unwrap_or(Judge::Compatible);
+    if judged && let Some(refusal) = judge.refuse(request) {
+        shared.refused.push(number - 1);
+        return Err(refusal.into_response());
+    }
+    let last = request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str());
+    if let (Some(marker), Some(last)) = (shared.fail_marker.clone(), last)
+        && last.contains(&marker)
+        && shared.failed.insert(last.to_owned())
+    {
+        return Ok(Choice::FailOnce);
+    }
+    let schema = schema_name(request);
+    if schema.is_some() && schema == shared.broken_schema {
+        return Ok(Choice::Broken);
+    }
+    let real_length = shared.real_length;
+    let behaviour = shared
+        .script
+        .pop_front()
+        .or_else(|| real_length.then(|| real_answer(request)).flatten())
+        .or_else(|| structured_reply(request))
+        .or_else(|| shared.default.clone())
+        .unwrap_or_else(|| {
+            Behaviour::reply(&format!(
+                "This is reply number {number} from the fake model."
+            ))
+        });
+    Ok(Choice::Behave {
+        behaviour,
+        number,
+        pause: shared.pause,
+        judge,
+    })
+}
+
 async fn complete(
     State(shared): State<Arc<Mutex<Shared>>>,
     Json(request): Json<Value>,
 ) -> Response {
-    let (behaviour, number, pause, judge) = {
-        let mut shared = shared.lock().unwrap();
-        shared.requests.push(request.clone());
-        shared.arrivals.push(std::time::Instant::now());
-        let number = shared.requests.len();
-        let judge = shared.judge.unwrap_or(Judge::Compatible);
-        if let Some(refusal) = judge.refuse(&request) {
-            shared.refused.push(number - 1);
-            drop(shared);
-            return refusal.into_response();
-        }
-        let last = request["messages"]
-            .as_array()
-            .and_then(|m| m.last())
-            .and_then(|m| m["content"].as_str());
-        if let (Some(marker), Some(last)) = (shared.fail_marker.clone(), last)
-            && last.contains(&marker)
-            && shared.failed.insert(last.to_owned())
-        {
-            drop(shared);
+    let (behaviour, number, pause, judge) = match choose(&shared, &request, true) {
+        Err(refusal) => return refusal,
+        Ok(Choice::FailOnce) => {
             let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
             return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
         }
-        let schema = schema_name(&request);
-        if schema.is_some() && schema == shared.broken_schema {
-            drop(shared);
+        Ok(Choice::Broken) => {
             return (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, "application/json")],
@@ -270,19 +338,12 @@ async fn complete(
             )
                 .into_response();
         }
-        let real_length = shared.real_length;
-        let behaviour = shared
-            .script
-            .pop_front()
-            .or_else(|| real_length.then(|| real_answer(&request)).flatten())
-            .or_else(|| structured_reply(&request))
-            .or_else(|| shared.default.clone())
-            .unwrap_or_else(|| {
-                Behaviour::reply(&format!(
-                    "This is reply number {number} from the fake model."
-                ))
-            });
-        (behaviour, number, shared.pause, judge)
+        Ok(Choice::Behave {
+            behaviour,
+            number,
+            pause,
+            judge,
+        }) => (behaviour, number, pause, judge),
     };
     tokio::time::sleep(pause).await;
     let streaming = request["stream"] == true;

@@ -190,6 +190,7 @@ impl TestApp {
             .expect("the fake speech server starts");
         let audio_dir = std::env::temp_dir().join(format!("rolechat-audio-{prefix}"));
         let audio_dir_text = audio_dir.display().to_string();
+        let bedrock_endpoint = model.bedrock_endpoint();
         let defaults = [
             ("ROLECHAT_SPEECH_BASE_URL", speech.url.as_str()),
             ("ROLECHAT_SPEECH_API_KEY", fake_speech::KEY),
@@ -201,6 +202,8 @@ impl TestApp {
             ("OPENAI_API_KEY", "test-model-key"),
             ("OPENAI_BASE_URL", model.url.as_str()),
             ("OPENAI_MODEL", "fake-model"),
+            // Used only with ROLECHAT_MODEL_PROVIDER=bedrock: the same fake, in Bedrock's wire.
+            ("ROLECHAT_BEDROCK_ENDPOINT", bedrock_endpoint.as_str()),
             ("ROLECHAT_MODEL_TIMEOUT_SECONDS", "5"),
             ("ROLECHAT_MODEL_RETRY_BACKOFF_MS", "20"),
             ("ROLECHAT_OFFLINE_WORD_DELAY_MS", "5"),

@@ -9,6 +9,7 @@ mod auth_api;
 mod authorization;
 mod auto_feedback;
 mod bad_input;
+mod bedrock_api;
 mod chat_api;
 mod concurrency;
 mod consistency;
