@@ -52,7 +52,9 @@ aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*
   --query Invalidation.Id --output text >/dev/null
 
 # The model's key: asked for once (or taken from OPENAI_API_KEY), never a parameter or a file.
-if ! aws secretsmanager get-secret-value --region "$REGION" --secret-id "$key_secret" >/dev/null 2>&1; then
+# A stack on Bedrock with no speech server has no key to keep.
+if [ -n "$key_secret" ] && [ "$key_secret" != None ] \
+  && ! aws secretsmanager get-secret-value --region "$REGION" --secret-id "$key_secret" >/dev/null 2>&1; then
   key=${OPENAI_API_KEY:-}
   if [ -z "$key" ] && [ -t 0 ]; then
     read -r -s -p "The model's API key (input hidden; empty to set it later): " key

@@ -338,7 +338,10 @@ async fn throttling_is_retried_and_a_model_that_stays_busy_is_a_502() {
         )
         .await;
     assert_eq!(spent.status, 502, "{}", spent.text());
-    assert!(spent.text().contains("operator"), "a day's quota is the deployer's to raise");
+    assert!(
+        spent.text().contains("operator"),
+        "a day's quota is the deployer's to raise"
+    );
     app.model.then(Behaviour::FailMidStream { pieces: 3 });
     let broken = app
         .send(

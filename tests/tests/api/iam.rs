@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rolechat_tests::access::Access;
 use rolechat_tests::fake_openai::Behaviour;
 use rolechat_tests::fake_provider::{FakeProvider, Misbehaviour, consent, param};
-use rolechat_tests::repo::{function_of, text, untagged, yaml};
+use rolechat_tests::repo::{deployed, function_of, text, untagged, yaml};
 use rolechat_tests::{LOGIN_BINDING, LOGIN_SECRET, TestApp, TestRequest, TestResponse};
 use serde_json::{Value, json};
 use serde_norway::Value as Yaml;
@@ -68,8 +68,12 @@ impl Journey {
         {
             asked.insert((READ_SECRET.into(), SIGNING_KEY.into()));
         }
-        // The speech server's key is the model's.
-        if self.app.model.requests().len() + self.app.speech.requests().len() > model_calls {
+        // The speech server's key is the model's (a Bedrock tutor has none).
+        let model_key = self.app.state.config.tutor.bedrock.is_none();
+        let speech_calls = self.app.speech.requests().len();
+        if self.app.model.requests().len() + speech_calls > model_calls
+            && (model_key || speech_calls > 0)
+        {
             asked.insert((READ_SECRET.into(), MODEL_KEY.into()));
         }
         // Whoever sent a mail needs the grant to send it through SES.
@@ -988,7 +992,12 @@ fn one_or_many(value: &Yaml) -> Vec<&Yaml> {
 }
 
 fn granted() -> Permissions {
-    let template = yaml("template.yaml");
+    granted_with(&[])
+}
+
+/// The grants of the template as deployed with `parameters`.
+fn granted_with(parameters: &[(&str, &str)]) -> Permissions {
+    let template = deployed(&yaml("template.yaml"), parameters);
     let mut granted = Permissions::new();
     for (_, resource) in template["Resources"].as_mapping().unwrap() {
         if resource["Type"] != "AWS::Serverless::Function" {
@@ -1087,5 +1096,148 @@ fn the_model_calling_functions_are_the_ones_that_read_the_models_key() {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect::<Vec<_>>()
+    );
+}
+
+/// What a Bedrock deployment grants: the functions that call the model may invoke the one model
+/// (through its inference profile, and the model behind it only through that profile), and
+/// nothing reads a key, which is not even created. Driven through every model-calling route on
+/// the Bedrock tutor, with the recorder on the Bedrock client.
+#[tokio::test]
+async fn a_bedrock_deployment_invokes_the_one_model_and_reads_no_key() {
+    let app = TestApp::spawn_with(&[
+        ("ROLECHAT_MODEL_PROVIDER", "bedrock"),
+        (
+            "ROLECHAT_BEDROCK_MODEL",
+            "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+    ])
+    .await;
+    let mut j = Journey {
+        app,
+        asked: Permissions::new(),
+        mails: journey_mails().len(),
+    };
+    let token = j.app.sign_up("iam-bedrock", "iam-bedrock's password").await;
+    let room = j
+        .app
+        .create_room(
+            &token,
+            &json!({"scenario": "cafe-order", "ui": "en", "language": "en-US", "level": "A2",
+                    "auto_feedback": false}),
+        )
+        .await;
+    j.app.accesses.take();
+    let path = format!("/rooms/{room}/messages");
+    j.expect(TestRequest::post(&path).token(&token).json(&json!({})), 201)
+        .await;
+    let turn = j
+        .expect(
+            TestRequest::post(&path)
+                .token(&token)
+                .json(&json!({"content": "A latte"})),
+            201,
+        )
+        .await;
+    j.send(
+        TestRequest::post(&path)
+            .token(&token)
+            .header("accept", "text/event-stream")
+            .json(&json!({"content": "A big one"})),
+    )
+    .await;
+    let line = turn["user_message"]["id"].as_str().unwrap();
+    let reply = turn["reply"]["id"].as_str().unwrap();
+    for (request, status) in [
+        (
+            TestRequest::post(&format!("/rooms/{room}/messages/{line}/feedback?ui=en")),
+            200,
+        ),
+        (
+            TestRequest::post(&format!("/rooms/{room}/messages/{reply}/translation?ui=ko")),
+            200,
+        ),
+        (
+            TestRequest::post(&format!("/rooms/{room}/suggestions")),
+            200,
+        ),
+        (
+            TestRequest::post(&format!("/rooms/{room}/report?ui=en")),
+            200,
+        ),
+        (
+            TestRequest::post("/vocabulary?ui=en")
+                .json(&json!({"text": "latte", "language": "en-US"})),
+            201,
+        ),
+    ] {
+        j.expect(request.token(&token), status).await;
+    }
+
+    let parameters = [("ModelProvider", "bedrock"), ("SpeechBaseUrl", "")];
+    let granted = granted_with(&parameters);
+    let models_grants = |grants: &BTreeSet<Access>| -> BTreeSet<Access> {
+        grants
+            .iter()
+            .filter(|(action, resource)| action.starts_with("bedrock:") || resource == MODEL_KEY)
+            .cloned()
+            .collect()
+    };
+    for function in MODEL_CALLING.iter().filter(|f| **f != "speech") {
+        let asked = models_grants(&j.asked[*function]);
+        assert!(!asked.is_empty(), "{function} was driven");
+        assert_eq!(models_grants(&granted[*function]), asked, "{function}");
+    }
+    let with_model: Vec<&String> = granted
+        .iter()
+        .filter(|(_, grants)| !models_grants(grants).is_empty())
+        .map(|(function, _)| function)
+        .collect();
+    assert_eq!(with_model.len(), MODEL_CALLING.len() - 1, "{with_model:?}");
+    // The model behind the profile is granted only through it, and the key does not exist.
+    let template = deployed(&yaml("template.yaml"), &parameters);
+    let chat = template["Resources"]["ChatFunction"]["Properties"]["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .clone();
+    let behind = chat
+        .iter()
+        .find(|s| {
+            untagged(&s["Resource"])
+                .as_str()
+                .is_some_and(|r| r.contains("foundation-model"))
+        })
+        .unwrap();
+    assert!(
+        text(&behind["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"])
+            .ends_with("inference-profile/${BedrockModel}")
+    );
+    assert!(template["Resources"]["OpenAiApiKey"].is_null());
+    assert!(
+        template["Resources"]["ChatFunction"]["Properties"]["Environment"]["Variables"]
+            ["ROLECHAT_OPENAI_KEY_SECRET_ARN"]
+            .is_null()
+    );
+    // A model invoked by its own ID is granted that model in this Region, and no profile.
+    let direct = granted_with(&[
+        ("ModelProvider", "bedrock"),
+        ("BedrockModel", "amazon.nova-lite-v1:0"),
+        ("BedrockFoundationModel", "amazon.nova-lite-v1:0"),
+    ]);
+    assert_eq!(
+        models_grants(&direct["chat"]),
+        // (Only the turns stream: the other functions are granted `InvokeModel` alone.)
+        [
+            (
+                "bedrock:InvokeModel".to_owned(),
+                rolechat_tests::access::BEDROCK_MODEL.to_owned()
+            ),
+            (
+                "bedrock:InvokeModelWithResponseStream".to_owned(),
+                rolechat_tests::access::BEDROCK_MODEL.to_owned()
+            ),
+        ]
+        .into_iter()
+        .collect()
     );
 }
