@@ -65,12 +65,19 @@ unit:
 
 # What `make deploy` ships, checked without an AWS account: the template (cfn-lint and SAM's
 # own validation) and `sam build` over the arm64 binaries, built here without optimisation to
-# keep `make test` short (`make deploy-check LAMBDA_PROFILE=release` checks the release build).
+# keep `make test` short (`make deploy-check LAMBDA_PROFILE=release` checks the release build);
+# with either tutor: an OpenAI-compatible server, or Bedrock through a profile or by a model's ID.
+BEDROCK_STACK := ModelProvider=bedrock SpeechBaseUrl=
+BEDROCK_BY_ID := ModelProvider=bedrock BedrockModel=amazon.nova-lite-v1:0 BedrockFoundationModel=amazon.nova-lite-v1:0
 deploy-check: LAMBDA_PROFILE = lambda-check
 deploy-check: tools lambda-build
 	cfn-lint template.yaml
+	cfn-lint template.yaml --parameters $(BEDROCK_STACK)
+	cfn-lint template.yaml --parameters $(BEDROCK_BY_ID)
 	SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1
 	SAM_CLI_TELEMETRY=0 sam build --template-file template.yaml
+	SAM_CLI_TELEMETRY=0 sam build --template-file template.yaml --build-dir .aws-sam/build-bedrock \
+	  --parameter-overrides $(BEDROCK_STACK) && rm -rf .aws-sam/build-bedrock
 	@LAMBDA_PROFILE=$(LAMBDA_PROFILE) scripts/function-sizes.sh
 
 # The functions as Lambda runs them: arm64, one `bootstrap` per target/lambda/<function>/.
