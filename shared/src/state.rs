@@ -123,7 +123,9 @@ impl AppState {
         };
         // A Bedrock deployment reads no key: its role is the credential.
         let model = match (&config.tutor.bedrock, &config.tutor.api_key) {
-            (Some(bedrock), _) => ModelAccess::Bedrock(aws.bedrock(bedrock.endpoint.as_deref())),
+            (Some(bedrock), _) => {
+                ModelAccess::Bedrock(Box::new(aws.bedrock(bedrock.endpoint.as_deref())))
+            }
             (None, None) => ModelAccess::Key(None),
             (None, Some(SecretSource::Value(key))) => ModelAccess::Key(Some(key.clone())),
             (None, Some(SecretSource::SecretsManager { secret_id })) => {
@@ -351,9 +353,9 @@ impl ModelAccess {
     /// (`ROLECHAT_BEDROCK_ENDPOINT`, which takes any credentials).
     pub fn local(config: &Config, openai_key: Option<SecretString>) -> ModelAccess {
         match &config.tutor.bedrock {
-            Some(bedrock) => {
-                ModelAccess::Bedrock(AwsAccess::Local.bedrock(bedrock.endpoint.as_deref()))
-            }
+            Some(bedrock) => ModelAccess::Bedrock(Box::new(
+                AwsAccess::Local.bedrock(bedrock.endpoint.as_deref()),
+            )),
             None => ModelAccess::Key(openai_key),
         }
     }

@@ -276,7 +276,7 @@ enum Choice {
 
 /// Records `request` (as the chat-completions body it amounts to) and chooses its answer; a
 /// judge's refusal comes back as `Err` (the chat-completions wire only).
-fn choose(shared: &Mutex<Shared>, request: &Value, judged: bool) -> Result<Choice, Response> {
+fn choose(shared: &Mutex<Shared>, request: &Value, judged: bool) -> Result<Choice, Box<Response>> {
     let mut shared = shared.lock().unwrap();
     shared.requests.push(request.clone());
     shared.arrivals.push(std::time::Instant::now());
@@ -284,7 +284,7 @@ fn choose(shared: &Mutex<Shared>, request: &Value, judged: bool) -> Result<Choic
     let judge = shared.judge.unwrap_or(Judge::Compatible);
     if judged && let Some(refusal) = judge.refuse(request) {
         shared.refused.push(number - 1);
-        return Err(refusal.into_response());
+        return Err(Box::new(refusal.into_response()));
     }
     let last = request["messages"]
         .as_array()
@@ -325,7 +325,7 @@ async fn complete(
     Json(request): Json<Value>,
 ) -> Response {
     let (behaviour, number, pause, judge) = match choose(&shared, &request, true) {
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
         Ok(Choice::FailOnce) => {
             let body = json!({"error": {"message": "The fake model failed on purpose.", "type": "server_error"}});
             return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();

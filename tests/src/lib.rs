@@ -258,7 +258,7 @@ impl TestApp {
                 if let Some(endpoint) = &bedrock.endpoint {
                     sdk = sdk.endpoint_url(endpoint);
                 }
-                rolechat::tutor::ModelAccess::Bedrock(sdk)
+                rolechat::tutor::ModelAccess::Bedrock(Box::new(sdk))
             }
             None => rolechat::tutor::ModelAccess::Key(openai_key),
         };

@@ -73,7 +73,7 @@ pub enum ModelAccess {
     /// An OpenAI-compatible server with this key; with none, the offline tutor.
     Key(Option<secrecy::SecretString>),
     /// Amazon Bedrock, through an SDK configuration with the region and credentials.
-    Bedrock(aws_sdk_bedrockruntime::config::Builder),
+    Bedrock(Box<aws_sdk_bedrockruntime::config::Builder>),
 }
 
 impl Tutor {
@@ -82,7 +82,7 @@ impl Tutor {
     pub fn new(config: &TutorConfig, access: ModelAccess) -> Self {
         match (access, &config.bedrock) {
             (ModelAccess::Bedrock(sdk), Some(bedrock)) => Tutor::Bedrock(Box::new(
-                bedrock::BedrockClient::new(config, &bedrock.model, sdk),
+                bedrock::BedrockClient::new(config, &bedrock.model, *sdk),
             )),
             (ModelAccess::Key(Some(key)), _) => {
                 Tutor::OpenAi(Box::new(OpenAiClient::new(config, key)))

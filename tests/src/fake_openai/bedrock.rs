@@ -189,10 +189,10 @@ async fn answer(
     }
     let (chat, form) = match translate(&request, model) {
         Ok(translated) => translated,
-        Err(refusal) => return refusal,
+        Err(refusal) => return invalid(&refusal),
     };
     let (behaviour, number, pause, judge) = match choose(&shared, &chat, false) {
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
         Ok(Choice::FailOnce) => {
             return error(
                 500,
@@ -435,9 +435,9 @@ fn failure_status(status: u16) -> Response {
 
 /// Checks a Converse request as Bedrock does and reads it as the chat-completions body it
 /// amounts to.
-fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> {
+fn translate(request: &Value, model: &Model) -> Result<(Value, Form), String> {
     let Some(messages) = request["messages"].as_array().filter(|m| !m.is_empty()) else {
-        return Err(invalid(
+        return Err(String::from(
             "1 validation error detected: Value at 'messages' failed to satisfy constraint: Member must not be null",
         ));
     };
@@ -451,12 +451,12 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
     for (i, message) in messages.iter().enumerate() {
         let role = message["role"].as_str().unwrap_or_default();
         if i == 0 && role != "user" {
-            return Err(invalid(
+            return Err(String::from(
                 "A conversation must start with a user message. Try again with a conversation that starts with a user message.",
             ));
         }
         if role == last_role {
-            return Err(invalid(
+            return Err(String::from(
                 "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
             ));
         }
@@ -470,9 +470,9 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
         {
             if let Some(piece) = block["text"].as_str() {
                 if piece.trim().is_empty() {
-                    return Err(invalid(&format!(
+                    return Err(format!(
                         "The text field in the ContentBlock object at messages.{i}.content.{j} is blank. Add text to the text field, and try again."
-                    )));
+                    ));
                 }
                 text.push_str(piece);
             }
@@ -481,7 +481,7 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
     }
     if last_role != "user" && model.id.starts_with("anthropic.claude-haiku-4-5") {
         // The newest Claude models take no prefilled answer.
-        return Err(invalid(
+        return Err(String::from(
             "This model does not support assistant message prefill. The conversation must end with a user message.",
         ));
     }
@@ -490,15 +490,15 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
     if let Some(max) = max_tokens
         && max > model.max_tokens
     {
-        return Err(invalid(&format!(
+        return Err(format!(
             "The maximum tokens you requested exceeds the model limit of {limit}. Try again with a maximum tokens value that is lower than {limit}.",
             limit = model.max_tokens
-        )));
+        ));
     }
     if let Some(temperature) = inference["temperature"].as_f64()
         && !(0.0..=1.0).contains(&temperature)
     {
-        return Err(invalid(
+        return Err(String::from(
             "The model returned the following errors: temperature: range: 0..1",
         ));
     }
@@ -506,7 +506,7 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
     let text_format = &request["outputConfig"]["textFormat"];
     if !text_format.is_null() {
         if !model.output_config {
-            return Err(invalid(
+            return Err(String::from(
                 "This model doesn't support the outputConfig.textFormat field. Remove outputConfig.textFormat and try again.",
             ));
         }
@@ -515,14 +515,14 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
             .as_str()
             .and_then(|s| serde_json::from_str::<Value>(s).ok());
         let Some(schema) = schema.filter(|_| text_format["type"] == "json_schema") else {
-            return Err(invalid(
+            return Err(String::from(
                 "outputConfig.textFormat must be of type json_schema with its schema as a JSON string.",
             ));
         };
         if let Some(problem) = grammar_problem(&schema) {
-            return Err(invalid(&format!(
+            return Err(format!(
                 "The JSON schema in outputConfig.textFormat is not supported: {problem}"
-            )));
+            ));
         }
         form = Form::OutputConfig {
             name: definition["name"].as_str().unwrap_or("output").to_owned(),
@@ -533,9 +533,9 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
     if let Some(choice) = tool_config["toolChoice"].as_object() {
         let kind = choice.keys().next().cloned().unwrap_or_default();
         if kind != "auto" && !model.tool_choice {
-            return Err(invalid(&format!(
+            return Err(format!(
                 "This model doesn't support the toolConfig.toolChoice.{kind} field. Remove toolConfig.toolChoice.{kind} and try again."
-            )));
+            ));
         }
         let name = choice["tool"]["name"].as_str().unwrap_or_default();
         let tool = tool_config["tools"]
@@ -544,15 +544,15 @@ fn translate(request: &Value, model: &Model) -> Result<(Value, Form), Response> 
             .flatten()
             .find(|t| t["toolSpec"]["name"] == name);
         let Some(tool) = tool else {
-            return Err(invalid(
+            return Err(String::from(
                 "The tool named in toolConfig.toolChoice.tool is not in toolConfig.tools.",
             ));
         };
         let schema = tool["toolSpec"]["inputSchema"]["json"].clone();
         if let Some(problem) = grammar_problem(&schema) {
-            return Err(invalid(&format!(
+            return Err(format!(
                 "The input schema of tool {name} is not supported: {problem}"
-            )));
+            ));
         }
         form = Form::Tool {
             name: name.to_owned(),
