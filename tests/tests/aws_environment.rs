@@ -31,4 +31,50 @@ async fn the_store_uses_the_credentials_lambda_puts_in_the_environment() {
     }
     let state = AppState::from_env().await.expect("the state builds");
     assert_eq!(state.store.get_user("nobody").await.unwrap(), None);
+
+    // A Bedrock tutor signs its calls with the same credentials, for the `bedrock` service in
+    // the function's Region, and reads no key: the secret named here does not exist (with no
+    // Secrets Manager to ask, reading it would fail the start).
+    let model = rolechat_tests::fake_openai::FakeOpenAi::start(0)
+        .await
+        .unwrap();
+    let endpoint = model.bedrock_endpoint();
+    for (name, value) in [
+        ("ROLECHAT_MODEL_PROVIDER", "bedrock"),
+        ("ROLECHAT_BEDROCK_ENDPOINT", endpoint.as_str()),
+        (
+            "ROLECHAT_OPENAI_KEY_SECRET_ARN",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:none",
+        ),
+    ] {
+        // SAFETY: as above.
+        unsafe { std::env::set_var(name, value) };
+    }
+    let state = AppState::from_env()
+        .await
+        .expect("a Bedrock tutor needs no secret");
+    let prompt = [rolechat::tutor::PromptMessage {
+        role: "user",
+        content: "Hello".into(),
+    }];
+    let answer = match &state.tutor {
+        rolechat::tutor::Tutor::Bedrock(client) => client
+            .complete(rolechat::tutor::Task::Reply, &prompt)
+            .await
+            .unwrap(),
+        _ => panic!("the Bedrock tutor is chosen"),
+    };
+    assert!(
+        answer.text.starts_with("This is reply number"),
+        "{}",
+        answer.text
+    );
+    let signed = model.bedrock_requests()[0]["signed_as"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        signed.starts_with("AKIDEXAMPLE/") && signed.ends_with("/eu-west-1/bedrock/aws4_request"),
+        "{signed}"
+    );
 }

@@ -163,11 +163,18 @@ async fn answer(
             "Unable to parse request body",
         );
     };
+    // The credential and scope it was signed with (`AKID/20261203/eu-west-1/bedrock/aws4_request`).
+    let signed_as = authorization
+        .split("Credential=")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_default();
     shared
         .lock()
         .unwrap()
         .bedrock_requests
-        .push(json!({"model": model_path, "stream": streaming, "body": request.clone()}));
+        .push(json!({"model": model_path, "stream": streaming,
+        "body": request.clone(), "signed_as": signed_as}));
     let named = model_path.rsplit('/').next().unwrap_or(&model_path);
     let through_profile = GEOGRAPHIES.iter().find_map(|g| named.strip_prefix(g));
     let id = through_profile.unwrap_or(named);
