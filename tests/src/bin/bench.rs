@@ -634,7 +634,10 @@ async fn functions(bench: &Bench) -> Value {
         // As deployed, only the functions that call the model have its key.
         if on_bedrock {
             env.push(("ROLECHAT_MODEL_PROVIDER".into(), "bedrock".into()));
-            env.push(("ROLECHAT_BEDROCK_ENDPOINT".into(), bench.app.model.bedrock_endpoint()));
+            env.push((
+                "ROLECHAT_BEDROCK_ENDPOINT".into(),
+                bench.app.model.bedrock_endpoint(),
+            ));
         } else if ["chat", "suggest", "feedback", "translate"].contains(&name.as_str()) {
             env.push(("OPENAI_API_KEY".into(), "bench-key".into()));
             env.push(("OPENAI_BASE_URL".into(), bench.app.model.url.clone()));
