@@ -67,7 +67,7 @@ unit:
 # own validation) and `sam build` over the arm64 binaries, built here without optimisation to
 # keep `make test` short (`make deploy-check LAMBDA_PROFILE=release` checks the release build);
 # with either tutor: an OpenAI-compatible server, or Bedrock through a profile or by a model's ID.
-BEDROCK_STACK := ModelProvider=bedrock SpeechBaseUrl=
+BEDROCK_STACK := ModelProvider=bedrock
 BEDROCK_BY_ID := ModelProvider=bedrock BedrockModel=amazon.nova-lite-v1:0 BedrockFoundationModel=amazon.nova-lite-v1:0
 deploy-check: LAMBDA_PROFILE = lambda-check
 deploy-check: tools lambda-build
