@@ -14,28 +14,21 @@ SCHEMATHESIS_VERSION=4.32.5
 AIOSMTPD_VERSION=1.4.6
 MOTO_VERSION=5.2.5
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
-pip() { .venv/bin/pip install --quiet --disable-pip-version-check "$@"; }
+UV_VERSION=0.13.8
 
-if [ ! -x .venv/bin/cargo-lambda ]; then
-  echo "Installing cargo-lambda $CARGO_LAMBDA_VERSION into .venv ..."
-  pip "cargo-lambda==$CARGO_LAMBDA_VERSION"
-fi
-if [ ! -x .venv/bin/sam ]; then
-  echo "Installing the SAM CLI $SAM_CLI_VERSION into .venv ..."
-  pip "aws-sam-cli==$SAM_CLI_VERSION"
-fi
-if [ ! -x .venv/bin/aiosmtpd ]; then
-  echo "Installing aiosmtpd $AIOSMTPD_VERSION into .venv ..."
-  pip "aiosmtpd==$AIOSMTPD_VERSION"
-fi
-if [ ! -x .venv/bin/moto_server ]; then
-  echo "Installing moto $MOTO_VERSION (the tests' S3 server) into .venv ..."
-  pip "moto[server]==$MOTO_VERSION"
-fi
-if [ ! -x .venv/bin/st ]; then
-  echo "Installing Schemathesis $SCHEMATHESIS_VERSION into .venv ..."
-  pip "schemathesis==$SCHEMATHESIS_VERSION"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+# What is missing, installed in one go by uv (pip took two minutes here, most of it the SAM
+# CLI's dependencies one at a time; uv resolves and installs them in parallel).
+missing=()
+[ -x .venv/bin/cargo-lambda ] || missing+=("cargo-lambda==$CARGO_LAMBDA_VERSION")
+[ -x .venv/bin/sam ] || missing+=("aws-sam-cli==$SAM_CLI_VERSION")
+[ -x .venv/bin/aiosmtpd ] || missing+=("aiosmtpd==$AIOSMTPD_VERSION")
+[ -x .venv/bin/moto_server ] || missing+=("moto[server]==$MOTO_VERSION")
+[ -x .venv/bin/st ] || missing+=("schemathesis==$SCHEMATHESIS_VERSION")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} into .venv ..."
+  [ -x .venv/bin/uv ] || .venv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  .venv/bin/uv pip install --quiet --python .venv/bin/python "${missing[@]}"
 fi
 
 for component in rustfmt clippy; do
