@@ -524,6 +524,35 @@ mod tests {
     }
 
     #[test]
+    fn bedrock_is_a_provider_with_its_own_model() {
+        let on_bedrock = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("ROLECHAT_MODEL_PROVIDER", "Bedrock"),
+        ])
+        .unwrap()
+        .tutor;
+        let bedrock = on_bedrock.bedrock.expect("the Bedrock tutor");
+        assert_eq!(bedrock.model, crate::tutor::bedrock::DEFAULT_BEDROCK_MODEL);
+        assert_eq!(bedrock.endpoint, None);
+        let chosen = config(&[
+            ("ROLECHAT_JWT_SECRET", SECRET),
+            ("ROLECHAT_MODEL_PROVIDER", "bedrock"),
+            (
+                "ROLECHAT_BEDROCK_MODEL",
+                "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+        ])
+        .unwrap()
+        .tutor;
+        assert_eq!(
+            chosen.bedrock.unwrap().model,
+            "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        );
+        let openai = config(&[("ROLECHAT_JWT_SECRET", SECRET)]).unwrap().tutor;
+        assert!(openai.bedrock.is_none());
+    }
+
+    #[test]
     fn the_model_provider_is_named_or_recognised() {
         use crate::tutor::provider::Provider;
         use crate::tutor::task::Task;

@@ -44,6 +44,25 @@ async fn scene(app: &TestApp, name: &str) -> (String, String, Value) {
     (token, room, turn.json())
 }
 
+/// A turn streamed to the site: its server-sent events.
+async fn streamed_turn(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content: &str,
+) -> Vec<(String, Value)> {
+    let response = app
+        .send(
+            TestRequest::post(path)
+                .token(token)
+                .header("accept", "text/event-stream")
+                .json(&json!({ "content": content })),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    events(&response.body)
+}
+
 fn ok(response: &TestResponse, status: u16) -> Value {
     assert_eq!(response.status, status, "{}", response.text());
     serde_json::from_slice(&response.body).unwrap_or(Value::Null)
@@ -79,16 +98,8 @@ async fn every_model_task_runs_on_bedrock_with_its_budget_and_temperature() {
     let tutor_line = turn["reply"]["id"].as_str().unwrap().to_owned();
 
     // A streamed turn: ConverseStream's events become the site's deltas.
-    let streamed = app
-        .send(
-            TestRequest::post(&format!("/rooms/{room}/messages"))
-                .token(&token)
-                .header("accept", "text/event-stream")
-                .json(&json!({"content": "And a muffin, please."})),
-        )
-        .await;
-    assert_eq!(streamed.status, 200);
-    let events = events(&streamed.body);
+    let path = format!("/rooms/{room}/messages");
+    let events = streamed_turn(&app, &token, &path, "And a muffin, please.").await;
     let deltas: String = events
         .iter()
         .filter(|(name, _)| name == "delta")
@@ -343,15 +354,7 @@ async fn throttling_is_retried_and_a_model_that_stays_busy_is_a_502() {
         "a day's quota is the deployer's to raise"
     );
     app.model.then(Behaviour::FailMidStream { pieces: 3 });
-    let broken = app
-        .send(
-            TestRequest::post(&path)
-                .token(&token)
-                .header("accept", "text/event-stream")
-                .json(&json!({"content": "One more?"})),
-        )
-        .await;
-    let events = events(&broken.body);
+    let events = streamed_turn(&app, &token, &path, "One more?").await;
     assert_eq!(events.last().unwrap().0, "error", "{events:?}");
     let opened = ok(
         &app.send(TestRequest::get(&format!("/rooms/{room}")).token(&token))
@@ -420,16 +423,14 @@ async fn a_cut_answer_is_marked_or_asked_again_and_a_dropped_stream_fails() {
 
     // A stream whose connection drops midway fails the turn; nothing half-written is kept.
     app.model.then(Behaviour::CutAfter { pieces: 3 });
-    let dropped = app
-        .send(
-            TestRequest::post(&path)
-                .token(&token)
-                .header("accept", "text/event-stream")
-                .json(&json!({"content": "Go on?"})),
-        )
-        .await;
-    let events = events(&dropped.body);
+    let events = streamed_turn(&app, &token, &path, "Go on?").await;
     assert_eq!(events.last().unwrap().0, "error", "{events:?}");
+    let opened = ok(
+        &app.send(TestRequest::get(&format!("/rooms/{room}")).token(&token))
+            .await,
+        200,
+    );
+    assert!(!opened.to_string().contains("cut off before"), "{opened}");
 }
 
 #[tokio::test]
