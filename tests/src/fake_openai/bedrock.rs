@@ -198,7 +198,7 @@ async fn answer(
         Ok(translated) => translated,
         Err(refusal) => return invalid(&refusal),
     };
-    let (behaviour, number, pause, judge) = match choose(&shared, &chat, false) {
+    let (behaviour, pause, judge) = match choose(&shared, &chat, false) {
         Err(refusal) => return *refusal,
         Ok(Choice::FailOnce) => {
             return error(
@@ -217,10 +217,10 @@ async fn answer(
         }
         Ok(Choice::Behave {
             behaviour,
-            number,
+            number: _,
             pause,
             judge,
-        }) => (behaviour, number, pause, judge),
+        }) => (behaviour, pause, judge),
     };
     tokio::time::sleep(pause).await;
     let started = std::time::Instant::now();
@@ -356,7 +356,6 @@ async fn answer(
                 return event_stream(frames, first_delay, delay);
             }
             tokio::time::sleep(first_delay).await;
-            let _ = number;
             match &form {
                 // The forced tool's input is the answer, when it is whole JSON.
                 Form::Tool { name, .. } if stop == "end_turn" => {
