@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use http_body_util::BodyExt;
 use lambda_http::http::{HeaderName, Method, Uri, header};
 use lambda_http::{Request, RequestExt, Response, service_fn};
-use tower::util::BoxCloneService;
+use tower::util::BoxCloneSyncService;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -19,7 +19,7 @@ use crate::routes::{self, ROUTES};
 use crate::state::AppState;
 
 /// The service a function runs: its routes, the replies buffered or streamed as each handler's are.
-pub type ApiService = BoxCloneService<Request, Response<axum::body::Body>, Infallible>;
+pub type ApiService = BoxCloneSyncService<Request, Response<axum::body::Body>, Infallible>;
 
 fn route_methods() -> Vec<Method> {
     let mut methods: Vec<Method> = Vec::new();
@@ -108,7 +108,7 @@ pub fn service(state: Arc<AppState>, function: Option<&str>) -> ApiService {
             Ok::<_, Infallible>(response)
         }
     });
-    BoxCloneService::new(ServiceBuilder::new().layer(cors).service(inner))
+    BoxCloneSyncService::new(ServiceBuilder::new().layer(cors).service(inner))
 }
 
 /// Routes by the path the client wrote: API Gateway's stage (`/Prod`) is not part of it.

@@ -109,7 +109,12 @@ impl AppState {
     /// Reads the configuration, builds the AWS clients and fetches the signing key: once, at
     /// cold start.
     pub async fn from_env() -> Result<Arc<Self>, StartupError> {
-        let config = Config::from_env()?;
+        Self::from_config(Config::from_env()?).await
+    }
+
+    /// [`AppState::from_env`] from a configuration already read (the one-process server's, with
+    /// its embedded DynamoDB's endpoint and the data directory's signing key added).
+    pub async fn from_config(config: Config) -> Result<Arc<Self>, StartupError> {
         let endpoint = config.dynamodb_endpoint.as_deref();
         let aws = AwsAccess::find(endpoint).await?;
         let dynamodb = aws.dynamodb(endpoint);

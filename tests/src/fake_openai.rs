@@ -426,6 +426,9 @@ async fn complete(
         } => {
             let spent = Spent::by(judge, &request, &text);
             if !streaming {
+                // Written at the pace it would have streamed: a model takes as long to write an
+                // answer whether or not it sends it word by word.
+                tokio::time::sleep(writing_time(&spent.text, first_delay, delay)).await;
                 return Json(completion(number, &spent.text, spent.finish, spent.usage))
                     .into_response();
             }
@@ -940,6 +943,12 @@ fn lingering(frames: Vec<Result<Bytes, std::io::Error>>) -> Response {
         .expect("constant headers build")
 }
 
+/// How long `text` takes to stream: the first delay, then one delay after each piece but the last.
+pub fn writing_time(text: &str, first_delay: Duration, delay: Duration) -> Duration {
+    let pieces = pieces(text).len() as u32;
+    first_delay + delay * pieces.saturating_sub(1)
+}
+
 fn sse(
     frames: Vec<Result<Bytes, std::io::Error>>,
     first_delay: Duration,
@@ -949,7 +958,12 @@ fn sse(
         (frames.into_iter(), true),
         move |(mut frames, first)| async move {
             let frame = frames.next()?;
-            tokio::time::sleep(if first { first_delay } else { delay }).await;
+            let pause = if first { first_delay } else { delay };
+            // No pause at all rather than a zero one, which still waits for the timer's next tick
+            // (a millisecond).
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
             Some((frame, (frames, false)))
         },
     );

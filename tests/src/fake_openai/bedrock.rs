@@ -355,7 +355,7 @@ async fn answer(
                 frames.extend(ending(stop, input_tokens, output_tokens, started));
                 return event_stream(frames, first_delay, delay);
             }
-            tokio::time::sleep(first_delay).await;
+            tokio::time::sleep(super::writing_time(&spent.text, first_delay, delay)).await;
             match &form {
                 // The forced tool's input is the answer, when it is whole JSON.
                 Form::Tool { name, .. } if stop == "end_turn" => {
@@ -743,7 +743,10 @@ fn event_stream(
         (frames.into_iter(), true),
         move |(mut frames, first)| async move {
             let frame = frames.next()?;
-            tokio::time::sleep(if first { first_delay } else { delay }).await;
+            let pause = if first { first_delay } else { delay };
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
             Some((frame, (frames, false)))
         },
     );

@@ -14,7 +14,7 @@ use std::time::Instant;
 use rolechat::config::DEFAULT_TABLE_PREFIX;
 use rolechat::state::local_dynamodb_client;
 use rolechat::store::schema::ensure_tables;
-use rolechat_local_dynamodb::{Database, LocalDynamo};
+use rolechat_local_dynamodb::LocalDynamo;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,17 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
-    private_dir(&data_dir)?;
-    let path = data_dir.join("dynamodb.sqlite3");
-    let db = Database::new(&path.to_string_lossy())
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    for file in [
-        "dynamodb.sqlite3",
-        "dynamodb.sqlite3-wal",
-        "dynamodb.sqlite3-shm",
-    ] {
-        private_file(&data_dir.join(file))?;
-    }
+    let (db, path) = rolechat_local_dynamodb::open_in(&data_dir)?;
     let server = LocalDynamo::start(db, SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
@@ -75,29 +65,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shutdown_signal().await;
     server.stop().await?;
     Ok(())
-}
-
-/// The data directory, created if need be, readable and writable by its owner only: it holds
-/// every learner's conversations and the token signing key.
-fn private_dir(dir: &std::path::Path) -> Result<(), String> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| format!("cannot make {} private: {e}", dir.display()))
-}
-
-fn private_file(file: &std::path::Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    match std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(format!("cannot make {} private: {e}", file.display()))
-        }
-        _ => Ok(()),
-    }
 }
 
 async fn shutdown_signal() {

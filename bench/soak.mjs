@@ -1,0 +1,89 @@
+// The soak of paged reads, for `make bench` and `make soak`: one learner's room of 120 messages
+// read back page by page through its cursors, thousands of times, one request at a time and then
+// with readers and writers running beside it. Every read must answer within a second; the
+// figures printed say how close they came. Exits non-zero when one did not.
+const api = process.env.ROLECHAT_API_URL;
+if (!api) throw new Error("ROLECHAT_API_URL names the API to soak");
+const reads = Number(process.env.SOAK_READS ?? 2000);
+const limitMs = 1000;
+
+async function call(method, path, token, body) {
+  const response = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+const run = Date.now().toString(36);
+async function learner(name) {
+  const { access_token: token } = await call("POST", "/signup", null, {
+    username: `soak-${run}-${name}`,
+    password: "soak test password",
+  });
+  return token;
+}
+const newRoom = {
+  language: "en-US",
+  level: "B1",
+  situation: "Ordering coffee in Seattle",
+  my_role: "a customer",
+  gpt_role: "a barista",
+};
+
+const reader = await learner("reader");
+const room = (await call("POST", "/rooms", reader, newRoom)).id;
+for (let n = 0; n < 60; n++) {
+  await call("POST", `/rooms/${room}/messages`, reader, { content: `One more coffee, please (${n}).` });
+}
+const first = (await call("GET", `/rooms/${room}`, reader)).older_cursor;
+if (!first) throw new Error("the room has no older page");
+
+// Reads pages back from the first cursor until `count` reads are made; each read's time.
+async function readPages(count) {
+  const times = [];
+  let cursor = first;
+  while (times.length < count) {
+    const started = performance.now();
+    const page = await call("GET", `/rooms/${room}/messages?limit=20&cursor=${cursor}`, reader);
+    times.push(performance.now() - started);
+    cursor = page.next_cursor ?? first;
+  }
+  return times;
+}
+
+function summary(name, times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const slow = sorted.filter((t) => t >= limitMs).length;
+  console.log(
+    `${name.padEnd(28)} ${String(sorted.length).padStart(6)} reads  median ${at(0.5).toFixed(1)} ms  ` +
+      `p99 ${at(0.99).toFixed(1)} ms  max ${sorted.at(-1).toFixed(1)} ms  over 1 s: ${slow}`,
+  );
+  return slow;
+}
+
+let slow = summary("one at a time", await readPages(reads));
+
+// Beside it: eight learners reading and creating rooms in a loop.
+const others = await Promise.all([...Array(8).keys()].map((n) => learner(`busy-${n}`)));
+let busy = true;
+const load = others.map(async (token, n) => {
+  while (busy) {
+    if (n % 2) await call("POST", "/rooms", token, newRoom);
+    else await call("GET", "/rooms", token);
+  }
+});
+slow += summary("with 8 others busy", await readPages(reads));
+busy = false;
+await Promise.all(load);
+if (slow > 0) {
+  console.error(`${slow} paged reads took a second or more`);
+  process.exit(1);
+}
