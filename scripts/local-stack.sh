@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The local stack, in the foreground: the embedded DynamoDB and every function under
-# `cargo lambda watch` (`api`), plus the site (`dev`). Ctrl-C stops everything it started.
+# The local stack, in the foreground: the API (`api`), plus the site (`dev`). Ctrl-C stops
+# everything it started. LOCAL_STACK says which API:
+#   one     (the default) `rolechat serve`: every route, the embedded DynamoDB and the workers in
+#           one process; with `dev` it serves the site too, on SITE_PORT.
+#   lambda  every function under `cargo lambda watch`, as Lambda runs them, with the embedded
+#           DynamoDB in a process of its own and the site served beside.
 #
 # Settings (environment): API_PORT (9000), SITE_PORT (5173), ROLECHAT_DYNAMODB_PORT (8000),
 # ROLECHAT_DATA_DIR (.local), ROLECHAT_MAIL_PORT (API_PORT + 5: the local mail server, whose mail
@@ -18,16 +22,23 @@ cd "$(dirname "$0")/.."
 umask 077
 
 mode=${1:-api}
-API_PORT=${API_PORT:-9000}
+stack=${LOCAL_STACK:-one}
+[ "$stack" = one ] || [ "$stack" = lambda ] || { echo "LOCAL_STACK is one or lambda" >&2; exit 2; }
 SITE_PORT=${SITE_PORT:-5173}
+API_PORT=${API_PORT:-9000}
+# One process serves the site and the API from one origin.
+[ "$stack" = one ] && [ "$mode" = dev ] && API_PORT=$SITE_PORT
 export ROLECHAT_DYNAMODB_PORT=${ROLECHAT_DYNAMODB_PORT:-8000}
 export ROLECHAT_DATA_DIR=${ROLECHAT_DATA_DIR:-.local}
 external_dynamodb=${DYNAMODB_ENDPOINT:+1}
-export DYNAMODB_ENDPOINT=${DYNAMODB_ENDPOINT:-http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT}
+# The functions reach the embedded DynamoDB's process here; `rolechat serve` has it inside.
+[ "$stack" = lambda ] && export DYNAMODB_ENDPOINT=${DYNAMODB_ENDPOINT:-http://127.0.0.1:$ROLECHAT_DYNAMODB_PORT}
 export PATH="$PWD/.venv/bin:$PATH"
 # The functions log as in AWS: one JSON object per line, with the invocation's request id.
 export AWS_LAMBDA_LOG_FORMAT=${AWS_LAMBDA_LOG_FORMAT:-JSON}
 mkdir -p "$ROLECHAT_DATA_DIR"
+# The JSON logs (the functions' and the emulator's) go to a file, unless LOCAL_STACK_LOGS=stdout.
+log_file="$ROLECHAT_DATA_DIR/functions.log"
 
 # The token signing key: generated once per data directory, so logins survive a restart.
 if [ -z "${ROLECHAT_JWT_SECRET:-}" ] && [ -z "${ROLECHAT_JWT_SECRET_ARN:-}" ]; then
@@ -100,7 +111,7 @@ done
 
 if [ -n "$external_dynamodb" ]; then
   "./$bin_dir/local-dynamodb" tables
-else
+elif [ "$stack" = lambda ]; then
   start "./$bin_dir/local-dynamodb"
   wait_for "$DYNAMODB_ENDPOINT" 30 "The local DynamoDB"
 fi
@@ -147,11 +158,34 @@ export ROLECHAT_MAIL_PER_SECOND=${ROLECHAT_MAIL_PER_SECOND:-50}
 # taking up each deletion job as soon as it is written (the same worker code, the same jobs).
 export ROLECHAT_DELETION_SWEEP_AFTER_SECONDS=${ROLECHAT_DELETION_SWEEP_AFTER_SECONDS:-0}
 
+if [ "$stack" = one ]; then
+  # Every route, the tables, the deletion sweep and the reminders in one process (logs to the
+  # same place as the functions' would go).
+  site=()
+  [ "$mode" = dev ] && site=(--site frontend/dist)
+  if [ "${LOCAL_STACK_LOGS:-file}" = stdout ]; then
+    start "./$bin_dir/rolechat" serve --listen "127.0.0.1:$API_PORT" --data "$ROLECHAT_DATA_DIR" "${site[@]}"
+  else
+    start "./$bin_dir/rolechat" serve --listen "127.0.0.1:$API_PORT" --data "$ROLECHAT_DATA_DIR" "${site[@]}" \
+      >> "$log_file" 2>&1
+  fi
+  wait_for "http://127.0.0.1:$API_PORT/health" 30 "The API"
+  logs_at="logs in $log_file"
+  [ "${LOCAL_STACK_LOGS:-file}" = stdout ] && logs_at="logs below"
+  if [ "$mode" = dev ]; then
+    echo "Rolechat is ready: open http://127.0.0.1:$API_PORT and sign up."
+    echo "(One process: the site, the API and its tables; data in $ROLECHAT_DATA_DIR, $logs_at; Ctrl-C stops everything.)"
+  else
+    echo "Rolechat API on http://127.0.0.1:$API_PORT (one process; data in $ROLECHAT_DATA_DIR)"
+    echo "($logs_at; Ctrl-C stops everything.)"
+  fi
+  wait
+  exit
+fi
+
 # LOCAL_STACK_RELOAD=0 (the test suites) keeps functions running while files change.
 reload=()
 [ "${LOCAL_STACK_RELOAD:-1}" = 0 ] && reload=(--ignore-changes)
-# The functions' JSON logs (and the emulator's) go to a file, unless LOCAL_STACK_LOGS=stdout.
-log_file="$ROLECHAT_DATA_DIR/functions.log"
 watch=(cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors
   --concurrency "${LOCAL_STACK_CONCURRENCY:-4}" "${watch_profile[@]}" "${reload[@]}" "${features[@]}")
 if [ "${LOCAL_STACK_LOGS:-file}" = stdout ]; then

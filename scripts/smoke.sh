@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The smoke suite: the smoke tests over HTTP and `cargo lambda invoke`, against a fresh local
-# stack (`make api`) with the fake model. Arguments go to the test binary: `scripts/smoke.sh
-# oauth` runs the smoke tests whose names contain "oauth".
+# stack of every function (`LOCAL_STACK=lambda make api`) with the fake model. Arguments go to
+# the test binary: `scripts/smoke.sh oauth` runs the smoke tests whose names contain "oauth".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The functions as Lambda runs them, under `cargo lambda watch` (`cargo lambda invoke` included).
+export LOCAL_STACK=lambda
 # A setting the smoke tests can see from outside, proving ROLECHAT_* reaches the functions.
 export ROLECHAT_SESSION_TTL_SECONDS=7200
 # The suite's sign-ups, logins and reset requests, all from 127.0.0.1 within a few minutes, go

@@ -55,6 +55,9 @@ pub struct Options {
     /// The embedded DynamoDB's port on 127.0.0.1, for tools that read the tables
     /// (`ROLECHAT_DYNAMODB_PORT`); a free one when unset.
     pub dynamodb_port: Option<u16>,
+    /// The reverse proxies in front (`ROLECHAT_TRUSTED_PROXIES`, comma-separated addresses),
+    /// whose `X-Forwarded-For` names the client the rate limits count.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Options {
@@ -100,7 +103,18 @@ impl Options {
         {
             return Err(format!("ROLECHAT_PUBLIC_URL={url} is not an http(s) URL"));
         }
+        let trusted_proxies = env("ROLECHAT_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|ip| !ip.is_empty())
+            .map(|ip| {
+                ip.parse()
+                    .map_err(|_| format!("ROLECHAT_TRUSTED_PROXIES: `{ip}` is not an IP address"))
+            })
+            .collect::<Result<Vec<IpAddr>, String>>()?;
         Ok(Options {
+            trusted_proxies,
             listen,
             data_dir: PathBuf::from(data_dir.unwrap_or_else(|| ".local".into())),
             site_dir: site_dir.map(PathBuf::from),
@@ -188,32 +202,14 @@ impl Server {
         let listener = TcpListener::bind(options.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let front = Front {
+            site_dir: options.site_dir,
+            public_url: options.public_url,
+            trusted_proxies: options.trusted_proxies,
+        };
         let (stop, stopped) = watch::channel(false);
         spawn_workers(&state, stopped.clone());
-        let app = Arc::new(App {
-            api: rolechat::runtime::service(state, None),
-            site: options
-                .site_dir
-                .map(|dir| Site::new(&dir, options.public_url.clone())),
-        });
-        let router = Router::new().fallback(answer).with_state(app);
-        // Replies are written as they are made (a streamed turn a piece at a time): without
-        // TCP_NODELAY each small write after the first would wait for the client's delayed ACK.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let mut until = stopped;
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = until.wait_for(|stop| *stop).await;
-            })
-            .await
-        });
+        let (addr, task) = front.serve(state, listener, stopped)?;
         Ok(Server {
             addr,
             dynamodb_endpoint: endpoint,
@@ -234,6 +230,51 @@ impl Server {
             Some(dynamodb) => dynamodb.stop().await,
             None => Ok(()),
         }
+    }
+}
+
+/// The HTTP front of the API and the site, over a state already built.
+#[derive(Debug, Clone, Default)]
+pub struct Front {
+    pub site_dir: Option<PathBuf>,
+    pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Front {
+    /// Serves every route over `state` on `listener` until `stopped` turns true.
+    pub fn serve(
+        self,
+        state: Arc<AppState>,
+        listener: TcpListener,
+        mut stopped: watch::Receiver<bool>,
+    ) -> Result<(SocketAddr, JoinHandle<std::io::Result<()>>), String> {
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let app = Arc::new(App {
+            api: rolechat::runtime::service(state, None),
+            site: self
+                .site_dir
+                .map(|dir| Site::new(&dir, self.public_url.clone())),
+            trusted_proxies: self.trusted_proxies,
+        });
+        let router = Router::new().fallback(answer).with_state(app);
+        // Replies are written as they are made (a streamed turn a piece at a time): without
+        // TCP_NODELAY each small write after the first would wait for the client's delayed ACK.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await
+        });
+        Ok((addr, task))
     }
 }
 
@@ -332,6 +373,7 @@ type Work = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String
 struct App {
     api: ApiService,
     site: Option<Site>,
+    trusted_proxies: Vec<IpAddr>,
 }
 
 /// Every request: the site's files for a `GET` of a path no route has, the API for the rest.
@@ -352,7 +394,32 @@ async fn answer(
             return served;
         }
     }
-    api(&app.api, peer, request).await
+    let client = client_address(peer.ip(), request.headers(), &app.trusted_proxies);
+    api(&app.api, client, request).await
+}
+
+/// The client's address: the peer's, or behind trusted proxies the last address in
+/// `X-Forwarded-For` that is not one of them (what a client writes there itself comes first,
+/// and is not believed).
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|hop| hop.trim().parse::<IpAddr>());
+    let mut client = peer;
+    for hop in forwarded.collect::<Vec<_>>().into_iter().rev() {
+        match hop {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// A body-less copy of a `GET` or `HEAD`, for the site's files (the original goes on to the API
@@ -367,7 +434,7 @@ fn copy_of(request: &Request) -> Request {
 
 /// A request through the API's router, as API Gateway hands it to a function: the body read
 /// whole, the client's address in the request context.
-async fn api(service: &ApiService, peer: SocketAddr, request: Request) -> Response {
+async fn api(service: &ApiService, client: IpAddr, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -393,7 +460,7 @@ async fn api(service: &ApiService, peer: SocketAddr, request: Request) -> Respon
     let mut context = ApiGatewayV2httpRequestContext::default();
     context.http.method = parts.method.clone();
     context.http.path = Some(parts.uri.path().to_owned());
-    context.http.source_ip = Some(peer.ip().to_string());
+    context.http.source_ip = Some(client.to_string());
     let request = lambda_http::Request::from_parts(parts, body)
         .with_request_context(RequestContext::ApiGatewayV2(context));
     let Ok(response) = service.clone().oneshot(request).await;

@@ -153,6 +153,81 @@ pub struct TestApp {
     pub speech: fake_speech::FakeSpeech,
     /// Where the app keeps synthesized audio, unless a test keeps it in a bucket.
     pub audio_dir: std::path::PathBuf,
+    /// With `ROLECHAT_TEST_SERVER=one`, the one-process server over the same state, which every
+    /// request goes through over HTTP; otherwise each request goes to its function's service.
+    front: Option<OneProcess>,
+}
+
+/// The one-process server of a test app, on a port of its own; it stops with the app.
+struct OneProcess {
+    url: String,
+    client: reqwest::Client,
+    _stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl OneProcess {
+    /// Whether this test run sends its requests through the one-process server.
+    fn chosen() -> bool {
+        match std::env::var("ROLECHAT_TEST_SERVER").as_deref() {
+            Ok("one") => true,
+            Ok("functions") | Err(_) => false,
+            Ok(other) => panic!("ROLECHAT_TEST_SERVER is `one` or `functions`, not `{other}`"),
+        }
+    }
+
+    async fn start(state: Arc<AppState>) -> OneProcess {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("loopback can be bound");
+        // The tests name a client's address as a proxy in front would.
+        let front = rolechat_server::Front {
+            trusted_proxies: vec![Ipv4Addr::LOCALHOST.into()],
+            ..Default::default()
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (addr, _) = front
+            .serve(state, listener, stopped)
+            .expect("the one-process server starts");
+        OneProcess {
+            url: format!("http://{addr}"),
+            // Redirects are the tests' to follow, as with the functions.
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a plain client builds"),
+            _stop: stop,
+        }
+    }
+
+    async fn send(&self, request: TestRequest) -> TimedResponse {
+        let mut sent = self
+            .client
+            .request(request.method, format!("{}{}", self.url, request.path));
+        for (name, value) in &request.headers {
+            sent = sent.header(name.as_str(), value.as_str());
+        }
+        if let Some(ip) = &request.source_ip {
+            sent = sent.header("x-forwarded-for", ip.as_str());
+        }
+        sent = match request.body {
+            Body::Empty => sent,
+            Body::Text(text) => sent.body(text),
+            Body::Binary(bytes) => sent.body(bytes),
+            _ => panic!("a test request's body is empty, text or bytes"),
+        };
+        let started = Instant::now();
+        let mut response = sent.send().await.expect("the one-process server answers");
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        let mut chunks = Vec::new();
+        while let Some(chunk) = response.chunk().await.expect("the reply's body is read") {
+            chunks.push((started.elapsed(), chunk));
+        }
+        TimedResponse {
+            status,
+            headers,
+            chunks,
+        }
+    }
 }
 
 impl TestApp {
@@ -271,7 +346,12 @@ impl TestApp {
             mailer,
             audio,
         );
+        let front = match OneProcess::chosen() {
+            true => Some(OneProcess::start(state.clone()).await),
+            false => None,
+        };
         TestApp {
+            front,
             speech,
             audio_dir,
             state,
@@ -351,9 +431,18 @@ impl TestApp {
         }
     }
 
+    /// Whether requests go through the one-process server over HTTP (`ROLECHAT_TEST_SERVER=one`),
+    /// where every request has the address it came from.
+    pub fn through_one_process(&self) -> bool {
+        self.front.is_some()
+    }
+
     /// Like `send`, keeping each piece of the body with the time it arrived after the request
     /// was sent, to see a reply stream.
     pub async fn send_timed(&self, request: TestRequest) -> TimedResponse {
+        if let Some(front) = &self.front {
+            return front.send(request).await;
+        }
         let function = Self::function_for(&request.method, &request.path);
         let service = self.service_for(function);
         let started = Instant::now();
