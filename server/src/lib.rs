@@ -3,6 +3,8 @@
 //! start (the deletion sweep, the reminders) and the site's files. A learner, a class or a small
 //! school needs nothing else; AWS is where it scales (docs/one-machine.md).
 
+pub mod tables;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -553,5 +555,56 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwarded_it() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        let proxy = [ip("127.0.0.1"), ip("10.0.0.2")];
+        let headers = forwarded(&["203.0.113.9"]);
+        // No proxy trusted: the header is anyone's to write.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &headers, &[]),
+            ip("127.0.0.1")
+        );
+        // An untrusted peer's header is not believed either.
+        assert_eq!(
+            client_address(ip("198.51.100.1"), &headers, &proxy),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &headers, &proxy),
+            ip("203.0.113.9")
+        );
+        // What the client wrote itself comes first and is passed over; the hops of trusted
+        // proxies are skipped from the right.
+        let chain = forwarded(&["6.6.6.6, 203.0.113.9", "10.0.0.2"]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &chain, &proxy),
+            ip("203.0.113.9")
+        );
+        // No header, or one that is not an address: the nearest trusted hop.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &HeaderMap::new(), &proxy),
+            ip("127.0.0.1")
+        );
+        let garbled = forwarded(&["unknown, 10.0.0.2"]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &garbled, &proxy),
+            ip("10.0.0.2")
+        );
     }
 }

@@ -415,9 +415,15 @@ pub fn local_s3_config() -> aws_sdk_s3::config::Builder {
 /// A DynamoDB client for `endpoint` (any DynamoDB-compatible server, or a real table) with the
 /// credentials the environment gives, or the local ones when it gives none.
 pub async fn dynamodb_client_for(endpoint: &str) -> Result<aws_sdk_dynamodb::Client, StartupError> {
-    Ok(AwsAccess::find(Some(endpoint))
-        .await?
-        .dynamodb(Some(endpoint)))
+    dynamodb_client(Some(endpoint)).await
+}
+
+/// A DynamoDB client for `endpoint`, or for AWS's DynamoDB in the environment's Region with its
+/// credentials when there is none.
+pub async fn dynamodb_client(
+    endpoint: Option<&str>,
+) -> Result<aws_sdk_dynamodb::Client, StartupError> {
+    Ok(AwsAccess::find(endpoint).await?.dynamodb(endpoint))
 }
 
 /// A client for a local DynamoDB-compatible endpoint, which accepts any credentials. Building it

@@ -18,6 +18,7 @@ mod email_api;
 mod faults;
 mod iam;
 mod model_streams;
+mod one_process;
 mod progress_api;
 mod providers;
 mod report_vocabulary;
