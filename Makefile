@@ -3,18 +3,20 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api tables test model-server-early check lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test model-server-early check lint unit api-one deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-reminders bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
 help:
-	@echo "make dev    the local stack (embedded DynamoDB, every function, the site)"
-	@echo "make api    the local stack without the site (DYNAMODB_ENDPOINT=... for another DynamoDB)"
+	@echo "make dev    Rolechat on this machine in one process: the API, its tables, the site"
+	@echo "            (LOCAL_STACK=lambda: every function under cargo lambda watch instead)"
+	@echo "make api    the same without the site (DYNAMODB_ENDPOINT=... for another DynamoDB)"
 	@echo "make tables creates the missing tables at DYNAMODB_ENDPOINT"
 	@echo "make check  the fast loop: formatting, lints, the crate's unit tests and the API tests"
-	@echo "make test   formatting, lints, unit, API and hardening tests, the deploy checks, the smoke"
+	@echo "make test   formatting, lints, unit, API and hardening tests (in process and through the"
+	@echo "            one process over HTTP), the deploy checks, the smoke"
 	@echo "            suite, a real model server and Schemathesis over the real binaries, and the"
 	@echo "            site's checks, unit tests and browser tests in Chromium"
 	@echo "make deploy the whole service into your AWS account (see the README); make destroy removes it"
@@ -44,7 +46,7 @@ tables:
 # The test model server's build (minutes of compiling llama.cpp) starts first, in the background
 # at the lowest priority, so it takes the cores the steps before `real-model` leave idle; the real
 # model's tests come last, so that build has had the idle time of every other step.
-test: model-server-early tools lint unit deploy-check smoke contract site e2e real-model
+test: model-server-early tools lint unit api-one deploy-check smoke contract site e2e real-model
 
 model-server-early:
 	@scripts/model-server.sh install-early
@@ -62,6 +64,10 @@ lint:
 # keeps it so): their test harnesses, 26 more links of the whole SDK, would run nothing.
 unit:
 	cargo test --workspace --locked $(addprefix --exclude ,$(FUNCTIONS))
+
+# The API tests again, every request through the one process (`rolechat serve`) over HTTP.
+api-one:
+	ROLECHAT_TEST_SERVER=one cargo test --locked -p rolechat-tests --test api
 
 # What `make deploy` ships, checked without an AWS account: the template (cfn-lint and SAM's
 # own validation) and `sam build` over the arm64 binaries, built here without optimisation to

@@ -64,7 +64,13 @@ if [ "$profile" = release ]; then
 fi
 features=()
 [ -n "${AWS_PROFILE:-}" ] && features=(--features rolechat/aws-profiles)
-cargo build --profile "$profile" --workspace --bins "${features[@]}"
+# One process needs its own binary and the fake social-login provider; the emulator, every function.
+if [ "$stack" = one ]; then
+  cargo build --profile "$profile" -p rolechat-server -p rolechat-tests --bin rolechat --bin fake-provider \
+    "${features[@]}"
+else
+  cargo build --profile "$profile" --workspace --bins "${features[@]}"
+fi
 
 # Each child runs in its own process group, so stopping it also stops what it started
 # (cargo lambda watch stops its function processes when it is stopped). Their pids are also
@@ -109,7 +115,8 @@ for port in "${ports[@]}"; do
   fi
 done
 
-if [ -n "$external_dynamodb" ]; then
+# `rolechat serve` opens its tables itself (the embedded ones, or DYNAMODB_ENDPOINT's).
+if [ "$stack" = lambda ] && [ -n "$external_dynamodb" ]; then
   "./$bin_dir/local-dynamodb" tables
 elif [ "$stack" = lambda ]; then
   start "./$bin_dir/local-dynamodb"
