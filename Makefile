@@ -63,7 +63,8 @@ lint:
 # Every test of the workspace. The function crates hold only their main.rs (the layers test
 # keeps it so): their test harnesses, 26 more links of the whole SDK, would run nothing.
 # Six tests at a time: most of an API test's time is waiting (on timeouts, paced fake models), so
-# the two cores take three times as many as they have (133 s at two, 102 s at six, here).
+# the two cores take three times as many as they have (here, in process: 133 s two at a time,
+# 102 s eight; through the one process: 144 s two, 109 s six).
 unit:
 	cargo test --workspace --locked $(addprefix --exclude ,$(FUNCTIONS)) -- --test-threads 6
 
