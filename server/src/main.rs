@@ -18,8 +18,25 @@ with ROLECHAT_TABLE_PREFIX (a deployed stack's is its name and a dash). See docs
 
 Every other setting is read from the environment as the functions read it (docs/configuration.md).";
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // The embedded DynamoDB logs each refused request as a warning; a condition that fails is how
+    // the store guards its writes, not news (`RUST_LOG` still says otherwise when set). Set
+    // before any thread starts, as the environment may only be changed then.
+    if std::env::var_os("RUST_LOG").is_none() && std::env::var_os("AWS_LAMBDA_LOG_LEVEL").is_none()
+    {
+        // SAFETY: the process has one thread so far; nothing reads the environment meanwhile.
+        unsafe { std::env::set_var("RUST_LOG", "info,dynoxide=error") };
+    }
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("rolechat: cannot start its runtime: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => {}
