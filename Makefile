@@ -158,10 +158,12 @@ screenshots: tools site-tools
 # and cost. Prints one table and writes target/bench/bench.json.
 bench: tools bench-tools site-tools
 	cargo build --release --locked --workspace --bins
-	rm -f target/bench/load.json
-	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 ROLECHAT_DAILY_TURNS=100000 \
-	  ROLECHAT_MAX_ROOMS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 FAKE_OPENAI_DELAY_MS=1 \
-	  scripts/with-stack.sh 9490 node bench/load.mjs
+	rm -f target/bench/load-*.json
+	for stack in one lambda; do \
+	  LOCAL_STACK=$$stack LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 ROLECHAT_DAILY_TURNS=100000 \
+	    ROLECHAT_MAX_ROOMS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 FAKE_OPENAI_DELAY_MS=1 \
+	    scripts/with-stack.sh 9490 bash -c 'node bench/load.mjs && node bench/soak.mjs' || exit 1; \
+	done
 	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
 	cd frontend && npm run --silent bench:aids
 	./target/release/bench

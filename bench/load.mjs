@@ -1,7 +1,8 @@
-// Load on the release local stack for `make bench`: wrk drives each route at 1, 8 and 32
+// Load on a release local stack for `make bench` (the one process, or with LOCAL_STACK=lambda
+// every function under the emulator): wrk drives each route at 1, 8 and 32
 // connections (`BENCH_CONNECTIONS`), `BENCH_LOAD_SECONDS` each, loopback only, and this script
 // reads what the stack's processes used meanwhile (CPU per process kind, peak memory).
-// Writes target/bench/load.json.
+// Writes target/bench/load-one.json or load-lambda.json.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -72,7 +73,8 @@ const routes = [
 
 // The stack's processes, by kind, from /proc: CPU seconds and resident memory.
 const kinds = {
-  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-openai|bench)[\w-]+$/.test(cmd.split("\0")[0]),
+  one: (cmd) => cmd.split("\0")[0].endsWith("/rolechat"),
+  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-openai|bench|rolechat$)[\w-]+$/.test(cmd.split("\0")[0]),
   emulator: (cmd) => cmd.includes("cargo-lambda") && cmd.includes("watch"),
   dynamodb: (cmd) => cmd.split("\0")[0].endsWith("/local-dynamodb"),
   model: (cmd) => cmd.split("\0")[0].endsWith("/fake-openai"),
@@ -165,9 +167,14 @@ for (const route of chosen) {
         Object.keys(kinds).map((k) => [k, Math.round(((after[k].cpu_s - before[k].cpu_s) / elapsed) * 100) / 100]),
       ),
     };
+    // The stack's CPU time per request, the model's left out (it is the same in both stacks).
+    const stackCpu = Object.keys(kinds)
+      .filter((k) => k !== "model")
+      .reduce((sum, k) => sum + after[k].cpu_s - before[k].cpu_s, 0);
+    r.cpu_ms_per_request = Math.round((stackCpu / Math.max(1, figures.requests)) * 1e5) / 100;
     report.runs.push(r);
     console.log(
-      `${route.name} @${connections}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, errors ${errors}${errors ? ` ${JSON.stringify(figures.errors)}` : ""}, cores ${JSON.stringify(r.cores)}`,
+      `${route.name} @${connections}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_request} ms/request, errors ${errors}${errors ? ` ${JSON.stringify(figures.errors)}` : ""}, cores ${JSON.stringify(r.cores)}`,
     );
   }
 }
@@ -179,4 +186,6 @@ report.stack = {
 console.log(`stack: peak memory ${report.stack.peak_rss_mib} MiB, processes ${JSON.stringify(report.stack.processes)}`);
 
 mkdirSync(new URL("../target/bench/", import.meta.url), { recursive: true });
-writeFileSync(new URL("../target/bench/load.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+// One file per kind of stack (LOCAL_STACK): `make bench` measures both.
+const stackKind = process.env.LOCAL_STACK ?? "one";
+writeFileSync(new URL(`../target/bench/load-${stackKind}.json`, import.meta.url), `${JSON.stringify(report, null, 2)}\n`);

@@ -12,7 +12,8 @@
 //! - cold start of every function binary, from `exec` to its first response, through a Lambda
 //!   runtime API served on loopback, and its peak memory;
 //! - the size of every function binary, stripped and zipped;
-//! - load on the local stack (`target/bench/load.json`, written by `bench/load.mjs`), if present;
+//! - load on the local stacks (`target/bench/load-one.json` and `load-lambda.json`, written by
+//!   `bench/load.mjs`), if present;
 //! - cost per 1,000 chat turns at on-demand prices.
 
 use std::collections::BTreeMap;
@@ -842,32 +843,41 @@ fn print_table(report: &Value) {
         goals["feedback_prompt_characters"],
         goals["feedback_prompt_characters"].as_u64().unwrap() / 4
     );
-    if let Some(runs) = report["load"]["runs"].as_array() {
-        let load = &report["load"];
+    let stacks = report["load"].as_object().cloned().unwrap_or_default();
+    for (stack, load) in &stacks {
+        let Some(runs) = load["runs"].as_array() else {
+            continue;
+        };
+        let title = match stack.as_str() {
+            "one" => "load on one process (wrk)",
+            _ => "load on every function (wrk)",
+        };
         println!(
-            "\n{:<32} {:>6} {:>9} {:>8} {:>8} {:>7}  cores: functions / emulator / DynamoDB / model",
-            "load on the local stack (wrk)", "conns", "req/s", "p50 ms", "p99 ms", "errors"
+            "\n{:<32} {:>6} {:>9} {:>8} {:>8} {:>7} {:>9}  cores: one / functions / emulator / DynamoDB / model",
+            title, "conns", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/r"
         );
         for l in runs {
             let cores = &l["cores"];
             println!(
-                "{:<32} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>7}  {:.2} / {:.2} / {:.2} / {:.2}",
+                "{:<32} {:>6} {:>9.1} {:>8.1} {:>8.1} {:>7} {:>9.2}  {:.2} / {:.2} / {:.2} / {:.2} / {:.2}",
                 l["route"].as_str().unwrap_or_default(),
                 l["connections"].as_u64().unwrap_or_default(),
                 l["requests_per_second"].as_f64().unwrap_or_default(),
                 l["p50_ms"].as_f64().unwrap_or_default(),
                 l["p99_ms"].as_f64().unwrap_or_default(),
                 l["errors"].as_u64().unwrap_or_default(),
+                l["cpu_ms_per_request"].as_f64().unwrap_or_default(),
+                cores["one"].as_f64().unwrap_or_default(),
                 cores["functions"].as_f64().unwrap_or_default(),
                 cores["emulator"].as_f64().unwrap_or_default(),
                 cores["dynamodb"].as_f64().unwrap_or_default(),
                 cores["model"].as_f64().unwrap_or_default(),
             );
         }
-        if let Some(stack) = load.get("stack").filter(|stack| stack.is_object()) {
+        if let Some(peak) = load.get("stack").filter(|peak| peak.is_object()) {
             println!(
-                "the stack's peak memory under load: {} MiB ({} function processes)",
-                stack["peak_rss_mib"], stack["processes"]["functions"]
+                "peak memory under load: {} MiB (processes: {})",
+                peak["peak_rss_mib"], peak["processes"]
             );
         }
     }
@@ -938,10 +948,15 @@ async fn main() {
     let goals = goals(&bench).await;
     eprintln!("bench: cold starts and sizes of the release binaries ...");
     let functions = functions(&bench).await;
-    let load = std::fs::read_to_string(out_dir.join("load.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        .unwrap_or(Value::Null);
+    // Each kind of local stack's load run, where `make bench` made one.
+    let load: serde_json::Map<String, Value> = ["one", "lambda"]
+        .into_iter()
+        .filter_map(|stack| {
+            let text = std::fs::read_to_string(out_dir.join(format!("load-{stack}.json"))).ok()?;
+            Some((stack.to_owned(), serde_json::from_str::<Value>(&text).ok()?))
+        })
+        .collect();
+    let load = Value::Object(load);
     let cost = cost(&routes, &chat);
     let report = json!({
         "machine": machine(),
