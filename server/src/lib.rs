@@ -139,7 +139,8 @@ impl Options {
     }
 }
 
-/// A running server. Dropping it does not stop it; [`Server::stop`] does.
+/// A running server. [`Server::stop`] stops it, letting the requests in flight finish; dropping it
+/// stops it without waiting.
 pub struct Server {
     /// Where it listens (the port chosen, when 0 was asked for).
     pub addr: SocketAddr,
@@ -157,6 +158,14 @@ impl Server {
         options: Options,
         env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
     ) -> Result<Server, String> {
+        if let Some(site) = &options.site_dir
+            && !site.join("index.html").is_file()
+        {
+            return Err(format!(
+                "{} holds no site (no index.html): build it first (cd frontend && npm run build)",
+                site.display()
+            ));
+        }
         let prefix = env("ROLECHAT_TABLE_PREFIX").unwrap_or_else(|| DEFAULT_TABLE_PREFIX.into());
         let (dynamodb, endpoint) = match env("DYNAMODB_ENDPOINT") {
             // Another DynamoDB (DynamoDB Local, or a real table): its tables are made there.

@@ -414,7 +414,9 @@ async fn a_reset_request_says_nothing_of_whether_the_account_exists() {
 
 #[tokio::test]
 async fn reset_requests_are_counted_per_address_and_per_account() {
-    let app = TestApp::spawn_with(
+    // The counts are per calendar minute, and four requests take over three seconds (each is
+    // held to the reset floor): at noon on the app's clock all of them fall in one minute.
+    let app = TestApp::spawn_at_noon(
         &[
             mail_settings().as_slice(),
             &[("ROLECHAT_AUTH_RATE_PER_MINUTE", "3")],

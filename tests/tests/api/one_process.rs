@@ -58,6 +58,14 @@ async fn one_process_serves_the_site_and_the_api_from_one_origin_and_keeps_login
     )
     .unwrap();
 
+    // A site directory with no site in it is refused at start, not served as 404s.
+    let empty = temp_dir("no-site");
+    let error = Server::start(options(&data, Some(&empty)), bare)
+        .await
+        .err()
+        .unwrap();
+    assert!(error.contains("holds no site"), "{error}");
+
     let server = Server::start(options(&data, Some(&site)), bare)
         .await
         .unwrap();
@@ -164,6 +172,7 @@ async fn one_process_serves_the_site_and_the_api_from_one_origin_and_keeps_login
     again.stop().await.unwrap();
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&site);
+    let _ = std::fs::remove_dir_all(&empty);
 }
 
 #[test]

@@ -7,36 +7,55 @@ use std::path::{Path, PathBuf};
 pub use dynoxide::Database;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// A running embedded DynamoDB. Dropping it stops the server.
 pub struct LocalDynamo {
     pub endpoint: String,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), String>>>,
+    done: Option<oneshot::Receiver<Result<(), String>>>,
 }
 
 impl LocalDynamo {
-    /// Serves `db` on `addr` (port 0 picks a free one) from the current Tokio runtime.
+    /// Serves `db` on `addr` (port 0 picks a free one), on threads of its own: the database does
+    /// its work synchronously inside its request handlers (SQLite, one writer at a time), which
+    /// must not hold up the threads of the runtime that embeds it (the one process's requests).
     pub async fn start(db: Database, addr: SocketAddr) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
         let endpoint = format!("http://{}", listener.local_addr()?);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("dynamodb")
+            .enable_all()
+            .build()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(dynoxide::server::serve_with_shutdown(listener, db, async {
-            let _ = stopped.await;
-        }));
+        let (finished, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("dynamodb".into())
+            .spawn(move || {
+                let outcome = runtime.block_on(async move {
+                    let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+                    dynoxide::server::serve_with_shutdown(listener, db, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                });
+                let _ = finished.send(outcome);
+            })?;
         Ok(LocalDynamo {
             endpoint,
             stop: Some(stop),
-            task: Some(task),
+            done: Some(done),
         })
     }
 
     /// Stops accepting requests and waits for those in flight to finish.
     pub async fn stop(mut self) -> Result<(), String> {
         self.stop.take().map(|stop| stop.send(()));
-        match self.task.take() {
-            Some(task) => task.await.map_err(|e| e.to_string())?,
+        match self.done.take() {
+            Some(done) => done
+                .await
+                .map_err(|_| "the embedded DynamoDB's thread ended early".to_owned())?,
             None => Ok(()),
         }
     }
