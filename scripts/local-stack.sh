@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 # Everything the stack writes (conversations, the signing key, logs) is its owner's alone.
 umask 077
 
+# `build` only builds what `api` and `dev` would run.
 mode=${1:-api}
 stack=${LOCAL_STACK:-one}
 [ "$stack" = one ] || [ "$stack" = lambda ] || { echo "LOCAL_STACK is one or lambda" >&2; exit 2; }
@@ -64,13 +65,20 @@ if [ "$profile" = release ]; then
 fi
 features=()
 [ -n "${AWS_PROFILE:-}" ] && features=(--features rolechat/aws-profiles)
-# One process needs its own binary and the fake social-login provider; the emulator, every function.
+# The binaries (ours and the test fakes), resolved as `make test`'s test build resolves them (its
+# test targets included, which turn on the dev-dependencies' features): otherwise the shared crates
+# build a second time with other features, minutes on two cores. One process needs no function.
+# Release builds are `make bench`'s: every binary, no tests.
+selection=(--workspace)
 if [ "$stack" = one ]; then
-  cargo build --profile "$profile" -p rolechat-server -p rolechat-tests --bin rolechat --bin fake-provider \
-    "${features[@]}"
-else
-  cargo build --profile "$profile" --workspace --bins "${features[@]}"
+  for function in functions/*/; do selection+=(--exclude "$(basename "$function")"); done
 fi
+if [ "$profile" = release ]; then
+  cargo build --profile release --workspace --bins "${features[@]}"
+else
+  cargo build --profile "$profile" "${selection[@]}" --bins --tests "${features[@]}"
+fi
+[ "$mode" = build ] && exit 0
 
 # Each child runs in its own process group, so stopping it also stops what it started
 # (cargo lambda watch stops its function processes when it is stopped). Their pids are also

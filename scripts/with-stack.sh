@@ -43,7 +43,8 @@ else
   # The fake model, so the real client runs in the real functions.
   bin_dir=target/debug
   [ "${LOCAL_STACK_PROFILE:-dev}" = release ] && bin_dir=target/release
-  cargo build --quiet --profile "${LOCAL_STACK_PROFILE:-dev}" -p rolechat-tests --bin fake-openai --bin fake-speech
+  # The stack's binaries, the fakes among them (`make api` finds them built).
+  scripts/local-stack.sh build
   setsid "./$bin_dir/fake-openai" "$model_port" > "$data/model.log" 2>&1 &
   model=$!
   export OPENAI_MODEL=fake
