@@ -65,18 +65,17 @@ if [ "$profile" = release ]; then
 fi
 features=()
 [ -n "${AWS_PROFILE:-}" ] && features=(--features rolechat/aws-profiles)
-# The binaries (ours and the test fakes), resolved as `make test`'s test build resolves them (its
-# test targets included, which turn on the dev-dependencies' features): otherwise the shared crates
-# build a second time with other features, minutes on two cores. One process needs no function.
-# Release builds are `make bench`'s: every binary, no tests.
-selection=(--workspace)
-if [ "$stack" = one ]; then
+# The binaries, ours and the test fakes. One process needs no function, and is resolved as
+# `make test`'s test build resolves the crates (its test targets turn on the dev-dependencies'
+# features), so it reuses every crate that build compiled. The functions are resolved as
+# `cargo lambda watch` resolves them when it runs each one (without the tests), or it would build
+# them again. Release builds are `make bench`'s: every binary, no tests.
+if [ "$stack" = one ] && [ "$profile" != release ]; then
+  selection=(--workspace)
   for function in functions/*/; do selection+=(--exclude "$(basename "$function")"); done
-fi
-if [ "$profile" = release ]; then
-  cargo build --profile release --workspace --bins "${features[@]}"
-else
   cargo build --profile "$profile" "${selection[@]}" --bins --tests "${features[@]}"
+else
+  cargo build --profile "$profile" --workspace --bins "${features[@]}"
 fi
 [ "$mode" = build ] && exit 0
 
