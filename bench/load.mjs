@@ -5,43 +5,13 @@
 // Writes target/bench/load-one.json or load-lambda.json.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { api, call, learner as signUp, newRoom } from "./api.mjs";
 
-const api = process.env.ROLECHAT_API_URL;
-if (!api?.startsWith("http://127.0.0.1:")) {
-  throw new Error("ROLECHAT_API_URL must be the local stack on loopback");
-}
 const levels = (process.env.BENCH_CONNECTIONS ?? "1,8,32").split(",").map(Number);
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const script = new URL("load.lua", import.meta.url).pathname;
 
-async function call(method, path, token, body) {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
-
-const newRoom = {
-  language: "en-US",
-  level: "B1",
-  situation: "Ordering coffee in Seattle",
-  my_role: "a customer",
-  gpt_role: "a barista",
-};
-const run = Date.now().toString(36);
-async function learner(n) {
-  const { access_token: token } = await call("POST", "/signup", null, {
-    username: `load-${run}-${n}`,
-    password: "load test password",
-  });
-  return token;
-}
+const learner = (n) => signUp("load", n);
 
 // The reader: 20 rooms, one of them with 50 messages (25 turns).
 const reader = await learner("reader");

@@ -1,41 +1,12 @@
-// The soak of paged reads, for `make bench` and `make soak`: one learner's room of 120 messages
+// The soak of paged reads, for `make bench`: one learner's room of 120 messages
 // read back page by page through its cursors, thousands of times, one request at a time and then
 // with readers and writers running beside it. Every read must answer within a second; the
 // figures printed say how close they came. Exits non-zero when one did not.
-const api = process.env.ROLECHAT_API_URL;
-if (!api) throw new Error("ROLECHAT_API_URL names the API to soak");
+import { call, learner as signUp, newRoom } from "./api.mjs";
+
 const reads = Number(process.env.SOAK_READS ?? 2000);
 const limitMs = 1000;
-
-async function call(method, path, token, body) {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(120_000),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
-
-const run = Date.now().toString(36);
-async function learner(name) {
-  const { access_token: token } = await call("POST", "/signup", null, {
-    username: `soak-${run}-${name}`,
-    password: "soak test password",
-  });
-  return token;
-}
-const newRoom = {
-  language: "en-US",
-  level: "B1",
-  situation: "Ordering coffee in Seattle",
-  my_role: "a customer",
-  gpt_role: "a barista",
-};
+const learner = (name) => signUp("soak", name);
 
 const reader = await learner("reader");
 const room = (await call("POST", "/rooms", reader, newRoom)).id;
