@@ -3,13 +3,12 @@
 // connections (`BENCH_CONNECTIONS`), `BENCH_LOAD_SECONDS` each, loopback only, and this script
 // reads what the stack's processes used meanwhile (CPU per process kind, peak memory).
 // Writes target/bench/load-one.json or load-lambda.json.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { api, call, learner as signUp, newRoom } from "./api.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { call, learner as signUp, newRoom } from "./api.mjs";
+import { kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
 
 const levels = (process.env.BENCH_CONNECTIONS ?? "1,8,32").split(",").map(Number);
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
-const script = new URL("load.lua", import.meta.url).pathname;
 
 const learner = (n) => signUp("load", n);
 
@@ -41,62 +40,6 @@ const routes = [
   { name: "chat turn, JSON", requests: talkers.map((t) => `POST /rooms/${t.room}/messages ${t.token}`), body: turn },
 ];
 
-// The stack's processes, by kind, from /proc: CPU seconds and resident memory.
-const kinds = {
-  one: (cmd) => cmd.split("\0")[0].endsWith("/rolechat"),
-  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-openai|bench|rolechat$)[\w-]+$/.test(cmd.split("\0")[0]),
-  emulator: (cmd) => cmd.includes("cargo-lambda") && cmd.includes("watch"),
-  dynamodb: (cmd) => cmd.split("\0")[0].endsWith("/local-dynamodb"),
-  model: (cmd) => cmd.split("\0")[0].endsWith("/fake-openai"),
-};
-const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-function sample() {
-  const usage = Object.fromEntries(Object.keys(kinds).map((k) => [k, { cpu_s: 0, rss_mib: 0, processes: 0 }]));
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      const kind = Object.keys(kinds).find((k) => kinds[k](cmd));
-      if (!kind) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      const rss = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
-      usage[kind].cpu_s += (Number(stat[11]) + Number(stat[12])) / ticks;
-      usage[kind].rss_mib += rss ? Number(rss[1]) / 1024 : 0;
-      usage[kind].processes += 1;
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return usage;
-}
-
-function wrk(route, connections, duration = seconds) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      "wrk",
-      ["-t", String(connections), "-c", String(connections), "-d", `${duration}s`, "--timeout", "10s", "-s", script, api],
-      {
-        env: {
-          ...process.env,
-          BENCH_REQUESTS: route.requests.slice(0, connections).join("\n"),
-          ...(route.body ? { BENCH_BODY: route.body } : {}),
-          ...(route.accept ? { BENCH_ACCEPT: route.accept } : {}),
-        },
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-    });
-    child.stderr.pipe(process.stderr);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (code !== 0 || !line) reject(new Error(`wrk exited ${code}: ${out}`));
-      else resolve(JSON.parse(line));
-    });
-  });
-}
-
 // BENCH_ROUTES=list,turn-json (names' first words, lower case) runs some of them only.
 const only = process.env.BENCH_ROUTES?.split(",");
 const chosen = routes.filter((r) => !only || only.some((o) => r.name.toLowerCase().includes(o)));
@@ -116,7 +59,7 @@ for (const route of chosen) {
       const total = Object.values(sample()).reduce((sum, u) => sum + u.rss_mib, 0);
       peakMib = Math.max(peakMib, total);
     }, 500);
-    const figures = await wrk(route, connections);
+    const figures = await wrk(route, connections, seconds);
     clearInterval(watch);
     const after = sample();
     await settle();
@@ -137,11 +80,7 @@ for (const route of chosen) {
         Object.keys(kinds).map((k) => [k, Math.round(((after[k].cpu_s - before[k].cpu_s) / elapsed) * 100) / 100]),
       ),
     };
-    // The stack's CPU time per request, the model's left out (it is the same in both stacks).
-    const stackCpu = Object.keys(kinds)
-      .filter((k) => k !== "model")
-      .reduce((sum, k) => sum + after[k].cpu_s - before[k].cpu_s, 0);
-    r.cpu_ms_per_request = Math.round((stackCpu / Math.max(1, figures.requests)) * 1e5) / 100;
+    r.cpu_ms_per_request = stackCpuMsPerRequest(before, after, figures.requests);
     report.runs.push(r);
     console.log(
       `${route.name} @${connections}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_request} ms/request, errors ${errors}${errors ? ` ${JSON.stringify(figures.errors)}` : ""}, cores ${JSON.stringify(r.cores)}`,
