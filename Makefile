@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help dev api tables test model-server-early check lint unit api-one deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
+.PHONY: help dev api tables test model-server-early check lint unit deploy-check smoke real-model eval eval-local contract site e2e screenshots tools site-tools \
 	lambda-build site-build deploy destroy bench bench-reminders bench-tools fmt clean
 
 # Every function, as a Cargo package: one per directory under functions/.
@@ -53,7 +53,7 @@ model-server-early:
 # The fast loop while changing the code: no binaries for Lambda, no servers, no browser. The
 # function crates have no tests of their own, so only the library and the test crate are built.
 check: tools lint
-	cargo test --locked -p rolechat -p rolechat-tests --lib --test api --test layers
+	ROLECHAT_TEST_SERVER=functions cargo test --locked -p rolechat -p rolechat-tests --lib --test api --test layers
 
 lint:
 	cargo fmt --all --check
@@ -61,17 +61,14 @@ lint:
 
 # Every test of the workspace. The function crates hold only their main.rs (the layers test
 # keeps it so): their test harnesses, 26 more links of the whole SDK, would run nothing.
+# The API tests send every request over HTTP through the one process (`rolechat serve`'s front
+# over each test's state: the request's conversion, the streaming, the client's address are its
+# own); `make check` sends them straight to each route's service instead, a little faster.
 # Six tests at a time: most of an API test's time is waiting (on timeouts, paced fake models), so
 # the two cores take three times as many as they have (here, in process: 133 s two at a time,
 # 102 s eight; through the one process: 144 s two, 109 s six).
 unit:
-	cargo test --workspace --locked $(addprefix --exclude ,$(FUNCTIONS)) -- --test-threads 6
-
-# The API tests again, every request through the one process (`rolechat serve`) over HTTP. Not
-# yet in `make test`: its two minutes put CI past its forty (the one process's own tests,
-# tests/tests/api/one_process.rs, are in `unit`).
-api-one:
-	ROLECHAT_TEST_SERVER=one cargo test --locked -p rolechat-tests --test api -- --test-threads 6
+	ROLECHAT_TEST_SERVER=one cargo test --workspace --locked $(addprefix --exclude ,$(FUNCTIONS)) -- --test-threads 6
 
 # What `make deploy` ships, checked without an AWS account: the template (cfn-lint and SAM's
 # own validation) and `sam build` over the arm64 binaries, built here without optimisation to

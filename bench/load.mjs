@@ -3,9 +3,8 @@
 // connections (`BENCH_CONNECTIONS`), `BENCH_LOAD_SECONDS` each, loopback only, and this script
 // reads what the stack's processes used meanwhile (CPU per process kind, peak memory).
 // Writes target/bench/load-one.json or load-lambda.json.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { call, learner as signUp, newRoom } from "./api.mjs";
-import { kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
+import { addToReport, kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
 
 const levels = (process.env.BENCH_CONNECTIONS ?? "1,8,32").split(",").map(Number);
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
@@ -47,7 +46,7 @@ const chosen = routes.filter((r) => !only || only.some((o) => r.name.toLowerCase
 // wrk stops mid-request: turns it left go on, and must finish before the next run uses their rooms.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
-const report = { runs: [] };
+const runs = [];
 let peakMib = 0;
 for (const route of chosen) {
   // Untimed first: the emulator starts instances as requests wait, and that start is not load.
@@ -81,20 +80,18 @@ for (const route of chosen) {
       ),
     };
     r.cpu_ms_per_request = stackCpuMsPerRequest(before, after, figures.requests);
-    report.runs.push(r);
+    runs.push(r);
     console.log(
       `${route.name} @${connections}: ${r.requests_per_second} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_request} ms/request, errors ${errors}${errors ? ` ${JSON.stringify(figures.errors)}` : ""}, cores ${JSON.stringify(r.cores)}`,
     );
   }
 }
 const processes = sample();
-report.stack = {
+const stack = {
   peak_rss_mib: Math.round(peakMib),
   processes: Object.fromEntries(Object.entries(processes).map(([k, u]) => [k, u.processes])),
 };
-console.log(`stack: peak memory ${report.stack.peak_rss_mib} MiB, processes ${JSON.stringify(report.stack.processes)}`);
-
-mkdirSync(new URL("../target/bench/", import.meta.url), { recursive: true });
+console.log(`stack: peak memory ${stack.peak_rss_mib} MiB, processes ${JSON.stringify(stack.processes)}`);
 // One file per kind of stack (LOCAL_STACK): `make bench` measures both.
-const stackKind = process.env.LOCAL_STACK ?? "one";
-writeFileSync(new URL(`../target/bench/load-${stackKind}.json`, import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+addToReport("runs", runs);
+addToReport("stack", stack);

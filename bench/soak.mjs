@@ -1,8 +1,10 @@
 // The soak of paged reads, for `make bench`: one learner's room of 120 messages
 // read back page by page through its cursors, thousands of times, one request at a time and then
 // with readers and writers running beside it. Every read must answer within a second; the
-// figures printed say how close they came. Exits non-zero when one did not.
+// figures printed say how close they came. Exits non-zero when one did not. Adds its figures to
+// target/bench/load-{one,lambda}.json.
 import { call, learner as signUp, newRoom } from "./api.mjs";
+import { addToReport } from "./stack.mjs";
 
 const reads = Number(process.env.SOAK_READS ?? 2000);
 const limitMs = 1000;
@@ -29,15 +31,24 @@ async function readPages(count) {
   return times;
 }
 
+const runs = [];
 function summary(name, times) {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const slow = sorted.filter((t) => t >= limitMs).length;
+  const run = {
+    run: name,
+    reads: sorted.length,
+    p50_ms: Math.round(at(0.5) * 10) / 10,
+    p99_ms: Math.round(at(0.99) * 10) / 10,
+    max_ms: Math.round(sorted.at(-1) * 10) / 10,
+    over_a_second: sorted.filter((t) => t >= limitMs).length,
+  };
+  runs.push(run);
   console.log(
-    `${name.padEnd(28)} ${String(sorted.length).padStart(6)} reads  median ${at(0.5).toFixed(1)} ms  ` +
-      `p99 ${at(0.99).toFixed(1)} ms  max ${sorted.at(-1).toFixed(1)} ms  over 1 s: ${slow}`,
+    `${name.padEnd(28)} ${String(run.reads).padStart(6)} reads  median ${run.p50_ms} ms  ` +
+      `p99 ${run.p99_ms} ms  max ${run.max_ms} ms  over 1 s: ${run.over_a_second}`,
   );
-  return slow;
+  return run.over_a_second;
 }
 
 let slow = summary("one at a time", await readPages(reads));
@@ -54,6 +65,8 @@ const load = others.map(async (token, n) => {
 slow += summary("with 8 others busy", await readPages(reads));
 busy = false;
 await Promise.all(load);
+
+addToReport("soak", runs);
 if (slow > 0) {
   console.error(`${slow} paged reads took a second or more`);
   process.exit(1);

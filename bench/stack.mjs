@@ -1,7 +1,7 @@
 // What the load scripts share: the local stack's processes by kind (CPU and memory, read from
 // /proc), and wrk driving a route (bench/load.lua).
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { api } from "./api.mjs";
 
 const script = new URL("load.lua", import.meta.url).pathname;
@@ -75,4 +75,15 @@ export function wrk(route, connections, seconds) {
       else resolve(JSON.parse(line));
     });
   });
+}
+
+// Adds `value` under `key` to this stack's report, target/bench/load-{one,lambda}.json
+// (LOCAL_STACK names the stack), which `make bench` prints.
+export function addToReport(key, value) {
+  const dir = new URL("../target/bench/", import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`load-${process.env.LOCAL_STACK ?? "one"}.json`, dir);
+  const report = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  report[key] = value;
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }

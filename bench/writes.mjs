@@ -2,10 +2,9 @@
 // transaction each, as a learner's "new room" is) measured for `BENCH_WRITE_SECONDS` when the
 // stack's DynamoDB holds about 0, 10,000 and 100,000 items (`BENCH_WRITE_ITEMS`), filled between
 // by creating more rooms the same way. A cost that grows with the data shows as a falling rate.
-// Adds its figures to target/bench/load-{one,lambda}.json (bench/load.mjs writes it first).
-import { readFileSync, writeFileSync } from "node:fs";
+// Adds its figures to target/bench/load-{one,lambda}.json.
 import { learner as signUp, newRoom } from "./api.mjs";
-import { sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
+import { addToReport, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
 
 const marks = (process.env.BENCH_WRITE_ITEMS ?? "0,10000,100000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_WRITE_SECONDS ?? 5);
@@ -75,8 +74,4 @@ for (const mark of marks) {
   );
 }
 
-const stackKind = process.env.LOCAL_STACK ?? "one";
-const file = new URL(`../target/bench/load-${stackKind}.json`, import.meta.url);
-const report = JSON.parse(readFileSync(file, "utf8"));
-report.writes = results;
-writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+addToReport("writes", results);

@@ -65,11 +65,11 @@ if [ "$profile" = release ]; then
 fi
 features=()
 [ -n "${AWS_PROFILE:-}" ] && features=(--features rolechat/aws-profiles)
-# The binaries, ours and the test fakes. One process needs no function, and is resolved as
-# `make test`'s test build resolves the crates (its test targets turn on the dev-dependencies'
-# features), so it reuses every crate that build compiled. The functions are resolved as
-# `cargo lambda watch` resolves them when it runs each one (without the tests), or it would build
-# them again. Release builds are `make bench`'s: every binary, no tests.
+# The binaries, ours and the test fakes. One process needs no function: it is built with the
+# tests (whose binaries `make test` has built already). The functions are built as
+# `cargo lambda watch` builds them when it runs each one, the binaries alone. Every crate
+# resolves alike in both (the tests crate has no dev-dependency that would turn on features), so
+# the second reuses what the first compiled. Release builds are `make bench`'s: every binary.
 if [ "$stack" = one ] && [ "$profile" != release ]; then
   selection=(--workspace)
   for function in functions/*/; do selection+=(--exclude "$(basename "$function")"); done
