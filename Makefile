@@ -152,17 +152,19 @@ screenshots: tools site-tools
 	ROLECHAT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots scripts/e2e.sh
 
 # What each request costs, measured on release builds: in-process figures per route, cold starts
-# and sizes of the function binaries, load on a release local stack (with a quick fake model),
-# and cost. Prints one table and writes target/bench/bench.json.
+# and sizes of the function binaries, and cost; then on each release local stack (the one process,
+# the emulator) with a quick fake model: load at 1, 8 and 32 connections, write throughput as the
+# tables fill to 100,000 items, and the soak of paged reads (any read of a second or more fails
+# it). Prints one table and writes target/bench/bench.json.
 bench: tools bench-tools site-tools
 	cargo build --release --locked --workspace --bins
 	rm -f target/bench/load-*.json
 	for stack in one lambda; do \
 	  LOCAL_STACK=$$stack LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 ROLECHAT_DAILY_TURNS=100000 \
 	    ROLECHAT_MAX_ROOMS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 FAKE_OPENAI_DELAY_MS=1 \
-	    scripts/with-stack.sh 9490 bash -c 'node bench/load.mjs && node bench/soak.mjs' || exit 1; \
+	    scripts/with-stack.sh 9490 bash -c 'node bench/writes.mjs && node bench/load.mjs && node bench/soak.mjs' || exit 1; \
 	done
-	LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
+	LOCAL_STACK=lambda LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 scripts/with-stack.sh 9490 bench/auth-memory.sh
 	cd frontend && npm run --silent bench:aids
 	./target/release/bench
 	./target/release/bench-reminders

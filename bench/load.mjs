@@ -48,6 +48,8 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
 const runs = [];
 let peakMib = 0;
+// Each kind's own peak too (the model's is the fake's, the same in both stacks).
+const peakByKind = Object.fromEntries(Object.keys(kinds).map((k) => [k, 0]));
 for (const route of chosen) {
   // Untimed first: the emulator starts instances as requests wait, and that start is not load.
   await wrk(route, Math.max(...levels), 2);
@@ -55,8 +57,10 @@ for (const route of chosen) {
   for (const connections of levels) {
     const before = sample();
     const watch = setInterval(() => {
-      const total = Object.values(sample()).reduce((sum, u) => sum + u.rss_mib, 0);
+      const now = sample();
+      const total = Object.values(now).reduce((sum, u) => sum + u.rss_mib, 0);
       peakMib = Math.max(peakMib, total);
+      for (const k of Object.keys(kinds)) peakByKind[k] = Math.max(peakByKind[k], Math.round(now[k].rss_mib));
     }, 500);
     const figures = await wrk(route, connections, seconds);
     clearInterval(watch);
@@ -89,9 +93,10 @@ for (const route of chosen) {
 const processes = sample();
 const stack = {
   peak_rss_mib: Math.round(peakMib),
+  peak_rss_mib_by_kind: peakByKind,
   processes: Object.fromEntries(Object.entries(processes).map(([k, u]) => [k, u.processes])),
 };
-console.log(`stack: peak memory ${stack.peak_rss_mib} MiB, processes ${JSON.stringify(stack.processes)}`);
+console.log(`stack: peak memory ${stack.peak_rss_mib} MiB (${JSON.stringify(peakByKind)}), processes ${JSON.stringify(stack.processes)}`);
 // One file per kind of stack (LOCAL_STACK): `make bench` measures both.
 addToReport("runs", runs);
 addToReport("stack", stack);

@@ -9,7 +9,7 @@ const script = new URL("load.lua", import.meta.url).pathname;
 // The stack's processes, by kind, from their command lines.
 export const kinds = {
   one: (cmd) => cmd.split("\0")[0].endsWith("/rolechat"),
-  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-openai|bench|rolechat$)[\w-]+$/.test(cmd.split("\0")[0]),
+  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-|bench|rolechat$)[\w-]+$/.test(cmd.split("\0")[0]),
   emulator: (cmd) => cmd.includes("cargo-lambda") && cmd.includes("watch"),
   dynamodb: (cmd) => cmd.split("\0")[0].endsWith("/local-dynamodb"),
   model: (cmd) => cmd.split("\0")[0].endsWith("/fake-openai"),

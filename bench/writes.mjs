@@ -4,7 +4,7 @@
 // by creating more rooms the same way. A cost that grows with the data shows as a falling rate.
 // Adds its figures to target/bench/load-{one,lambda}.json.
 import { learner as signUp, newRoom } from "./api.mjs";
-import { addToReport, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
+import { addToReport, kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
 
 const marks = (process.env.BENCH_WRITE_ITEMS ?? "0,10000,100000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_WRITE_SECONDS ?? 5);
@@ -66,11 +66,14 @@ for (const mark of marks) {
     p99_ms: figures.p99_us / 1000,
     errors,
     cpu_ms_per_request: stackCpuMsPerRequest(before, after, figures.requests),
+    cores: Object.fromEntries(
+      Object.keys(kinds).map((k) => [k, Math.round(((after[k].cpu_s - before[k].cpu_s) / elapsed) * 100) / 100]),
+    ),
   };
   results.push(result);
   console.log(
     `rooms created with ${String(items).padStart(7)} items stored: ${result.rooms_per_second} a second, ` +
-      `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, CPU ${result.cpu_ms_per_request} ms/room, errors ${errors}`,
+      `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, CPU ${result.cpu_ms_per_request} ms/room, errors ${errors}, cores ${JSON.stringify(result.cores)}`,
   );
 }
 

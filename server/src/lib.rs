@@ -474,8 +474,15 @@ async fn api(service: &ApiService, client: IpAddr, request: Request) -> Response
     context.http.source_ip = Some(client.to_string());
     let request = lambda_http::Request::from_parts(parts, body)
         .with_request_context(RequestContext::ApiGatewayV2(context));
-    let Ok(response) = service.clone().oneshot(request).await;
-    response
+    // In a task of its own, so it runs to its end when the client leaves, as a function does:
+    // dropped at an await, a handler could leave half its work done (a learner's call slot taken
+    // between the write that takes it and the one that gives it back, held until it lapses).
+    match tokio::spawn(service.clone().oneshot(request)).await {
+        Ok(Ok(response)) => response,
+        Err(panicked) => error_reply(ApiError::internal(format!(
+            "the request's handler stopped: {panicked}"
+        ))),
+    }
 }
 
 fn error_reply(error: ApiError) -> Response {

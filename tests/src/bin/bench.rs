@@ -883,16 +883,23 @@ fn print_table(report: &Value) {
         for w in load["writes"].as_array().into_iter().flatten() {
             println!(
                 "rooms created at {} connections with {:>7} items stored: {:>7.1} a second, p50 {:.1} ms, p99 {:.1} ms, CPU {:.2} ms/room, errors {}",
-                w["connections"], w["stored_items"], w["rooms_per_second"].as_f64().unwrap_or_default(),
-                w["p50_ms"].as_f64().unwrap_or_default(), w["p99_ms"].as_f64().unwrap_or_default(),
-                w["cpu_ms_per_request"].as_f64().unwrap_or_default(), w["errors"],
+                w["connections"],
+                w["stored_items"],
+                w["rooms_per_second"].as_f64().unwrap_or_default(),
+                w["p50_ms"].as_f64().unwrap_or_default(),
+                w["p99_ms"].as_f64().unwrap_or_default(),
+                w["cpu_ms_per_request"].as_f64().unwrap_or_default(),
+                w["errors"],
             );
         }
         for s in load["soak"].as_array().into_iter().flatten() {
             println!(
                 "soak, paged reads {:<20} {:>6} reads: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, over a second: {}",
-                s["run"].as_str().unwrap_or_default(), s["reads"], s["p50_ms"].as_f64().unwrap_or_default(),
-                s["p99_ms"].as_f64().unwrap_or_default(), s["max_ms"].as_f64().unwrap_or_default(),
+                s["run"].as_str().unwrap_or_default(),
+                s["reads"],
+                s["p50_ms"].as_f64().unwrap_or_default(),
+                s["p99_ms"].as_f64().unwrap_or_default(),
+                s["max_ms"].as_f64().unwrap_or_default(),
                 s["over_a_second"],
             );
         }

@@ -292,3 +292,70 @@ async fn export_then_import_moves_every_table_item_for_item() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&empty);
 }
+
+/// A client that leaves mid-request does not cut its request short: it runs to its end, as a
+/// function does in Lambda. Cut short at an await, a learning aid's call kept its slot (taken
+/// before the model call, given back after it) until the slot lapsed, and a learner who gave up
+/// waiting twice was refused (`429`) for minutes.
+#[tokio::test]
+async fn a_client_leaving_mid_request_does_not_leave_its_work_half_done() {
+    let app = TestApp::spawn_with(&[("ROLECHAT_CONCURRENT_AIDS", "2")]).await;
+    let token = app.sign_up("leaver", "leaver's password").await;
+    let room = app
+        .create_room(
+            &token,
+            &json!({"language": "en-US", "level": "B1", "situation": "Ordering coffee",
+                    "my_role": "a customer", "gpt_role": "a barista"}),
+        )
+        .await;
+    let turn = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/messages"))
+                .token(&token)
+                .json(&json!({"content": "A coffee, please."})),
+        )
+        .await;
+    assert_eq!(turn.status, 201, "{}", turn.text());
+
+    // The one process's own front over this app's state, whatever mode the suite runs in.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let (addr, _) = rolechat_server::Front::default()
+        .serve(app.state.clone(), listener, stopped)
+        .unwrap();
+    let suggestions = format!("http://{addr}/rooms/{room}/suggestions?count=2&ui=en");
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let calls = app.model.requests().len();
+    app.model
+        .pause_answers(std::time::Duration::from_millis(1200));
+    for _ in 0..2 {
+        let left = impatient
+            .post(&suggestions)
+            .bearer_auth(&token)
+            .send()
+            .await;
+        assert!(
+            left.is_err_and(|error| error.is_timeout()),
+            "the client gave up"
+        );
+    }
+    app.model.pause_answers(std::time::Duration::ZERO);
+    // Both calls go on to the model and end meanwhile; their slots are given back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.model.requests().len() < calls + 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.model.requests().len(),
+        calls + 2,
+        "both calls reached the model"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let next = app
+        .send(TestRequest::post(&format!("/rooms/{room}/suggestions?count=2&ui=en")).token(&token))
+        .await;
+    assert_eq!(next.status, 200, "{}", next.text());
+}
