@@ -3,8 +3,8 @@
 // connections (`BENCH_CONNECTIONS`), `BENCH_LOAD_SECONDS` each, loopback only, and this script
 // reads what the stack's processes used meanwhile (CPU per process kind, peak memory).
 // Writes target/bench/load-one.json or load-lambda.json.
-import { call, learner as signUp, newRoom } from "./api.mjs";
-import { addToReport, kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
+import { call, newRoom, learner as signUp } from "./api.mjs";
+import { addToReport, coresUsed, kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
 
 const levels = (process.env.BENCH_CONNECTIONS ?? "1,8,32").split(",").map(Number);
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
@@ -29,14 +29,22 @@ const turn = JSON.stringify({ content: "One more coffee, please." });
 const routes = [
   { name: "GET /rooms (20 rooms)", requests: [`GET /rooms ${reader}`] },
   { name: "GET /rooms/{id} (50 messages)", requests: [`GET /rooms/${rooms[0]} ${reader}`] },
-  { name: "POST /rooms", requests: talkers.map((t) => `POST /rooms ${t.token}`), body: JSON.stringify(newRoom) },
+  {
+    name: "POST /rooms",
+    requests: talkers.map((t) => `POST /rooms ${t.token}`),
+    body: JSON.stringify(newRoom),
+  },
   {
     name: "chat turn, streamed",
     requests: talkers.map((t) => `POST /rooms/${t.room}/messages ${t.token}`),
     body: turn,
     accept: "text/event-stream",
   },
-  { name: "chat turn, JSON", requests: talkers.map((t) => `POST /rooms/${t.room}/messages ${t.token}`), body: turn },
+  {
+    name: "chat turn, JSON",
+    requests: talkers.map((t) => `POST /rooms/${t.room}/messages ${t.token}`),
+    body: turn,
+  },
 ];
 
 // BENCH_ROUTES=list,turn-json (names' first words, lower case) runs some of them only.
@@ -79,9 +87,7 @@ for (const route of chosen) {
       max_ms: figures.max_us / 1000,
       errors,
       ...(errors ? { errors_by_kind: figures.errors } : {}),
-      cores: Object.fromEntries(
-        Object.keys(kinds).map((k) => [k, Math.round(((after[k].cpu_s - before[k].cpu_s) / elapsed) * 100) / 100]),
-      ),
+      cores: coresUsed(before, after, elapsed),
     };
     r.cpu_ms_per_request = stackCpuMsPerRequest(before, after, figures.requests);
     runs.push(r);
@@ -96,7 +102,9 @@ const stack = {
   peak_rss_mib_by_kind: peakByKind,
   processes: Object.fromEntries(Object.entries(processes).map(([k, u]) => [k, u.processes])),
 };
-console.log(`stack: peak memory ${stack.peak_rss_mib} MiB (${JSON.stringify(peakByKind)}), processes ${JSON.stringify(stack.processes)}`);
+console.log(
+  `stack: peak memory ${stack.peak_rss_mib} MiB (${JSON.stringify(peakByKind)}), processes ${JSON.stringify(stack.processes)}`,
+);
 // One file per kind of stack (LOCAL_STACK): `make bench` measures both.
 addToReport("runs", runs);
 addToReport("stack", stack);

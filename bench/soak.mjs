@@ -3,7 +3,7 @@
 // with readers and writers running beside it. Every read must answer within a second; the
 // figures printed say how close they came. Exits non-zero when one did not. Adds its figures to
 // target/bench/load-{one,lambda}.json.
-import { call, learner as signUp, newRoom } from "./api.mjs";
+import { call, newRoom, learner as signUp } from "./api.mjs";
 import { addToReport } from "./stack.mjs";
 
 const reads = Number(process.env.SOAK_READS ?? 2000);

@@ -9,7 +9,8 @@ const script = new URL("load.lua", import.meta.url).pathname;
 // The stack's processes, by kind, from their command lines.
 export const kinds = {
   one: (cmd) => cmd.split("\0")[0].endsWith("/rolechat"),
-  functions: (cmd) => /target\/release\/(?!local-dynamodb|fake-|bench|rolechat$)[\w-]+$/.test(cmd.split("\0")[0]),
+  functions: (cmd) =>
+    /target\/release\/(?!local-dynamodb|fake-|bench|rolechat$)[\w-]+$/.test(cmd.split("\0")[0]),
   emulator: (cmd) => cmd.includes("cargo-lambda") && cmd.includes("watch"),
   dynamodb: (cmd) => cmd.split("\0")[0].endsWith("/local-dynamodb"),
   model: (cmd) => cmd.split("\0")[0].endsWith("/fake-openai"),
@@ -19,7 +20,9 @@ const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
 // CPU seconds, resident memory and process count of each kind, now.
 export function sample() {
-  const usage = Object.fromEntries(Object.keys(kinds).map((k) => [k, { cpu_s: 0, rss_mib: 0, processes: 0 }]));
+  const usage = Object.fromEntries(
+    Object.keys(kinds).map((k) => [k, { cpu_s: 0, rss_mib: 0, processes: 0 }]),
+  );
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -46,6 +49,16 @@ export function stackCpuMsPerRequest(before, after, requests) {
   return Math.round((seconds / Math.max(1, requests)) * 1e5) / 100;
 }
 
+// Cores each kind used between two samples `seconds` apart.
+export function coresUsed(before, after, seconds) {
+  return Object.fromEntries(
+    Object.keys(kinds).map((k) => [
+      k,
+      Math.round(((after[k].cpu_s - before[k].cpu_s) / seconds) * 100) / 100,
+    ]),
+  );
+}
+
 // wrk on one route at `connections` connections for `seconds`: its JSON line of figures.
 // `route.requests` holds one "METHOD PATH TOKEN" per connection; `route.body` and
 // `route.accept` go with each request.
@@ -53,7 +66,19 @@ export function wrk(route, connections, seconds) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       "wrk",
-      ["-t", String(connections), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", script, api],
+      [
+        "-t",
+        String(connections),
+        "-c",
+        String(connections),
+        "-d",
+        `${seconds}s`,
+        "--timeout",
+        "10s",
+        "-s",
+        script,
+        api,
+      ],
       {
         env: {
           ...process.env,

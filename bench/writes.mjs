@@ -3,8 +3,8 @@
 // stack's DynamoDB holds about 0, 10,000 and 100,000 items (`BENCH_WRITE_ITEMS`), filled between
 // by creating more rooms the same way. A cost that grows with the data shows as a falling rate.
 // Adds its figures to target/bench/load-{one,lambda}.json.
-import { learner as signUp, newRoom } from "./api.mjs";
-import { addToReport, kinds, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
+import { newRoom, learner as signUp } from "./api.mjs";
+import { addToReport, coresUsed, sample, stackCpuMsPerRequest, wrk } from "./stack.mjs";
 
 const marks = (process.env.BENCH_WRITE_ITEMS ?? "0,10000,100000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_WRITE_SECONDS ?? 5);
@@ -66,9 +66,7 @@ for (const mark of marks) {
     p99_ms: figures.p99_us / 1000,
     errors,
     cpu_ms_per_request: stackCpuMsPerRequest(before, after, figures.requests),
-    cores: Object.fromEntries(
-      Object.keys(kinds).map((k) => [k, Math.round(((after[k].cpu_s - before[k].cpu_s) / elapsed) * 100) / 100]),
-    ),
+    cores: coresUsed(before, after, elapsed),
   };
   results.push(result);
   console.log(
