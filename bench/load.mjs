@@ -47,7 +47,7 @@ const routes = [
   },
 ];
 
-// BENCH_ROUTES=list,turn-json (names' first words, lower case) runs some of them only.
+// BENCH_ROUTES=streamed,json runs only the routes whose names (lower case) hold one of the words.
 const only = process.env.BENCH_ROUTES?.split(",");
 const chosen = routes.filter((r) => !only || only.some((o) => r.name.toLowerCase().includes(o)));
 
