@@ -61,12 +61,20 @@ fn cors_layer(config: &Config) -> CorsLayer {
 /// The runtime ends its loop (and so the process) when posting a reply to the runtime API fails,
 /// which is what happens when a learner closes the tab while a reply streams: the local emulator
 /// drops the connection. That must end only that reply, not every later request of this
-/// execution environment; work it started (the turn being stored) goes on in its own task. A loop
-/// that keeps failing at once (the runtime API is gone) ends the process as before.
-async fn keep_serving<F, Fut>(run: F) -> Result<(), lambda_http::Error>
+/// execution environment; work it started (the turn being stored) goes on in its own task. Only a
+/// runtime API that is gone (`runtime_api_answers` false after each of several quick failures)
+/// ends the process. Counting quick failures alone ended it when five learners left at once, and
+/// once every instance of a function had so ended, the emulator queued that function's requests
+/// until its queue was full, and then held every other function's requests too.
+async fn keep_serving<F, Fut, A, AFut>(
+    run: F,
+    runtime_api_answers: A,
+) -> Result<(), lambda_http::Error>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<(), lambda_http::Error>>,
+    A: Fn() -> AFut,
+    AFut: Future<Output = bool>,
 {
     let mut quick_failures = 0;
     loop {
@@ -75,18 +83,36 @@ where
             Ok(()) => return Ok(()),
             Err(error) => error,
         };
-        quick_failures = if started.elapsed() < Duration::from_secs(1) {
-            quick_failures + 1
-        } else {
-            0
-        };
+        quick_failures =
+            if started.elapsed() >= Duration::from_secs(1) || runtime_api_answers().await {
+                0
+            } else {
+                quick_failures + 1
+            };
         if quick_failures >= 5 {
-            tracing::error!(%error, "the runtime API keeps failing; stopping");
+            tracing::error!(%error, "the runtime API is gone; stopping");
             return Err(error);
         }
         tracing::warn!(%error, "a reply could not be delivered (the client may have left); serving on");
-        tokio::time::sleep(Duration::from_millis(50 * quick_failures)).await;
+        tokio::time::sleep(Duration::from_millis(50 * (quick_failures + 1))).await;
     }
+}
+
+/// Whether the runtime API (`AWS_LAMBDA_RUNTIME_API`, `host:port`) takes a connection.
+async fn runtime_api_answers() -> bool {
+    match std::env::var("AWS_LAMBDA_RUNTIME_API") {
+        Ok(address) => takes_connections(&address).await,
+        Err(_) => false,
+    }
+}
+
+/// Whether something at `address` (`host:port`) accepts a connection within a second.
+async fn takes_connections(address: &str) -> bool {
+    let connect = tokio::net::TcpStream::connect(address);
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), connect).await,
+        Ok(Ok(_))
+    )
 }
 
 /// The service of `function` (of every route with `None`), as Lambda, the local stack and the
@@ -151,13 +177,21 @@ pub async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     .inspect_err(|error| tracing::error!(%error, "cannot start"))?;
     let service = service(state, Some(function));
     if routes::streams(function) {
-        keep_serving(|| lambda_http::run_with_streaming_response_concurrent(service.clone())).await
+        keep_serving(
+            || lambda_http::run_with_streaming_response_concurrent(service.clone()),
+            runtime_api_answers,
+        )
+        .await
     } else {
         let service = service.map_future(|reply| async move {
             let (parts, body) = reply.await?.into_parts();
             Ok::<_, Infallible>(Response::from_parts(parts, buffered(body).await))
         });
-        keep_serving(|| lambda_http::run_concurrent(service.clone())).await
+        keep_serving(
+            || lambda_http::run_concurrent(service.clone()),
+            runtime_api_answers,
+        )
+        .await
     }
 }
 
@@ -210,4 +244,60 @@ where
         },
     ))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A runtime loop that fails at once `failures` times (a reply nobody took), then ends well;
+    /// and how many times it was run.
+    fn failing(
+        failures: usize,
+    ) -> (
+        Arc<AtomicUsize>,
+        impl Fn() -> std::future::Ready<Result<(), lambda_http::Error>>,
+    ) {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        let run = move || {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(if n < failures {
+                Err("client error (SendRequest)".into())
+            } else {
+                Ok(())
+            })
+        };
+        (runs, run)
+    }
+
+    #[tokio::test]
+    async fn replies_nobody_takes_do_not_end_the_process_while_the_runtime_api_answers() {
+        let (runs, run) = failing(12);
+        let outcome = keep_serving(run, || std::future::ready(true)).await;
+        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 13);
+    }
+
+    #[tokio::test]
+    async fn a_runtime_api_that_is_gone_ends_the_process() {
+        let (runs, run) = failing(usize::MAX);
+        let outcome = keep_serving(run, || std::future::ready(false)).await;
+        assert!(outcome.is_err());
+        assert_eq!(runs.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn the_runtime_api_answers_when_it_takes_a_connection() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        assert!(takes_connections(&address).await);
+        drop(listener);
+        assert!(
+            !takes_connections(&address).await,
+            "nothing listens there now"
+        );
+    }
 }
