@@ -155,11 +155,13 @@ screenshots: tools site-tools
 # and sizes of the function binaries, and cost; then on each release local stack (the one process,
 # the emulator) with a quick fake model: load at 1, 8 and 32 connections, write throughput as the
 # tables fill to 100,000 items, and the soak of paged reads (any read of a second or more fails
-# it). Prints one table and writes target/bench/bench.json.
+# it; learners leaving their turns beside it on the one process only: `cargo lambda watch` stalls
+# under them, docs/benchmarks.md). Prints one table and writes target/bench/bench.json.
 bench: tools bench-tools site-tools
 	cargo build --release --locked --workspace --bins
 	rm -f target/bench/load-*.json
 	for stack in one lambda; do \
+	  SOAK_LEAVERS=$$( [ $$stack = one ] && echo 1 || echo 0 ) \
 	  LOCAL_STACK=$$stack LOCAL_STACK_PROFILE=release ROLECHAT_AUTH_RATE_PER_MINUTE=0 ROLECHAT_DAILY_TURNS=100000 \
 	    ROLECHAT_MAX_ROOMS=100000 FAKE_OPENAI_FIRST_DELAY_MS=50 FAKE_OPENAI_DELAY_MS=1 \
 	    scripts/with-stack.sh 9490 bash -c 'node bench/writes.mjs && node bench/load.mjs && node bench/soak.mjs' || exit 1; \

@@ -1,9 +1,9 @@
 // The soak of paged reads, for `make bench`: one learner's room of 120 messages
-// read back page by page through its cursors, thousands of times, one request at a time and then
-// with readers and writers running beside it. Every read must answer within a second; the
+// read back page by page through its cursors, thousands of times, one request at a time, then
+// with readers and writers running beside it, then with learners leaving their turns. Every read must answer within a second; the
 // figures printed say how close they came. Exits non-zero when one did not. Adds its figures to
 // target/bench/load-{one,lambda}.json.
-import { call, newRoom, learner as signUp } from "./api.mjs";
+import { api, call, newRoom, learner as signUp } from "./api.mjs";
 import { addToReport } from "./stack.mjs";
 
 const reads = Number(process.env.SOAK_READS ?? 2000);
@@ -24,9 +24,16 @@ async function readPages(count) {
   let cursor = first;
   while (times.length < count) {
     const started = performance.now();
-    const page = await call("GET", `/rooms/${room}/messages?limit=20&cursor=${cursor}`, reader);
-    times.push(performance.now() - started);
-    cursor = page.next_cursor ?? first;
+    try {
+      const page = await call("GET", `/rooms/${room}/messages?limit=20&cursor=${cursor}`, reader);
+      times.push(performance.now() - started);
+      cursor = page.next_cursor ?? first;
+    } catch (error) {
+      // No answer in two minutes: the stack has stalled, and the reads after it would too.
+      console.error(`a paged read failed after ${Math.round(performance.now() - started)} ms: ${error}`);
+      times.push(Number.POSITIVE_INFINITY);
+      break;
+    }
   }
   return times;
 }
@@ -65,6 +72,42 @@ const load = others.map(async (token, n) => {
 slow += summary("with 8 others busy", await readPages(reads));
 busy = false;
 await Promise.all(load);
+
+// Beside it: eight learners who each leave their turn 20 to 100 ms after sending it, and send
+// the next (as a load generator's end, or learners closing tabs, do). SOAK_LEAVERS=0 leaves this
+// out: `cargo lambda watch` stalls under it (docs/benchmarks.md, one machine).
+if (process.env.SOAK_LEAVERS !== "0") {
+  const leavers = await Promise.all(
+    [...Array(8).keys()].map(async (n) => {
+      const token = await learner(`leaver-${n}`);
+      return { token, room: (await call("POST", "/rooms", token, newRoom)).id };
+    }),
+  );
+  let leaving = true;
+  const left = leavers.map(async ({ token, room: theirs }, n) => {
+    while (leaving) {
+      const gone = new AbortController();
+      const sent = fetch(`${api}/rooms/${theirs}/messages`, {
+        method: "POST",
+        signal: gone.signal,
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token}`,
+          accept: n % 2 ? "text/event-stream" : "application/json",
+        },
+        body: JSON.stringify({ content: "One more coffee, please." }),
+      })
+        .then((response) => response.body?.cancel())
+        .catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+      gone.abort();
+      await sent;
+    }
+  });
+  slow += summary("with 8 learners leaving turns", await readPages(reads));
+  leaving = false;
+  await Promise.all(left);
+}
 
 addToReport("soak", runs);
 if (slow > 0) {
