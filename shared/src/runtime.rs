@@ -64,8 +64,8 @@ fn cors_layer(config: &Config) -> CorsLayer {
 /// execution environment; work it started (the turn being stored) goes on in its own task. Only a
 /// runtime API that is gone (`runtime_api_answers` false after each of several quick failures)
 /// ends the process. Counting quick failures alone ended it when five learners left at once, and
-/// once every instance of a function had so ended, the emulator queued that function's requests
-/// until its queue was full, and then held every other function's requests too.
+/// the emulator never starts such an instance again: with fewer left, a function's queue there
+/// filled sooner, and a full one stalls every route (docs/benchmarks.md, one machine).
 async fn keep_serving<F, Fut, A, AFut>(
     run: F,
     runtime_api_answers: A,
