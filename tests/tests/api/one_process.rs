@@ -35,6 +35,27 @@ fn bare(name: &str) -> Option<String> {
     }
 }
 
+/// A new learner (`name`) with a room made from `setup` in which they said `line`: their token
+/// and the room's id.
+async fn learner_who_said(
+    app: &TestApp,
+    name: &str,
+    setup: &Value,
+    line: &str,
+) -> (String, String) {
+    let token = app.sign_up(name, &format!("{name}'s long password")).await;
+    let room = app.create_room(&token, setup).await;
+    let turn = app
+        .send(
+            TestRequest::post(&format!("/rooms/{room}/messages"))
+                .token(&token)
+                .json(&json!({"content": line})),
+        )
+        .await;
+    assert_eq!(turn.status, 201, "{}", turn.text());
+    (token, room)
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("rolechat-{name}-{}", ulid::Ulid::new()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -247,22 +268,9 @@ async fn contents(app: &TestApp, prefix: &str) -> BTreeMap<&'static str, Vec<Str
 #[tokio::test]
 async fn export_then_import_moves_every_table_item_for_item() {
     let app = TestApp::spawn().await;
-    let token = app.sign_up("ines", "ines's long password").await;
-    let room = app
-        .create_room(
-            &token,
-            &json!({"language": "es-ES", "level": "A2", "situation": "En el mercado",
-                    "my_role": "una clienta", "gpt_role": "un vendedor"}),
-        )
-        .await;
-    let turn = app
-        .send(
-            TestRequest::post(&format!("/rooms/{room}/messages"))
-                .token(&token)
-                .json(&json!({"content": "Quiero dos kilos de tomates."})),
-        )
-        .await;
-    assert_eq!(turn.status, 201, "{}", turn.text());
+    let setup = json!({"language": "es-ES", "level": "A2", "situation": "En el mercado",
+                       "my_role": "una clienta", "gpt_role": "un vendedor"});
+    learner_who_said(&app, "ines", &setup, "Quiero dos kilos de tomates.").await;
 
     let dir = temp_dir("export");
     let prefix = app.tables.users.strip_suffix("users").unwrap().to_owned();
@@ -300,22 +308,9 @@ async fn export_then_import_moves_every_table_item_for_item() {
 #[tokio::test]
 async fn a_client_leaving_mid_request_does_not_leave_its_work_half_done() {
     let app = TestApp::spawn_with(&[("ROLECHAT_CONCURRENT_AIDS", "2")]).await;
-    let token = app.sign_up("leaver", "leaver's password").await;
-    let room = app
-        .create_room(
-            &token,
-            &json!({"language": "en-US", "level": "B1", "situation": "Ordering coffee",
-                    "my_role": "a customer", "gpt_role": "a barista"}),
-        )
-        .await;
-    let turn = app
-        .send(
-            TestRequest::post(&format!("/rooms/{room}/messages"))
-                .token(&token)
-                .json(&json!({"content": "A coffee, please."})),
-        )
-        .await;
-    assert_eq!(turn.status, 201, "{}", turn.text());
+    let setup = json!({"language": "en-US", "level": "B1", "situation": "Ordering coffee",
+                       "my_role": "a customer", "gpt_role": "a barista"});
+    let (token, room) = learner_who_said(&app, "leaver", &setup, "A coffee, please.").await;
 
     // The one process's own front over this app's state, whatever mode the suite runs in.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
